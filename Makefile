@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` (service with its bundled data) and `make test`.
+# Everything they need is installed here: Python packages into .venv, Leaflet & co. from the npm
+# registry into geoservice/static/vendor, and (tests only) Debian's chromium for browser tests.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench install install-dev vendor chromium
+
+run: install vendor
+	$(PY) run.py
+
+test: install-dev vendor chromium
+	$(PY) -m pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff check geoservice tests bench scripts run.py
+
+bench: install-dev vendor
+	bash bench/run.sh
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+vendor:
+	bash scripts/install_vendor.sh
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

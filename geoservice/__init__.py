@@ -1,0 +1,54 @@
+"""geoservice: funding areas and projects of Dresden-Prohlis / Am Koitschgraben as maps and APIs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, request
+
+from geoservice import i18n
+from geoservice.config import ROOT, Defaults
+from geoservice.storage import open_store
+from geoservice.storage.holder import DataHolder
+
+__all__ = ["create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then GEOSERVICE_* environment variables, then `config`."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("GEOSERVICE")
+    if config:
+        app.config.update(config)
+    logging.basicConfig(level=logging.INFO)
+
+    # Load and validate the data before serving anything: a bad file stops start-up here.
+    app.extensions["geoservice"] = DataHolder(
+        open_store(app.config), interval=float(app.config["RELOAD_INTERVAL"])
+    )
+
+    @app.before_request
+    def _choose_language() -> None:
+        g.lang = i18n.negotiate(
+            request.args.get("lang"), request.cookies.get("lang"),
+            request.accept_languages, app.config["DEFAULT_LANGUAGE"],
+        )
+
+    @app.context_processor
+    def _template_helpers() -> dict[str, Any]:
+        lang = g.get("lang", app.config["DEFAULT_LANGUAGE"])
+        return {"_": lambda message, **values: i18n.translate(message, lang, **values),
+                "lang": lang}
+
+    from geoservice import cli, http
+
+    http.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,31 @@
+"""Configuration defaults; every key can be overridden by a GEOSERVICE_* environment variable."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    """Default settings, read by create_app before the environment and the caller's mapping."""
+
+    # Folder with funding_areas.geojson, projects.geojson, timeline.json, ...
+    DATA_DIR = str(ROOT / "geodata")
+    # Seconds between checks whether the data files changed on disk (live reload); 0 = every request.
+    RELOAD_INTERVAL = 2.0
+    # Public base URL (e.g. https://geo.example.org/prohlis); empty = derive from the request.
+    BASE_URL = ""
+    # Base-map tiles. Empty TILE_URL = OpenStreetMap behind two-click consent. A first-party tile
+    # server (same host or one the operator controls) can be set here and is then loaded directly.
+    TILE_URL = ""
+    TILE_ATTRIBUTION = ""
+    TILE_CONSENT_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TILE_CONSENT_ATTRIBUTION = (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    )
+    # Items paging limits (OGC API - Features).
+    DEFAULT_LIMIT = 100
+    MAX_LIMIT = 10_000
+    # Seconds clients/proxies may cache data responses.
+    CACHE_MAX_AGE = 60
+    DEFAULT_LANGUAGE = "de"
+    JSON_SORT_KEYS = False

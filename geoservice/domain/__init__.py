@@ -1,0 +1,1 @@
+"""Domain layer: pure functions over the loaded Dataset; never imports flask."""

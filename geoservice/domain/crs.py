@@ -1,0 +1,86 @@
+"""Coordinate reference systems offered by the service and cached pyproj transformations."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import shapely
+from pyproj import CRS, Transformer
+from shapely import Geometry
+
+from geoservice.errors import InvalidParameter
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
+# The city's official CRS: ETRS89 / UTM zone 33N. Areas and distances are computed in it.
+METRIC_EPSG = 25833
+STORAGE_CRS = CRS84
+
+# What the API advertises (OGC API - Features Part 2). Order = order in `crs` lists.
+SUPPORTED = {
+    CRS84: "WGS 84 longitude/latitude (CRS84)",
+    EPSG_URI.format(code=4326): "WGS 84 latitude/longitude (EPSG:4326)",
+    EPSG_URI.format(code=25833): "ETRS89 / UTM zone 33N (EPSG:25833)",
+    EPSG_URI.format(code=3857): "WGS 84 / Pseudo-Mercator (EPSG:3857)",
+}
+
+
+def normalize_crs(value: str, param: str = "crs") -> str:
+    """Return the canonical URI of a supported CRS given as URI, 'EPSG:n' or '[EPSG:n]'."""
+    text = value.strip().strip("[]")
+    lowered = text.lower()
+    if lowered in ("crs84", "ogc:crs84", "urn:ogc:def:crs:ogc:1.3:crs84", CRS84.lower()):
+        return CRS84
+    code = None
+    if lowered.startswith("epsg:"):
+        code = text[5:]
+    elif lowered.startswith("http://www.opengis.net/def/crs/epsg/0/"):
+        code = text.rsplit("/", 1)[1]
+    elif lowered.startswith("urn:ogc:def:crs:epsg::"):
+        code = text.rsplit(":", 1)[1]
+    if code is not None and code.isdigit():
+        uri = EPSG_URI.format(code=int(code))
+        if uri in SUPPORTED:
+            return uri
+    raise InvalidParameter(
+        f"{param}: '{value}' is not supported; use one of {', '.join(SUPPORTED)}"
+    )
+
+
+@cache
+def pyproj_crs(uri_or_code: str | int) -> CRS:
+    """Return the pyproj CRS for a URI from SUPPORTED, an 'EPSG:n' string or an EPSG code."""
+    if uri_or_code == CRS84:
+        return CRS.from_user_input("OGC:CRS84")
+    if isinstance(uri_or_code, str) and uri_or_code.startswith("http://www.opengis.net/def/crs/EPSG/0/"):
+        return CRS.from_epsg(int(uri_or_code.rsplit("/", 1)[1]))
+    return CRS.from_user_input(uri_or_code)
+
+
+@cache
+def transformer(source: str | int, target: str | int) -> Transformer:
+    """Return a cached transformer that keeps each CRS's authority axis order."""
+    return Transformer.from_crs(pyproj_crs(source), pyproj_crs(target))
+
+
+def transform_geometry(geom: Geometry, source: str | int, target: str | int) -> Geometry:
+    """Transform a shapely geometry between two CRSs (axis order as each CRS defines it)."""
+    if source == target:
+        return geom
+    project = transformer(source, target).transform
+    return shapely.transform(geom, lambda xs, ys: project(xs, ys), interleaved=False)
+
+
+def lonlat_to_metric(geom: Geometry) -> Geometry:
+    """Project a CRS84 geometry to EPSG:25833 metres."""
+    return transform_geometry(geom, CRS84, METRIC_EPSG)
+
+
+def metric_to_lonlat(geom: Geometry) -> Geometry:
+    """Project an EPSG:25833 geometry back to CRS84."""
+    return transform_geometry(geom, METRIC_EPSG, CRS84)
+
+
+def content_crs_header(uri: str) -> str:
+    """Return the value of the Content-Crs response header for a CRS URI."""
+    return f"<{uri}>"

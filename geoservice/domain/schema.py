@@ -1,0 +1,248 @@
+"""What each collection holds, and the validation rules shared by start-up and import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geoservice.domain import crs
+
+# Dresden's extent in lon/lat (generous by ~1 km); data outside it is certainly wrong.
+DRESDEN_BOUNDS = (13.57, 50.97, 13.97, 51.18)
+AREA_TOLERANCE = 0.01  # stored area_ha may differ from the geometry's area by 1 %
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """Static description of one collection: file, fields, geometry types, enums, time fields."""
+
+    name: str
+    filename: str
+    title: str
+    description: str
+    geometry_types: frozenset[str]
+    fields: tuple[str, ...]  # every property, in published order
+    required: tuple[str, ...]  # those that must not be empty
+    enums: dict[str, frozenset[str]] = field(default_factory=dict)
+    time_fields: tuple[str, str] = ("", "")
+    queryables: dict[str, str] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def nullable(self) -> tuple[str, ...]:
+        """Return the properties that may be null."""
+        return tuple(name for name in self.fields if name not in self.required)
+
+
+FUNDING_AREAS = CollectionSpec(
+    name="funding-areas",
+    filename="funding_areas.geojson",
+    title="Fördergebiete Prohlis / Am Koitschgraben",
+    description=(
+        "Urban-renewal funding areas (Soziale Stadt, since October 2020 Sozialer Zusammenhalt) "
+        "of Dresden-Prohlis and Am Koitschgraben, one feature per boundary version with its "
+        "validity [valid_from, valid_to). Boundaries are schematic reconstructions, not the legal "
+        "boundary (see accuracy and method)."
+    ),
+    geometry_types=frozenset({"Polygon", "MultiPolygon"}),
+    fields=("id", "area_id", "name", "programme", "valid_from", "valid_to", "area_ha",
+            "published_area_ha", "decision", "accuracy", "method", "source", "note"),
+    required=("id", "area_id", "name", "programme", "valid_from", "area_ha", "decision",
+              "accuracy", "source"),
+    enums={
+        "programme": frozenset({"Soziale Stadt", "Sozialer Zusammenhalt"}),
+        "accuracy": frozenset({"official", "reconstructed"}),
+    },
+    time_fields=("valid_from", "valid_to"),
+    queryables={"area_id": "string", "programme": "string", "accuracy": "string", "name": "string"},
+    keywords=("Soziale Stadt", "Sozialer Zusammenhalt", "Fördergebiet", "Dresden", "Prohlis"),
+)
+
+PROJECTS = CollectionSpec(
+    name="projects",
+    filename="projects.geojson",
+    title="Projekte im Fördergebiet",
+    description=(
+        "Projects of the urban-renewal programme and related funding in Prohlis and Am "
+        "Koitschgraben since 2000, with years, status, funding as stated by the sources and how "
+        "each location was determined (location_accuracy, location_method)."
+    ),
+    geometry_types=frozenset({"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                              "MultiPolygon"}),
+    fields=("id", "title", "description", "category", "start_year", "end_year", "status",
+            "status_note", "address", "funding", "area_id", "location_accuracy", "location_method",
+            "source"),
+    required=("id", "title", "description", "category", "status", "address", "location_accuracy",
+              "source"),
+    enums={
+        "status": frozenset({"geplant", "laufend", "abgeschlossen"}),
+        "location_accuracy": frozenset({"address", "street", "approximate"}),
+    },
+    time_fields=("start_year", "end_year"),
+    queryables={"category": "string", "status": "string", "area_id": "string",
+                "location_accuracy": "string"},
+    keywords=("Projekte", "Quartiersmanagement", "Dresden", "Prohlis"),
+)
+
+COLLECTIONS = {spec.name: spec for spec in (FUNDING_AREAS, PROJECTS)}
+
+
+def _label(gdf: gpd.GeoDataFrame, pos: int) -> str:
+    """Name a feature by its 1-based number and id for error messages."""
+    fid = gdf["id"].iloc[pos] if "id" in gdf.columns else None
+    return f"feature {pos + 1}" + (f" (id '{fid}')" if isinstance(fid, str) and fid else "")
+
+
+def _is_blank(value) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like values are not blank
+        return False
+
+
+def as_date(value) -> date | None:
+    """Return value as a date (accepts date, datetime, ISO string) or None when blank."""
+    if _is_blank(value):
+        return None
+    if hasattr(value, "date") and callable(value.date):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10].replace("/", "-"))
+
+
+def as_year(value) -> int | None:
+    """Return value as an int year or None when blank; raise ValueError otherwise."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+    year = int(value)
+    if not 1000 <= year <= 2200:
+        raise ValueError(value)
+    return year
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> Iterable[str]:
+    west, south, east, north = DRESDEN_BOUNDS
+    for pos, geom in enumerate(gdf.geometry):
+        label = _label(gdf, pos)
+        if geom is None or geom.is_empty:
+            yield f"{label}: geometry is missing or empty"
+            continue
+        if geom.geom_type not in spec.geometry_types:
+            yield (f"{label}: geometry type {geom.geom_type} is not allowed in {spec.name} "
+                   f"(allowed: {', '.join(sorted(spec.geometry_types))})")
+            continue
+        if not geom.is_valid:
+            yield f"{label}: invalid geometry ({shapely.is_valid_reason(geom)})"
+            continue
+        minx, miny, maxx, maxy = geom.bounds
+        if minx < west or maxx > east or miny < south or maxy > north:
+            yield (f"{label}: geometry lies outside Dresden (bounds {minx:.4f},{miny:.4f},"
+                   f"{maxx:.4f},{maxy:.4f}); wrong CRS or axis order? Pass --crs")
+
+
+def _check_fields(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> Iterable[str]:
+    missing = [name for name in spec.required if name not in gdf.columns]
+    if missing:
+        yield f"missing field(s) {', '.join(missing)} (required: {', '.join(spec.required)})"
+    for pos in range(len(gdf)):
+        row = gdf.iloc[pos]
+        label = _label(gdf, pos)
+        for name in spec.required:
+            if name in gdf.columns and _is_blank(row[name]):
+                yield f"{label}: required field '{name}' is empty"
+        for name, allowed in spec.enums.items():
+            value = row.get(name)
+            if not _is_blank(value) and value not in allowed:
+                yield f"{label}: {name} '{value}' is not one of {', '.join(sorted(allowed))}"
+    if "id" in gdf.columns:
+        seen: dict[str, int] = {}
+        for pos, fid in enumerate(gdf["id"]):
+            if isinstance(fid, str) and fid in seen:
+                yield f"feature {pos + 1}: id '{fid}' repeats feature {seen[fid] + 1}"
+            elif isinstance(fid, str):
+                seen[fid] = pos
+            elif not _is_blank(fid):
+                yield f"feature {pos + 1}: id {fid!r} is not a string"
+
+
+def _check_area_versions(gdf: gpd.GeoDataFrame) -> Iterable[str]:
+    ranges: dict[str, list[tuple[date, date | None, str]]] = {}
+    for pos in range(len(gdf)):
+        row = gdf.iloc[pos]
+        label = _label(gdf, pos)
+        try:
+            start = as_date(row.get("valid_from"))
+            end = as_date(row.get("valid_to"))
+        except ValueError as exc:
+            yield f"{label}: valid_from/valid_to is not an ISO date ({exc})"
+            continue
+        if start is None:
+            continue  # reported as a missing required field
+        if end is not None and not start < end:
+            yield f"{label}: valid_from {start} is not before valid_to {end}"
+            continue
+        ranges.setdefault(str(row.get("area_id")), []).append((start, end, label))
+        area = row.get("area_ha")
+        geom = gdf.geometry.iloc[pos]
+        if geom is not None and geom.is_valid and not _is_blank(area):
+            try:
+                stored = float(area)
+            except (TypeError, ValueError):
+                yield f"{label}: area_ha '{area}' is not a number"
+                continue
+            actual = crs.lonlat_to_metric(geom).area / 10_000
+            if abs(stored - actual) > AREA_TOLERANCE * actual:
+                yield (f"{label}: area_ha {stored} differs from the geometry's area "
+                       f"{actual:.2f} ha (EPSG:25833) by more than 1 %")
+    for area_id, items in ranges.items():
+        items.sort(key=lambda item: item[0])
+        for (s1, e1, l1), (s2, _e2, l2) in zip(items, items[1:], strict=False):
+            if e1 is None or s2 < e1:
+                yield (f"{l2}: validity of area '{area_id}' from {s2} overlaps {l1} "
+                       f"(valid {s1} to {e1 or 'open end'})")
+
+
+def _check_project_years(gdf: gpd.GeoDataFrame) -> Iterable[str]:
+    for pos in range(len(gdf)):
+        row = gdf.iloc[pos]
+        label = _label(gdf, pos)
+        try:
+            start = as_year(row.get("start_year"))
+            end = as_year(row.get("end_year"))
+        except (TypeError, ValueError) as exc:
+            yield f"{label}: start_year/end_year must be whole years, got {exc}"
+            continue
+        if start is not None and end is not None and start > end:
+            yield f"{label}: start_year {start} is after end_year {end}"
+
+
+def validate(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> list[str]:
+    """Return every problem of a collection's GeoDataFrame (CRS84); empty when valid."""
+    if len(gdf) == 0:
+        return [f"{spec.name}: the file has no features"]
+    problems = list(_check_geometry(gdf, spec)) + list(_check_fields(gdf, spec))
+    if spec is FUNDING_AREAS:
+        problems += _check_area_versions(gdf)
+    if spec is PROJECTS:
+        problems += _check_project_years(gdf)
+    return problems
+
+
+def check_references(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[str]:
+    """Return problems where a project names an area_id that no funding area has."""
+    known = set(areas["area_id"])
+    return [
+        f"{_label(projects, pos)}: area_id '{value}' is not a funding area ({', '.join(sorted(known))})"
+        for pos, value in enumerate(projects["area_id"])
+        if not _is_blank(value) and value not in known
+    ]

@@ -1,0 +1,124 @@
+"""Validated time parameters: instants, days, years and intervals as half-open day ranges.
+
+Validity in the data is by calendar day in Dresden (Europe/Berlin): a version with
+valid_from=2016-09-29 is in force from the first instant of that day, and valid_to is exclusive.
+Every query is turned into a half-open range of days [start, end); None is an open end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from geoservice.errors import InvalidParameter
+
+LOCAL_TZ = ZoneInfo("Europe/Berlin")
+_YEAR = re.compile(r"^\d{4}$")
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$"
+)
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """Half-open range of days [start, end); None means unbounded on that side."""
+
+    start: date | None
+    end: date | None
+
+    def overlaps(self, other: DayRange) -> bool:
+        """Return True if the two half-open ranges share at least one day."""
+        return (self.end is None or other.start is None or other.start < self.end) and (
+            other.end is None or self.start is None or self.start < other.end
+        )
+
+    def contains_day(self, day: date) -> bool:
+        """Return True if day lies in [start, end)."""
+        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
+
+    @property
+    def is_instant(self) -> bool:
+        """True for a single day."""
+        return (
+            self.start is not None
+            and self.end is not None
+            and self.end - self.start == timedelta(days=1)
+        )
+
+
+ALL_TIME = DayRange(None, None)
+
+
+def _parse_point(text: str, param: str) -> tuple[date, date]:
+    """Parse one RFC 3339 date-time, date, year-month or year into its [first day, day after last)."""
+    text = text.strip()
+    try:
+        if _YEAR.match(text):
+            year = int(text)
+            return date(year, 1, 1), date(year + 1, 1, 1)
+        if m := _YEAR_MONTH.match(text):
+            year, month = int(m.group(1)), int(m.group(2))
+            first = date(year, month, 1)
+            nxt = date(year + (month == 12), month % 12 + 1, 1)
+            return first, nxt
+        if _DATE.match(text):
+            day = date.fromisoformat(text)
+            return day, day + timedelta(days=1)
+        if _DATETIME.match(text):
+            moment = datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(LOCAL_TZ)
+            day = moment.date()
+            return day, day + timedelta(days=1)
+    except ValueError as exc:
+        raise InvalidParameter(f"{param}: '{text}' is not a valid date ({exc})") from None
+    raise InvalidParameter(
+        f"{param}: '{text}' is not an RFC 3339 date-time, a date (YYYY-MM-DD) or a year (YYYY)"
+    )
+
+
+def parse_datetime(value: str | None, param: str = "datetime") -> DayRange:
+    """Parse an OGC `datetime` value: instant, 'start/end' interval with '..' or '' for open ends."""
+    if value is None:
+        return ALL_TIME
+    value = value.strip()
+    if not value:
+        raise InvalidParameter(f"{param}: empty value; give an instant or an interval 'start/end'")
+    if "/" not in value:
+        start, end = _parse_point(value, param)
+        return DayRange(start, end)
+    parts = value.split("/")
+    if len(parts) != 2:
+        raise InvalidParameter(f"{param}: '{value}' has more than one '/'")
+    left, right = (p.strip() for p in parts)
+    if left in ("", "..") and right in ("", ".."):
+        return ALL_TIME
+    start = None if left in ("", "..") else _parse_point(left, param)[0]
+    end = None if right in ("", "..") else _parse_point(right, param)[1]
+    if start is not None and end is not None and start >= end:
+        raise InvalidParameter(f"{param}: interval '{value}' ends before it starts")
+    return DayRange(start, end)
+
+
+def parse_date(value: str | None, param: str) -> date:
+    """Parse a required single day (a year means its 1 January); the bad value is named."""
+    if value is None or not value.strip():
+        raise InvalidParameter(f"{param} is required (a date YYYY-MM-DD or a year YYYY)")
+    return _parse_point(value, param)[0]
+
+
+def version_range(valid_from: date | None, valid_to: date | None) -> DayRange:
+    """Return the validity range of a boundary version."""
+    return DayRange(valid_from, valid_to)
+
+
+def year_range(start_year: int | None, end_year: int | None) -> DayRange:
+    """Return the range of a project's years (both inclusive; unknown years are open ends)."""
+    return DayRange(
+        date(int(start_year), 1, 1) if start_year is not None else None,
+        date(int(end_year) + 1, 1, 1) if end_year is not None else None,
+    )

@@ -1,0 +1,240 @@
+"""HTTP plumbing shared by every blueprint: current data, content negotiation, caching, errors."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from email.utils import format_datetime
+
+from flask import Flask, Response, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from geoservice import i18n
+from geoservice.errors import GeoserviceError, InvalidParameter, NotAcceptable, UnknownParameter
+from geoservice.storage.base import Dataset
+
+# Output formats (the `f` values) and the media types that select them through `Accept`.
+MEDIA_TYPES = {
+    "json": ("application/json", "application/geo+json", "application/vnd.oai.openapi+json",
+             "application/schema+json"),
+    "html": ("text/html", "application/xhtml+xml"),
+    "gpkg": ("application/geopackage+sqlite3",),
+    "csv": ("text/csv",),
+}
+FORMAT_ALIASES = {"geojson": "json"}
+# Parameters every resource accepts besides its own.
+COMMON_PARAMS = frozenset({"f", "lang"})
+GZIP_MIN_BYTES = 1024
+COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+json",
+                "application/vnd.oai.openapi+json", "text/html", "text/csv")
+
+
+def dataset() -> Dataset:
+    """Return the dataset for this request (the same object for the whole request)."""
+    if "dataset" not in g:
+        g.dataset = current_app.extensions["geoservice"].dataset
+    return g.dataset
+
+
+def _(message: str, **values) -> str:
+    """Translate a UI string into the request's language."""
+    return i18n.translate(message, g.get("lang", "de"), **values)
+
+
+def wants_html() -> bool:
+    """Return True if the client asked for HTML (?f=html, or a browser's Accept header)."""
+    fmt = request.args.get("f")
+    if fmt:
+        return fmt == "html"
+    best = request.accept_mimetypes.best_match(
+        ["application/json", "application/geo+json", "text/html"], default="application/json"
+    )
+    return best == "text/html" and request.accept_mimetypes["text/html"] > 0
+
+
+def output_format(offered: Iterable[str] = ("json", "html")) -> str:
+    """Return the format to answer in: `?f=` if given, else the best `Accept` match, else json.
+
+    Raise NotAcceptable (406) naming the value when neither offers a format of this resource.
+    """
+    offered = tuple(offered)
+    fmt = request.args.get("f")
+    if fmt is not None:
+        fmt = FORMAT_ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
+        if fmt not in offered:
+            raise NotAcceptable(f"f: '{request.args['f']}' is not offered here; use one of "
+                                f"{', '.join(offered)}")
+        return fmt
+    header = request.headers.get("Accept", "").strip()
+    if not header:
+        return offered[0]
+    by_type = {mt: name for name in offered for mt in MEDIA_TYPES[name]}
+    best = request.accept_mimetypes.best_match(list(by_type))
+    if best is None:
+        raise NotAcceptable(f"Accept: '{header}' matches no format of this resource; offered: "
+                            f"{', '.join(mt for name in offered for mt in MEDIA_TYPES[name][:1])}")
+    return by_type[best]
+
+
+def check_params(allowed: Iterable[str]) -> None:
+    """Raise UnknownParameter for a query parameter the resource does not know or one repeated."""
+    allowed = COMMON_PARAMS.union(allowed)
+    lang = request.args.get("lang")
+    if lang is not None and lang not in i18n.LANGUAGES:
+        raise InvalidParameter(f"lang: '{lang}' is not offered; use one of {', '.join(i18n.LANGUAGES)}")
+    for name in request.args:
+        if name not in allowed:
+            raise UnknownParameter(f"unknown parameter '{name}'; allowed here: "
+                                   f"{', '.join(sorted(allowed))}")
+        if len(request.args.getlist(name)) > 1:
+            raise InvalidParameter(f"{name}: given more than once "
+                                   f"({', '.join(request.args.getlist(name))}); give it once")
+
+
+def base_url() -> str:
+    """Return the public base URL ending in '/': config BASE_URL, else the request's host URL."""
+    configured = current_app.config.get("BASE_URL") or ""
+    return configured.rstrip("/") + "/" if configured else request.host_url
+
+
+def etag_for(*parts: str | bytes) -> str:
+    """Return a strong ETag from the parts that determine a response body."""
+    digest = hashlib.blake2b(digest_size=12)
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def request_etag(*extra: str) -> str:
+    """Return an ETag from the data version, the request (path, query, base URL, language) and extra."""
+    return etag_for(dataset().version, request.path, request.query_string, base_url(),
+                    g.get("lang", "de"), *extra)
+
+
+class _BytesLRU:
+    """A small thread-safe LRU of compressed bodies, bounded by total size."""
+
+    def __init__(self, max_bytes: int = 64 * 2**20):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, factory: Callable[[], bytes]) -> bytes:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+                return value
+        value = factory()
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = value
+                self.size += len(value)
+                while self.size > self.max_bytes and len(self.items) > 1:
+                    _, old = self.items.popitem(last=False)
+                    self.size -= len(old)
+        return value
+
+
+def _accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def _is_fresh(tag: str, last_modified) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains(tag) or request.if_none_match.star_tag
+    since = request.if_modified_since
+    return since is not None and last_modified <= since
+
+
+def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: str | None = None,
+            status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """Return a data response with ETag, Last-Modified, Cache-Control and gzip, or 304 when fresh.
+
+    `body` may be a callable (then `etag` is required): it is only called when the client's copy
+    is stale, so a 304 costs no serialization. Compressed bodies are cached by ETag.
+    """
+    data = dataset()
+    if callable(body):
+        if etag is None:
+            raise TypeError("respond() needs an etag when the body is built lazily")
+    else:
+        body = body.encode("utf-8") if isinstance(body, str) else body
+        etag = etag or etag_for(data.version, body)
+    compress = (status == 200 and _accepts_gzip()
+                and mimetype.split(";")[0].strip() in COMPRESSIBLE)
+    tag = f"{etag}-gz" if compress else etag
+    common = {
+        "ETag": f'"{tag}"',
+        "Last-Modified": format_datetime(data.last_modified, usegmt=True),
+        "Cache-Control": f"public, max-age={current_app.config['CACHE_MAX_AGE']}",
+        "Vary": "Accept, Accept-Language, Accept-Encoding",
+    }
+    if status == 200 and _is_fresh(tag, data.last_modified):
+        response = Response(status=304, headers=common)
+        for name, value in (headers or {}).items():
+            if name.lower() in ("content-crs", "link"):
+                response.headers[name] = value
+        return response
+    if callable(body):
+        body = body()
+        body = body.encode("utf-8") if isinstance(body, str) else body
+    response = Response(status=status, mimetype=mimetype, headers=common)
+    response.headers.update(headers or {})
+    if compress and len(body) >= GZIP_MIN_BYTES:
+        cache = data.memo("http:gzip", _BytesLRU)
+        response.set_data(cache.get(tag, lambda: gzip.compress(body, 6, mtime=0)))
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response.set_data(body)
+    return response
+
+
+def render_error(status: int, code: str, description: str) -> Response:
+    """Answer an error as JSON {code, description}, or as an HTML page for browsers."""
+    if wants_html():
+        html = render_template("error.html", status=status, code=code, description=description)
+        return Response(html, status=status, mimetype="text/html")
+    response = current_app.json.response({"code": code, "description": description})
+    response.status_code = status
+    return response
+
+
+def _cors(response: Response) -> Response:
+    """Allow any origin to read GET/HEAD answers and pass preflight OPTIONS requests."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = (
+        "ETag, Last-Modified, Content-Crs, Content-Disposition, Link")
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+            "Access-Control-Request-Headers", "Accept, Accept-Language, If-None-Match")
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register error handlers, CORS and every blueprint."""
+
+    @app.errorhandler(GeoserviceError)
+    def _domain_error(exc: GeoserviceError):
+        return render_error(exc.status, exc.code, exc.description)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        response = render_error(exc.code or 500, exc.name.replace(" ", ""), exc.description or "")
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    app.after_request(_cors)
+
+    from geoservice import api, web
+
+    api.register(app)
+    web.register(app)

@@ -1,0 +1,84 @@
+"""Loading: a bad bundled file stops start-up with file, feature and problem; live reload."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+import requests
+
+from geoservice import create_app
+from geoservice.errors import DataError
+from tests.conftest import LiveServer
+
+
+def test_bad_data_stops_start_up_naming_file_and_feature(data_copy):
+    path = data_copy / "funding_areas.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection["features"][3]["properties"]["valid_to"] = "1990-01-01"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        create_app({"DATA_DIR": str(data_copy)})
+    message = str(info.value)
+    assert "funding_areas.geojson" in message and "feature 4" in message and "1990-01-01" in message
+
+
+def test_missing_file_stops_start_up(data_copy):
+    (data_copy / "timeline.json").unlink()
+    with pytest.raises(DataError, match="timeline.json: 1 problem"):
+        create_app({"DATA_DIR": str(data_copy)})
+
+
+def test_dataset_is_indexed_and_typed(app):
+    data = app.extensions["geoservice"].dataset
+    assert data.funding_areas.index.is_unique and data.projects.index.is_unique
+    assert data.funding_areas.has_sindex and data.projects.has_sindex
+    assert data.funding_areas["valid_from"].map(type).eq(type(data.funding_areas["valid_from"].iloc[0])).all()
+
+
+def test_live_reload_serves_new_data_and_never_a_half_file(data_copy):
+    app = create_app({"DATA_DIR": str(data_copy), "RELOAD_INTERVAL": 0.2})
+    server = LiveServer(app)
+    url = f"{server.url}/collections/projects/items?limit=1000&f=json"
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            statuses.append(requests.get(url, timeout=10).status_code)
+
+    reader = threading.Thread(target=hammer)
+    reader.start()
+    try:
+        runner = app.test_cli_runner()
+        path = data_copy / "projects.geojson"
+        collection = json.loads(path.read_text(encoding="utf-8"))
+        collection["features"][0]["properties"]["title"] = "Neuer Titel nach Import"
+        src = data_copy.parent / "new_projects.geojson"
+        src.write_text(json.dumps(collection), encoding="utf-8")
+        result = runner.invoke(args=["geodata", "import", str(src), "--collection", "projects"])
+        assert result.exit_code == 0, result.output
+        titles: list[str] = []
+        for _ in range(100):  # poll up to ~10 s; reload is checked every 0.2 s
+            body = requests.get(url, timeout=10).json()
+            titles = [f["properties"]["title"] for f in body["features"]]
+            if "Neuer Titel nach Import" in titles:
+                break
+            time.sleep(0.1)
+        assert "Neuer Titel nach Import" in titles
+    finally:
+        stop.set()
+        reader.join()
+        server.stop()
+    assert statuses and set(statuses) == {200}
+
+
+def test_invalid_change_on_disk_keeps_serving_old_data(data_copy):
+    app = create_app({"DATA_DIR": str(data_copy), "RELOAD_INTERVAL": 0})
+    holder = app.extensions["geoservice"]
+    version = holder.dataset.version
+    (data_copy / "projects.geojson").write_text("{ broken", encoding="utf-8")
+    assert holder.maybe_reload() is False
+    assert holder.dataset.version == version and "projects.geojson" in holder.last_error
