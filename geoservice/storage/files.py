@@ -35,8 +35,7 @@ def read_geojson(path: Path) -> gpd.GeoDataFrame:
 
 
 def _rfc7946(geom):
-    """Orient polygon rings as RFC 7946 wants (exterior counter-clockwise) and round coordinates."""
-    geom = shapely.set_precision(geom, 10 ** -COORD_DECIMALS) if geom.geom_type != "Point" else geom
+    """Orient polygon rings as RFC 7946 wants: exteriors counter-clockwise, holes clockwise."""
     if geom.geom_type == "Polygon":
         return orient(geom, 1.0)
     if geom.geom_type == "MultiPolygon":
@@ -44,12 +43,14 @@ def _rfc7946(geom):
     return geom
 
 
-def _round(value):
-    if isinstance(value, float):
-        return round(value, COORD_DECIMALS)
-    if isinstance(value, (list, tuple)):
-        return [_round(v) for v in value]
-    return value
+def _round(coords):
+    """Round coordinates to 7 decimals (~1 cm) and drop vertices repeated by the rounding."""
+    if coords and isinstance(coords[0], (int, float)):
+        return [round(float(v), COORD_DECIMALS) for v in coords]
+    out = [_round(c) for c in coords]
+    if out and isinstance(out[0], list) and out[0] and isinstance(out[0][0], float):
+        out = [c for i, c in enumerate(out) if i == 0 or c != out[i - 1]]
+    return out
 
 
 def to_feature_collection(gdf: gpd.GeoDataFrame, spec: CollectionSpec, name: str) -> str:
@@ -72,7 +73,8 @@ def to_feature_collection(gdf: gpd.GeoDataFrame, spec: CollectionSpec, name: str
         features.append({"type": "Feature", "id": props["id"], "properties": props,
                          "geometry": geometry})
     collection = {"type": "FeatureCollection", "name": name, "features": features}
-    return json.dumps(collection, ensure_ascii=False, indent=1) + "\n"
+    # the same layout as scripts/build_geodata.py, so a re-import of unchanged data is byte-identical
+    return json.dumps(collection, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 class FileStore:
