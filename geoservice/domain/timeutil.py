@@ -74,7 +74,7 @@ def _parse_point(text: str, param: str) -> tuple[date, date]:
                 moment = moment.astimezone(LOCAL_TZ)
             day = moment.date()
             return day, day + timedelta(days=1)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # OverflowError: the day after 9999-12-31
         raise InvalidParameter(f"{param}: '{text}' is not a valid date ({exc})") from None
     raise InvalidParameter(
         f"{param}: '{text}' is not an RFC 3339 date-time, a date (YYYY-MM-DD) or a year (YYYY)"

@@ -1,0 +1,180 @@
+"""Pre-serialized features and vectorised item selection, cached per Dataset.
+
+Each feature's GeoJSON bytes are built once per (collection, CRS, skipGeometry, properties)
+and kept in Dataset.memo; an items request only computes numpy masks / STRtree hits, slices
+positions and joins byte strings. Small collections are serialized completely on first use,
+large ones lazily, only for the rows actually returned.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoservice.domain import crs
+from geoservice.domain.areas import time_mask
+from geoservice.domain.schema import CollectionSpec
+from geoservice.domain.timeutil import DayRange
+from geoservice.storage.base import Dataset
+
+EAGER_LIMIT = 50_000  # collections up to this size are serialized completely at first use
+DECIMALS = {True: 7, False: 3}  # coordinate decimals for degrees / metres
+
+
+def _json_default(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def dumps(value) -> str:
+    """Serialize to compact JSON, keeping umlauts and writing dates as ISO strings."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def is_geographic(crs_uri: str) -> bool:
+    """Return True for CRSs with degrees as units."""
+    return crs.pyproj_crs(crs_uri).is_geographic
+
+
+def transform_geoms(geoms: np.ndarray, target: str) -> np.ndarray:
+    """Transform CRS84 shapely geometries to `target` in one vectorised call (axis order of target)."""
+    if target == crs.CRS84:
+        return geoms
+    transformer = crs.transformer(crs.CRS84, target)
+    decimals = DECIMALS[is_geographic(target)]
+
+    def _apply(x, y):
+        tx, ty = transformer.transform(x, y)
+        return np.round(tx, decimals), np.round(ty, decimals)
+
+    return shapely.transform(geoms, _apply, interleaved=False)
+
+
+def properties_of(gdf: gpd.GeoDataFrame, fields: tuple[str, ...]) -> list[dict]:
+    """Return the rows' properties as plain dicts (None for nulls, dates kept for the encoder)."""
+    frame = gdf[list(fields)].astype(object)
+    frame = frame.where(pd.notna(frame), None)
+    return frame.to_dict("records")
+
+
+def serialize(gdf: gpd.GeoDataFrame, fields: tuple[str, ...], crs_uri: str,
+              skip_geometry: bool) -> list[bytes]:
+    """Serialize the rows of gdf as GeoJSON Feature byte strings."""
+    if skip_geometry:
+        geometries = ["null"] * len(gdf)
+    else:
+        geoms = transform_geoms(np.asarray(gdf.geometry.array, dtype=object), crs_uri)
+        geometries = shapely.to_geojson(geoms)
+    out = []
+    for fid, geometry, props in zip(gdf.index, geometries, properties_of(gdf, fields), strict=True):
+        out.append(f'{{"type":"Feature","id":{dumps(str(fid))},"geometry":{geometry},'
+                   f'"properties":{dumps(props)}}}'.encode())
+    return out
+
+
+@dataclass
+class FeatureCache:
+    """The serialized features of one collection variant, by row position."""
+
+    gdf: gpd.GeoDataFrame
+    fields: tuple[str, ...]
+    crs_uri: str
+    skip_geometry: bool
+    cache: np.ndarray
+
+    def take(self, positions: np.ndarray) -> list[bytes]:
+        """Return the bytes of the rows at `positions`, serializing missing ones once."""
+        values = self.cache[positions]
+        missing = np.equal(values, None)
+        if missing.any():
+            todo = positions[missing]
+            fresh = serialize(self.gdf.iloc[todo], self.fields, self.crs_uri, self.skip_geometry)
+            self.cache[todo] = np.array(fresh + [b""], dtype=object)[:-1]
+            values = self.cache[positions]
+        return values.tolist()
+
+
+def feature_cache(data: Dataset, spec: CollectionSpec, crs_uri: str = crs.CRS84,
+                  skip_geometry: bool = False, fields: tuple[str, ...] | None = None) -> FeatureCache:
+    """Return the memoized serialized features of a collection variant."""
+    fields = tuple(fields) if fields is not None else spec.fields
+
+    def build() -> FeatureCache:
+        gdf = data.collection(spec.name)
+        cache = np.full(len(gdf), None, dtype=object)
+        if len(gdf) <= EAGER_LIMIT:
+            cache[:] = np.array(serialize(gdf, fields, crs_uri, skip_geometry) + [b""],
+                                dtype=object)[:-1]
+        return FeatureCache(gdf, fields, crs_uri, skip_geometry, cache)
+
+    return data.memo(("features", spec.name, crs_uri, skip_geometry, fields), build)
+
+
+def warm(data: Dataset) -> None:
+    """Pre-serialize the features of every collection in every supported CRS (small ones fully)."""
+    from geoservice.domain.schema import COLLECTIONS
+
+    for spec in COLLECTIONS.values():
+        for uri in crs.SUPPORTED:
+            feature_cache(data, spec, uri)
+
+
+def position_of(data: Dataset, spec: CollectionSpec, fid: str) -> int | None:
+    """Return the row position of a feature id, or None (a hash lookup in the index)."""
+    index = data.collection(spec.name).index
+    try:
+        pos = index.get_loc(fid)
+    except (KeyError, TypeError):
+        return None
+    return pos if isinstance(pos, int) else None
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated items query (everything that decides which rows are returned, in what order)."""
+
+    bbox_crs84: tuple[float, float, float, float] | None = None
+    when: DayRange | None = None
+    equals: tuple[tuple[str, str], ...] = ()
+    sortby: tuple[tuple[str, bool], ...] = ()
+
+
+def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
+    """Return the row positions matching the query, in output order (vectorised, no row loops)."""
+    gdf = data.collection(spec.name)
+    if query.bbox_crs84 is not None:
+        positions = np.sort(gdf.sindex.query(shapely.box(*query.bbox_crs84), predicate="intersects"))
+    else:
+        positions = None
+    masks = []
+    if query.when is not None:
+        # a consolidated two-column frame, memoized: taking k rows of it costs O(k), not O(n)
+        times = data.memo(("times", spec.name), lambda: gdf[["_t0", "_t1"]].copy())
+        if positions is not None:
+            times = times.iloc[positions]
+        masks.append(time_mask(times, query.when))
+    for name, value in query.equals:
+        column = data.memo(("column", spec.name, name),
+                           lambda name=name: gdf[name].astype(object).to_numpy())
+        masks.append((column if positions is None else column[positions]) == value)
+    if positions is None:
+        positions = data.memo(("all", spec.name), lambda: np.arange(len(gdf)))
+    if masks:
+        positions = positions[np.logical_and.reduce(masks)]
+    if query.sortby and len(positions) > 1:
+        frame = gdf.iloc[positions][[name for name, _ in query.sortby]].copy()
+        frame["_pos"] = positions
+        frame = frame.sort_values([name for name, _ in query.sortby],
+                                  ascending=[asc for _, asc in query.sortby],
+                                  kind="stable", na_position="last")
+        positions = frame["_pos"].to_numpy()
+    return positions

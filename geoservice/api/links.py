@@ -1,0 +1,46 @@
+"""Link objects and URLs relative to the service's base URL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import request
+
+from geoservice.http import base_url
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA = "application/schema+json"
+GPKG = "application/geopackage+sqlite3"
+CSV = "text/csv"
+
+
+def url(path: str = "", **params) -> str:
+    """Return the absolute URL of a service path with query parameters (None values dropped)."""
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return base_url() + path.lstrip("/") + (f"?{query}" if query else "")
+
+
+def here(**changes) -> str:
+    """Return the current request's URL with some query parameters replaced (None removes)."""
+    params = {k: v for k, v in request.args.items()}
+    params.update(changes)
+    return url(request.path, **params)
+
+
+def link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
+    """Return an OGC link object."""
+    item = {"href": href, "rel": rel, "type": type_}
+    if title:
+        item["title"] = title
+    return item
+
+
+def self_and_alternate(fmt: str, json_type: str = JSON, title_json: str = "JSON",
+                       title_html: str = "HTML") -> list[dict]:
+    """Return the self link in `fmt` and the alternate link in the other format."""
+    as_json = link(here(f="json"), "self" if fmt == "json" else "alternate", json_type, title_json)
+    as_html = link(here(f="html"), "self" if fmt == "html" else "alternate", HTML, title_html)
+    return [as_json, as_html] if fmt == "json" else [as_html, as_json]

@@ -1,0 +1,379 @@
+"""OGC API - Features (Parts 1, 2 and 3 queryables): landing page to single feature."""
+
+from __future__ import annotations
+
+import numpy as np
+from flask import Blueprint, current_app, g, render_template, request
+
+from geoservice.api import downloads, features, links, openapi, params
+from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
+from geoservice.domain import crs
+from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, PROJECTS, CollectionSpec
+from geoservice.domain.timeutil import parse_datetime
+from geoservice.errors import InvalidParameter, NotFound
+from geoservice.http import _, base_url, check_params, dataset, output_format, request_etag, respond
+from geoservice.web import pages
+
+bp = Blueprint("ogc", __name__)
+
+CONFORMANCE = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+)
+ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
+                         "skipGeometry", "sortby"})
+# Parameters of the map pages rendered by geoservice.web (embed=1: without header and footer).
+PAGE_PARAMS = frozenset({"embed"})
+TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+
+
+def _memo_json(name: str, build) -> bytes:
+    """Return prebuilt JSON bytes of a static resource, per base URL, language and query."""
+    key = ("ogc", name, base_url(), g.get("lang", "de"), request.query_string)
+    return dataset().memo(key, lambda: features.dumps(build()).encode())
+
+
+def _html(template: str, **context) -> str:
+    return render_template(f"api/{template}", **context)
+
+
+def spec_of(collection_id: str) -> CollectionSpec:
+    """Return a collection's spec or raise NotFound naming it."""
+    try:
+        return COLLECTIONS[collection_id]
+    except KeyError:
+        raise NotFound(f"collection '{collection_id}' does not exist; collections: "
+                       f"{', '.join(COLLECTIONS)}") from None
+
+
+# --- landing page, conformance, API definition ------------------------------------------------
+
+def landing_document() -> dict:
+    """Return the landing page as a dict (links to everything the service offers)."""
+    return {
+        "title": _("Fördergebiete Prohlis / Am Koitschgraben"),
+        "description": _("Fördergebiete (Soziale Stadt / Sozialer Zusammenhalt) in Dresden-Prohlis "
+                         "und Am Koitschgraben mit ihren Grenzständen und Projekten als "
+                         "OGC API – Features."),
+        "links": [
+            *links.self_and_alternate("json", title_json=_("Diese Seite als JSON"),
+                                      title_html=_("Diese Seite als HTML")),
+            link(url("openapi", f="json"), "service-desc", OPENAPI, _("API-Definition (OpenAPI 3.0)")),
+            link(url("openapi", f="html"), "service-doc", HTML, _("API-Dokumentation")),
+            link(url("conformance", f="json"), "conformance", JSON, _("Konformitätsklassen")),
+            link(url("collections", f="json"), "data", JSON, _("Datensammlungen")),
+            link(url("areas", f="json"), "related", JSON, _("Fördergebiete mit Grenzständen")),
+            link(url("timeline", f="json"), "related", JSON, _("Zeitleiste des Programms")),
+            link(url("locate"), "related", HTML, _("Adresse oder Punkt prüfen")),
+        ],
+    }
+
+
+@bp.get("/")
+def landing():
+    """Landing page: JSON document, or the home page for browsers."""
+    check_params(PAGE_PARAMS)
+    fmt = output_format()
+    if fmt == "html":
+        return pages.render_home()  # the residents' project map
+    return respond(_memo_json("landing", landing_document), JSON, request_etag("json"))
+
+
+@bp.get("/conformance")
+def conformance():
+    """The conformance classes this service implements."""
+    check_params(())
+    fmt = output_format()
+
+    def document():
+        return {"conformsTo": list(CONFORMANCE),
+                "links": links.self_and_alternate(fmt)}
+
+    if fmt == "html":
+        return respond(lambda: _html("conformance.html", doc=document(),
+                                     json_url=url("conformance", f="json")),
+                       "text/html", request_etag("html"))
+    return respond(_memo_json("conformance", document), JSON, request_etag("json"))
+
+
+@bp.get("/openapi")
+def api_definition():
+    """The OpenAPI 3.0 definition (JSON) or a readable overview of it (HTML)."""
+    check_params(())
+    fmt = output_format()
+    if fmt == "html":
+        doc = openapi.document(base_url(), current_app.config)
+        return respond(lambda: _html("openapi.html", doc=doc, json_url=url("openapi", f="json")),
+                       "text/html", request_etag("html"))
+    body = dataset().memo(("openapi", base_url()),
+                          lambda: features.dumps(openapi.document(base_url(), current_app.config)).encode())
+    return respond(body, OPENAPI, request_etag("json"))
+
+
+# --- collections -------------------------------------------------------------------------------
+
+def _interval(values, year: bool) -> list:
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    if year:
+        return f"{min(present):04d}-01-01T00:00:00Z"
+    return f"{min(present).isoformat()}T00:00:00Z"
+
+
+def collection_document(spec: CollectionSpec) -> dict:
+    """Return a collection's metadata: extent, CRSs and links."""
+    gdf = dataset().collection(spec.name)
+    start, end = spec.time_fields
+    year = spec is PROJECTS
+    first = _interval(gdf[start], year)
+    ends = list(gdf[end])
+    if any(v is None for v in ends):
+        last = None
+    else:
+        last = (f"{max(ends) + 1:04d}-01-01T00:00:00Z" if year
+                else f"{max(ends).isoformat()}T00:00:00Z")
+    base = f"collections/{spec.name}"
+    return {
+        "id": spec.name,
+        "title": spec.title,
+        "description": spec.description,
+        "keywords": list(spec.keywords),
+        "itemType": "feature",
+        "extent": {
+            "spatial": {"bbox": [[round(float(v), 6) for v in gdf.total_bounds]], "crs": crs.CRS84},
+            "temporal": {"interval": [[first, last]], "trs": TRS},
+        },
+        "crs": list(crs.SUPPORTED),
+        "storageCrs": crs.STORAGE_CRS,
+        "links": [
+            link(url(base, f="json"), "self", JSON, _("Diese Sammlung als JSON")),
+            link(url(base, f="html"), "alternate", HTML, _("Diese Sammlung als HTML")),
+            link(url(f"{base}/items", f="json"), "items", GEOJSON, _("Objekte als GeoJSON")),
+            link(url(f"{base}/items", f="html"), "items", HTML, _("Objekte als HTML")),
+            link(url(f"{base}/items", f="gpkg"), "items", links.GPKG, _("Download als GeoPackage")),
+            link(url(f"{base}/items", f="csv"), "items", links.CSV, _("Download als CSV")),
+            link(url(f"{base}/queryables", f="json"),
+                 "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA,
+                 _("Filterbare Eigenschaften")),
+        ],
+    }
+
+
+@bp.get("/collections")
+def collections():
+    """The list of collections."""
+    check_params(())
+    fmt = output_format()
+
+    def document():
+        return {
+            "links": links.self_and_alternate(fmt),
+            "collections": [collection_document(spec) for spec in COLLECTIONS.values()],
+            "crs": list(crs.SUPPORTED),
+        }
+
+    if fmt == "html":
+        return respond(lambda: _html("collections.html", doc=document(),
+                                     json_url=url("collections", f="json")),
+                       "text/html", request_etag("html"))
+    return respond(_memo_json("collections", document), JSON, request_etag("json"))
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    """One collection's metadata."""
+    spec = spec_of(collection_id)
+    check_params(())
+    fmt = output_format()
+    if fmt == "html":
+        return respond(lambda: _html("collection.html", doc=collection_document(spec), spec=spec,
+                                     json_url=url(f"collections/{spec.name}", f="json")),
+                       "text/html", request_etag("html"))
+    return respond(_memo_json(f"collection:{spec.name}", lambda: collection_document(spec)),
+                   JSON, request_etag("json"))
+
+
+@bp.get("/collections/<collection_id>/queryables")
+def queryables(collection_id: str):
+    """The properties usable as equality filters on items (JSON Schema)."""
+    spec = spec_of(collection_id)
+    check_params(())
+    fmt = output_format()
+
+    def document():
+        props = {}
+        for name, kind in spec.queryables.items():
+            schema = {"title": name, "type": kind}
+            if name in spec.enums:
+                schema["enum"] = sorted(spec.enums[name])
+            props[name] = schema
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": url(f"collections/{spec.name}/queryables"),
+            "type": "object",
+            "title": spec.title,
+            "properties": props,
+            "additionalProperties": False,
+        }
+
+    if fmt == "html":
+        return respond(lambda: _html("queryables.html", doc=document(), spec=spec,
+                                     json_url=url(f"collections/{spec.name}/queryables", f="json")),
+                       "text/html", request_etag("html"))
+    return respond(_memo_json(f"queryables:{spec.name}", document), SCHEMA, request_etag("json"))
+
+
+# --- items -------------------------------------------------------------------------------------
+
+def bbox_to_crs84(box: tuple[float, float, float, float], box_crs: str) -> tuple[float, ...]:
+    """Return a bbox given in `box_crs` (its axis order) as a CRS84 bbox."""
+    if box_crs == crs.CRS84:
+        return box
+    try:
+        result = crs.transformer(box_crs, crs.CRS84).transform_bounds(*box, densify_pts=21)
+    except Exception:  # pyproj raises ProjError for boxes outside the CRS's area of use
+        raise InvalidParameter(f"bbox: '{request.args.get('bbox')}' cannot be transformed from "
+                               f"{box_crs}") from None
+    if not np.all(np.isfinite(result)):
+        raise InvalidParameter(f"bbox: '{request.args.get('bbox')}' lies outside the area of "
+                               f"use of {box_crs}")
+    return tuple(result)
+
+
+def parse_query(spec: CollectionSpec) -> features.Query:
+    """Parse the filters and order of an items request."""
+    box = params.bbox(request.args.get("bbox"))
+    box_crs = params.crs_param(request.args.get("bbox-crs"), "bbox-crs")
+    if "datetime" in request.args:
+        when = parse_datetime(request.args["datetime"])
+    else:
+        when = None
+    equals = tuple((name, request.args[name].strip()) for name in spec.queryables
+                   if name in request.args)
+    return features.Query(
+        bbox_crs84=bbox_to_crs84(box, box_crs) if box else None,
+        when=when,
+        equals=equals,
+        sortby=tuple(params.sortby(request.args.get("sortby"), spec)),
+    )
+
+
+def _page_links(fmt: str, offset: int, limit: int, matched: int, spec: CollectionSpec) -> list[dict]:
+    out = links.self_and_alternate(fmt, json_type=GEOJSON, title_json=_("Diese Seite als GeoJSON"),
+                                   title_html=_("Diese Seite als HTML"))
+    kind = GEOJSON if fmt == "json" else HTML
+    if offset + limit < matched:
+        out.append(link(links.here(offset=str(offset + limit), f=fmt), "next", kind,
+                        _("Nächste Seite")))
+    if offset > 0:
+        out.append(link(links.here(offset=str(max(0, offset - limit)), f=fmt), "prev", kind,
+                        _("Vorige Seite")))
+    out.append(link(url(f"collections/{spec.name}", f="json"), "collection", JSON,
+                    _("Die Sammlung")))
+    return out
+
+
+def _timestamp() -> str:
+    return dataset().last_modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    """Features of a collection: filtered, sorted, paged; GeoJSON, HTML, GeoPackage or CSV."""
+    spec = spec_of(collection_id)
+    check_params(ITEM_PARAMS | set(spec.queryables))
+    fmt = output_format(("json", "html", "gpkg", "csv"))
+    config = current_app.config
+    limit = params.limit(request.args.get("limit"), int(config["DEFAULT_LIMIT"]),
+                         int(config["MAX_LIMIT"]))
+    offset = params.integer(request.args.get("offset"), "offset", 0, 0)
+    target = params.crs_param(request.args.get("crs"), "crs")
+    fields = params.properties(request.args.get("properties"), spec)
+    skip = params.boolean(request.args.get("skipGeometry"), "skipGeometry")
+    query = parse_query(spec)
+    data = dataset()
+    headers = {"Content-Crs": crs.content_crs_header(target)}
+    etag = request_etag(fmt)
+
+    if fmt in ("gpkg", "csv"):
+        def build_file():
+            positions = features.select(data, spec, query)
+            if "limit" in request.args or "offset" in request.args:
+                positions = positions[offset:offset + limit]
+            return downloads.build(fmt, data.collection(spec.name).iloc[positions], spec,
+                                   fields, target, skip)
+        headers["Content-Disposition"] = f'attachment; filename="{spec.name}.{fmt}"'
+        mimetype = links.GPKG if fmt == "gpkg" else "text/csv; charset=utf-8"
+        return respond(build_file, mimetype, etag, headers=headers)
+
+    def build_json() -> bytes:
+        positions = features.select(data, spec, query)
+        page = positions[offset:offset + limit]
+        cache = features.feature_cache(data, spec, target, skip, fields)
+        tail = {
+            "numberMatched": int(len(positions)),
+            "numberReturned": int(len(page)),
+            "timeStamp": _timestamp(),
+            "links": _page_links("json", offset, limit, len(positions), spec),
+        }
+        return b"".join((b'{"type":"FeatureCollection","features":[', b",".join(cache.take(page)),
+                         b"],", features.dumps(tail).encode()[1:]))
+
+    def build_html() -> str:
+        positions = features.select(data, spec, query)
+        page = positions[offset:offset + limit]
+        rows = data.collection(spec.name).iloc[page]
+        return _html("items.html", spec=spec, rows=rows, matched=len(positions), offset=offset,
+                     links=_page_links("html", offset, limit, len(positions), spec),
+                     json_url=links.here(f="json"),
+                     download_urls={k: links.here(f=k, limit=None, offset=None)
+                                    for k in ("gpkg", "csv")},
+                     columns=[c for c in spec.fields if fields is None or c in fields])
+
+    if fmt == "html":
+        return respond(build_html, "text/html", etag)
+    return respond(build_json, GEOJSON, etag, headers=headers)
+
+
+def _item_links(spec: CollectionSpec, fid: str, fmt: str) -> list[dict]:
+    return [
+        *links.self_and_alternate(fmt, json_type=GEOJSON, title_json=_("Dieses Objekt als GeoJSON"),
+                                  title_html=_("Dieses Objekt als HTML")),
+        link(url(f"collections/{spec.name}", f="json"), "collection", JSON, _("Die Sammlung")),
+    ]
+
+
+@bp.get("/collections/<collection_id>/items/<path:feature_id>")
+def item(collection_id: str, feature_id: str):
+    """One feature as GeoJSON, or as HTML (projects: the maps engineer's project page)."""
+    spec = spec_of(collection_id)
+    data = dataset()
+    pos = features.position_of(data, spec, feature_id)
+    if pos is None:
+        raise NotFound(f"feature '{feature_id}' does not exist in collection '{spec.name}'")
+    check_params({"crs", *PAGE_PARAMS})
+    fmt = output_format()
+    target = params.crs_param(request.args.get("crs"), "crs")
+    if fmt == "html":
+        if spec is PROJECTS:
+            return pages.render_project(feature_id)
+        row = data.collection(spec.name).iloc[pos]
+        return respond(lambda: _html("item.html", spec=spec, row=row, fid=feature_id,
+                                     json_url=links.here(f="json"),
+                                     area_url=url(f"areas/{row['area_id']}")
+                                     if spec is FUNDING_AREAS else None),
+                       "text/html", request_etag("html"))
+
+    def build() -> bytes:
+        body = features.feature_cache(data, spec, target).take(np.array([pos]))[0]
+        tail = features.dumps({"links": _item_links(spec, feature_id, "json")}).encode()
+        return body[:-1] + b"," + tail[1:]
+
+    return respond(build, GEOJSON, request_etag("json"),
+                   headers={"Content-Crs": crs.content_crs_header(target)})

@@ -1,0 +1,252 @@
+"""The OpenAPI 3.0 definition of the service, built from the collection specs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from geoservice.api import params
+from geoservice.domain import crs
+from geoservice.domain.schema import COLLECTIONS, CollectionSpec
+
+REF = "#/components/{kind}/{name}"
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": REF.format(kind=kind, name=name)}
+
+
+def _param(name: str, description: str, schema: dict, required: bool = False,
+           where: str = "query", explode: bool | None = None) -> dict:
+    item = {"name": name, "in": where, "description": description, "required": required,
+            "schema": schema}
+    if where == "query":
+        item["style"] = "form"
+        item["explode"] = bool(explode)
+    return item
+
+
+def _parameters(config: Mapping) -> dict:
+    crs_schema = {"type": "string", "format": "uri", "enum": list(crs.SUPPORTED)}
+    return {
+        "f": _param("f", "Output format (overrides the Accept header).",
+                    {"type": "string", "enum": ["json", "html"]}),
+        "f-items": _param("f", "Output format (overrides the Accept header).",
+                          {"type": "string", "enum": ["json", "html", "gpkg", "csv"]}),
+        "lang": _param("lang", "Language of the user interface texts (data stay German).",
+                       {"type": "string", "enum": ["de", "en"]}),
+        "limit": _param("limit", "Number of features per page (above the maximum: clamped).",
+                        {"type": "integer", "minimum": 1, "maximum": int(config["MAX_LIMIT"]),
+                         "default": int(config["DEFAULT_LIMIT"])}),
+        "offset": _param("offset", "Number of matching features to skip.",
+                         {"type": "integer", "minimum": 0, "default": 0}),
+        "bbox": _param("bbox", "minx,miny,maxx,maxy (or 6 numbers with heights) in bbox-crs.",
+                       {"type": "array", "minItems": 4, "maxItems": 6,
+                        "items": {"type": "number"}}),
+        "bbox-crs": _param("bbox-crs", "CRS of bbox (default CRS84).", crs_schema),
+        "crs": _param("crs", "CRS of the returned geometries (default CRS84).", crs_schema),
+        "datetime": _param("datetime", "Instant or interval (RFC 3339, '..' for open ends; also a "
+                                       "year or a date). Features whose validity overlaps match.",
+                           {"type": "string"}),
+        "properties": _param("properties", "Comma list of the properties to return.",
+                             {"type": "array", "items": {"type": "string"}}),
+        "skipGeometry": _param("skipGeometry", "Leave out the geometries.",
+                               {"type": "boolean", "default": False}),
+        "sortby": _param("sortby", "Comma list of +field / -field.",
+                         {"type": "array", "items": {"type": "string"}}),
+        "featureId": _param("featureId", "Identifier of a feature.", {"type": "string"},
+                            required=True, where="path"),
+        "areaId": _param("areaId", "Identifier of a funding area (area_id).", {"type": "string"},
+                         required=True, where="path"),
+        "from": _param("from", "First date (YYYY-MM-DD or YYYY).", {"type": "string"},
+                       required=True),
+        "to": _param("to", "Second date (YYYY-MM-DD or YYYY).", {"type": "string"},
+                     required=True),
+    }
+
+
+def _schemas() -> dict:
+    link = {"type": "object", "required": ["href", "rel"], "properties": {
+        "href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"},
+        "title": {"type": "string"}, "hreflang": {"type": "string"}}}
+    links = {"type": "array", "items": _ref("schemas", "link")}
+    geometry = {"type": "object", "nullable": True, "required": ["type"], "properties": {
+        "type": {"type": "string", "enum": ["Point", "MultiPoint", "LineString", "MultiLineString",
+                                            "Polygon", "MultiPolygon", "GeometryCollection"]},
+        "coordinates": {"type": "array"}}}
+    feature = {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"type": "string"},
+        "geometry": _ref("schemas", "geometry"),
+        "properties": {"type": "object", "nullable": True},
+        "links": links}}
+    collection = {"type": "object", "required": ["id", "links"], "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+        "keywords": {"type": "array", "items": {"type": "string"}},
+        "itemType": {"type": "string"},
+        "extent": {"type": "object", "properties": {
+            "spatial": {"type": "object", "properties": {
+                "bbox": {"type": "array", "items": {"type": "array", "items": {"type": "number"},
+                                                    "minItems": 4, "maxItems": 6}},
+                "crs": {"type": "string"}}},
+            "temporal": {"type": "object", "properties": {
+                "interval": {"type": "array", "items": {
+                    "type": "array", "minItems": 2, "maxItems": 2,
+                    "items": {"type": "string", "format": "date-time", "nullable": True}}},
+                "trs": {"type": "string"}}}}},
+        "crs": {"type": "array", "items": {"type": "string"}},
+        "storageCrs": {"type": "string"},
+        "links": links}}
+    return {
+        "link": link,
+        "geometry": geometry,
+        "exception": {"type": "object", "required": ["code"], "properties": {
+            "code": {"type": "string"}, "description": {"type": "string"}}},
+        "landingPage": {"type": "object", "required": ["links"], "properties": {
+            "title": {"type": "string"}, "description": {"type": "string"}, "links": links}},
+        "confClasses": {"type": "object", "required": ["conformsTo"], "properties": {
+            "conformsTo": {"type": "array", "items": {"type": "string"}}}},
+        "collection": collection,
+        "collections": {"type": "object", "required": ["links", "collections"], "properties": {
+            "links": links, "crs": {"type": "array", "items": {"type": "string"}},
+            "collections": {"type": "array", "items": _ref("schemas", "collection")}}},
+        "featureGeoJSON": feature,
+        "featureCollectionGeoJSON": {
+            "type": "object", "required": ["type", "features"], "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": _ref("schemas", "featureGeoJSON")},
+                "links": links,
+                "timeStamp": {"type": "string", "format": "date-time"},
+                "numberMatched": {"type": "integer", "minimum": 0},
+                "numberReturned": {"type": "integer", "minimum": 0}}},
+        "queryables": {"type": "object", "required": ["type", "properties"], "properties": {
+            "$schema": {"type": "string"}, "$id": {"type": "string"},
+            "type": {"type": "string"}, "properties": {"type": "object"}}},
+        "locate": {"type": "object", "required": ["lon", "lat", "date", "areas", "text"],
+                   "properties": {
+                       "lon": {"type": "number"}, "lat": {"type": "number"},
+                       "date": {"type": "string", "format": "date"},
+                       "inside": {"type": "array", "items": {"type": "string"}},
+                       "areas": {"type": "array", "items": {"type": "object"}},
+                       "text": {"type": "string"}, "links": links}},
+        "factSheet": {"type": "object", "required": ["area_id", "versions"], "properties": {
+            "area_id": {"type": "string"}, "name": {"type": "string"},
+            "versions": {"type": "array", "items": {"type": "object"}}, "links": links}},
+    }
+
+
+def _ok(description: str, schema: str, media: str = "application/json", html: bool = True) -> dict:
+    content = {media: {"schema": _ref("schemas", schema)}}
+    if html:
+        content["text/html"] = {"schema": {"type": "string"}}
+    return {"200": {"description": description, "content": content,
+                    "headers": {"ETag": {"schema": {"type": "string"}}}},
+            "304": {"description": "Not modified (If-None-Match / If-Modified-Since)."},
+            "400": _ref("responses", "BadRequest"),
+            "406": _ref("responses", "NotAcceptable")}
+
+
+def _get(op_id: str, summary: str, tag: str, parameters: list, responses: dict) -> dict:
+    return {"get": {"operationId": op_id, "summary": summary, "tags": [tag],
+                    "parameters": parameters, "responses": responses}}
+
+
+def _collection_paths(spec: CollectionSpec) -> dict:
+    p = lambda name: _ref("parameters", name)  # noqa: E731
+    base = f"/collections/{spec.name}"
+    key = spec.name.replace("-", "_")
+    filters = [_param(name, f"Only features whose {name} equals this value.", {"type": kind})
+               for name, kind in spec.queryables.items()]
+    items_ok = _ok("The matching features.", "featureCollectionGeoJSON", "application/geo+json")
+    items_ok["200"]["content"]["application/geopackage+sqlite3"] = {
+        "schema": {"type": "string", "format": "binary"}}
+    items_ok["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+    items_ok["200"]["headers"]["Content-Crs"] = {"schema": {"type": "string"}}
+    item_ok = _ok("One feature.", "featureGeoJSON", "application/geo+json")
+    item_ok["404"] = _ref("responses", "NotFound")
+    sortable = ", ".join(params.sortable(spec))
+    return {
+        base: _get(f"describe_{key}", f"Describe {spec.title}", "Collections",
+                   [p("f"), p("lang")], _ok("Collection metadata.", "collection")),
+        f"{base}/queryables": _get(f"queryables_{key}", f"Queryables of {spec.name}", "Collections",
+                                   [p("f"), p("lang")],
+                                   _ok("Queryable properties (JSON Schema).", "queryables",
+                                       "application/schema+json")),
+        f"{base}/items": _get(f"items_{key}", f"Features of {spec.name} (sortable: {sortable})",
+                              "Features",
+                              [p("f-items"), p("lang"), p("limit"), p("offset"), p("bbox"),
+                               p("bbox-crs"), p("datetime"), p("crs"), p("properties"),
+                               p("skipGeometry"), p("sortby"), *filters], items_ok),
+        f"{base}/items/{{featureId}}": _get(f"item_{key}", f"One feature of {spec.name}",
+                                            "Features",
+                                            [p("featureId"), p("f"), p("lang"), p("crs")], item_ok),
+    }
+
+
+def document(base_url: str, config: Mapping) -> dict:
+    """Return the OpenAPI 3.0 document for a base URL."""
+    p = lambda name: _ref("parameters", name)  # noqa: E731
+    error = {"content": {"application/json": {"schema": _ref("schemas", "exception")},
+                         "text/html": {"schema": {"type": "string"}}}}
+    paths = {
+        "/": _get("landing", "Landing page", "Capabilities", [p("f"), p("lang")],
+                  _ok("Links to the API, conformance and the collections.", "landingPage")),
+        "/conformance": _get("conformance", "Conformance classes", "Capabilities",
+                             [p("f"), p("lang")], _ok("Implemented conformance classes.",
+                                                      "confClasses")),
+        "/openapi": _get("openapi", "This API definition", "Capabilities", [p("f"), p("lang")],
+                         {"200": {"description": "The OpenAPI document.", "content": {
+                             "application/vnd.oai.openapi+json;version=3.0": {
+                                 "schema": {"type": "object"}},
+                             "text/html": {"schema": {"type": "string"}}}}}),
+        "/collections": _get("collections", "Collections", "Collections", [p("f"), p("lang")],
+                             _ok("The collections.", "collections")),
+    }
+    for spec in COLLECTIONS.values():
+        paths.update(_collection_paths(spec))
+    fact = _ok("Versions of the area with dates, programme, decision, size and changes.",
+               "factSheet")
+    fact["404"] = _ref("responses", "NotFound")
+    changes = _ok("Parts added, removed and unchanged between the two dates.",
+                  "featureCollectionGeoJSON", "application/geo+json")
+    paths.update({
+        "/areas": _get("areas", "Funding areas and their versions", "Planners", [p("f"), p("lang")],
+                       _ok("The funding areas.", "landingPage")),
+        "/areas/{areaId}": _get("area", "Fact sheet of a funding area", "Planners",
+                                [p("areaId"), p("f"), p("lang")], fact),
+        "/areas/{areaId}/changes": _get("area_changes", "Changes of one area between two dates",
+                                        "Planners", [p("areaId"), p("from"), p("to"), p("f"),
+                                                     p("lang")], changes),
+        "/changes": _get("changes", "Changes of all areas between two dates", "Planners",
+                         [p("from"), p("to"), p("f"), p("lang")], changes),
+        "/locate": _get("locate", "Which areas contain a point on a day", "Planners", [
+            _param("lon", "Longitude (WGS 84).", {"type": "number"}),
+            _param("lat", "Latitude (WGS 84).", {"type": "number"}),
+            _param("x", "Easting in crs (default EPSG:25833).", {"type": "number"}),
+            _param("y", "Northing in crs (default EPSG:25833).", {"type": "number"}),
+            p("crs"), _param("datetime", "The day (default: today).", {"type": "string"}),
+            p("f"), p("lang")], _ok("Areas in force on the day, inside or not, and distances.",
+                                    "locate")),
+        "/timeline": _get("timeline", "Programme milestones", "Planners", [p("f"), p("lang")],
+                          _ok("Milestones with dates and sources.", "landingPage")),
+    })
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Fördergebiete Prohlis / Am Koitschgraben – OGC API Features",
+                 "version": "1.0.0",
+                 "description": "Urban-renewal funding areas of Dresden-Prohlis and Am "
+                                "Koitschgraben (boundary versions over time) and their projects.",
+                 "license": {"name": "see the sources of each feature"}},
+        "servers": [{"url": base_url.rstrip("/") or "/"}],
+        "tags": [{"name": name} for name in ("Capabilities", "Collections", "Features",
+                                              "Planners")],
+        "paths": paths,
+        "components": {
+            "parameters": _parameters(config),
+            "schemas": _schemas(),
+            "responses": {
+                "BadRequest": {"description": "A parameter is malformed or unknown.", **error},
+                "NotFound": {"description": "The resource does not exist.", **error},
+                "NotAcceptable": {"description": "The format is not offered.", **error},
+            },
+        },
+    }

@@ -1,0 +1,269 @@
+"""Planners' endpoints: area fact sheets, boundary changes, point lookup and the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import shapely
+from flask import Blueprint, render_template, request
+from shapely.geometry import Point
+
+from geoservice.api import features, links, params
+from geoservice.api.links import GEOJSON, HTML, JSON, link, url
+from geoservice.api.ogc import PAGE_PARAMS
+from geoservice.domain import areas as domain
+from geoservice.domain import crs
+from geoservice.domain.timeutil import LOCAL_TZ, parse_date, parse_datetime
+from geoservice.errors import InvalidParameter
+from geoservice.http import _, check_params, dataset, output_format, request_etag, respond
+from geoservice.web import pages
+
+bp = Blueprint("planners", __name__)
+
+
+def require_area(area_id: str) -> None:
+    """Raise NotFound naming the id unless the area exists (a set lookup, memoized)."""
+    data = dataset()
+    known = data.memo(("api", "area_ids"), lambda: frozenset(data.funding_areas["area_id"]))
+    if area_id not in known:
+        domain.require_area(data.funding_areas, area_id)
+
+
+def _json(value) -> bytes:
+    return features.dumps(value).encode()
+
+
+def _page(template: str, **context) -> str:
+    return render_template(f"api/{template}", json_url=links.here(f="json"), **context)
+
+
+# --- areas -------------------------------------------------------------------------------------
+
+def area_summaries() -> list[dict]:
+    """Return one entry per area: its versions, current version and links."""
+    gdf = dataset().funding_areas
+    today = datetime.now(LOCAL_TZ).date()
+    out = []
+    for area_id in domain.area_ids(gdf):
+        rows = domain.require_area(gdf, area_id)
+        current = domain.versions_on(gdf, today, area_id)
+        last = rows.iloc[-1]
+        out.append({
+            "area_id": area_id,
+            "name": last["name"],
+            "programme": last["programme"],
+            "first_valid_from": rows.iloc[0]["valid_from"],
+            "valid_to": last["valid_to"],
+            "current_version": current.iloc[0]["id"] if len(current) else None,
+            "versions": list(rows["id"]),
+            "links": [link(url(f"areas/{area_id}", f="json"), "item", JSON, last["name"]),
+                      link(url(f"areas/{area_id}", f="html"), "item", HTML, last["name"])],
+        })
+    return out
+
+
+@bp.get("/areas")
+def area_list():
+    """All funding areas with their versions."""
+    check_params(())
+    fmt = output_format()
+    if fmt == "html":
+        return respond(lambda: _page("areas.html", areas=area_summaries()), "text/html",
+                       request_etag("html"))
+    return respond(lambda: _json({"areas": area_summaries(), "links": links.self_and_alternate(fmt)}),
+                   JSON, request_etag("json"))
+
+
+def _step_text(step: domain.Step, first: bool) -> str:
+    if first and step.previous_id is None:
+        return _("erste Festlegung")
+    if first and not step.added_ha:
+        return _("hervorgegangen aus {previous}", previous=step.previous_id)
+    if first:
+        return _("hervorgegangen aus {previous}: {added} ha hinzu", previous=step.previous_id,
+                 added=f"{step.added_ha:.2f}")
+    if not step.added_ha and not step.removed_ha:
+        return _("Grenze unverändert")
+    return _("{added} ha hinzu, {removed} ha entfallen", added=f"{step.added_ha:.2f}",
+             removed=f"{step.removed_ha:.2f}")
+
+
+def fact_sheet(area_id: str) -> dict:
+    """Return an area's versions in order with what changed at each step."""
+    gdf = dataset().funding_areas
+    steps = domain.steps(gdf, area_id)
+    versions = []
+    for number, step in enumerate(steps):
+        entry = dict(step.version)
+        entry.update({
+            "added_ha": step.added_ha,
+            "removed_ha": step.removed_ha,
+            "previous_version": step.previous_id,
+            "change": _step_text(step, number == 0),
+            "links": [link(url(f"collections/funding-areas/items/{entry['id']}", f="json"),
+                           "item", GEOJSON, entry["id"])],
+        })
+        versions.append(entry)
+    last = versions[-1]
+    return {
+        "area_id": area_id,
+        "name": last["name"],
+        "versions": versions,
+        "links": [
+            *links.self_and_alternate("json"),
+            link(url(f"areas/{area_id}/changes", **{"from": str(versions[0]["valid_from"]),
+                                                    "to": str(last["valid_from"])}),
+                 "related", GEOJSON, _("Änderungen erster bis letzter Stand")),
+            link(url("areas", f="json"), "collection", JSON, _("Alle Fördergebiete")),
+        ],
+    }
+
+
+@bp.get("/areas/<area_id>")
+def area(area_id: str):
+    """The fact sheet of one funding area."""
+    require_area(area_id)
+    check_params(PAGE_PARAMS)
+    fmt = output_format()
+    if fmt == "html":
+        return pages.render_area(area_id)
+    return respond(lambda: _json(fact_sheet(area_id)), JSON, request_etag("json"))
+
+
+# --- changes -----------------------------------------------------------------------------------
+
+def _changes(area_id: str | None):
+    check_params(("from", "to"))
+    fmt = output_format()
+    before = parse_date(request.args.get("from"), "from")
+    after = parse_date(request.args.get("to"), "to")
+    data = dataset()
+
+    def document() -> dict:
+        parts = domain.changes(data.funding_areas, before, after, area_id)
+        return {
+            "type": "FeatureCollection",
+            "features": [{
+                "type": "Feature", "id": part.change,
+                "geometry": shapely.geometry.mapping(part.geometry),
+                "properties": {"change": part.change, "area_ha": part.area_ha,
+                               "area_id": area_id, "from": before, "to": after},
+            } for part in parts],
+            "links": links.self_and_alternate(fmt, json_type=GEOJSON),
+        }
+
+    if fmt == "html":
+        labels = {"added": _("hinzugekommen"), "removed": _("weggefallen"),
+                  "unchanged": _("unverändert")}
+        return respond(lambda: _page("changes.html", doc=document(), area_id=area_id, labels=labels,
+                                     before=before, after=after),
+                       "text/html", request_etag("html"))
+    return respond(lambda: _json(document()), GEOJSON, request_etag("json"),
+                   headers={"Content-Crs": crs.content_crs_header(crs.CRS84)})
+
+
+@bp.get("/areas/<area_id>/changes")
+def area_changes(area_id: str):
+    """Parts of one area added, removed and unchanged between two dates."""
+    require_area(area_id)
+    return _changes(area_id)
+
+
+@bp.get("/changes")
+def all_changes():
+    """Parts of all funding areas added, removed and unchanged between two dates."""
+    return _changes(None)
+
+
+# --- locate ------------------------------------------------------------------------------------
+
+def _point() -> Point | None:
+    """Return the asked point in CRS84 from lon/lat or x/y (+crs), None when none was given."""
+    args = request.args
+    has_lonlat = "lon" in args or "lat" in args
+    has_xy = "x" in args or "y" in args
+    if has_lonlat and has_xy:
+        raise InvalidParameter("give either lon/lat or x/y (with crs), not both")
+    if has_lonlat:
+        if "crs" in args:
+            raise InvalidParameter(f"crs: '{args['crs']}' applies to x/y only; lon/lat are "
+                                   "always WGS 84 degrees")
+        lon, lat = params.number(args.get("lon"), "lon"), params.number(args.get("lat"), "lat")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise InvalidParameter(f"lon/lat: '{args['lon']},{args['lat']}' is not a position on "
+                                   "Earth (lon -180..180, lat -90..90)")
+        return Point(lon, lat)
+    if has_xy:
+        source = params.crs_param(args.get("crs", "EPSG:25833"), "crs")
+        x, y = params.number(args.get("x"), "x"), params.number(args.get("y"), "y")
+        if crs.pyproj_crs(source).is_geographic and source != crs.CRS84:
+            x, y = y, x  # x/y are easting/northing; EPSG:4326's first axis is latitude
+        lon, lat = crs.transformer(source, crs.CRS84).transform(x, y)
+        if not (abs(lon) <= 180 and abs(lat) <= 90):
+            raise InvalidParameter(f"x/y: '{args['x']},{args['y']}' is outside {source}")
+        return Point(lon, lat)
+    return None
+
+
+def _sentence(found: list[domain.Location]) -> str:
+    inside = [loc for loc in found if loc.inside]
+    if inside:
+        return "; ".join(_("innerhalb von {name}, {distance} m vom Rand", name=loc.name,
+                           distance=round(loc.distance_m)) for loc in inside)
+    if found:
+        nearest = found[0]
+        return _("außerhalb der Fördergebiete; {name} ist {distance} m entfernt",
+                 name=nearest.name, distance=round(nearest.distance_m))
+    return _("an diesem Tag gab es kein Fördergebiet")
+
+
+@bp.get("/locate")
+def locate():
+    """Which areas contain a point on a day, and how far it is to the nearest boundary."""
+    check_params(("lon", "lat", "x", "y", "crs", "datetime"))
+    fmt = output_format()
+    point = _point()
+    if "datetime" in request.args:
+        when = parse_datetime(request.args["datetime"])
+        if not when.is_instant:
+            raise InvalidParameter(f"datetime: '{request.args['datetime']}' is not a single day; "
+                                   "give a date such as 2018-06-01")
+        day = when.start
+    else:
+        day = datetime.now(LOCAL_TZ).date()
+    if point is None and fmt == "json":
+        raise InvalidParameter("lon and lat (or x and y with crs) are required")
+
+    def document() -> dict | None:
+        if point is None:
+            return None
+        found = domain.locate(dataset().funding_areas, point, day)
+        return {
+            "lon": round(point.x, 7), "lat": round(point.y, 7), "date": day,
+            "inside": [loc.area_id for loc in found if loc.inside],
+            "areas": [{"version_id": loc.version_id, "area_id": loc.area_id, "name": loc.name,
+                       "programme": loc.programme, "inside": loc.inside,
+                       "distance_m": loc.distance_m} for loc in found],
+            "text": _sentence(found),
+            "links": links.self_and_alternate(fmt),
+        }
+
+    if fmt == "html":
+        return respond(lambda: _page("locate.html", doc=document(), day=day,
+                                     args=request.args), "text/html", request_etag("html"))
+    return respond(lambda: _json(document()), JSON, request_etag("json"))
+
+
+# --- timeline ----------------------------------------------------------------------------------
+
+@bp.get("/timeline")
+def timeline():
+    """The programme's milestones with dates and sources."""
+    check_params(())
+    fmt = output_format()
+    milestones = list(dataset().timeline)
+    if fmt == "html":
+        return respond(lambda: _page("timeline.html", milestones=milestones), "text/html",
+                       request_etag("html"))
+    return respond(lambda: _json({"milestones": milestones, "links": links.self_and_alternate(fmt)}),
+                   JSON, request_etag("json"))

@@ -1,0 +1,95 @@
+"""English translations of the API's UI strings (German msgid -> English)."""
+
+from geoservice import i18n
+
+EN = {
+    # landing page and navigation
+    "Fördergebiete Prohlis / Am Koitschgraben": "Funding areas Prohlis / Am Koitschgraben",
+    "Fördergebiete (Soziale Stadt / Sozialer Zusammenhalt) in Dresden-Prohlis und Am "
+    "Koitschgraben mit ihren Grenzständen und Projekten als OGC API – Features.":
+        "Urban-renewal funding areas (Soziale Stadt / Sozialer Zusammenhalt) in Dresden-Prohlis "
+        "and Am Koitschgraben with their boundary versions and projects as OGC API – Features.",
+    "API-Navigation": "API navigation",
+    "Startseite": "Home",
+    "Datensammlungen": "Collections",
+    "Fördergebiete": "Funding areas",
+    "Zeitleiste": "Timeline",
+    "Punkt prüfen": "Check a point",
+    "API-Dokumentation": "API documentation",
+    "API-Definition (OpenAPI 3.0)": "API definition (OpenAPI 3.0)",
+    "OpenAPI-3.0-Definition als JSON": "OpenAPI 3.0 definition as JSON",
+    "Konformitätsklassen": "Conformance classes",
+    "Fördergebiete mit Grenzständen": "Funding areas with their boundary versions",
+    "Zeitleiste des Programms": "Programme timeline",
+    "Adresse oder Punkt prüfen": "Check an address or point",
+    "Diese Seite als JSON": "This page as JSON",
+    "Diese Seite als HTML": "This page as HTML",
+    "Diese Seite als GeoJSON": "This page as GeoJSON",
+    "Pfad": "Path",
+    "Beschreibung": "Description",
+    "Parameter": "Parameters",
+    # collections and items
+    "Diese Sammlung als JSON": "This collection as JSON",
+    "Diese Sammlung als HTML": "This collection as HTML",
+    "Objekte als GeoJSON": "Features as GeoJSON",
+    "Objekte als HTML": "Features as HTML",
+    "Objekte ansehen": "Browse the features",
+    "Download als GeoPackage": "Download as GeoPackage",
+    "Download als CSV": "Download as CSV",
+    "Filterbare Eigenschaften": "Queryable properties",
+    "Räumliche Ausdehnung": "Spatial extent",
+    "Zeitliche Ausdehnung": "Temporal extent",
+    "Koordinatensysteme": "Coordinate reference systems",
+    "Eigenschaft": "Property",
+    "Typ": "Type",
+    "Werte": "Values",
+    "Nächste Seite": "Next page",
+    "Vorige Seite": "Previous page",
+    "Die Sammlung": "The collection",
+    "Dieses Objekt als GeoJSON": "This feature as GeoJSON",
+    "Dieses Objekt als HTML": "This feature as HTML",
+    "{matched} Treffer, ab Nr. {first}": "{matched} matches, from no. {first}",
+    "Alle Objekte der Sammlung": "All features of the collection",
+    "Steckbrief des Fördergebiets": "Fact sheet of the funding area",
+    # planners
+    "Gebiet": "Area",
+    "Programm": "Programme",
+    "gültig ab": "valid from",
+    "gültig bis": "valid until",
+    "Grenzstände": "Boundary versions",
+    "Grenzstand": "Boundary version",
+    "Beschluss": "Decision",
+    "Fläche (ha)": "Area (ha)",
+    "Genauigkeit": "Accuracy",
+    "Änderung": "Change",
+    "Änderungen": "Changes",
+    "Änderungen vom {before} zum {after}": "Changes from {before} to {after}",
+    "Änderungen erster bis letzter Stand": "Changes from the first to the latest version",
+    "Alle Fördergebiete": "All funding areas",
+    "erste Festlegung": "first designation",
+    "hervorgegangen aus {previous}": "derived from {previous}",
+    "hervorgegangen aus {previous}: {added} ha hinzu": "derived from {previous}: {added} ha added",
+    "Grenze unverändert": "boundary unchanged",
+    "{added} ha hinzu, {removed} ha entfallen": "{added} ha added, {removed} ha removed",
+    "hinzugekommen": "added",
+    "weggefallen": "removed",
+    "unverändert": "unchanged",
+    "Länge (lon)": "Longitude (lon)",
+    "Breite (lat)": "Latitude (lat)",
+    "Datum": "Date",
+    "Prüfen": "Check",
+    "innerhalb": "inside",
+    "Abstand zur Grenze (m)": "Distance to the boundary (m)",
+    "ja": "yes",
+    "nein": "no",
+    "innerhalb von {name}, {distance} m vom Rand": "inside {name}, {distance} m from the edge",
+    "außerhalb der Fördergebiete; {name} ist {distance} m entfernt":
+        "outside the funding areas; {name} is {distance} m away",
+    "an diesem Tag gab es kein Fördergebiet": "there was no funding area on that day",
+    "Quelle": "Source",
+}
+
+
+def register() -> None:
+    """Register the English translations of the API's UI strings."""
+    i18n.register(EN)

@@ -1,0 +1,72 @@
+/* Home page: the year slider and filters drive the map (GS.main) and the list together. */
+(function () {
+  "use strict";
+  var form = document.getElementById("filters");
+  var entry = window.GS && GS.main;
+  if (!form || !entry || !entry.projects) { return; }
+  var S = JSON.parse(document.getElementById("home-strings").textContent);
+  var year = document.getElementById("year");
+  var out = document.getElementById("year-out");
+  var statusLine = document.getElementById("status-line");
+  var list = document.getElementById("project-list");
+  var total = entry.projects.features.length;
+  var byId = {};
+  entry.areas.features.forEach(function (f) { byId[f.properties.id] = f.properties; });
+
+  function options() {
+    var cats = Array.prototype.filter.call(form.elements.category, function (c) { return c.checked; })
+      .map(function (c) { return c.value; });
+    return {
+      year: parseInt(year.value, 10),
+      categories: cats,
+      status: form.elements.status.value || null,
+      q: form.elements.q.value.trim() || null
+    };
+  }
+
+  function apply() {
+    var opts = options();
+    out.value = String(opts.year);
+    out.textContent = String(opts.year);
+    var areaIds = entry.areas.setYear(opts.year);
+    var ids = entry.projects.setFilter(opts);
+    var visible = {};
+    ids.forEach(function (id) { visible[id] = true; });
+    if (list) {
+      Array.prototype.forEach.call(list.children, function (li) {
+        li.hidden = !visible[li.getAttribute("data-id")];
+      });
+    }
+    var names = areaIds.map(function (id) {
+      var p = byId[id], extra = "";
+      /* in a year with a boundary change both versions count; say which part of the year */
+      if (p.valid_from && p.valid_from.slice(0, 4) === String(opts.year)) {
+        extra += ", " + S.from + " " + GS.formatDate(p.valid_from);
+      }
+      if (p.valid_to && p.valid_to.slice(0, 4) === String(opts.year)) {
+        var last = new Date(p.valid_to + "T00:00:00Z");
+        last.setUTCDate(last.getUTCDate() - 1);  /* valid_to is exclusive */
+        extra += ", " + S.until + " " + GS.formatDate(last.toISOString().slice(0, 10));
+      }
+      return p.name + " (" + p.programme + extra + ")";
+    });
+    year.setAttribute("aria-valuetext", opts.year + ": " + (names.join(", ") || S.none));
+    statusLine.textContent = S.shown.replace("{n}", ids.length).replace("{total}", total) + ". " +
+      S.areas.replace("{year}", opts.year) + " " + (names.join(", ") || S.none) + ".";
+  }
+
+  form.addEventListener("input", apply);
+  form.addEventListener("change", apply);
+  form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
+  form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
+  if (list) {
+    list.addEventListener("click", function (e) {
+      var button = e.target.closest("button.show-on-map");
+      if (!button) { return; }
+      entry.map.getContainer().scrollIntoView({block: "center"});
+      entry.projects.show(button.getAttribute("data-id"));
+    });
+  }
+  window.gsHome = {apply: apply, options: options};
+  apply();
+})();

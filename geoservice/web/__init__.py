@@ -1,0 +1,46 @@
+"""Map pages for residents and planners (folium maps rendered into Jinja templates)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, request
+
+from geoservice import i18n
+
+bp = Blueprint("web", __name__)
+
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.get("/compare")
+def compare() -> Response:
+    """Change map between two years: /compare?from=YEAR&to=YEAR."""
+    from geoservice.web import pages
+
+    return pages.render_compare()
+
+
+def register(app: Flask) -> None:
+    """Register the page blueprints and static vendor assets."""
+    from geoservice.web import pages
+
+    app.register_blueprint(bp)
+    app.add_template_filter(pages.linkify, "linkify")
+
+    @app.context_processor
+    def _lang_switch() -> dict:
+        def lang_url(code: str) -> str:
+            """Return the current URL with ?lang= set (for pages that pass no canonical URLs)."""
+            args = {k: v for k, v in request.args.items() if k != "lang"}
+            return request.path + "?" + urlencode({**args, "lang": code})
+        return {"lang_url": lang_url}
+
+    @app.after_request
+    def _remember_language(response: Response) -> Response:
+        # the visible switch links carry ?lang=; remember that choice for the next pages
+        chosen = request.args.get("lang")
+        if chosen in i18n.LANGUAGES and request.cookies.get("lang") != chosen:
+            response.set_cookie("lang", chosen, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
+                                httponly=True)
+        return response

@@ -1,0 +1,286 @@
+"""HTML map pages: parse parameters, ask the domain, build folium maps, render templates/pages/.
+
+Rendered pages are cached per (page, language, embed, parameters) in Dataset.memo, so a data
+reload invalidates them, and are served with ETag/Last-Modified through http.respond.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import date
+from urllib.parse import quote, urlencode
+
+import pandas as pd
+import shapely
+from flask import Response, current_app, g, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from geoservice import http, maps
+from geoservice.domain import areas as area_domain
+from geoservice.domain import timeutil
+from geoservice.errors import InvalidParameter, NotFound
+from geoservice.http import _
+from geoservice.web import strings  # noqa: F401  (registers the English UI strings)
+
+FIRST_YEAR = 2000
+CHECK_FORM_ID = "inside-check"
+_URL = re.compile(r"(https?://[^\s;|,]+)")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def link(path: str) -> str:
+    """Return an absolute path inside this service (respects a mount prefix)."""
+    return request.script_root + path
+
+
+def project_url(fid: str) -> str:
+    """Return the URL of a project's page."""
+    return link(f"/collections/projects/items/{quote(fid, safe='')}")
+
+
+def area_url(area_id: str) -> str:
+    """Return the URL of an area's fact sheet."""
+    return link(f"/areas/{quote(area_id, safe='')}")
+
+
+def linkify(text: str | None) -> Markup:
+    """Escape text and turn http(s) URLs in it into links (Jinja filter)."""
+    if not text:
+        return Markup("")
+    out = []
+    for part in _URL.split(str(text)):
+        if _URL.fullmatch(part):
+            out.append(Markup('<a href="{0}" rel="noopener noreferrer">{0}</a>').format(part))
+        else:
+            out.append(escape(part))
+    return Markup("").join(out)
+
+
+def fmt_number(value: float | None, lang: str, decimals: int = 2) -> str:
+    """Format a number for the UI language (German decimal comma)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", ",") if lang == "de" else text
+
+
+def fmt_date(value: date | None, lang: str) -> str:
+    """Format a date for the UI language."""
+    if value is None:
+        return _("offen")
+    return value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
+
+
+def years_text(start: int | None, end: int | None) -> str:
+    """Describe a project's years (inclusive; unknown ends stay open)."""
+    if start is None and end is None:
+        return _("unbekannt")
+    if start is None:
+        return f"{_('bis')} {end}"
+    if end is None:
+        return f"{_('seit')} {start}"
+    return str(start) if start == end else f"{start}–{end}"
+
+
+def _embed() -> bool:
+    return request.args.get("embed", "").lower() in ("1", "true", "yes")
+
+
+def _tiles() -> maps.Tiles:
+    cfg = current_app.config
+    return maps.Tiles(url=cfg.get("TILE_URL", ""), attribution=cfg.get("TILE_ATTRIBUTION", ""),
+                      consent_url=cfg.get("TILE_CONSENT_URL", ""),
+                      consent_attribution=cfg.get("TILE_CONSENT_ATTRIBUTION", ""))
+
+
+def _sources_url() -> str:
+    """Where the map notice links: the page's sources table (the full page when embedded)."""
+    return (request.path + "#sources") if _embed() else "#sources"
+
+
+def _static_url() -> str:
+    return url_for("static", filename="")
+
+
+def _lang_urls(params: dict[str, str]) -> dict[str, str]:
+    """Return this page's URL per language, built only from the canonical parameters."""
+    return {code: request.path + "?" + urlencode({**params, "lang": code}) for code in ("de", "en")}
+
+
+def _page(template: str, params: dict[str, str], **context) -> str:
+    if _embed():
+        params = {**params, "embed": "1"}
+    return render_template(template, embed=_embed(), lang_urls=_lang_urls(params),
+                           fmt_number=lambda v, d=2: fmt_number(v, g.lang, d),
+                           fmt_date=lambda v: fmt_date(v, g.lang), years_text=years_text,
+                           link=link, project_url=project_url, area_url=area_url, **context)
+
+
+def _serve(name: str, params: dict[str, str], build: Callable[[], str]) -> Response:
+    """Render (or reuse) a page and answer it with ETag/Last-Modified; 304 when fresh."""
+    data = http.dataset()
+    key = ("page", name, g.lang, _embed(), tuple(sorted(params.items())), request.script_root,
+           date.today().year)
+
+    def render() -> tuple[bytes, str]:
+        body = build().encode("utf-8")
+        return body, http.etag_for(data.version, body)
+
+    body, tag = data.memo(key, render)
+    response = http.respond(body, "text/html", etag=tag)
+    response.vary.add("Cookie")
+    return response
+
+
+def _map_parts(m) -> dict[str, Markup]:
+    return {k: Markup(v) for k, v in maps.components(m).items()}
+
+
+def _year_param(name: str, default: int) -> tuple[str, date]:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        raw = str(default)
+    day = timeutil.parse_date(raw, name)  # raises InvalidParameter naming the bad value
+    return raw.strip(), day
+
+
+def _sources(rows) -> list[dict]:
+    return [{k: row[k] for k in row.index if k not in ("geometry", "metric", "_t0", "_t1")}
+            for _, row in rows.iterrows()]
+
+
+# --------------------------------------------------------------------------- pages
+
+def render_home() -> Response:
+    """Render the landing page: areas and projects on one map with year slider, filters, list."""
+    year = date.today().year
+
+    def build() -> str:
+        data = http.dataset()
+        m = maps.home_map(data, _static_url(), _tiles(), year, _, project_url("__ID__"),
+                          _sources_url())
+        projects = data.projects.sort_values("title", kind="stable")
+        colours = maps.category_colours(data)
+        return _page(
+            "pages/home.html", {}, map=_map_parts(m), year=year, first_year=FIRST_YEAR,
+            projects=[row for _, row in projects.iterrows()],
+            categories=list(colours.items()),
+            statuses=sorted({s for s in data.projects["status"] if s}),
+            versions=_sources(data.funding_areas.sort_values(["valid_from", "area_id"])),
+            area_ids=area_domain.area_ids(data.funding_areas),
+            area_names=_area_names(data.funding_areas),
+        )
+    return _serve("home", {}, build)
+
+
+def _area_names(rows) -> dict[str, str]:
+    ordered = rows.sort_values("valid_from")
+    return dict(zip(ordered["area_id"], ordered["name"], strict=True))
+
+
+def render_compare() -> Response:
+    """Render the change map between two years (or dates): ?from=YEAR&to=YEAR."""
+    this_year = date.today().year
+    http.check_params(("from", "to", "embed"))
+    raw_from, day_from = _year_param("from", 2001)
+    raw_to, day_to = _year_param("to", this_year)
+    if day_from > day_to:
+        raise InvalidParameter(f"from: '{raw_from}' is after to '{raw_to}'; swap them")
+    labels = {"added": _("hinzugekommen"), "removed": _("weggefallen"),
+              "unchanged": _("unverändert")}
+
+    def build() -> str:
+        data = http.dataset()
+        parts = area_domain.changes(data.funding_areas, day_from, day_to)
+        area_labels = {p.change: f"{fmt_number(p.area_ha, g.lang)} ha" for p in parts}
+        m = maps.change_map(data, _static_url(), _tiles(), parts, labels, area_labels, _,
+                            _sources_url())
+        before = area_domain.versions_on(data.funding_areas, day_from)
+        after = area_domain.versions_on(data.funding_areas, day_to)
+        return _page(
+            "pages/compare.html", {"from": raw_from, "to": raw_to}, map=_map_parts(m),
+            raw_from=raw_from, raw_to=raw_to, day_from=day_from, day_to=day_to,
+            parts=parts, labels=labels, colours=maps.CHANGE_COLOURS,
+            before=_sources(before), after=_sources(after),
+            versions=_sources(_concat_unique(before, after)),
+            years=list(range(FIRST_YEAR, this_year + 1)),
+        )
+    return _serve("compare", {"from": raw_from, "to": raw_to}, build)
+
+
+def _concat_unique(*frames):
+    """Return the rows of several frames of the same collection, each id once."""
+    return pd.concat(frames).drop_duplicates("id")
+
+
+def render_area(area_id: str) -> Response:
+    """Render an area's fact sheet: versions, steps with maps, and the inside check."""
+    data = http.dataset()
+    rows = area_domain.require_area(data.funding_areas, area_id)  # NotFound names the id
+    labels = {"added": _("hinzugekommen"), "removed": _("weggefallen"),
+              "unchanged": _("unverändert")}
+
+    def build() -> str:
+        steps = area_domain.steps(data.funding_areas, area_id)
+        drawn = []
+        for step in steps:
+            before = _previous_metric(data.funding_areas, step)
+            after = data.funding_areas.loc[step.version["id"], "metric"]
+            # the same comparison steps() measures, drawn for the eye
+            parts = area_domain._parts(before, after)
+            if step is steps[0]:
+                # an area split off another did not "lose" the rest: that rest is another area
+                parts = [p for p in parts if p.change != "removed"]
+            title = _("Schritt zur Version {id}: hinzugekommen grün, weggefallen rot, unverändert grau",
+                      id=step.version["id"])
+            drawn.append({"step": step, "svg": Markup(maps.step_svg(parts, title, labels)),
+                          "parts": parts})
+        m = maps.area_map(data, _static_url(), _tiles(), area_id, _, _sources_url(), CHECK_FORM_ID)
+        timeline = [item for item in data.timeline if item.get("area_id") in (area_id, None)]
+        versions = _sources(rows)
+        return _page(
+            "pages/area.html", {}, map=_map_parts(m), area_id=area_id,
+            name=versions[-1]["name"], versions=versions, steps=drawn, labels=labels,
+            colours=maps.CHANGE_COLOURS, timeline=timeline,
+            today=date.today().isoformat(), form_id=CHECK_FORM_ID,
+            check_strings={
+                "inside": _("Der Punkt liegt innerhalb von {name}, {distance} m von der Grenze."),
+                "outside": _("Der Punkt liegt außerhalb von {name}, {distance} m von der Grenze."),
+                "none": _("An diesem Datum war keine Version dieses Gebiets in Kraft."),
+                "bad": _("Bitte Länge und Breite als Zahlen angeben."),
+                "checking": _("Wird geprüft …"),
+                "failed": _("Die Prüfung ist gerade nicht möglich: {reason}"),
+            },
+        )
+    return _serve(f"area:{area_id}", {}, build)
+
+
+def _previous_metric(areas, step):
+    if not step.previous_id:
+        return shapely.Polygon()
+    ids = [i.strip() for i in step.previous_id.split(",")]
+    return shapely.union_all(areas.loc[ids, "metric"].values)
+
+
+def render_project(fid: str) -> Response:
+    """Render a project's page: all fields, a small map and the sources."""
+    data = http.dataset()
+    if fid not in data.projects.index:
+        raise NotFound(f"project '{fid}' does not exist in collection 'projects'")
+
+    def build() -> str:
+        row = data.projects.loc[fid]
+        when = timeutil.year_range(row["start_year"], row["end_year"])
+        versions = area_domain.versions(data.funding_areas, when)
+        if versions.empty:
+            versions = area_domain.versions_on(data.funding_areas, date.today())
+        m = maps.project_map(data, _static_url(), _tiles(), fid, _, project_url("__ID__"),
+                             _sources_url(), list(versions["id"]))
+        return _page("pages/project.html", {}, map=_map_parts(m), p=row,
+                     versions=_sources(versions),
+                     area_names=_area_names(data.funding_areas),
+                     json_url=project_url(fid) + "?f=json")
+    return _serve(f"project:{fid}", {}, build)
