@@ -69,7 +69,8 @@ class ChangePart:
     area_ha: float
 
 
-def _parts(before: Geometry, after: Geometry, min_ha: float = 0.01) -> list[ChangePart]:
+def compare(before: Geometry, after: Geometry, min_ha: float = 0.01) -> list[ChangePart]:
+    """Split two EPSG:25833 geometries into added, removed and unchanged parts (CRS84, ha)."""
     pieces = {
         "added": shapely.difference(after, before),
         "removed": shapely.difference(before, after),
@@ -91,7 +92,7 @@ def changes(areas: gpd.GeoDataFrame, before: date, after: date,
     """Return the parts added, removed and unchanged between the areas in force on two days."""
     if area_id is not None:
         require_area(areas, area_id)
-    return _parts(_union_metric(versions_on(areas, before, area_id)),
+    return compare(_union_metric(versions_on(areas, before, area_id)),
                   _union_metric(versions_on(areas, after, area_id)))
 
 

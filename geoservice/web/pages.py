@@ -230,7 +230,7 @@ def render_area(area_id: str) -> Response:
             before = _previous_metric(data.funding_areas, step)
             after = data.funding_areas.loc[step.version["id"], "metric"]
             # the same comparison steps() measures, drawn for the eye
-            parts = area_domain._parts(before, after)
+            parts = area_domain.compare(before, after)
             if step is steps[0]:
                 # an area split off another did not "lose" the rest: that rest is another area
                 parts = [p for p in parts if p.change != "removed"]

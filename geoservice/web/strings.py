@@ -33,8 +33,9 @@ EN = {
     "amtliche Grenze": "official boundary",
     "Schematische Rekonstruktion, nicht die rechtsverbindliche Grenze.":
         "Schematic reconstruction, not the legal boundary.",
-    "Die Gebietsgrenzen wurden aus öffentlichen Plänen und Beschreibungen nachgezeichnet; Quellen und Genauigkeit stehen in der Tabelle":  # noqa: E501
-        "The boundaries were traced from public plans and descriptions; sources and accuracy are listed in the table",
+    "Die Gebietsgrenzen wurden aus Wahlbezirken der Stadt und OpenStreetMap-Straßen nach den veröffentlichten Beschreibungen und Flächen rekonstruiert; Quellen und Genauigkeit stehen in der Tabelle":  # noqa: E501
+        "The boundaries were reconstructed from the city's election districts and OpenStreetMap streets, following "
+        "the published descriptions and sizes; sources and accuracy are listed in the table",
     "unbekannt": "unknown",
     "seit": "since",
     "bis": "until",
