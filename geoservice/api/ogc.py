@@ -42,6 +42,14 @@ def _html(template: str, **context) -> str:
     return render_template(f"api/{template}", **context)
 
 
+def _document(fmt: str, name: str, document, template: str, path: str, mimetype: str = JSON, **context):
+    """Answer a metadata document as memoized JSON bytes or as its HTML page."""
+    if fmt == "html":
+        return respond(lambda: _html(template, doc=document(), json_url=url(path, f="json"), **context),
+                       "text/html", request_etag("html"))
+    return respond(_memo_json(name, document), mimetype, request_etag("json"))
+
+
 def spec_of(collection_id: str) -> CollectionSpec:
     """Return a collection's spec or raise NotFound naming it."""
     try:
@@ -94,11 +102,7 @@ def conformance():
         return {"conformsTo": list(CONFORMANCE),
                 "links": links.self_and_alternate(fmt)}
 
-    if fmt == "html":
-        return respond(lambda: _html("conformance.html", doc=document(),
-                                     json_url=url("conformance", f="json")),
-                       "text/html", request_etag("html"))
-    return respond(_memo_json("conformance", document), JSON, request_etag("json"))
+    return _document(fmt, "conformance", document, "conformance.html", "conformance")
 
 
 @bp.get("/openapi")
@@ -178,11 +182,7 @@ def collections():
             "crs": list(crs.SUPPORTED),
         }
 
-    if fmt == "html":
-        return respond(lambda: _html("collections.html", doc=document(),
-                                     json_url=url("collections", f="json")),
-                       "text/html", request_etag("html"))
-    return respond(_memo_json("collections", document), JSON, request_etag("json"))
+    return _document(fmt, "collections", document, "collections.html", "collections")
 
 
 @bp.get("/collections/<collection_id>")
@@ -191,12 +191,8 @@ def collection(collection_id: str):
     spec = spec_of(collection_id)
     check_params(())
     fmt = output_format()
-    if fmt == "html":
-        return respond(lambda: _html("collection.html", doc=collection_document(spec), spec=spec,
-                                     json_url=url(f"collections/{spec.name}", f="json")),
-                       "text/html", request_etag("html"))
-    return respond(_memo_json(f"collection:{spec.name}", lambda: collection_document(spec)),
-                   JSON, request_etag("json"))
+    return _document(fmt, f"collection:{spec.name}", lambda: collection_document(spec),
+                     "collection.html", f"collections/{spec.name}", spec=spec)
 
 
 @bp.get("/collections/<collection_id>/queryables")
@@ -222,11 +218,8 @@ def queryables(collection_id: str):
             "additionalProperties": False,
         }
 
-    if fmt == "html":
-        return respond(lambda: _html("queryables.html", doc=document(), spec=spec,
-                                     json_url=url(f"collections/{spec.name}/queryables", f="json")),
-                       "text/html", request_etag("html"))
-    return respond(_memo_json(f"queryables:{spec.name}", document), SCHEMA, request_etag("json"))
+    return _document(fmt, f"queryables:{spec.name}", document, "queryables.html",
+                     f"collections/{spec.name}/queryables", SCHEMA, spec=spec)
 
 
 # --- items -------------------------------------------------------------------------------------
