@@ -83,7 +83,8 @@ def compare(before: Geometry, after: Geometry, min_ha: float = 0.01) -> list[Cha
                  if g.geom_type == "Polygon" and g.area >= min_ha * SQM_PER_HA]
         if polys:
             merged = shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
-            out.append(ChangePart(change, crs.metric_to_lonlat(merged), hectares(merged)))
+            lonlat = shapely.transform(crs.metric_to_lonlat(merged), lambda xy: np.round(xy, 7))  # ~1 cm
+            out.append(ChangePart(change, lonlat, hectares(merged)))
     return out
 
 
