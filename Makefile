@@ -1,17 +1,17 @@
 # Two commands on a fresh machine: `make run` (service with its bundled data) and `make test`.
 # Everything they need is installed here: Python packages into .venv, Leaflet & co. from the npm
-# registry into geoservice/static/vendor, and (tests only) Debian's chromium for browser tests.
+# registry into geoservice/static/vendor, and (tests only) Debian's chromium and wrk.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install install-dev vendor chromium
+.PHONY: run test lint bench install install-dev vendor system-packages
 
 run: install vendor
 	$(PY) run.py
 
-test: install-dev vendor chromium
+test: install-dev vendor system-packages
 	$(PY) -m pytest
 
 lint: install-dev
@@ -37,6 +37,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 vendor:
 	bash scripts/install_vendor.sh
 
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+# Debian's chromium for the browser tests and wrk for the benchmark's smoke test.
+system-packages:
+	@command -v chromium >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk; }

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, g, request
 
 from geoservice import i18n
+from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, Defaults
 from geoservice.storage import open_store
 from geoservice.storage.holder import DataHolder
@@ -51,4 +52,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     http.init_app(app)
     cli.init_app(app)
+    # repeated GETs are answered from final bytes without entering Flask (see cache.py)
+    app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"])
     return app

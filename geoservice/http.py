@@ -7,7 +7,6 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import date
 from email.utils import format_datetime
 
 from flask import Flask, Response, current_app, g, render_template, request
@@ -144,66 +143,6 @@ class _BytesLRU:
         return value
 
 
-# Request headers that, with the URL, decide every response body respond() builds.
-_VARIANT_KEYS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "HTTP_HOST", "HTTP_ACCEPT",
-                 "HTTP_ACCEPT_LANGUAGE", "HTTP_COOKIE", "wsgi.url_scheme")
-
-
-def _variant_key() -> tuple:
-    environ = request.environ
-    return (*(environ.get(name) for name in _VARIANT_KEYS),
-            "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""),
-            current_app.config.get("BASE_URL"), date.today())
-
-
-def _replay() -> Response | None:
-    """Answer a GET/HEAD seen before from the response cache, before any other work.
-
-    Runs as the first before_request hook: a repeated request (same URL and the same headers
-    that select format, language and encoding) costs one dict lookup. Conditional requests take
-    the normal path, which answers 304.
-    """
-    environ = request.environ
-    if (request.method not in ("GET", "HEAD") or "HTTP_IF_NONE_MATCH" in environ
-            or "HTTP_IF_MODIFIED_SINCE" in environ):
-        return None
-    data = dataset()
-    cache = data.memo("http:responses", _ResponseCache)
-    hit = cache.get(_variant_key())
-    if hit is None:
-        return None
-    status, mimetype, headers, body = hit
-    return Response(body, status=status, mimetype=mimetype, headers=headers)
-
-
-class _ResponseCache:
-    """Finished 200 responses of respond(), by request variant; bounded by count and bytes."""
-
-    def __init__(self, max_items: int = 4096, max_bytes: int = 64 * 2**20):
-        self.max_items = max_items
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.items: OrderedDict[tuple, tuple] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple):
-        return self.items.get(key)
-
-    def put(self, key: tuple, value: tuple) -> None:
-        body = value[-1]
-        if len(body) > self.max_bytes // 8:
-            return  # a huge download would evict everything else
-        with self.lock:
-            old = self.items.pop(key, None)
-            if old is not None:
-                self.size -= len(old[-1])
-            self.items[key] = value
-            self.size += len(body)
-            while len(self.items) > self.max_items or self.size > self.max_bytes:
-                _, evicted = self.items.popitem(last=False)
-                self.size -= len(evicted[-1])
-
-
 def _accepts_gzip() -> bool:
     return request.accept_encodings["gzip"] > 0
 
@@ -260,9 +199,6 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
         body = cache.get(tag, lambda: gzip.compress(body, 6, mtime=0))
         response.headers["Content-Encoding"] = "gzip"
     response.set_data(body)
-    if status == 200:
-        data.memo("http:responses", _ResponseCache).put(
-            _variant_key(), (status, mimetype, list(response.headers.items()), body))
     return response
 
 
@@ -304,8 +240,6 @@ def init_app(app: Flask) -> None:
         return response
 
     app.after_request(_cors)
-    # first of all hooks: a cached response skips language negotiation and routing work
-    app.before_request_funcs.setdefault(None, []).insert(0, _replay)
 
     from geoservice import api, web
 

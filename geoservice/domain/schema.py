@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -130,23 +131,54 @@ def as_year(value) -> int | None:
     return year
 
 
+def _labels(gdf: gpd.GeoDataFrame):
+    """Return a function pos -> label that reads the id column once (not once per row)."""
+    ids = gdf["id"].to_numpy(dtype=object) if "id" in gdf.columns else None
+
+    def label(pos: int) -> str:
+        fid = ids[pos] if ids is not None else None
+        return f"feature {pos + 1}" + (f" (id '{fid}')" if isinstance(fid, str) and fid else "")
+
+    return label
+
+
+def _blank_mask(values: np.ndarray) -> np.ndarray:
+    """Vectorised _is_blank over an object array."""
+    out = pd.isna(pd.Series(values, dtype=object)).to_numpy().copy()
+    strings = np.array([isinstance(v, str) for v in values], dtype=bool)
+    if strings.any():
+        out[strings] = np.char.strip(values[strings].astype(str)) == ""
+    return out
+
+
 def _check_geometry(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> Iterable[str]:
     west, south, east, north = DRESDEN_BOUNDS
-    for pos, geom in enumerate(gdf.geometry):
-        label = _label(gdf, pos)
-        if geom is None or geom.is_empty:
-            yield f"{label}: geometry is missing or empty"
-            continue
-        if geom.geom_type not in spec.geometry_types:
-            yield (f"{label}: geometry type {geom.geom_type} is not allowed in {spec.name} "
+    label = _labels(gdf)
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = shapely.get_type_id(geoms)
+    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                      "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)
+    type_names = np.where(types >= 0, names[np.clip(types, 0, 7)], None)
+    allowed = np.isin(type_names, list(spec.geometry_types))
+    valid = shapely.is_valid(geoms)
+    bounds = shapely.bounds(geoms)
+    with np.errstate(invalid="ignore"):
+        outside = ((bounds[:, 0] < west) | (bounds[:, 2] > east) | (bounds[:, 1] < south)
+                   | (bounds[:, 3] > north))
+    bad = missing | ~allowed | ~valid | outside
+    for pos in np.flatnonzero(bad):
+        geom = geoms[pos]
+        if missing[pos]:
+            yield f"{label(pos)}: geometry is missing or empty"
+        elif not allowed[pos]:
+            yield (f"{label(pos)}: geometry type {geom.geom_type} is not allowed in {spec.name} "
                    f"(allowed: {', '.join(sorted(spec.geometry_types))})")
-            continue
-        if not geom.is_valid:
-            yield f"{label}: invalid geometry ({shapely.is_valid_reason(geom)})"
-            continue
-        minx, miny, maxx, maxy = geom.bounds
-        if minx < west or maxx > east or miny < south or maxy > north:
-            yield (f"{label}: geometry lies outside Dresden (bounds {minx:.4f},{miny:.4f},"
+        elif not valid[pos]:
+            yield f"{label(pos)}: invalid geometry ({shapely.is_valid_reason(geom)})"
+        else:
+            minx, miny, maxx, maxy = bounds[pos]
+            yield (f"{label(pos)}: geometry lies outside Dresden (bounds {minx:.4f},{miny:.4f},"
                    f"{maxx:.4f},{maxy:.4f}); wrong CRS or axis order? Pass --crs")
 
 
@@ -154,19 +186,30 @@ def _check_fields(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> Iterable[str]:
     missing = [name for name in spec.required if name not in gdf.columns]
     if missing:
         yield f"missing field(s) {', '.join(missing)} (required: {', '.join(spec.required)})"
-    for pos in range(len(gdf)):
-        row = gdf.iloc[pos]
-        label = _label(gdf, pos)
-        for name in spec.required:
-            if name in gdf.columns and _is_blank(row[name]):
-                yield f"{label}: required field '{name}' is empty"
-        for name, allowed in spec.enums.items():
-            value = row.get(name)
-            if not _is_blank(value) and value not in allowed:
-                yield f"{label}: {name} '{value}' is not one of {', '.join(sorted(allowed))}"
+    label = _labels(gdf)
+    blank = {name: _blank_mask(gdf[name].to_numpy(dtype=object))
+             for name in spec.required if name in gdf.columns}
+    wrong = {}
+    for name, allowed in spec.enums.items():
+        if name in gdf.columns:
+            values = gdf[name].to_numpy(dtype=object)
+            wrong[name] = (values, ~_blank_mask(values) & ~np.isin(values, list(allowed)))
+    bad = np.zeros(len(gdf), dtype=bool)
+    for mask in blank.values():
+        bad |= mask
+    for _values, mask in wrong.values():
+        bad |= mask
+    for pos in np.flatnonzero(bad):
+        for name, mask in blank.items():
+            if mask[pos]:
+                yield f"{label(pos)}: required field '{name}' is empty"
+        for name, (values, mask) in wrong.items():
+            if mask[pos]:
+                yield (f"{label(pos)}: {name} '{values[pos]}' is not one of "
+                       f"{', '.join(sorted(spec.enums[name]))}")
     if "id" in gdf.columns:
         seen: dict[str, int] = {}
-        for pos, fid in enumerate(gdf["id"]):
+        for pos, fid in enumerate(gdf["id"].to_numpy(dtype=object)):
             if isinstance(fid, str) and fid in seen:
                 yield f"feature {pos + 1}: id '{fid}' repeats feature {seen[fid] + 1}"
             elif isinstance(fid, str):
@@ -213,17 +256,18 @@ def _check_area_versions(gdf: gpd.GeoDataFrame) -> Iterable[str]:
 
 
 def _check_project_years(gdf: gpd.GeoDataFrame) -> Iterable[str]:
+    label = _labels(gdf)
+    starts = gdf["start_year"].to_numpy(dtype=object) if "start_year" in gdf.columns else None
+    ends = gdf["end_year"].to_numpy(dtype=object) if "end_year" in gdf.columns else None
     for pos in range(len(gdf)):
-        row = gdf.iloc[pos]
-        label = _label(gdf, pos)
         try:
-            start = as_year(row.get("start_year"))
-            end = as_year(row.get("end_year"))
+            start = as_year(starts[pos] if starts is not None else None)
+            end = as_year(ends[pos] if ends is not None else None)
         except (TypeError, ValueError) as exc:
-            yield f"{label}: start_year/end_year must be whole years, got {exc}"
+            yield f"{label(pos)}: start_year/end_year must be whole years, got {exc}"
             continue
         if start is not None and end is not None and start > end:
-            yield f"{label}: start_year {start} is after end_year {end}"
+            yield f"{label(pos)}: start_year {start} is after end_year {end}"
 
 
 def validate(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> list[str]:
