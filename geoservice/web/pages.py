@@ -17,7 +17,7 @@ import shapely
 from flask import Response, current_app, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
-from geoservice import http, maps
+from geoservice import http
 from geoservice.domain import areas as area_domain
 from geoservice.domain import timeutil
 from geoservice.errors import InvalidParameter, NotFound
@@ -30,6 +30,13 @@ _URL = re.compile(r"(https?://[^\s;|,]+)")
 
 
 # --------------------------------------------------------------------------- helpers
+
+def _maps():
+    """Return the maps module; folium takes ~0.5 s to import, so it loads with the first map."""
+    from geoservice import maps
+
+    return maps
+
 
 def link(path: str) -> str:
     """Return an absolute path inside this service (respects a mount prefix)."""
@@ -89,9 +96,9 @@ def _embed() -> bool:
     return request.args.get("embed", "").lower() in ("1", "true", "yes")
 
 
-def _tiles() -> maps.Tiles:
+def _tiles():
     cfg = current_app.config
-    return maps.Tiles(url=cfg.get("TILE_URL", ""), attribution=cfg.get("TILE_ATTRIBUTION", ""),
+    return _maps().Tiles(url=cfg.get("TILE_URL", ""), attribution=cfg.get("TILE_ATTRIBUTION", ""),
                       consent_url=cfg.get("TILE_CONSENT_URL", ""),
                       consent_attribution=cfg.get("TILE_CONSENT_ATTRIBUTION", ""))
 
@@ -136,7 +143,7 @@ def _serve(name: str, params: dict[str, str], build: Callable[[], str]) -> Respo
 
 
 def _map_parts(m) -> dict[str, Markup]:
-    return {k: Markup(v) for k, v in maps.components(m).items()}
+    return {k: Markup(v) for k, v in _maps().components(m).items()}
 
 
 def _year_param(name: str, default: int) -> tuple[str, date]:
@@ -160,10 +167,10 @@ def render_home() -> Response:
 
     def build() -> str:
         data = http.dataset()
-        m = maps.home_map(data, _static_url(), _tiles(), year, _, project_url("__ID__"),
+        m = _maps().home_map(data, _static_url(), _tiles(), year, _, project_url("__ID__"),
                           _sources_url())
         projects = data.projects.sort_values("title", kind="stable")
-        colours = maps.category_colours(data)
+        colours = _maps().category_colours(data)
         return _page(
             "pages/home.html", {}, map=_map_parts(m), year=year, first_year=FIRST_YEAR,
             projects=[row for _, row in projects.iterrows()],
@@ -196,14 +203,14 @@ def render_compare() -> Response:
         data = http.dataset()
         parts = area_domain.changes(data.funding_areas, day_from, day_to)
         area_labels = {p.change: f"{fmt_number(p.area_ha, g.lang)} ha" for p in parts}
-        m = maps.change_map(data, _static_url(), _tiles(), parts, labels, area_labels, _,
+        m = _maps().change_map(data, _static_url(), _tiles(), parts, labels, area_labels, _,
                             _sources_url())
         before = area_domain.versions_on(data.funding_areas, day_from)
         after = area_domain.versions_on(data.funding_areas, day_to)
         return _page(
             "pages/compare.html", {"from": raw_from, "to": raw_to}, map=_map_parts(m),
             raw_from=raw_from, raw_to=raw_to, day_from=day_from, day_to=day_to,
-            parts=parts, labels=labels, colours=maps.CHANGE_COLOURS,
+            parts=parts, labels=labels, colours=_maps().CHANGE_COLOURS,
             before=_sources(before), after=_sources(after),
             versions=_sources(_concat_unique(before, after)),
             years=list(range(FIRST_YEAR, this_year + 1)),
@@ -236,15 +243,15 @@ def render_area(area_id: str) -> Response:
                 parts = [p for p in parts if p.change != "removed"]
             title = _("Schritt zur Version {id}: hinzugekommen grün, weggefallen rot, unverändert grau",
                       id=step.version["id"])
-            drawn.append({"step": step, "svg": Markup(maps.step_svg(parts, title, labels)),
+            drawn.append({"step": step, "svg": Markup(_maps().step_svg(parts, title, labels)),
                           "parts": parts})
-        m = maps.area_map(data, _static_url(), _tiles(), area_id, _, _sources_url(), CHECK_FORM_ID)
+        m = _maps().area_map(data, _static_url(), _tiles(), area_id, _, _sources_url(), CHECK_FORM_ID)
         timeline = [item for item in data.timeline if item.get("area_id") in (area_id, None)]
         versions = _sources(rows)
         return _page(
             "pages/area.html", {}, map=_map_parts(m), area_id=area_id,
             name=versions[-1]["name"], versions=versions, steps=drawn, labels=labels,
-            colours=maps.CHANGE_COLOURS, timeline=timeline,
+            colours=_maps().CHANGE_COLOURS, timeline=timeline,
             today=date.today().isoformat(), form_id=CHECK_FORM_ID,
             check_strings={
                 "inside": _("Der Punkt liegt innerhalb von {name}, {distance} m von der Grenze."),
@@ -277,7 +284,7 @@ def render_project(fid: str) -> Response:
         versions = area_domain.versions(data.funding_areas, when)
         if versions.empty:
             versions = area_domain.versions_on(data.funding_areas, date.today())
-        m = maps.project_map(data, _static_url(), _tiles(), fid, _, project_url("__ID__"),
+        m = _maps().project_map(data, _static_url(), _tiles(), fid, _, project_url("__ID__"),
                              _sources_url(), list(versions["id"]))
         return _page("pages/project.html", {}, map=_map_parts(m), p=row,
                      versions=_sources(versions),
