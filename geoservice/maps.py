@@ -413,64 +413,23 @@ class ChangeLayer(_Element):
     """)
 
 
-class TileConsent(_Element):
-    """Base map: first-party tiles load directly; OpenStreetMap only after a two-click consent."""
+class MapCall(_Element):
+    """Call one helper of static/js/geoservice.js on the map: GS.<function>(map, *args).
 
-    _name = "GsTiles"
+    Used for the controls that need nothing but their arguments: tile consent, "show my
+    position", legend, reconstruction notice and layer control.
+    """
+
+    _name = "GsCall"
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            GS.tiles(map, {{ this.config|tojson }}, {{ this.strings|tojson }});
-        })();
+        GS[{{ this.function|tojson }}]({{ this._parent.get_name() }}
+            {%- for arg in this.args %}, {{ arg|tojson }}{% endfor %});
         {% endmacro %}
     """)
 
-
-class LocateButton(_Element):
-    """'Show my position': browser geolocation, drawn on the map, never sent to the server."""
-
-    _name = "GsLocate"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        GS.locateControl({{ this._parent.get_name() }}, {{ this.strings|tojson }});
-        {% endmacro %}
-    """)
-
-
-class Legend(_Element):
-    """A legend control: swatches (area outlines, markers or fills) with labels."""
-
-    _name = "GsLegend"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        GS.legend({{ this._parent.get_name() }}, {{ this.title|tojson }}, {{ this.entries|tojson }},
-                  {{ this.position|tojson }});
-        {% endmacro %}
-    """)
-
-
-class Notice(_Element):
-    """The 'schematic reconstruction, not the legal boundary' notice with its sources."""
-
-    _name = "GsNotice"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        GS.notice({{ this._parent.get_name() }}, {{ this.text|tojson }}, {{ this.link_text|tojson }},
-                  {{ this.link_url|tojson }});
-        {% endmacro %}
-    """)
-
-
-class LayerSwitcher(_Element):
-    """A layer control over every overlay the elements before it registered."""
-
-    _name = "GsLayers"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        GS.of({{ this._parent.get_name() }}).layerControl({{ this.strings|tojson }});
-        {% endmacro %}
-    """)
+    def __init__(self, function: str, *args: Any):
+        super().__init__(function=function, args=args)
 
 
 class ClickToCheck(_Element):
@@ -528,10 +487,10 @@ def _base_map(data: Dataset, static_url: str, label: str, _: Translate, bounds,
 
 
 def _tiles(m: folium.Map, tiles: Tiles, _: Translate) -> None:
-    TileConsent(config={
+    MapCall("tiles", {
         "url": tiles.url, "attribution": tiles.attribution,
         "consentUrl": tiles.consent_url, "consentAttribution": tiles.consent_attribution,
-    }, strings={
+    }, {
         "load": _("Kartenhintergrund laden"),
         "explain": _("Der Kartenhintergrund kommt von OpenStreetMap. Beim Laden überträgt Ihr "
                      "Browser Ihre IP-Adresse an tile.openstreetmap.org."),
@@ -548,12 +507,12 @@ def _context(m: folium.Map, data: Dataset, _: Translate) -> None:
 
 
 def _notice(m: folium.Map, _: Translate, sources_url: str) -> None:
-    Notice(text=_("Schematische Rekonstruktion, nicht die rechtsverbindliche Grenze."),
-           link_text=_("Quellen und Genauigkeit"), link_url=sources_url).add_to(m)
+    MapCall("notice", _("Schematische Rekonstruktion, nicht die rechtsverbindliche Grenze."),
+            _("Quellen und Genauigkeit"), sources_url).add_to(m)
 
 
 def _finish(m: folium.Map, _: Translate) -> folium.Map:
-    LayerSwitcher(strings={"title": _("Ebenen")}).add_to(m)
+    MapCall("layerControl", {"title": _("Ebenen")}).add_to(m)
     _stable_ids(m)
     return m
 
@@ -591,12 +550,12 @@ def home_map(data: Dataset, static_url: str, tiles: Tiles, year: int, _: Transla
                  label=_("Projekte"), shapes_label=_("Projektflächen und -linien"),
                  strings=project_strings(_)).add_to(m)
     cats = category_colours(data)
-    Legend(title=_("Legende"), position="bottomright",
-           entries=area_legend_entries(data, _)
-           + [{"label": c, "colour": colour, "kind": "marker"} for c, colour in cats.items()]
-           ).add_to(m)
+    MapCall("legend", _("Legende"),
+            area_legend_entries(data, _)
+            + [{"label": c, "colour": colour, "kind": "marker"} for c, colour in cats.items()],
+            "bottomright").add_to(m)
     _notice(m, _, sources_url)
-    LocateButton(strings={
+    MapCall("locateControl", {
         "button": _("Meinen Standort zeigen"), "here": _("Ihr Standort (nur in Ihrem Browser)"),
         "unsupported": _("Ihr Browser kann den Standort nicht bestimmen."),
         "denied": _("Standort nicht verfügbar: {reason}"),
@@ -630,9 +589,9 @@ def change_map(data: Dataset, static_url: str, tiles: Tiles, parts: list[ChangeP
                  "geometry": _geometry(p.geometry)} for p in parts]
     ChangeLayer(data_json=safe_json({"type": "FeatureCollection", "features": features}),
                 colours=CHANGE_COLOURS, labels=labels).add_to(m)
-    Legend(title=_("Legende"), position="bottomright", entries=[
+    MapCall("legend", _("Legende"), [
         {"label": f"{labels[p.change]}: {area_labels[p.change]}", "colour": CHANGE_COLOURS[p.change],
-         "kind": "fill"} for p in parts]).add_to(m)
+         "kind": "fill"} for p in parts], "bottomright").add_to(m)
     _notice(m, _, sources_url)
     return _finish(m, _)
 

@@ -300,6 +300,7 @@
     el: el, linkify: linkify, versionInYear: versionInYear, startedBy: startedBy,
     projectMatches: projectMatches, projectPopup: projectPopup, areaSummary: areaSummary,
     legend: legend, notice: notice, tiles: tiles, locateControl: locateControl,
+    layerControl: function (map, S) { return GS.of(map).layerControl(S); },
     checkPoint: checkPoint, initCheckForm: initCheckForm, formatDate: formatDate,
     register: function (map) { var e = new Entry(map); entries.push(e); GS.main = e; return e; },
     of: function (map) {
