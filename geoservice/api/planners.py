@@ -250,8 +250,9 @@ def locate():
 
     if fmt == "html":
         return respond(lambda: _page("locate.html", doc=document(), day=day,
-                                     args=request.args), "text/html", request_etag("html"))
-    return respond(lambda: _json(document()), JSON, request_etag("json"))
+                                     args=request.args), "text/html", request_etag("html", str(day)))
+    # the day is part of the ETag: without datetime it is today, so the answer can change at midnight
+    return respond(lambda: _json(document()), JSON, request_etag("json", str(day)))
 
 
 # --- timeline ----------------------------------------------------------------------------------
