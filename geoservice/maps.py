@@ -3,7 +3,7 @@
 Every map loads Leaflet and its plugins from this service's /static/vendor/ (folium's CDN
 defaults are replaced), starts without a base map (OpenStreetMap tiles only after consent) and
 carries the "schematic reconstruction" notice. The custom Leaflet code lives in the
-MacroElement templates below; data reaches it as HTML-safe JSON and is shown with textContent.
+MacroElement templates of leaflet.py; data reaches it as HTML-safe JSON.
 Callers pass `_` (a translate function) so every UI string stays translatable.
 """
 
@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
 from itertools import count
 from typing import Any
 
 import folium
 import shapely
-from branca.element import Element, MacroElement
-from folium.template import Template
+from branca.element import Element
 from jinja2.utils import htmlsafe_json_dumps
 from shapely.geometry import mapping
 
 from geoservice.domain.areas import ChangePart
 from geoservice.domain.schema import FUNDING_AREAS, PROJECTS
+from geoservice.leaflet import (
+    AreaLayer,
+    ChangeLayer,
+    ClickToCheck,
+    Cluster,
+    ContextLayer,
+    LocalMap,
+    MapCall,
+    ProjectLayer,
+    Tiles,
+)
 from geoservice.storage.base import Dataset
 
 Translate = Callable[..., str]
@@ -140,324 +149,6 @@ def area_colours(data: Dataset) -> dict[str, str]:
             out[area_id] = AREA_COLOURS.get(area_id) or next(spare)
         return out
     return data.memo(("maps", "area-colours"), build)
-
-
-# --------------------------------------------------------------------------- map + elements
-
-@dataclass(frozen=True)
-class Tiles:
-    """Base-map configuration: a first-party URL (loaded directly) or OSM behind consent."""
-
-    url: str = ""
-    attribution: str = ""
-    consent_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    consent_attribution: str = ""
-
-
-class LocalMap(folium.Map):
-    """A folium Map whose assets come from this service and whose page stays zoomable."""
-
-    _template = Template("""
-        {% macro header(this, kwargs) %}
-            <style>#{{ this.get_name() }} { position: relative; width: 100%; height: {{ this.css_height }}; }</style>
-        {% endmacro %}
-
-        {% macro html(this, kwargs) %}
-            <div class="folium-map gs-map" id={{ this.get_name()|tojson }} role="region"
-                 aria-label="{{ this.label|e }}"></div>
-        {% endmacro %}
-
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
-                center: {{ this.location|tojson }},
-                zoomControl: false,
-                ...{{ this.options|tojavascript }}
-            });
-            L.control.zoom({
-                zoomInTitle: {{ this.strings.zoom_in|tojson }},
-                zoomOutTitle: {{ this.strings.zoom_out|tojson }}
-            }).addTo({{ this.get_name() }});
-            L.control.scale({imperial: false}).addTo({{ this.get_name() }});
-            {{ this.get_name() }}.attributionControl.setPrefix(
-                '<a href="https://leafletjs.com">Leaflet</a>');
-            GS.register({{ this.get_name() }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, static_url: str, label: str, strings: dict, height: str = "60vh",
-                 **kwargs):
-        super().__init__(tiles=None, zoom_control=False, control_scale=False, **kwargs)
-        # folium gives max_zoom to its tile layer only; markercluster needs it on the map
-        self.options.update(max_zoom=19, min_zoom=11)
-        self.default_js = [
-            ("leaflet", f"{static_url}vendor/leaflet/leaflet.js"),
-            ("geoservice_js", f"{static_url}js/geoservice.js"),
-        ]
-        self.default_css = [
-            ("leaflet_css", f"{static_url}vendor/leaflet/leaflet.css"),
-            ("geoservice_map_css", f"{static_url}css/map.css"),
-        ]
-        self.css_height = height
-        self.label = label
-        self.strings = strings
-
-
-class _Element(MacroElement):
-    """A MacroElement with a plain-value context (`this.<name>`) for its template."""
-
-    _name = "GsElement"
-
-    def __init__(self, **values):
-        super().__init__()
-        for key, value in values.items():
-            setattr(self, key, value)
-
-
-class Cluster(_Element):
-    """Load Leaflet.markercluster from /static/vendor (for ProjectLayer)."""
-
-    _name = "GsCluster"
-
-    def render(self, **kwargs):
-        figure = self.get_root()
-        figure.header.add_child(folium.JavascriptLink(
-            f"{self.static_url}vendor/leaflet.markercluster/leaflet.markercluster.js"),
-            name="markercluster")
-        figure.header.add_child(folium.CssLink(
-            f"{self.static_url}vendor/leaflet.markercluster/MarkerCluster.css"),
-            name="markercluster_css")
-        super().render(**kwargs)
-
-
-class ContextLayer(_Element):
-    """OSM Stadtteil outlines as a quiet grey background with ODbL attribution."""
-
-    _name = "GsContext"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var layer = L.geoJSON({{ this.data_json }}, {
-                interactive: false,
-                attribution: {{ this.attribution|tojson }},
-                style: function () {
-                    return {color: "#6b6b6b", weight: 1.2, dashArray: "4 3", fill: true,
-                            fillColor: "#f4f4f0", fillOpacity: 0.35};
-                }
-            }).addTo({{ this._parent.get_name() }});
-            GS.of({{ this._parent.get_name() }}).addOverlay(layer, {{ this.label|tojson }}, "context");
-        })();
-        {% endmacro %}
-    """)
-
-
-class AreaLayer(_Element):
-    """Boundary versions; mode 'year' shows those valid in a chosen year, 'all' shows each."""
-
-    _name = "GsAreas"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var S = {{ this.strings|tojson }};
-            var colours = {{ this.colours|tojson }};
-            var data = {{ this.data_json }};
-            var layers = {};
-            var group = L.featureGroup().addTo(map);
-            data.features.forEach(function (f) {
-                var p = f.properties;
-                var layer = L.geoJSON(f, {
-                    style: {
-                        color: colours[p.area_id] || "#333333", weight: 3,
-                        dashArray: p.accuracy === "reconstructed" ? "8 5" : null,
-                        fillColor: colours[p.area_id] || "#333333", fillOpacity: 0.12
-                    }
-                });
-                layer.bindTooltip(GS.areaSummary(p, S), {sticky: true});
-                layers[p.id] = layer;
-            });
-            var api = {
-                layers: layers, group: group, visible: [],
-                setYear: function (year) {
-                    var ids = data.features.filter(function (f) {
-                        return GS.versionInYear(f.properties, year);
-                    }).map(function (f) { return f.properties.id; });
-                    api.show(ids);
-                    return ids;
-                },
-                show: function (ids) {
-                    group.clearLayers();
-                    ids.forEach(function (id) { if (layers[id]) { group.addLayer(layers[id]); } });
-                    api.visible = ids.slice();
-                    return ids;
-                },
-                features: data.features
-            };
-            {% if this.initial_year %}api.setYear({{ this.initial_year|tojson }});
-            {% else %}api.show({{ this.initial_ids|tojson }});{% endif %}
-            var entry = GS.of(map);
-            entry.areas = api;
-            entry.addOverlay(group, {{ this.label|tojson }}, "areas");
-        })();
-        {% endmacro %}
-    """)
-
-
-class ProjectLayer(_Element):
-    """Projects as category-coloured, clustered markers (plus shapes) with filters and popups."""
-
-    _name = "GsProjects"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var S = {{ this.strings|tojson }};
-            var colours = {{ this.colours|tojson }};
-            var data = {{ this.data_json }};
-            var cluster = {{ this.cluster|tojson }} && L.markerClusterGroup ? L.markerClusterGroup({
-                showCoverageOnHover: false, maxClusterRadius: 40,
-                iconCreateFunction: function (c) {
-                    var n = c.getChildCount();
-                    return L.divIcon({
-                        html: "<span>" + n + "</span><span class=\\"gs-sr\\"> " +
-                              S.cluster_projects + "</span>",
-                        className: "gs-cluster", iconSize: L.point(36, 36)
-                    });
-                }
-            }) : L.featureGroup();
-            var shapes = L.featureGroup();
-            var markers = {};
-            var shapeLayers = {};
-            data.features.forEach(function (f) {
-                var p = f.properties;
-                var colour = colours[p.category] || "#333333";
-                var marker = L.marker([p.lat, p.lon], {
-                    title: p.title, riseOnHover: true,
-                    icon: L.divIcon({className: "gs-pin", html: "", iconSize: [18, 18],
-                                     iconAnchor: [9, 9], popupAnchor: [0, -8]})
-                });
-                marker.on("add", function () {
-                    var el = marker.getElement();
-                    if (el) { el.style.background = colour; el.setAttribute("aria-label", p.title); }
-                });
-                marker.bindPopup(function () {
-                    return GS.projectPopup(p, S, {{ this.project_url|tojson }});
-                }, {maxWidth: 320, maxHeight: 320});
-                marker.feature = f;
-                markers[p.id] = marker;
-                if (f.geometry && f.geometry.type !== "Point") {
-                    shapeLayers[p.id] = L.geoJSON(f, {style: {color: colour, weight: 4, fillOpacity: 0.25}})
-                        .bindPopup(function () {
-                            return GS.projectPopup(p, S, {{ this.project_url|tojson }});
-                        }, {maxWidth: 320, maxHeight: 320});
-                }
-            });
-            var api = {
-                markers: markers, cluster: cluster, visible: [],
-                features: data.features,
-                setFilter: function (opts) {
-                    var ids = data.features.filter(function (f) {
-                        return GS.projectMatches(f.properties, opts);
-                    }).map(function (f) { return f.properties.id; });
-                    cluster.clearLayers();
-                    shapes.clearLayers();
-                    cluster.addLayers ? cluster.addLayers(ids.map(function (id) { return markers[id]; }))
-                                      : ids.forEach(function (id) { cluster.addLayer(markers[id]); });
-                    ids.forEach(function (id) { if (shapeLayers[id]) { shapes.addLayer(shapeLayers[id]); } });
-                    api.visible = ids;
-                    return ids;
-                },
-                show: function (id) {
-                    var marker = markers[id];
-                    if (!marker) { return; }
-                    var open = function () { marker.openPopup(); };
-                    if (cluster.zoomToShowLayer) { cluster.zoomToShowLayer(marker, open); }
-                    else { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16)); open(); }
-                }
-            };
-            shapes.addTo(map);
-            cluster.addTo(map);
-            api.setFilter({{ this.initial_filter|tojson }});
-            var entry = GS.of(map);
-            entry.projects = api;
-            entry.addOverlay(cluster, {{ this.label|tojson }}, "projects");
-            entry.addOverlay(shapes, {{ this.shapes_label|tojson }}, "project-shapes");
-        })();
-        {% endmacro %}
-    """)
-
-
-class ChangeLayer(_Element):
-    """Added, removed and unchanged parts between two dates, each in its own colour."""
-
-    _name = "GsChanges"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var colours = {{ this.colours|tojson }};
-            var labels = {{ this.labels|tojson }};
-            var data = {{ this.data_json }};
-            var entry = GS.of(map);
-            data.features.forEach(function (f) {
-                var c = f.properties.change;
-                var layer = L.geoJSON(f, {style: {
-                    color: colours[c], weight: c === "unchanged" ? 1.5 : 2.5, fillColor: colours[c],
-                    fillOpacity: c === "unchanged" ? 0.18 : 0.45,
-                    dashArray: c === "removed" ? "6 4" : null
-                }}).addTo(map);
-                layer.bindTooltip(labels[c] + ": " + f.properties.area_label, {sticky: true});
-                entry.addOverlay(layer, labels[c], "change-" + c);
-            });
-        })();
-        {% endmacro %}
-    """)
-
-
-class MapCall(_Element):
-    """Call one helper of static/js/geoservice.js on the map: GS.<function>(map, *args).
-
-    Used for the controls that need nothing but their arguments: tile consent, "show my
-    position", legend, reconstruction notice and layer control.
-    """
-
-    _name = "GsCall"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        GS[{{ this.function|tojson }}]({{ this._parent.get_name() }}
-            {%- for arg in this.args %}, {{ arg|tojson }}{% endfor %});
-        {% endmacro %}
-    """)
-
-    def __init__(self, function: str, *args: Any):
-        super().__init__(function=function, args=args)
-
-
-class ClickToCheck(_Element):
-    """Fact sheet: a click on the map fills the inside-check form and asks /locate."""
-
-    _name = "GsClickCheck"
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var marker = null;
-            map.on("click", function (e) {
-                if (marker) { map.removeLayer(marker); }
-                marker = L.circleMarker(e.latlng, {radius: 7, color: "#111111", weight: 2,
-                                                   fillColor: "#ffd600", fillOpacity: 1})
-                    .addTo(map);
-                GS.checkPoint(e.latlng.lng, e.latlng.lat, {{ this.form_id|tojson }});
-            });
-            GS.of(map).checkMarker = function (lon, lat) {
-                if (marker) { map.removeLayer(marker); }
-                marker = L.circleMarker([lat, lon], {radius: 7, color: "#111111", weight: 2,
-                                                     fillColor: "#ffd600", fillOpacity: 1})
-                    .addTo(map);
-                if (!map.getBounds().contains(marker.getLatLng())) { map.panTo(marker.getLatLng()); }
-            };
-        })();
-        {% endmacro %}
-    """)
 
 
 # --------------------------------------------------------------------------- builders
