@@ -54,7 +54,7 @@ def import_command(file: Path, collection: str, crs: str | None, layer: str | No
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--collection", type=COLLECTION, required=True)
 def export_command(out: Path, collection: str) -> None:
-    """Write a collection to OUT (GeoPackage for .gpkg) for QGIS users."""
+    """Write a collection to OUT as GeoPackage for QGIS users."""
     count = importer.export(current_app.extensions["geoservice"].dataset, COLLECTIONS[collection], out)
     click.echo(f"exported {count} features of {collection} to {out}")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from geoservice.api import downloads
 from geoservice.domain import areas as area_domain
 from geoservice.domain import crs as crs_domain
 from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, check_references, validate
@@ -121,11 +122,7 @@ def import_file(store: Store, current: Dataset, spec: CollectionSpec, path: Path
 
 
 def export(current: Dataset, spec: CollectionSpec, out: Path) -> int:
-    """Write a collection to GeoPackage (or any format by extension); return the feature count."""
+    """Write a collection as GeoPackage for QGIS users: the same file as the API's f=gpkg."""
     gdf = current.collection(spec.name)
-    frame = gpd.GeoDataFrame(gdf[list(spec.fields)].reset_index(drop=True),
-                             geometry=gdf.geometry.values, crs="OGC:CRS84")
-    for name in spec.time_fields:
-        frame[name] = frame[name].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-    frame.to_file(out, layer=spec.name.replace("-", "_"), engine="pyogrio")
-    return len(frame)
+    out.write_bytes(downloads.geopackage(gdf, spec, spec.fields, crs_domain.CRS84, skip_geometry=False))
+    return len(gdf)
