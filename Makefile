@@ -1,17 +1,18 @@
 # Two commands on a fresh machine: `make run` (service with its bundled data) and `make test`.
 # Everything they need is installed here: Python packages into .venv, Leaflet & co. from the npm
-# registry into geoservice/static/vendor, and (tests only) Debian's chromium and wrk.
+# registry into geoservice/static/vendor, and (tests only) Debian's chromium and wrk and a local
+# PostgreSQL 15 with PostGIS.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install install-dev vendor system-packages
+.PHONY: run test lint bench install install-dev vendor system-packages postgres
 
 run: install vendor
 	$(PY) run.py
 
-test: install-dev vendor system-packages
+test: install-dev vendor system-packages postgres
 	$(PY) -m pytest
 
 lint: install-dev
@@ -42,3 +43,8 @@ system-packages:
 	@command -v chromium >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk; }
+
+# PostgreSQL 15 + PostGIS for the tests ($GEOSERVICE_TEST_POSTGRES, default
+# postgresql://postgres@127.0.0.1:5432/test): installs, starts or creates the cluster if needed.
+postgres:
+	@bash scripts/ensure_postgres.sh

@@ -6,15 +6,18 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import click
 from flask import Flask, g, request
 
 from geoservice import i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, Defaults
-from geoservice.storage import open_store
+from geoservice.storage import SchemaOutdated, open_store
 from geoservice.storage.holder import DataHolder
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,10 +33,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     logging.basicConfig(level=logging.INFO)
 
-    # Load and validate the data before serving anything: a bad file stops start-up here.
-    app.extensions["geoservice"] = DataHolder(
-        open_store(app.config), interval=float(app.config["RELOAD_INTERVAL"])
-    )
+    # Open (migrate, seed) the store and load its state before serving anything.
+    try:
+        store = open_store(app.config, app.instance_path)
+    except SchemaOutdated as exc:
+        store = exc.store
+        # a server must not start on it; under the `flask` command only `db upgrade` can help
+        log.error("%s", exc)
+        if click.get_current_context(silent=True) is None:
+            raise
+        store.dispose()
+        from geoservice import cli
+
+        cli.init_app(app)
+        return app
+    try:
+        app.extensions["geoservice"] = DataHolder(store, interval=float(app.config["RELOAD_INTERVAL"]))
+    except BaseException:
+        store.dispose()
+        raise
 
     @app.before_request
     def _choose_language() -> None:
@@ -48,9 +66,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return {"_": lambda message, **values: i18n.translate(message, lang, **values),
                 "lang": lang}
 
-    from geoservice import cli, http
+    # the factory wires the layers together: HTTP helpers, then the blueprints that use them
+    from geoservice import api, cli, http, web
 
     http.init_app(app)
+    api.register(app)
+    web.register(app)
     cli.init_app(app)
     # repeated GETs are answered from final bytes without entering Flask (see cache.py)
     app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"])

@@ -1,7 +1,12 @@
-"""`flask --app geoservice geodata ...`: check, import and export the data."""
+"""Commands: `flask --app geoservice db upgrade|current` and `geodata check|import|export|dump|history`.
+
+Every command works on the database that GEOSERVICE_DATABASE_URL names (default: the SQLite file
+in the instance folder).
+"""
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import click
@@ -12,42 +17,101 @@ from geoservice import importer
 from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import DataError, GeoserviceError
 from geoservice.storage import open_store
+from geoservice.storage.geojson import FILES, render_collection, write_atomically
+from geoservice.storage.sql import Author, SqlStore
 
-geodata = AppGroup("geodata", help="Check, import and export the service's data.")
+geodata = AppGroup("geodata", help="Check, import, export and dump the service's data.")
+db = AppGroup("db", help="The database schema (migrations).")
 COLLECTION = click.Choice(sorted(COLLECTIONS))
+
+
+def _store() -> SqlStore:
+    return current_app.extensions["geoservice"].store
+
+
+def _redacted(url: str) -> str:
+    """Return a database URL without its password (never print credentials)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", help="Target schema revision (default: the newest).")
+def upgrade_command(revision: str) -> None:
+    """Bring the database to the current schema with the migrations (data is kept)."""
+    store = open_store(current_app.config, current_app.instance_path, prepare=False)
+    try:
+        before = store.revision()
+        store.upgrade(revision)
+        click.echo(f"database {_redacted(store.url)}: schema {before or 'empty'} -> {store.revision()}")
+    finally:
+        store.dispose()
+
+
+@db.command("current")
+def current_command() -> None:
+    """Print the database and its schema revision."""
+    store = open_store(current_app.config, current_app.instance_path, prepare=False)
+    try:
+        last = store.signature() if store.revision() else "none"
+        click.echo(f"database {_redacted(store.url)}: schema {store.revision() or 'empty'} "
+                   f"(newest {store.head()}), last change {last}")
+    finally:
+        store.dispose()
 
 
 @geodata.command("check")
 def check_command() -> None:
-    """Validate the data folder (the app already did at start-up) and print a summary."""
+    """Validate the stored data (the app already did at start-up) and print a summary."""
     data = current_app.extensions["geoservice"].dataset
     click.echo(f"ok: {len(data.funding_areas)} funding-area versions, {len(data.projects)} projects, "
-               f"{len(data.timeline)} milestones (version {data.version})")
+               f"{len(data.timeline)} milestones (version {data.version}, change {data.change_id})")
+
+
+def _author(author: str | None, role: str) -> Author:
+    return Author(author or getpass.getuser() or "cli", role)
 
 
 @geodata.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file")
 @click.option("--collection", type=COLLECTION, required=True, help="Collection to replace.")
 @click.option("--crs", default=None, help="CRS of a file that declares none, e.g. EPSG:31469.")
 @click.option("--layer", default=None, help="Layer of a multi-layer file (GeoPackage, GML).")
 @click.option("--dry-run", is_flag=True, help="Only check; write nothing.")
-def import_command(file: Path, collection: str, crs: str | None, layer: str | None, dry_run: bool) -> None:
-    """Import FILE (GeoJSON, GeoPackage, zipped Shapefile, GML) into a collection, atomically."""
+@click.option("--note", default=None, help="Change note stored with the records (default: 'Import aus FILE').")
+@click.option("--author", default=None, help="Account recorded as author (default: the login name).")
+@click.option("--role", default="Datenpflege", show_default=True,
+              help="What the public history shows as author (a role or organisation).")
+def import_command(file: str, collection: str, crs: str | None, layer: str | None, dry_run: bool,
+                   note: str | None, author: str | None, role: str) -> None:
+    """Import FILE (GeoJSON, GeoPackage, zipped Shapefile, GML) or a URL (OGC API - Features collection,
+    WFS: `WFS:https://…` or `…?service=WFS…` with --layer) into a collection as one change."""
+    source = file if importer.is_url(file) else Path(file)
     spec = COLLECTIONS[collection]
     current = current_app.extensions["geoservice"].dataset
     try:
-        report = importer.import_file(open_store(current_app.config), current, spec, file,
-                                      crs=crs, layer=layer, dry_run=dry_run)
+        report = importer.import_file(_store(), current, spec, source, crs=crs, layer=layer,
+                                      dry_run=dry_run, author=_author(author, role), note=note or "")
     except DataError as exc:
         click.echo(f"import rejected, nothing written.\n{exc}", err=True)
         raise SystemExit(1) from None
     except GeoserviceError as exc:
         click.echo(f"import rejected, nothing written: {exc.description}", err=True)
         raise SystemExit(2) from None
-    for note in report.notes:
-        click.echo(f"note: {note}")
-    verb = "checked (dry run, nothing written)" if dry_run else "imported"
-    click.echo(f"{verb}: {report.features} features into {collection} from {report.source_crs}")
+    for line in report.notes:
+        click.echo(f"note: {line}")
+    if dry_run:
+        click.echo(f"checked (dry run, nothing written): {report.features} features into {collection} "
+                   f"from {report.source_crs}")
+        return
+    click.echo(f"imported: {report.features} features into {collection} from {report.source_crs}")
+    current_app.extensions["geoservice"].maybe_reload(force=True)
+    if report.written:
+        click.echo(f"change {report.change_id}: {report.created} new, {report.changed} changed, "
+                   f"{report.retired} retired, {report.unchanged} unchanged")
+    else:
+        click.echo("nothing changed: the store already holds exactly these features")
 
 
 @geodata.command("export")
@@ -59,6 +123,39 @@ def export_command(out: Path, collection: str) -> None:
     click.echo(f"exported {count} features of {collection} to {out}")
 
 
+@geodata.command("dump")
+@click.option("--to", "target", type=click.Path(path_type=Path), default=None,
+              help="Folder to write (default: DATA_DIR, the repository's geodata/).")
+def dump_command(target: Path | None) -> None:
+    """Write the store's current state into the reviewable GeoJSON/JSON files."""
+    target = Path(target or current_app.config["DATA_DIR"])
+    change_id, _when, collections = _store().features()
+    for name, spec in FILES.items():
+        path = target / spec.filename
+        text = render_collection(spec, collections.get(name, []))
+        old = path.read_text(encoding="utf-8") if path.is_file() else None
+        if text != old:
+            write_atomically(path, text)
+            click.echo(f"wrote {path} ({len(collections.get(name, []))} entries)")
+    click.echo(f"dumped the state after change {change_id} into {target}")
+
+
+@geodata.command("history")
+@click.argument("collection", type=click.Choice(sorted(FILES)))
+@click.argument("fid")
+def history_command(collection: str, fid: str) -> None:
+    """List every record of one feature with its change (author, note)."""
+    rows = _store().history(collection, fid)
+    if not rows:
+        raise click.ClickException(f"no records of '{fid}' in {collection}")
+    for row in rows:
+        state = "retired" if row.retired else "current" if row.recorded_to is None else "superseded"
+        click.echo(f"record {row.record_id} {row.recorded_from.isoformat()}Z change {row.change_id} "
+                   f"{row.kind} by {row.author} ({row.author_role}) [{state}]: {row.note}")
+
+
 def init_app(app: Flask) -> None:
-    """Attach the `geodata` command group."""
+    """Attach the `db` and `geodata` command groups."""
+    app.cli.add_command(db)
     app.cli.add_command(geodata)
+

@@ -8,10 +8,17 @@ ROOT = Path(__file__).resolve().parent.parent
 class Defaults:
     """Default settings, read by create_app before the environment and the caller's mapping."""
 
-    # Folder with funding_areas.geojson, projects.geojson, timeline.json, ...
+    # The database: sqlite:///PATH (embedded; default: a file in the instance folder) or
+    # postgresql://USER@HOST/DB (PostGIS; for several service instances).
+    DATABASE_URL = ""
+    # Migrate an older database and seed an empty one from DATA_DIR when the service starts.
+    AUTO_UPGRADE = True
+    # Folder of the reviewable data files (funding_areas.geojson, projects.geojson, ...): an empty
+    # store is seeded from it, `geodata dump` writes the store's state back into it.
     DATA_DIR = str(ROOT / "geodata")
-    # Seconds between checks whether the data files changed on disk (live reload); 0 = every request.
-    RELOAD_INTERVAL = 2.0
+    # SQLite: seconds between checks of the store's change counter; 0 = every request.
+    # PostgreSQL needs no polling (LISTEN/NOTIFY).
+    RELOAD_INTERVAL = 1.0
     # Public base URL (e.g. https://geo.example.org/prohlis); empty = derive from the request.
     BASE_URL = ""
     # Base-map tiles. Empty TILE_URL = OpenStreetMap behind two-click consent. A first-party tile

@@ -55,3 +55,49 @@ class DataError(Exception):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s):\n{lines}")
+
+
+class Unauthorized(GeoserviceError):
+    """A write without valid credentials."""
+
+    status = 401
+    code = "Unauthorized"
+
+
+class Forbidden(GeoserviceError):
+    """Valid credentials, but the account's role may not do this."""
+
+    status = 403
+    code = "Forbidden"
+
+
+class Gone(GeoserviceError):
+    """The resource existed, but not at the time asked for (e.g. an area before its first version)."""
+
+    status = 410
+    code = "Gone"
+
+
+class Conflict(GeoserviceError):
+    """The write would break a rule of the stored data (e.g. overlapping validity, existing id)."""
+
+    status = 409
+    code = "Conflict"
+
+
+class PreconditionFailed(GeoserviceError):
+    """If-Match names a record that is no longer current (someone else changed the feature)."""
+
+    status = 412
+    code = "PreconditionFailed"
+
+    def __init__(self, description: str, current: int | None = None):
+        super().__init__(description)
+        self.current = current
+
+
+class PreconditionRequired(GeoserviceError):
+    """A write without If-Match: no update may be lost silently."""
+
+    status = 428
+    code = "PreconditionRequired"

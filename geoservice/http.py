@@ -7,13 +7,15 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from flask import Flask, Response, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geoservice import i18n
-from geoservice.errors import GeoserviceError, InvalidParameter, NotAcceptable, UnknownParameter
+from geoservice.domain import timeutil
+from geoservice.errors import GeoserviceError, InvalidParameter, NotAcceptable, NotFound, UnknownParameter
 from geoservice.storage.base import Dataset
 
 # Output formats (the `f` values) and the media types that select them through `Accept`.
@@ -25,18 +27,39 @@ MEDIA_TYPES = {
     "csv": ("text/csv",),
 }
 FORMAT_ALIASES = {"geojson": "json"}
-# Parameters every resource accepts besides its own.
-COMMON_PARAMS = frozenset({"f", "lang"})
+# Parameters every resource accepts besides its own (recorded: the register as published then).
+COMMON_PARAMS = frozenset({"f", "lang", "recorded"})
+# How long clients may keep answers about past states of the register: they never change.
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 GZIP_MIN_BYTES = 1024
 COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+json",
                 "application/vnd.oai.openapi+json", "text/html", "text/csv")
 
 
 def dataset() -> Dataset:
-    """Return the dataset for this request (the same object for the whole request)."""
+    """Return the dataset for this request (the same object for the whole request).
+
+    With `recorded=INSTANT` it is the register as it stood then (every items, item, page and
+    download request accepts it), so a report can cite the map of a given day.
+    """
     if "dataset" not in g:
-        g.dataset = current_app.extensions["geoservice"].dataset
+        holder = current_app.extensions["geoservice"]
+        raw = request.args.get("recorded")
+        g.dataset = holder.dataset if raw is None else _recorded(holder, raw)
     return g.dataset
+
+
+def _recorded(holder, raw: str) -> Dataset:
+    if len(request.args.getlist("recorded")) > 1:
+        raise InvalidParameter("recorded: given more than once; give it once")
+    instant = timeutil.parse_recorded(raw)
+    change_id = holder.store.change_at(instant)
+    if change_id is None:
+        raise NotFound(f"recorded: '{raw}' is before the register's first record")
+    # every write is recorded at its own "now", so a state more than a moment in the past can
+    # never change any more (the second covers a write committing while we read): keep it for good
+    g.immutable = instant < datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
+    return holder.at(change_id)
 
 
 def _(message: str, **values) -> str:
@@ -171,16 +194,18 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
     compress = (status == 200 and _accepts_gzip()
                 and mimetype.split(";")[0].strip() in COMPRESSIBLE)
     tag = f"{etag}-gz" if compress else etag
+    max_age = current_app.config["CACHE_MAX_AGE"]
     common = {
         "ETag": f'"{tag}"',
         "Last-Modified": format_datetime(data.last_modified, usegmt=True),
-        "Cache-Control": f"public, max-age={current_app.config['CACHE_MAX_AGE']}",
+        "Cache-Control": (f"public, max-age={IMMUTABLE_MAX_AGE}, immutable" if g.get("immutable")
+                          else f"public, max-age={max_age}"),
         "Vary": "Accept, Accept-Language, Accept-Encoding, Cookie",
     }
     if status == 200 and _is_fresh(tag, data.last_modified):
         response = Response(status=304, headers=common)
         for name, value in (headers or {}).items():
-            if name.lower() in ("content-crs", "link"):
+            if name.lower() in ("content-crs", "link", "memento-datetime"):
                 response.headers[name] = value
         return response
     if callable(body):
@@ -216,7 +241,7 @@ def _cors(response: Response) -> Response:
     """Allow any origin to read GET/HEAD answers and pass preflight OPTIONS requests."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = (
-        "ETag, Last-Modified, Content-Crs, Content-Disposition, Link")
+        "ETag, Last-Modified, Content-Crs, Content-Disposition, Link, Memento-Datetime")
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = request.headers.get(
@@ -226,7 +251,7 @@ def _cors(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register error handlers, CORS and every blueprint."""
+    """Register error handlers and CORS (the factory registers the blueprints)."""
 
     @app.errorhandler(GeoserviceError)
     def _domain_error(exc: GeoserviceError):
@@ -240,8 +265,3 @@ def init_app(app: Flask) -> None:
         return response
 
     app.after_request(_cors)
-
-    from geoservice import api, web
-
-    api.register(app)
-    web.register(app)

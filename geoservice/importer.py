@@ -1,14 +1,18 @@
 """Import of official data for the planners' GIS staff: read any format, transform, validate, replace.
 
-Nothing is written unless every feature passes the same rules as start-up; the write is an atomic
-rename, so a running service (which reloads changed files) never sees a half-written file.
+Nothing is written unless every feature passes the same rules as start-up; the write is one store
+transaction recorded like any other change (author, note): changed features get a new record,
+missing ones are retired, unchanged ones stay as they are.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import geopandas as gpd
 import pyogrio
@@ -18,7 +22,9 @@ from geoservice.domain import areas as area_domain
 from geoservice.domain import crs as crs_domain
 from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, check_references, validate
 from geoservice.errors import DataError, InvalidParameter
-from geoservice.storage.base import Dataset, Store, prepare
+from geoservice.storage.base import Dataset, prepare
+from geoservice.storage.geojson import features_from_frame
+from geoservice.storage.sql import Author, Put, SqlStore
 
 SHAPEFILE_FIELD_LENGTH = 10  # DBF truncates field names; map them back
 
@@ -31,6 +37,11 @@ class ImportReport:
     features: int = 0
     source_crs: str = ""
     written: bool = False
+    change_id: int | None = None
+    created: int = 0
+    changed: int = 0
+    retired: int = 0
+    unchanged: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -39,19 +50,134 @@ def _open_path(path: Path) -> str:
     return f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
 
 
-def read_source(path: Path, crs: str | None = None, layer: str | None = None,
-                notes: list[str] | None = None) -> tuple[gpd.GeoDataFrame, str]:
-    """Read GeoJSON, GeoPackage, zipped Shapefile or GML and return it in CRS84 with the source CRS."""
-    if not path.is_file():
-        raise DataError(str(path), ["file does not exist"])
+# --- remote sources: OGC API - Features collections and WFS ----------------------------------------
+
+PAGE_SIZE = 1000  # features per request; GDAL follows `next` links (OAPIF) or startIndex (WFS)
+HTTP_TIMEOUT = 60  # seconds per request; a stalled server ends the import instead of hanging it
+_DRIVER_PREFIX = re.compile(r"^(OAPIF|WFS):", re.IGNORECASE)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(source: str | Path) -> bool:
+    """True for `http(s)://…`, `OAPIF:…`, `WFS:…` and any other `scheme://…` (rejected later)."""
+    text = str(source) if isinstance(source, str) else ""
+    return bool(_DRIVER_PREFIX.match(text) or _SCHEME.match(text))
+
+
+def redact(url: str) -> str:
+    """The URL without user:password@ (for messages and the change note)."""
+    prefix = _DRIVER_PREFIX.match(url)
+    head, rest = (prefix.group(0), url[prefix.end():]) if prefix else ("", url)
+    parts = urlsplit(rest)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return head + urlunsplit(parts._replace(netloc=host))
+
+
+def _remote(source: str) -> tuple[str, str, str]:
+    """Return (driver, URL, GDAL dataset name) of a collection URL or a WFS URL."""
+    prefix = _DRIVER_PREFIX.match(source)
+    url = source[prefix.end():] if prefix else source
+    if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).hostname:
+        raise DataError(redact(source), ["only http:// and https:// URLs can be imported"])
+    if prefix:
+        driver = prefix.group(1).upper()
+    else:
+        query = {k.lower(): v for k, v in parse_qsl(urlsplit(url).query)}
+        driver = "WFS" if query.get("service", "").upper() == "WFS" else "OAPIF"
+    return driver, url, f"{driver}:{url}"
+
+
+def _one_line(message: object, secrets: list[str]) -> str:
+    parts = [" ".join(part.split()) for part in str(message).split(";")]
+    text = "; ".join(dict.fromkeys(part for part in parts if part))  # GDAL repeats its last error
+    for secret in secrets:  # "user:password@" first, then a bare password
+        text = text.replace(secret, "" if secret.endswith("@") else "***")
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+@contextmanager
+def _http_settings():
+    """Time-outs (and the WFS page size) for GDAL's HTTP requests during one read, restored afterwards."""
+    wanted = {"GDAL_HTTP_TIMEOUT": str(HTTP_TIMEOUT), "GDAL_HTTP_CONNECTTIMEOUT": str(min(HTTP_TIMEOUT, 15)),
+              "GDAL_HTTP_MAX_RETRY": "0", "OGR_WFS_PAGE_SIZE": str(PAGE_SIZE)}
+    before = {key: pyogrio.get_gdal_config_option(key) for key in wanted}
+    pyogrio.set_gdal_config_options(wanted)
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
+
+
+def _layer_names(name: str) -> str:
+    try:
+        with _http_settings():
+            return ", ".join(str(row[0]) for row in pyogrio.list_layers(name)[:20]) or "(none)"
+    except Exception:  # the listing is a courtesy; the read error is what counts
+        return "(cannot be listed)"
+
+
+def _read_remote(source: str, layer: str | None, notes: list[str] | None) -> tuple[gpd.GeoDataFrame, str]:
+    driver, url, name = _remote(source)
+    label = redact(source)
+    userinfo = urlsplit(url).netloc.rpartition("@")[0]
+    secrets = [s for s in (userinfo and f"{userinfo}@", urlsplit(url).password) if s]
+    # OAPIF takes the page size as open option; the WFS driver pages (startIndex) when the server
+    # declares ImplementsResultPaging, with OGR_WFS_PAGE_SIZE set in _http_settings
+    options = {"PAGE_SIZE": str(PAGE_SIZE)} if driver == "OAPIF" else {}
+    try:
+        with _http_settings(), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            gdf = gpd.read_file(_open_path(path), layer=layer, engine="pyogrio")
+            if layer is None:
+                layers = [str(row[0]) for row in pyogrio.list_layers(name)]
+                if len(layers) != 1:  # e.g. a landing page instead of a collection, or a WFS
+                    raise DataError(label, [f"offers {len(layers)} layers, not one collection; choose one "
+                                            f"with --layer: {', '.join(layers[:20]) or '(none)'}"])
+            gdf = gpd.read_file(name, layer=layer, engine="pyogrio", **options)
         if notes is not None:
-            notes.extend(f"reader: {w.message}" for w in caught)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as exc:
-        raise DataError(str(path), [f"cannot be read as GeoJSON, GeoPackage, zipped Shapefile or GML: {exc}"]) from None
+            notes.extend(f"reader: {_one_line(w.message, secrets)}" for w in caught)
+    except DataError:
+        raise
+    except pyogrio.errors.DataLayerError as exc:
+        raise DataError(label, [f"{_one_line(exc, secrets)}; layers: {_layer_names(name)}"]) from None
+    except (pyogrio.errors.DataSourceError, ValueError, OSError) as exc:
+        what = "an OGC API - Features collection" if driver == "OAPIF" else "a WFS"
+        raise DataError(label, [f"cannot be read as {what}: {_one_line(exc, secrets)}"]) from None
+    except Exception as exc:  # GDAL surfaces HTTP and XML failures as various pyogrio/GDAL errors
+        raise DataError(label, [f"{driver} read failed: {_one_line(exc, secrets)}"]) from None
+    if notes is not None:
+        notes.append(f"read {len(gdf)} features from {label} ({driver})")
+    return gdf, label
+
+
+def source_label(source: str | Path) -> str:
+    """How a source is named in messages and change notes (URLs without credentials)."""
+    return redact(str(source)) if is_url(source) else str(source)
+
+
+def read_source(path: Path | str, crs: str | None = None, layer: str | None = None,
+                notes: list[str] | None = None) -> tuple[gpd.GeoDataFrame, str]:
+    """Read GeoJSON, GeoPackage, zipped Shapefile, GML, an OGC API - Features collection URL or a WFS
+    URL and return it in CRS84 with the source CRS."""
+    if is_url(path):
+        gdf, label = _read_remote(str(path), layer, notes)
+        geojson_like = False
+    else:
+        path = Path(path)
+        label = str(path)
+        if not path.is_file():
+            raise DataError(label, ["file does not exist"])
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                gdf = gpd.read_file(_open_path(path), layer=layer, engine="pyogrio")
+            if notes is not None:
+                notes.extend(f"reader: {w.message}" for w in caught)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as exc:
+            raise DataError(label, [
+                f"cannot be read as GeoJSON, GeoPackage, zipped Shapefile or GML: {exc}"]) from None
+        geojson_like = path.suffix.lower() in (".geojson", ".json")
     declared = gdf.crs
     if crs:
         try:
@@ -59,15 +185,15 @@ def read_source(path: Path, crs: str | None = None, layer: str | None = None,
         except Exception:  # pyproj raises CRSError for unknown input
             raise InvalidParameter(f"--crs: '{crs}' is not a CRS pyproj knows (e.g. EPSG:25833)") from None
         if declared is not None and not declared.equals(wanted):
-            raise DataError(str(path), [
-                f"the file declares {declared.to_string()} but --crs says {crs}; "
-                "drop --crs or fix the file"])
+            raise DataError(label, [
+                f"the source declares {declared.to_string()} but --crs says {crs}; "
+                "drop --crs or fix the source"])
         gdf = gdf.set_crs(wanted, allow_override=True)
     elif declared is None:
-        if path.suffix.lower() in (".geojson", ".json"):
+        if geojson_like:
             gdf = gdf.set_crs("OGC:CRS84")  # RFC 7946: GeoJSON without crs member is CRS84
         else:
-            raise DataError(str(path), ["the file declares no CRS; pass --crs (e.g. EPSG:25833 or EPSG:31469)"])
+            raise DataError(label, ["the source declares no CRS; pass --crs (e.g. EPSG:25833 or EPSG:31469)"])
     source_crs = gdf.crs.to_string()
     return gdf.to_crs("OGC:CRS84"), source_crs
 
@@ -98,9 +224,14 @@ def normalize(gdf: gpd.GeoDataFrame, spec: CollectionSpec, current: Dataset, not
     return gdf
 
 
-def import_file(store: Store, current: Dataset, spec: CollectionSpec, path: Path,
-                crs: str | None = None, layer: str | None = None, dry_run: bool = False) -> ImportReport:
-    """Validate a file against every rule and, unless dry_run, replace the collection atomically."""
+def _note_name(source: Path | str) -> str:
+    return source_label(source) if is_url(source) else Path(source).name
+
+
+def import_file(store: SqlStore, current: Dataset, spec: CollectionSpec, path: Path | str,
+                crs: str | None = None, layer: str | None = None, dry_run: bool = False,
+                author: Author | None = None, note: str = "") -> ImportReport:
+    """Validate a file or URL against every rule and, unless dry_run, replace the collection in one change."""
     report = ImportReport(collection=spec.name)
     gdf, report.source_crs = read_source(path, crs, layer, report.notes)
     report.features = len(gdf)
@@ -114,10 +245,15 @@ def import_file(store: Store, current: Dataset, spec: CollectionSpec, path: Path
         else:
             problems = check_references(prepared, current.funding_areas)
     if problems:
-        raise DataError(str(path), problems)
+        raise DataError(source_label(path), problems)
     if not dry_run:
-        store.replace(spec, prepare(gdf, spec))
-        report.written = True
+        ops = [Put(spec.name, feature) for feature in features_from_frame(gdf, spec)]
+        result = store.write(author or Author("import", "Datenpflege"), note or f"Import aus {_note_name(path)}",
+                             "import", ops, replace=[spec.name])
+        report.written = result.change_id is not None
+        report.change_id = result.change_id
+        report.created, report.changed = result.created, result.changed
+        report.retired, report.unchanged = result.retired, result.unchanged
     return report
 
 

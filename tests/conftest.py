@@ -1,24 +1,114 @@
-"""Shared fixtures: the app on the bundled data, a test client, and a real server on loopback."""
+"""Shared fixtures: the app on the bundled data in both stores, a test client, a real server.
+
+Every test that uses `app` (or `client`, `live_server`, `make_app`) runs twice: on the embedded
+SQLite store and on PostgreSQL with PostGIS (GEOSERVICE_TEST_POSTGRES, default the local server
+that `make test` makes sure of). Each app gets a database of its own, dropped at the end.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import time
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from geoservice import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 GEODATA = ROOT / "geodata"
+POSTGRES = os.environ.get("GEOSERVICE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ("sqlite", "postgresql")
+
+_created: list[str] = []
+_apps: list = []
+
+
+def _admin() -> sa.Engine:
+    return sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1),
+                            isolation_level="AUTOCOMMIT")
+
+
+def new_database(backend: str, folder: Path) -> str:
+    """Return the URL of a new, empty database of the backend."""
+    if backend == "sqlite":
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{folder / f'geoservice-{uuid.uuid4().hex[:8]}.sqlite3'}"
+    name = f"geoservice_test_{uuid.uuid4().hex[:12]}"
+    engine = _admin()
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    _created.append(name)
+    return sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    for app in _apps:
+        holder = app.extensions.get("geoservice")
+        if holder is not None:
+            holder.close()
+    if _created:
+        engine = _admin()
+        with engine.connect() as conn:
+            for name in _created:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def build_app(backend: str, folder: Path, **config):
+    """Create the app on a new database of `backend`, seeded from DATA_DIR (default geodata/)."""
+    settings = {"TESTING": True, "DATA_DIR": str(GEODATA),
+                "DATABASE_URL": new_database(backend, folder)}
+    settings.update(config)
+    app = create_app(settings)
+    _apps.append(app)
+    return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """The store under test: 'sqlite' or 'postgresql'."""
+    return request.param
 
 
 @pytest.fixture(scope="session")
-def app():
-    """The app on the repository's bundled data (read-only: tests never write to geodata/)."""
-    return create_app({"TESTING": True, "DATA_DIR": str(GEODATA)})
+def app(backend, tmp_path_factory):
+    """The app on the bundled data (read-only: tests never write to it or to geodata/)."""
+    return build_app(backend, tmp_path_factory.mktemp(f"db-{backend}"))
+
+
+@pytest.fixture()
+def make_app(backend, tmp_path):
+    """Build apps on fresh databases of the current backend (for tests that write).
+
+    Their connections and listeners are closed when the test ends.
+    """
+    made: list = []
+
+    def make(**config):
+        made.append(build_app(backend, tmp_path / "db", **config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        _apps.remove(app)
+        app.extensions["geoservice"].close()
+
+
+def wait_for(predicate, timeout: float = 5.0) -> bool:
+    """Poll `predicate` until it is true (a change reaches PostgreSQL workers by NOTIFY, async)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
 
 
 @pytest.fixture()
@@ -28,7 +118,7 @@ def client(app):
 
 @pytest.fixture()
 def data_copy(tmp_path) -> Path:
-    """A private copy of geodata/ for tests that import, replace or corrupt files."""
+    """A private copy of geodata/ for tests that seed from changed or broken files."""
     target = tmp_path / "geodata"
     shutil.copytree(GEODATA, target, ignore=shutil.ignore_patterns("sources", "*.md", "*.csv"))
     return target

@@ -12,9 +12,6 @@ import pyogrio
 import pytest
 from pyproj import Transformer
 
-from geoservice import create_app
-from tests.conftest import GEODATA
-
 JSON_RESOURCES = [
     "/", "/conformance", "/collections", "/openapi", "/collections/funding-areas",
     "/collections/projects", "/collections/funding-areas/items", "/collections/projects/items",
@@ -358,8 +355,8 @@ def test_other_methods_are_405(client, method):
     assert response.get_json()["code"]
 
 
-def test_base_url_from_config():
-    app = create_app({"TESTING": True, "DATA_DIR": str(GEODATA), "BASE_URL": "https://geo.example.org/prohlis"})
+def test_base_url_from_config(make_app):
+    app = make_app(BASE_URL="https://geo.example.org/prohlis")
     links = app.test_client().get("/").get_json()["links"]
     assert all(link["href"].startswith("https://geo.example.org/prohlis/") for link in links)
 

@@ -7,8 +7,6 @@ import json
 import pytest
 from pyproj import Transformer
 
-from geoservice import create_app
-
 BROWSER = "text/html,application/xhtml+xml,*/*;q=0.8"
 INSIDE_PROHLIS = (13.8, 51.0)  # near the Prohliser Allee
 
@@ -99,12 +97,12 @@ def test_timeline(client):
     assert milestones[0]["title"].split()[0] in html
 
 
-def test_data_is_escaped_in_html(data_copy):
+def test_data_is_escaped_in_html(data_copy, make_app):
     path = data_copy / "projects.geojson"
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["features"][0]["properties"]["title"] = "<script>alert(1)</script>"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    client = create_app({"TESTING": True, "DATA_DIR": str(data_copy)}).test_client()
+    client = make_app(DATA_DIR=str(data_copy)).test_client()
     html = client.get("/collections/projects/items?f=html&limit=1000").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -12,7 +12,6 @@ import pytest
 import shapely
 from conftest import LiveServer
 
-from geoservice import create_app
 from geoservice.domain import areas as area_domain
 from geoservice.domain.timeutil import DayRange, parse_datetime
 
@@ -264,9 +263,8 @@ def test_no_request_leaves_loopback_before_consent(tab):
     assert tab.errors == []
 
 
-def test_first_party_tiles_load_without_consent(browser, app):
-    tiled = create_app({"TESTING": True, "DATA_DIR": app.config["DATA_DIR"],
-                        "TILE_URL": "/static/tiles/{z}/{x}/{y}.png", "TILE_ATTRIBUTION": "Stadtplan"})
+def test_first_party_tiles_load_without_consent(browser, make_app):
+    tiled = make_app(TILE_URL="/static/tiles/{z}/{x}/{y}.png", TILE_ATTRIBUTION="Stadtplan")
     server = LiveServer(tiled)
     context, tab = _tab(browser, server.url)
     try:
@@ -377,13 +375,13 @@ def test_no_serious_accessibility_violation(tab, app, index, lang):
     assert tab.errors == []
 
 
-def test_hostile_project_title_is_shown_as_text(browser, data_copy):
+def test_hostile_project_title_is_shown_as_text(browser, data_copy, make_app):
     path = data_copy / "projects.geojson"
     collection = json.loads(path.read_text(encoding="utf-8"))
     collection["features"][0]["properties"]["title"] = HOSTILE
     fid = collection["features"][0]["properties"]["id"]
     path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
-    server = LiveServer(create_app({"TESTING": True, "DATA_DIR": str(data_copy)}))
+    server = LiveServer(make_app(DATA_DIR=str(data_copy)))
     context, tab = _tab(browser, server.url)
     try:
         page = tab.page

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from geoservice import create_app
+from geoservice.storage.geojson import Feature
+from geoservice.storage.sql import Author, Put
+from tests.conftest import wait_for
 
 
 @pytest.fixture()
-def counted(data_copy):
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_copy), "RELOAD_INTERVAL": 0})
+def counted(data_copy, make_app):
+    app = make_app(DATA_DIR=str(data_copy), RELOAD_INTERVAL=0)
     calls: list[str] = []
     app.before_request(lambda: calls.append("flask") and None)
     return app, calls, data_copy
@@ -48,14 +48,13 @@ def test_language_switch_with_cookie_is_not_cached(counted):
 
 
 def test_reload_empties_the_cache(counted):
-    app, calls, data = counted
+    app, calls, _data = counted
     client = app.test_client()
     assert client.get("/collections/projects/items/masterplan-prohlis-2030").status_code == 200
-    path = data / "projects.geojson"
-    collection = json.loads(path.read_text(encoding="utf-8"))
-    for feature in collection["features"]:
-        if feature["id"] == "masterplan-prohlis-2030":
-            feature["properties"]["title"] = "Masterplan, neu geladen"
-    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
-    body = client.get("/collections/projects/items/masterplan-prohlis-2030").get_json()
-    assert body["properties"]["title"] == "Masterplan, neu geladen" and len(calls) == 2
+    store = app.extensions["geoservice"].store
+    last = store.history("projects", "masterplan-prohlis-2030")[-1]
+    store.write(Author("test", "Test"), "Titel geändert", "update", [Put(
+        "projects", Feature(last.fid, dict(last.properties, title="Masterplan, neu geladen"), last.wkb))])
+    assert wait_for(lambda: client.get("/collections/projects/items/masterplan-prohlis-2030")
+                    .get_json()["properties"]["title"] == "Masterplan, neu geladen")
+    assert calls[:2] == ["flask", "flask"]  # the first answer after the change came through Flask

@@ -1,4 +1,4 @@
-"""`flask geodata import/export`: good files in several formats and CRSs, and bad files rejected
+"""`flask geodata import/export/dump`: good files in several formats and CRSs, and bad files rejected
 with every problem named while the data folder stays byte-identical."""
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import geopandas as gpd
 import pyogrio
 import pytest
 
-from geoservice import create_app
-
 AREAS = "funding_areas.geojson"
 PROJECTS = "projects.geojson"
 
@@ -24,14 +22,27 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture()
-def cli(data_copy):
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_copy), "RELOAD_INTERVAL": 3600})
+def cli(data_copy, make_app):
+    """Run `geodata` commands on a store seeded from a copy of geodata/.
+
+    After a successful import the store is dumped back into the copy, so the tests can read the
+    result as files; `state()` is the store's change counter plus the files (nothing written =
+    both unchanged).
+    """
+    app = make_app(DATA_DIR=str(data_copy), RELOAD_INTERVAL=3600)
     runner = app.test_cli_runner()
+    store = app.extensions["geoservice"].store
 
     def run(*args):
-        return runner.invoke(args=["geodata", *map(str, args)])
+        result = runner.invoke(args=["geodata", *map(str, args)])
+        if args[0] == "import" and result.exit_code == 0:
+            dumped = runner.invoke(args=["geodata", "dump"])
+            assert dumped.exit_code == 0, dumped.output
+        return result
 
     run.data = data_copy
+    run.app = app
+    run.state = lambda: (store.signature(), snapshot(data_copy))
     return run
 
 
@@ -51,11 +62,11 @@ def area_features(data: Path) -> list[dict]:
 # --- good files -------------------------------------------------------------------------------
 
 def test_reimport_of_the_bundled_geojson_is_identical(cli):
-    before = snapshot(cli.data)
+    before = cli.state()
     result = cli("import", cli.data / AREAS, "--collection", "funding-areas")
     assert result.exit_code == 0, result.output
     assert "imported: 6 features" in result.output
-    assert snapshot(cli.data) == before  # canonical writer reproduces the file byte for byte
+    assert cli.state() == before  # canonical writer reproduces the file byte for byte
 
 
 def test_geopackage_in_utm33(cli, tmp_path):
@@ -90,11 +101,11 @@ def test_zipped_shapefile_in_gauss_krueger(cli, tmp_path):
 def test_gml_with_dry_run_writes_nothing(cli, tmp_path):
     src = tmp_path / "areas.gml"
     areas_frame(cli.data).to_crs(25833).to_file(src, driver="GML")
-    before = snapshot(cli.data)
+    before = cli.state()
     result = cli("import", src, "--collection", "funding-areas", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "dry run, nothing written" in result.output
-    assert snapshot(cli.data) == before
+    assert cli.state() == before
 
 
 # Writing the Shapefile fixture truncates names and long texts (a limit of the format, not ours).
@@ -195,11 +206,11 @@ BAD_AREAS = {
 def test_bad_funding_areas_are_rejected(cli, tmp_path, case):
     change, message = BAD_AREAS[case]
     src = write_json(tmp_path / "bad.geojson", change(area_features(cli.data)))
-    before = snapshot(cli.data)
+    before = cli.state()
     result = cli("import", src, "--collection", "funding-areas")
     assert result.exit_code != 0
     assert "nothing written" in result.output and message in result.output, result.output
-    assert snapshot(cli.data) == before
+    assert cli.state() == before
 
 
 def test_every_problem_is_reported_with_its_feature(cli, tmp_path):
@@ -221,10 +232,10 @@ def test_bad_projects_are_rejected(cli, tmp_path, prop, value, message):
     features = json.loads((cli.data / PROJECTS).read_text(encoding="utf-8"))["features"]
     target = next(i for i, f in enumerate(features) if f["properties"]["end_year"])
     features[target]["properties"][prop] = value
-    before = snapshot(cli.data)
+    before = cli.state()
     result = cli("import", write_json(tmp_path / "p.geojson", features), "--collection", "projects")
     assert result.exit_code != 0 and message in result.output, result.output
-    assert snapshot(cli.data) == before
+    assert cli.state() == before
 
 
 @pytest.mark.parametrize(
@@ -235,19 +246,19 @@ def test_unreadable_files_are_rejected(cli, tmp_path, content, message):
     src = tmp_path / "broken.geojson"
     if content is not None:
         src.write_bytes(content)
-    before = snapshot(cli.data)
+    before = cli.state()
     result = cli("import", src, "--collection", "funding-areas")
     assert result.exit_code != 0 and message in result.output
-    assert snapshot(cli.data) == before
+    assert cli.state() == before
 
 
 def test_conflicting_crs_is_rejected(cli, tmp_path):
     src = tmp_path / "areas.gpkg"
     areas_frame(cli.data).to_crs(25833).to_file(src)
-    before = snapshot(cli.data)
+    before = cli.state()
     result = cli("import", src, "--collection", "funding-areas", "--crs", "EPSG:31469")
     assert result.exit_code != 0 and "but --crs says EPSG:31469" in result.output
-    assert snapshot(cli.data) == before
+    assert cli.state() == before
 
 
 def test_unknown_crs_option_is_rejected(cli):

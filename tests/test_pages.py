@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from geoservice import create_app, i18n
+from geoservice import i18n
 from geoservice.web import strings  # noqa: F401  (registers the English UI strings)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,13 +137,13 @@ def test_fact_sheet_lists_versions_and_steps(client, app):
     assert 'action="/locate"' in body
 
 
-def test_hostile_title_is_escaped_everywhere(data_copy):
+def test_hostile_title_is_escaped_everywhere(data_copy, make_app):
     path = data_copy / "projects.geojson"
     collection = json.loads(path.read_text(encoding="utf-8"))
     collection["features"][0]["properties"]["title"] = HOSTILE
     fid = collection["features"][0]["properties"]["id"]
     path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
-    client = create_app({"TESTING": True, "DATA_DIR": str(data_copy)}).test_client()
+    client = make_app(DATA_DIR=str(data_copy)).test_client()
     for page in ("/", f"/collections/projects/items/{fid}"):
         body = client.get(page, headers=HTML).get_data(as_text=True)
         assert "<img src=x" not in body and "<script>window.__xss" not in body
@@ -182,14 +182,14 @@ def test_english_placeholders_match_german():
         assert set(re.findall(r"{\w+}", english)) == set(re.findall(r"{\w+}", msgid)), msgid
 
 
-def test_project_with_a_line_geometry_gets_a_marker_and_a_shape(data_copy):
+def test_project_with_a_line_geometry_gets_a_marker_and_a_shape(data_copy, make_app):
     path = data_copy / "projects.geojson"
     collection = json.loads(path.read_text(encoding="utf-8"))
     feature = collection["features"][0]
     lon, lat = feature["geometry"]["coordinates"][:2]
     feature["geometry"] = {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.002, lat + 0.001]]}
     path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_copy)})
+    app = make_app(DATA_DIR=str(data_copy))
     from geoservice import maps
 
     embedded = maps.projects_geojson(_data(app))

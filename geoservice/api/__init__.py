@@ -5,10 +5,11 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register the API blueprints and their English UI strings, and pre-serialize the features."""
-    from geoservice.api import features, ogc, planners, strings
+    from geoservice.api import features, ogc, planners, strings, versions
 
     strings.register()
     app.register_blueprint(ogc.bp)
     app.register_blueprint(planners.bp)
+    app.register_blueprint(versions.bp)
     # Serialize every feature per CRS now, not on the first request (a reload does it lazily).
     features.warm(app.extensions["geoservice"].dataset)

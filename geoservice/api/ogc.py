@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from flask import Blueprint, current_app, g, render_template, request
+from werkzeug.wrappers import Response
 
-from geoservice.api import downloads, features, links, openapi, params
+from geoservice.api import downloads, features, links, openapi, params, versions
 from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
+from geoservice.domain import areas as domain_areas
 from geoservice.domain import crs
 from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, PROJECTS, CollectionSpec
 from geoservice.domain.timeutil import parse_datetime
@@ -24,6 +26,7 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    versions.CONFORMANCE,  # draft: Versioned Features (funding areas on their validity axis)
 )
 ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
                          "skipGeometry", "sortby"})
@@ -143,10 +146,23 @@ def collection_document(spec: CollectionSpec) -> dict:
         last = (f"{max(ends) + 1:04d}-01-01T00:00:00Z" if year
                 else f"{max(ends).isoformat()}T00:00:00Z")
     base = f"collections/{spec.name}"
+    description = spec.description
+    extra_links = []
+    if spec is FUNDING_AREAS:
+        description += " " + _(
+            "Versionierte Objekte (OGC API – Features, Entwurf „Versioned Features“, Memento nach "
+            "RFC 7089): …/items/{area_id} liefert den heute gültigen Grenzstand eines Gebiets, "
+            "…/items/{area_id}?datetime=JJJJ-MM-TT den an diesem Tag gültigen (410, wenn keiner "
+            "galt), …/items/{area_id}/versions alle Grenzstände; …/items/{id}/history listet jede "
+            "Erfassung eines Objekts mit ihren Änderungen.")
+        for area_id in domain_areas.area_ids(gdf):
+            extra_links.append(link(url(f"{base}/items/{area_id}/versions", f="json"),
+                                    "version-history", JSON,
+                                    _("Grenzstände von {area}", area=area_id)))
     return {
         "id": spec.name,
         "title": spec.title,
-        "description": spec.description,
+        "description": description,
         "keywords": list(spec.keywords),
         "itemType": "feature",
         "extent": {
@@ -165,6 +181,7 @@ def collection_document(spec: CollectionSpec) -> dict:
             link(url(f"{base}/queryables", f="json"),
                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA,
                  _("Filterbare Eigenschaften")),
+            *extra_links,
         ],
     }
 
@@ -344,29 +361,54 @@ def _item_links(spec: CollectionSpec, fid: str, fmt: str) -> list[dict]:
 
 @bp.get("/collections/<collection_id>/items/<path:feature_id>")
 def item(collection_id: str, feature_id: str):
-    """One feature as GeoJSON, or as HTML (projects: the maps engineer's project page)."""
+    """One feature as GeoJSON, or as HTML (projects: the maps engineer's project page).
+
+    Funding areas are versioned features: a version id (`prohlis-2016`) answers that version, an
+    area id (`prohlis`) the version in force today or on `?datetime=DAY` (410 Gone when none was).
+    Both carry Memento-Datetime and the version links (see geoservice.api.versions).
+    """
     spec = spec_of(collection_id)
     data = dataset()
     pos = features.position_of(data, spec, feature_id)
-    if pos is None:
+    day = None
+    if pos is None and spec is FUNDING_AREAS and versions.is_area(feature_id):
+        check_params({"crs", "datetime", *PAGE_PARAMS})
+        day, asked = versions.requested_day()
+        found = versions.version_on(feature_id, day)
+        if isinstance(found, Response):
+            return found  # 410 Gone: the area existed, but not on that day
+        pos = features.position_of(data, spec, found["id"])
+        # without datetime the answer is today's version: it can change at midnight
+        etag_extra = () if asked else (str(day),)
+    elif pos is None:
         raise NotFound(f"feature '{feature_id}' does not exist in collection '{spec.name}'")
-    check_params({"crs", *PAGE_PARAMS})
+    else:
+        check_params({"crs", *PAGE_PARAMS})
+        etag_extra = ()
     fmt = output_format()
     target = params.crs_param(request.args.get("crs"), "crs")
+    row = data.collection(spec.name).iloc[pos]
+    headers = {}
+    if spec is FUNDING_AREAS:
+        version_links = versions.version_links(row, fmt)
+        headers = versions.memento_headers(row, [*_item_links(spec, feature_id, fmt), *version_links])
     if fmt == "html":
         if spec is PROJECTS:
             return pages.render_project(feature_id)
-        row = data.collection(spec.name).iloc[pos]
-        return respond(lambda: _html("item.html", spec=spec, row=row, fid=feature_id,
+        return respond(lambda: _html("item_version.html", spec=spec, row=row, fid=row["id"],
                                      json_url=links.here(f="json"),
-                                     area_url=url(f"areas/{row['area_id']}")
-                                     if spec is FUNDING_AREAS else None),
-                       "text/html", request_etag("html"))
+                                     area_url=url(f"areas/{row['area_id']}"),
+                                     version_links=version_links, asked_area=day is not None,
+                                     day=day, memento=headers["Memento-Datetime"]),
+                       "text/html", request_etag("html", *etag_extra), headers=headers)
 
     def build() -> bytes:
         body = features.feature_cache(data, spec, target).take(np.array([pos]))[0]
-        tail = features.dumps({"links": _item_links(spec, feature_id, "json")}).encode()
+        item_links = _item_links(spec, feature_id, "json")
+        if spec is FUNDING_AREAS:
+            item_links += version_links
+        tail = features.dumps({"links": item_links}).encode()
         return body[:-1] + b"," + tail[1:]
 
-    return respond(build, GEOJSON, request_etag("json"),
-                   headers={"Content-Crs": crs.content_crs_header(target)})
+    headers["Content-Crs"] = crs.content_crs_header(target)
+    return respond(build, GEOJSON, request_etag("json", *etag_extra), headers=headers)

@@ -34,6 +34,10 @@ def _parameters(config: Mapping) -> dict:
                           {"type": "string", "enum": ["json", "html", "gpkg", "csv"]}),
         "lang": _param("lang", "Language of the user interface texts (data stay German).",
                        {"type": "string", "enum": ["de", "en"]}),
+        "recorded": _param("recorded", "Answer from the register as it was recorded at this instant "
+                           "(RFC 3339 date-time with offset; a date means the end of that day in "
+                           "Dresden): reproducible citations. Past states are immutable. 404 before "
+                           "the first record.", {"type": "string"}),
         "limit": _param("limit", "Number of features per page (above the maximum: clamped).",
                         {"type": "integer", "minimum": 1, "maximum": int(config["MAX_LIMIT"]),
                          "default": int(config["DEFAULT_LIMIT"])}),
@@ -55,6 +59,16 @@ def _parameters(config: Mapping) -> dict:
                          {"type": "array", "items": {"type": "string"}}),
         "featureId": _param("featureId", "Identifier of a feature.", {"type": "string"},
                             required=True, where="path"),
+        "areaOrVersionId": _param(
+            "featureId", "A boundary version id (e.g. prohlis-2016) or an area id (area_id, e.g. "
+            "prohlis): an area id answers the version in force today or on `datetime`.",
+            {"type": "string"}, required=True, where="path"),
+        "areaFeatureId": _param("featureId", "Identifier of a funding area (area_id, e.g. prohlis).",
+                                {"type": "string"}, required=True, where="path"),
+        "datetime-day": _param(
+            "datetime", "With an area id only: the day whose version to answer (a date or an RFC "
+            "3339 date-time, Europe/Berlin days; default today). An interval is a 400.",
+            {"type": "string"}),
         "areaId": _param("areaId", "Identifier of a funding area (area_id).", {"type": "string"},
                          required=True, where="path"),
         "from": _param("from", "First date (YYYY-MM-DD or YYYY).", {"type": "string"},
@@ -128,6 +142,47 @@ def _schemas() -> dict:
                        "inside": {"type": "array", "items": {"type": "string"}},
                        "areas": {"type": "array", "items": {"type": "object"}},
                        "text": {"type": "string"}, "links": links}},
+        "timeMap": {"type": "object", "required": ["area_id", "versions", "links"], "properties": {
+            "area_id": {"type": "string"}, "name": {"type": "string"},
+            "versions": {"type": "array", "items": {
+                "type": "object", "required": ["id", "valid_from", "links"], "properties": {
+                    "id": {"type": "string"},
+                    "valid_from": {"type": "string", "format": "date"},
+                    "valid_to": {"type": "string", "format": "date", "nullable": True},
+                    "programme": {"type": "string"}, "name": {"type": "string"},
+                    "decision": {"type": "string"}, "links": links}}},
+            "links": links}},
+        "featureHistory": {"type": "object", "required": ["collection", "id", "records"], "properties": {
+            "collection": {"type": "string"}, "id": {"type": "string"},
+            "published": {"type": "boolean"},
+            "records": {"type": "array", "items": {
+                "type": "object",
+                "required": ["record_id", "recorded_from", "change_id", "kind", "retired", "change"],
+                "properties": {
+                    "record_id": {"type": "integer"},
+                    "recorded_from": {"type": "string", "format": "date-time"},
+                    "recorded_to": {"type": "string", "format": "date-time", "nullable": True},
+                    "change_id": {"type": "integer"},
+                    "kind": {"type": "string"}, "kind_label": {"type": "string"},
+                    "note": {"type": "string"},
+                    "author_role": {"type": "string",
+                                    "description": "Public role of the author (never an account)."},
+                    "retired": {"type": "boolean"},
+                    "change": {"type": "string",
+                               "enum": ["created", "changed", "retired", "restored", "unchanged"]},
+                    "summary": {"type": "string"},
+                    "changes": {"type": "array", "items": {
+                        "type": "object", "required": ["field"], "properties": {
+                            "field": {"type": "string"}, "before": {"nullable": True},
+                            "after": {"nullable": True}}}},
+                    "geometry": {"type": "object", "nullable": True, "properties": {
+                        "type": {"type": "string"}, "moved_m": {"type": "number"},
+                        "hausdorff_m": {"type": "number"},
+                        "symmetric_difference_ha": {"type": "number"},
+                        "area_ha_before": {"type": "number"}, "area_ha_after": {"type": "number"}}},
+                    "area_ha": {"type": "number", "nullable": True},
+                    "links": links}}},
+            "links": links}},
         "factSheet": {"type": "object", "required": ["area_id", "versions"], "properties": {
             "area_id": {"type": "string"}, "name": {"type": "string"},
             "versions": {"type": "array", "items": {"type": "object"}}, "links": links}},
@@ -146,6 +201,8 @@ def _ok(description: str, schema: str, media: str = "application/json", html: bo
 
 
 def _get(op_id: str, summary: str, tag: str, parameters: list, responses: dict) -> dict:
+    # every resource also answers from the register as it stood at `recorded`
+    parameters = [*parameters, _ref("parameters", "recorded")]
     return {"get": {"operationId": op_id, "summary": summary, "tags": [tag],
                     "parameters": parameters, "responses": responses}}
 
@@ -163,6 +220,40 @@ def _collection_paths(spec: CollectionSpec) -> dict:
     items_ok["200"]["headers"]["Content-Crs"] = {"schema": {"type": "string"}}
     item_ok = _ok("One feature.", "featureGeoJSON", "application/geo+json")
     item_ok["404"] = _ref("responses", "NotFound")
+    item_params = [p("featureId"), p("f"), p("lang"), p("crs")]
+    item_summary = f"One feature of {spec.name}"
+    history_ok = _ok("Every stored record of the feature, oldest first, with what changed (fields "
+                     "before/after, geometry moved by, area before/after) and the public author "
+                     "role.", "featureHistory")
+    history_ok["404"] = _ref("responses", "NotFound")
+    extra = {
+        f"{base}/items/{{featureId}}/history": _get(
+            f"history_{key}", f"Record history of a feature of {spec.name}", "Versions",
+            [p("featureId"), p("f"), p("lang")], history_ok),
+    }
+    if spec.name == "funding-areas":
+        item_params = [p("areaOrVersionId"), p("datetime-day"), p("f"), p("lang"), p("crs")]
+        item_summary = ("One boundary version, or the version of an area in force today / on "
+                        "`datetime` (Versioned Features, Memento RFC 7089)")
+        item_ok["200"]["headers"]["Memento-Datetime"] = {
+            "description": "Start of the version's validity (first instant of valid_from in "
+                           "Europe/Berlin) as an HTTP-date.", "schema": {"type": "string"}}
+        item_ok["200"]["headers"]["Link"] = {
+            "description": "self, alternate, collection, predecessor-version, successor-version, "
+                           "latest-version, version-history, original.",
+            "schema": {"type": "string"}}
+        item_ok["410"] = _ref("responses", "Gone")
+        timemap_ok = _ok("The area's time map: every boundary version with validity, programme, "
+                         "name, decision and memento links.", "timeMap")
+        timemap_ok["200"]["content"]["application/link-format"] = {"schema": {"type": "string"}}
+        timemap_ok["404"] = _ref("responses", "NotFound")
+        extra[f"{base}/items/{{featureId}}/versions"] = _get(
+            f"versions_{key}", "Time map of a funding area (all boundary versions)", "Versions",
+            [p("areaFeatureId"),
+             _param("f", "Output format (overrides the Accept header); linkformat: RFC 7089 "
+                         "TimeMap (application/link-format).",
+                    {"type": "string", "enum": ["json", "html", "linkformat"]}),
+             p("lang")], timemap_ok)
     sortable = ", ".join(params.sortable(spec))
     return {
         base: _get(f"describe_{key}", f"Describe {spec.title}", "Collections",
@@ -176,9 +267,9 @@ def _collection_paths(spec: CollectionSpec) -> dict:
                               [p("f-items"), p("lang"), p("limit"), p("offset"), p("bbox"),
                                p("bbox-crs"), p("datetime"), p("crs"), p("properties"),
                                p("skipGeometry"), p("sortby"), *filters], items_ok),
-        f"{base}/items/{{featureId}}": _get(f"item_{key}", f"One feature of {spec.name}",
-                                            "Features",
-                                            [p("featureId"), p("f"), p("lang"), p("crs")], item_ok),
+        f"{base}/items/{{featureId}}": _get(f"item_{key}", item_summary, "Features", item_params,
+                                            item_ok),
+        **extra,
     }
 
 
@@ -238,7 +329,7 @@ def document(base_url: str, config: Mapping) -> dict:
                  "license": {"name": "see the sources of each feature"}},
         "servers": [{"url": base_url.rstrip("/") or "/"}],
         "tags": [{"name": name} for name in ("Capabilities", "Collections", "Features",
-                                              "Planners")],
+                                              "Versions", "Planners")],
         "paths": paths,
         "components": {
             "parameters": _parameters(config),
@@ -247,6 +338,12 @@ def document(base_url: str, config: Mapping) -> dict:
                 "BadRequest": {"description": "A parameter is malformed or unknown.", **error},
                 "NotFound": {"description": "The resource does not exist.", **error},
                 "NotAcceptable": {"description": "The format is not offered.", **error},
+                "Gone": {"description": "The area exists, but no version of it was in force on "
+                                        "the day asked (the description lists its versions).",
+                         "headers": {"Link": {"description": "original, latest-version, "
+                                                             "version-history, timemap.",
+                                              "schema": {"type": "string"}}},
+                         **error},
             },
         },
     }

@@ -87,6 +87,72 @@ EN = {
         "outside the funding areas; {name} is {distance} m away",
     "an diesem Tag gab es kein Fördergebiet": "there was no funding area on that day",
     "Quelle": "Source",
+    # versions (validity axis) and record history
+    "Vorheriger Grenzstand": "Previous boundary version",
+    "Nächster Grenzstand": "Next boundary version",
+    "Neuester Grenzstand": "Latest boundary version",
+    "Alle Grenzstände des Gebiets": "All boundary versions of the area",
+    "Das Gebiet (heute gültiger Grenzstand)": "The area (boundary version in force today)",
+    "Dieser Grenzstand als GeoJSON": "This boundary version as GeoJSON",
+    "Dieser Grenzstand als HTML": "This boundary version as HTML",
+    "Das Gebiet an diesem Tag": "The area on this day",
+    "Diese Seite als Link-Format (RFC 7089 TimeMap)": "This page in link format (RFC 7089 TimeMap)",
+    "Versionierte Objekte (OGC API – Features, Entwurf „Versioned Features“, Memento nach "
+    "RFC 7089): …/items/{area_id} liefert den heute gültigen Grenzstand eines Gebiets, "
+    "…/items/{area_id}?datetime=JJJJ-MM-TT den an diesem Tag gültigen (410, wenn keiner "
+    "galt), …/items/{area_id}/versions alle Grenzstände; …/items/{id}/history listet jede "
+    "Erfassung eines Objekts mit ihren Änderungen.":
+        "Versioned features (OGC API – Features, draft \"Versioned Features\", Memento as in "
+        "RFC 7089): …/items/{area_id} answers an area's boundary version in force today, "
+        "…/items/{area_id}?datetime=YYYY-MM-DD the one in force on that day (410 if none was), "
+        "…/items/{area_id}/versions lists all versions; …/items/{id}/history lists every record "
+        "of a feature with its changes.",
+    "Grenzstände von {area}": "Boundary versions of {area}",
+    "Jeder Grenzstand galt vom Tag „gültig ab“ bis vor den Tag „gültig bis“ (Europe/Berlin).":
+        "Each boundary version was in force from its \"valid from\" day up to the day before its "
+        "\"valid until\" day (Europe/Berlin).",
+    "Als Link-Format (RFC 7089 TimeMap)": "In link format (RFC 7089 TimeMap)",
+    "Name": "Name",
+    "Historie": "History",
+    "Erfassungen": "Records",
+    "Grenzstand von {area}, gültig am {day}:": "Boundary version of {area} in force on {day}:",
+    "Grenzstände dieses Gebiets": "Boundary versions of this area",
+    "Gültig ab {start} (Memento-Datetime: {memento}), bis {end}.":
+        "In force from {start} (Memento-Datetime: {memento}) until {end}.",
+    "heute": "today",
+    "Erfassungshistorie dieses Grenzstands": "Record history of this boundary version",
+    "Historie von {id}": "History of {id}",
+    "Jede Erfassung dieses Objekts im Register, älteste zuerst. Frühere Erfassungen ändern sich nie.":
+        "Every record of this feature in the register, oldest first. Past records never change.",
+    "Das Objekt heute": "The feature today",
+    "Das Objekt wird nicht mehr veröffentlicht.": "The feature is no longer published.",
+    "Das Objekt, wie es ab dann erfasst war": "The feature as recorded from then on",
+    "Erfasst ab": "Recorded from",
+    "Erfasst bis": "Recorded until",
+    "Was sich geändert hat": "What changed",
+    "Notiz": "Note",
+    "Von": "By",
+    "aktuell": "current",
+    "Nr. {change}": "No. {change}",
+    "angelegt": "created",
+    "({area} ha)": "({area} ha)",
+    "stillgelegt": "retired",
+    "stillgelegt (nicht mehr veröffentlicht; bleibt in der Historie)":
+        "retired (no longer published; stays in the history)",
+    "wieder angelegt": "restored",
+    "geändert: {fields}": "changed: {fields}",
+    "Lage um {distance} m verschoben": "moved by {distance} m",
+    "Grenze geändert: {diff} ha Unterschied, bis zu {distance} m verschoben, Fläche {before} ha → "
+    "{after} ha":
+        "boundary changed: {diff} ha difference, moved by up to {distance} m, area {before} ha → "
+        "{after} ha",
+    "Geometrie um bis zu {distance} m verschoben": "geometry moved by up to {distance} m",
+    "keine inhaltliche Änderung": "no change in content",
+    "Erstbefüllung": "initial load",
+    "Import": "import",
+    "Bearbeitung": "edit",
+    "Neuanlage": "creation",
+    "Stilllegung": "retirement",
 }
 
 

@@ -255,6 +255,19 @@ def _check_area_versions(gdf: gpd.GeoDataFrame) -> Iterable[str]:
                        f"(valid {s1} to {e1 or 'open end'})")
 
 
+def _check_version_ids(gdf: gpd.GeoDataFrame) -> Iterable[str]:
+    """A version id must not equal an area_id: /items/{area_id} addresses the area itself."""
+    if "id" not in gdf.columns or "area_id" not in gdf.columns:
+        return
+    area_ids = {v for v in gdf["area_id"].to_numpy(dtype=object) if isinstance(v, str)}
+    label = _labels(gdf)
+    for pos, fid in enumerate(gdf["id"].to_numpy(dtype=object)):
+        if isinstance(fid, str) and fid in area_ids:
+            yield (f"{label(pos)}: version id '{fid}' equals an area_id; version ids must differ "
+                   f"from area ids (…/items/{{area_id}} answers the area's version in force), "
+                   f"e.g. '{fid}-{{year}}'")
+
+
 def _check_project_years(gdf: gpd.GeoDataFrame) -> Iterable[str]:
     label = _labels(gdf)
     starts = gdf["start_year"].to_numpy(dtype=object) if "start_year" in gdf.columns else None
@@ -277,6 +290,7 @@ def validate(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> list[str]:
     problems = list(_check_geometry(gdf, spec)) + list(_check_fields(gdf, spec))
     if spec is FUNDING_AREAS:
         problems += _check_area_versions(gdf)
+        problems += _check_version_ids(gdf)
     if spec is PROJECTS:
         problems += _check_project_years(gdf)
     return problems

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from geoservice.errors import InvalidParameter
@@ -122,3 +122,26 @@ def year_range(start_year: int | None, end_year: int | None) -> DayRange:
         date(int(start_year), 1, 1) if start_year is not None else None,
         date(int(end_year) + 1, 1, 1) if end_year is not None else None,
     )
+
+
+def parse_recorded(value: str, param: str = "recorded") -> datetime:
+    """Parse the transaction-time parameter into a UTC instant (naive, as the store keeps it).
+
+    An RFC 3339 date-time with offset is that instant; a date (or year-month, year) means the end
+    of that period in Dresden, i.e. the state the register showed at the close of that day.
+    """
+    text = value.strip()
+    if _DATETIME.match(text):
+        try:
+            moment = datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+        except ValueError as exc:
+            raise InvalidParameter(f"{param}: '{text}' is not a valid date-time ({exc})") from None
+        if moment.tzinfo is None:
+            raise InvalidParameter(f"{param}: '{text}' needs a time zone (e.g. Z or +01:00)")
+    else:
+        _first, after = _parse_point(text, param)
+        moment = datetime.combine(after, datetime.min.time(), LOCAL_TZ) - timedelta(microseconds=1)
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        raise InvalidParameter(f"{param}: '{text}' is out of range") from None

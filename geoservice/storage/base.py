@@ -1,7 +1,8 @@
-"""The storage interface: a Store loads an immutable Dataset and replaces collections atomically.
+"""The storage interface and the immutable Dataset every request reads.
 
-Files are the backend today (storage/files.py); a PostGIS backend for multi-instance deployments
-implements the same three methods and nothing above this layer changes.
+A Store keeps every record version of every feature (storage/sql.py: SQLite embedded, PostgreSQL
+with PostGIS for several instances). Each worker serves an immutable Dataset built from the
+store's state after one change (`load(change_id)`), and swaps it when the store changes.
 """
 
 from __future__ import annotations
@@ -15,9 +16,19 @@ from typing import Any, Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geoservice.domain import crs
-from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, as_date, as_year
+from geoservice.domain.schema import (
+    FUNDING_AREAS,
+    PROJECTS,
+    CollectionSpec,
+    as_date,
+    as_year,
+    check_references,
+    validate,
+)
+from geoservice.errors import DataError
 
 # Ordinal day numbers of open ends, so time filters are vectorised comparisons.
 OPEN_START = np.iinfo(np.int64).min
@@ -35,6 +46,8 @@ class Dataset:
     context: gpd.GeoDataFrame
     version: str
     last_modified: datetime
+    change_id: int = 0  # the store's last change this state includes
+    historical: bool = False  # a past state asked for with `recorded=`, never the live one
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -54,16 +67,16 @@ class Dataset:
 
 
 class Store(Protocol):
-    """What the rest of the service needs from storage."""
+    """What the rest of the service needs from storage (see storage/sql.py for the contract)."""
 
     def signature(self) -> str:
         """Return a cheap token that changes whenever the stored data changes."""
 
-    def load(self) -> Dataset:
-        """Read, validate and index all collections; raise DataError naming file and feature."""
+    def load(self, change_id: int | None = None) -> Dataset:
+        """Return the state after `change_id` (default: the latest) as a validated Dataset."""
 
-    def replace(self, spec: CollectionSpec, gdf: gpd.GeoDataFrame) -> None:
-        """Atomically replace a collection with already validated CRS84 features."""
+    def change_at(self, instant: datetime) -> int | None:
+        """Return the id of the last change recorded at or before `instant` (UTC), or None."""
 
 
 def _ordinal(values: list[date | None], open_value: int) -> np.ndarray:
@@ -102,3 +115,63 @@ def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> gpd.GeoDataFrame:
     gdf = gdf.set_index(pd.Index(gdf["id"].astype(str), name="fid"), drop=False)
     gdf.sindex  # build the STRtree now, not on the first request  # noqa: B018
     return gdf
+
+
+def frame(features, spec_fields: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """Return stored features (storage.geojson.Feature) as a CRS84 GeoDataFrame.
+
+    Columns are the properties in stored order (then any of `spec_fields` missing); values keep
+    their JSON types, exactly as the files hold them.
+    """
+    rows = [f.properties for f in features]
+    columns = list(dict.fromkeys([*(k for r in rows for k in r), *spec_fields]))
+    table = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    geoms = shapely.from_wkb(np.array([f.wkb for f in features], dtype=object)) if features else []
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs="OGC:CRS84").values,
+                            crs="OGC:CRS84")
+
+
+def _indexed(gdf: gpd.GeoDataFrame, features) -> gpd.GeoDataFrame:
+    return gdf.set_index(pd.Index([f.fid for f in features], name="fid"), drop=False)
+
+
+def build_dataset(collections: dict, version: str, last_modified: datetime, change_id: int = 0,
+                  sources: dict[str, str] | None = None, historical: bool = False) -> Dataset:
+    """Validate and index stored features into a Dataset; DataError names collection and feature.
+
+    `collections` maps the stored collection names (storage.geojson.FILES) to feature lists;
+    `sources` names where each came from in error messages (default: "store: NAME").
+    """
+    def source(name: str) -> str:
+        return (sources or {}).get(name, f"store: {name}")
+
+    def checked(spec: CollectionSpec) -> gpd.GeoDataFrame:
+        gdf = frame(collections.get(spec.name, []), spec.fields)
+        problems = validate(gdf, spec)
+        if problems:
+            raise DataError(source(spec.name), problems)
+        return prepare(gdf, spec)
+
+    areas = checked(FUNDING_AREAS)
+    projects = checked(PROJECTS)
+    problems = check_references(projects, areas)
+    if problems:
+        raise DataError(source(PROJECTS.name), problems)
+    focus = collections.get("focus-areas", [])
+    timeline = [f.properties for f in collections.get("timeline", [])]
+    bad = [f"entry {i + 1}: needs date, title and source" for i, item in enumerate(timeline)
+           if not all(item.get(k) for k in ("date", "title", "source"))]
+    if bad:
+        raise DataError(source("timeline"), bad)
+    context = collections.get("context", [])
+    return Dataset(
+        funding_areas=areas,
+        projects=projects,
+        focus_areas=_indexed(frame(focus), focus),
+        timeline=tuple(timeline),
+        context=frame(context),
+        version=version,
+        last_modified=last_modified,
+        change_id=change_id,
+        historical=historical,
+    )

@@ -1,0 +1,183 @@
+"""The reviewable file form of the data (geodata/): read it into records, write records back.
+
+`geodata/` is the versioned, reviewable source of the bundled data and its open-data
+publication. The database is seeded from these files, and `geodata dump` writes the database's
+current state back into them byte-identically (the layout scripts/build_geodata.py writes:
+sorted keys, one-space indent, UTF-8, coordinates rounded to 7 decimals, RFC 7946 ring order).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import mapping, shape
+from shapely.geometry.polygon import orient
+
+from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, as_date, as_year
+from geoservice.errors import DataError
+
+COORD_DECIMALS = 7
+
+
+@dataclass(frozen=True)
+class FileCollection:
+    """One stored collection and the file that is its reviewable form."""
+
+    name: str
+    filename: str
+    geometry: bool = True  # False: a JSON list of plain objects (the timeline)
+
+
+FOCUS_AREAS = FileCollection("focus-areas", "focus_areas.geojson")
+TIMELINE = FileCollection("timeline", "timeline.json", geometry=False)
+CONTEXT = FileCollection("context", "context/stadtteile.geojson")
+FILES = {c.name: c for c in (
+    FileCollection(FUNDING_AREAS.name, FUNDING_AREAS.filename),
+    FileCollection(PROJECTS.name, PROJECTS.filename),
+    FOCUS_AREAS, TIMELINE, CONTEXT,
+)}
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A feature as the store keeps it: id, JSON properties and WKB geometry (lon/lat)."""
+
+    fid: str
+    properties: dict
+    wkb: bytes | None
+
+
+def _rfc7946(geom):
+    """Orient polygon rings as RFC 7946 wants: exteriors counter-clockwise, holes clockwise."""
+    if geom.geom_type == "Polygon":
+        return orient(geom, 1.0)
+    if geom.geom_type == "MultiPolygon":
+        return shapely.MultiPolygon([orient(p, 1.0) for p in geom.geoms])
+    return geom
+
+
+def _round(coords):
+    """Round coordinates to 7 decimals (~1 cm) and drop vertices repeated by the rounding."""
+    if coords and isinstance(coords[0], (int, float)):
+        return [round(float(v), COORD_DECIMALS) for v in coords]
+    out = [_round(c) for c in coords]
+    if out and isinstance(out[0], list) and out[0] and isinstance(out[0][0], float):
+        out = [c for i, c in enumerate(out) if i == 0 or c != out[i - 1]]
+    return out
+
+
+def normal_geometry(geom) -> dict:
+    """Return a shapely geometry as GeoJSON in the published form (RFC 7946 order, 7 decimals)."""
+    geometry = mapping(_rfc7946(geom))
+    return {"type": geometry["type"], "coordinates": _round(geometry["coordinates"])}
+
+
+def _plain(value):
+    """Return a property value as plain JSON (None for nulls, ISO dates, Python numbers)."""
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def features_from_frame(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> list[Feature]:
+    """Turn validated CRS84 rows into stored features (the published property set and geometry)."""
+    out = []
+    geoms = gdf.geometry.to_numpy()
+    years = spec is PROJECTS  # time fields: whole years for projects, ISO days for boundaries
+    for pos, props in enumerate(gdf.reindex(columns=list(spec.fields)).to_dict("records")):
+        properties = {name: _plain(props.get(name)) for name in spec.fields}
+        for name in spec.time_fields:
+            value = as_year(properties[name]) if years else as_date(properties[name])
+            properties[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        geometry = shapely.geometry.shape(normal_geometry(geoms[pos]))
+        out.append(Feature(str(properties["id"]), properties, shapely.to_wkb(geometry)))
+    return out
+
+
+def _feature(item: dict, source: str, pos: int) -> Feature:
+    if not isinstance(item, dict) or not isinstance(item.get("properties"), dict):
+        raise DataError(source, [f"feature {pos + 1}: not a GeoJSON Feature with properties"])
+    fid = item.get("id", item["properties"].get("id"))
+    if not isinstance(fid, str) or not fid:
+        raise DataError(source, [f"feature {pos + 1}: has no string id"])
+    try:
+        wkb = shapely.to_wkb(shape(item["geometry"])) if item.get("geometry") else None
+    except (KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
+        raise DataError(source, [f"feature {pos + 1} (id '{fid}'): geometry cannot be read ({exc})"]) from None
+    return Feature(fid, item["properties"], wkb)
+
+
+def _timeline_ids(entries: list[dict]) -> list[str]:
+    """Give each milestone a stable id from its date and title (the file has none)."""
+    ids: list[str] = []
+    for entry in entries:
+        base = f"{entry.get('date', '')}-" + "".join(
+            ch if ch.isalnum() else "-" for ch in str(entry.get("title", "")).lower()).strip("-")
+        base = "-".join(part for part in base.split("-") if part)[:120] or "milestone"
+        fid, n = base, 2
+        while fid in ids:
+            fid, n = f"{base}-{n}", n + 1
+        ids.append(fid)
+    return ids
+
+
+def read_collection(data_dir: Path, collection: FileCollection) -> list[Feature]:
+    """Read one file of the data folder into stored features; DataError names file and feature."""
+    path = Path(data_dir) / collection.filename
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(str(path), ["file is missing"]) from None
+    except (OSError, ValueError) as exc:
+        raise DataError(str(path), [f"not valid JSON: {exc}"]) from None
+    if not collection.geometry:
+        if not isinstance(document, list) or not all(isinstance(e, dict) for e in document):
+            raise DataError(str(path), ["must be a JSON list of objects"])
+        return [Feature(fid, entry, None) for fid, entry in zip(_timeline_ids(document), document, strict=True)]
+    if not isinstance(document, dict) or not isinstance(document.get("features"), list):
+        raise DataError(str(path), ["not a GeoJSON FeatureCollection"])
+    return [_feature(item, str(path), pos) for pos, item in enumerate(document["features"])]
+
+
+def render_collection(collection: FileCollection, features: Iterable[Feature]) -> str:
+    """Return the file text of a collection in the repository's reviewable layout."""
+    if not collection.geometry:
+        document = [f.properties for f in features]
+    else:
+        document = {
+            "features": [{
+                "geometry": normal_geometry(shapely.from_wkb(f.wkb)) if f.wkb is not None else None,
+                "id": f.fid, "properties": f.properties, "type": "Feature",
+            } for f in features],
+            "name": Path(collection.filename).stem,
+            "type": "FeatureCollection",
+        }
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write text to a temporary file beside `path` and rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

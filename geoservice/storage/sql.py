@@ -1,0 +1,457 @@
+"""The SQL store: one implementation over SQLAlchemy Core for SQLite and PostgreSQL/PostGIS.
+
+Contract:
+- `load(change_id)` reads the state after one change in one consistent read transaction and
+  returns a validated Dataset; `signature()` is the last change id (a cheap counter).
+- `write(change, ops)` applies operations in ONE transaction: writers are serialised (SQLite's
+  write lock taken up front, a PostgreSQL advisory lock), every change gets a strictly increasing
+  time, a changed feature's current record is closed and a new one inserted, nothing is ever
+  updated in place otherwise or deleted. On PostgreSQL the commit announces the change with
+  NOTIFY, which every other instance hears (storage/holder.py).
+- Schema changes are Alembic migrations (storage/migrations), run by `upgrade()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from geoservice.domain.schema import FUNDING_AREAS, as_date
+from geoservice.errors import Conflict, DataError, NotFound, PreconditionFailed
+from geoservice.storage.base import Dataset, build_dataset
+from geoservice.storage.geojson import FILES, Feature, read_collection
+from geoservice.storage.tables import changes, records
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+NOTIFY_CHANNEL = "geoservice_changes"
+WRITE_LOCK_KEY = 0x6765_6F73  # pg_advisory_xact_lock key of all writers ("geos")
+SEED_AUTHOR = ("system", "Datenpflege")
+
+
+def utcnow() -> datetime:
+    """Return the current UTC time as the naive datetime the tables store."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def engine_url(url: str) -> str:
+    """Return the SQLAlchemy URL for a configured database URL (postgresql:// uses psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def digest_of(properties: dict, wkb: bytes | None) -> str:
+    """Return the content digest of a feature: equal digests mean an unchanged feature."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(json.dumps(properties, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
+    h.update(b"\0" + (wkb or b""))
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who makes a change: the account (shown to administrators) and its public label."""
+
+    name: str
+    role: str  # public: a role or organisation, never a person's name
+
+
+@dataclass(frozen=True)
+class Put:
+    """Create or replace one feature. `expect`: the record id the writer based this on."""
+
+    collection: str
+    feature: Feature
+    expect: int | None = None
+    create_only: bool = False
+
+
+@dataclass(frozen=True)
+class Retire:
+    """Retire one feature (it stays in the history)."""
+
+    collection: str
+    fid: str
+    expect: int | None = None
+
+
+@dataclass
+class WriteResult:
+    """What one write did: its change id (None when nothing changed) and the records it made."""
+
+    change_id: int | None = None
+    recorded_at: datetime | None = None
+    records: dict[tuple[str, str], int] = field(default_factory=dict)
+    created: int = 0
+    changed: int = 0
+    retired: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class RecordVersion:
+    """One stored record of a feature with the change that made it."""
+
+    record_id: int
+    fid: str
+    properties: dict
+    wkb: bytes | None
+    retired: bool
+    recorded_from: datetime
+    recorded_to: datetime | None
+    change_id: int
+    author: str
+    author_role: str
+    kind: str
+    note: str
+
+
+def _validity(collection: str, properties: dict) -> dict:
+    if collection != FUNDING_AREAS.name:
+        return {"area_id": None, "valid_from": None, "valid_to": None}
+    try:
+        return {"area_id": properties.get("area_id"), "valid_from": as_date(properties.get("valid_from")),
+                "valid_to": as_date(properties.get("valid_to"))}
+    except ValueError:
+        return {"area_id": properties.get("area_id"), "valid_from": None, "valid_to": None}
+
+
+class SqlStore:
+    """A store in one database (SQLite file or PostgreSQL with PostGIS), chosen by its URL."""
+
+    def __init__(self, url: str):
+        self.url = url
+        options: dict = {"future": True}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        else:
+            options.update(pool_pre_ping=True, pool_size=4, max_overflow=8)
+        self.engine: Engine = sa.create_engine(engine_url(url), **options)
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+            _sqlite_pragmas(self.engine)
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ schema
+
+    def _alembic(self, connection: Connection) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        return config
+
+    def revision(self) -> str | None:
+        """Return the schema revision of the database (None for an empty database)."""
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head(self) -> str:
+        """Return the newest schema revision this code knows."""
+        return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the database to `revision` with the migrations (never drop and recreate)."""
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY + 1})
+            command.upgrade(self._alembic(conn), revision)
+
+    def is_empty(self) -> bool:
+        """Return True when no change has been recorded yet."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(changes)).scalar_one() == 0
+
+    def seed(self, data_dir: Path) -> WriteResult:
+        """Fill an empty store from the data folder's files as one recorded change."""
+        collections = {name: read_collection(data_dir, spec) for name, spec in FILES.items()}
+        # validate exactly as a load would, naming the file, before anything is written
+        build_dataset(collections, "check", utcnow(),
+                      sources={name: str(Path(data_dir) / spec.filename) for name, spec in FILES.items()})
+        ops = [Put(name, feature) for name, features in collections.items() for feature in features]
+        return self.write(Author(*SEED_AUTHOR), f"Erstbefüllung aus den Dateien in {Path(data_dir).name}/",
+                          "seed", ops, only_if_empty=True)
+
+    # ------------------------------------------------------------------ reads
+
+    def signature(self) -> str:
+        """Return the last change id: a cheap counter that grows with every write."""
+        with self.engine.connect() as conn:
+            return str(conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0)
+
+    def change_at(self, instant: datetime) -> int | None:
+        """Return the id of the last change recorded at or before `instant` (naive UTC)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(changes.c.id))
+                                .where(changes.c.recorded_at <= instant)).scalar()
+
+    def change_info(self, change_id: int) -> dict | None:
+        """Return one change's public metadata."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(changes).where(changes.c.id == change_id)).mappings().first()
+        return dict(row) if row else None
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A read transaction that sees one consistent state."""
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    def features(self, change_id: int | None = None) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
+        """Return (change id, its time, features per collection) of the state after a change."""
+        with self._snapshot() as conn:
+            head = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
+            if change_id is None or change_id > head:
+                change_id = head
+            when = conn.execute(sa.select(changes.c.recorded_at)
+                                .where(changes.c.id == change_id)).scalar()
+            query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom)
+                     .where(_as_of(change_id), records.c.retired.is_(False))
+                     .order_by(records.c.collection, records.c.position))
+            out: dict[str, list[Feature]] = {name: [] for name in FILES}
+            for collection, fid, properties, wkb in conn.execute(query):
+                out.setdefault(collection, []).append(Feature(fid, json.loads(properties), wkb))
+        return change_id, when, out
+
+    def load(self, change_id: int | None = None) -> Dataset:
+        """Return the state after `change_id` (default: the latest) as a validated Dataset."""
+        historical = change_id is not None
+        change_id, when, collections = self.features(change_id)
+        if change_id == 0:
+            raise DataError("store", ["the database holds no data yet; run "
+                                      "`flask --app geoservice db upgrade` and start the service once"])
+        digest = hashlib.blake2b(digest_size=8)
+        for name in sorted(collections):
+            for feature in collections[name]:
+                digest.update(f"{name}\0{feature.fid}\0".encode())
+                digest.update(digest_of(feature.properties, feature.wkb).encode())
+        # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
+        modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
+        return build_dataset(collections, digest.hexdigest(), modified,
+                             change_id, historical=historical)
+
+    def history(self, collection: str, fid: str) -> list[RecordVersion]:
+        """Return every record of a feature, oldest first, with the change that made it."""
+        query = (sa.select(records, changes.c.author, changes.c.author_role, changes.c.kind,
+                           changes.c.note)
+                 .join(changes, changes.c.id == records.c.change_id)
+                 .where(records.c.collection == collection, records.c.fid == fid)
+                 .order_by(records.c.id))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [RecordVersion(r["id"], r["fid"], json.loads(r["properties"]), r["geom"], r["retired"],
+                              r["recorded_from"], r["recorded_to"], r["change_id"], r["author"],
+                              r["author_role"], r["kind"], r["note"]) for r in rows]
+
+    def current_record(self, collection: str, fid: str) -> int | None:
+        """Return the id of a feature's current live record (None if absent or retired)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(records.c.id).where(
+                records.c.collection == collection, records.c.fid == fid,
+                records.c.recorded_to.is_(None), records.c.retired.is_(False))).scalar()
+
+    # ------------------------------------------------------------------ writes
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")  # write lock up front
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                yield conn
+
+    def write(self, author: Author, note: str, kind: str, ops: Iterable[Put | Retire],
+              replace: Iterable[str] = (), only_if_empty: bool = False) -> WriteResult:
+        """Apply `ops` as one recorded change in one transaction; nothing is written on error.
+
+        `replace`: collections whose features not named in `ops` are retired (an import).
+        Raises PreconditionFailed when an `expect`ed record is no longer current, Conflict when
+        two versions of a funding area would overlap in validity, NotFound for a missing feature.
+        """
+        note = (note or "").strip()
+        if not note:
+            raise ValueError("a change needs a note")
+        ops = list(ops)
+        result = WriteResult()
+        try:
+            return self._write(author, note, kind, ops, replace, only_if_empty, result)
+        except _NothingChanged:
+            return WriteResult(unchanged=result.unchanged, records=result.records)
+
+    def _write(self, author, note, kind, ops, replace, only_if_empty, result) -> WriteResult:
+        with self._write_transaction() as conn:
+            last = conn.execute(sa.select(changes.c.id, changes.c.recorded_at)
+                                .order_by(changes.c.id.desc()).limit(1)).first()
+            if only_if_empty and last is not None:
+                return result
+            now = utcnow()
+            if last is not None and now <= last.recorded_at:
+                now = last.recorded_at + timedelta(microseconds=1)  # strictly increasing
+            change_id = conn.execute(changes.insert().values(
+                recorded_at=now, author=author.name, author_role=author.role, kind=kind,
+                note=note)).inserted_primary_key[0]
+            writer = _Writer(conn, change_id, now, result)
+            named: dict[str, set[str]] = {}
+            for op in ops:
+                named.setdefault(op.collection, set()).add(
+                    op.feature.fid if isinstance(op, Put) else op.fid)
+                if isinstance(op, Put):
+                    writer.put(op)
+                else:
+                    writer.retire(op)
+            for collection in replace:
+                for fid in writer.current_fids(collection) - named.get(collection, set()):
+                    writer.retire(Retire(collection, fid))
+            if not (result.created or result.changed or result.retired):
+                raise _NothingChanged
+            writer.check_validity_overlaps()
+            if self.dialect == "postgresql":
+                conn.execute(sa.text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(change_id)})
+            result.change_id, result.recorded_at = change_id, now
+        return result
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+class _NothingChanged(Exception):
+    """Raised inside a write transaction to roll back a change that changes nothing."""
+
+
+class _Writer:
+    """The record operations of one write transaction."""
+
+    def __init__(self, conn: Connection, change_id: int, now: datetime, result: WriteResult):
+        self.conn, self.change_id, self.now, self.result = conn, change_id, now, result
+        self.touched: set[str] = set()
+
+    def _current(self, collection: str, fid: str):
+        return self.conn.execute(sa.select(records).where(
+            records.c.collection == collection, records.c.fid == fid,
+            records.c.recorded_to.is_(None))).mappings().first()
+
+    def current_fids(self, collection: str) -> set[str]:
+        return set(self.conn.execute(sa.select(records.c.fid).where(
+            records.c.collection == collection, records.c.recorded_to.is_(None),
+            records.c.retired.is_(False))).scalars())
+
+    def _position(self, collection: str) -> int:
+        top = self.conn.execute(sa.select(sa.func.max(records.c.position))
+                                .where(records.c.collection == collection)).scalar()
+        return 0 if top is None else top + 1
+
+    def _close(self, row) -> None:
+        self.conn.execute(records.update().where(records.c.id == row["id"])
+                          .values(recorded_to=self.now, closed_by=self.change_id))
+
+    def _insert(self, collection: str, fid: str, position: int, properties: dict, wkb: bytes | None,
+                retired: bool = False) -> int:
+        record_id = self.conn.execute(records.insert().values(
+            collection=collection, fid=fid, position=position,
+            properties=json.dumps(properties, ensure_ascii=False, separators=(",", ":")),
+            geom=wkb, digest=digest_of(properties, wkb), retired=retired,
+            recorded_from=self.now, change_id=self.change_id,
+            **_validity(collection, properties))).inserted_primary_key[0]
+        self.result.records[(collection, fid)] = record_id
+        self.touched.add(collection)
+        return record_id
+
+    def _check_expect(self, row, expect: int | None, collection: str, fid: str) -> None:
+        if expect is None:
+            return
+        live = row["id"] if row is not None and not row["retired"] else None
+        if live != expect:
+            raise PreconditionFailed(
+                f"feature '{fid}' in {collection} was changed by someone else since record {expect}",
+                current=live)
+
+    def put(self, op: Put) -> None:
+        feature, collection = op.feature, op.collection
+        row = self._current(collection, feature.fid)
+        if op.create_only and row is not None and not row["retired"]:
+            raise Conflict(f"feature '{feature.fid}' already exists in {collection}")
+        self._check_expect(row, op.expect, collection, feature.fid)
+        if row is not None and not row["retired"] and row["digest"] == digest_of(feature.properties, feature.wkb):
+            self.result.unchanged += 1
+            self.result.records[(collection, feature.fid)] = row["id"]
+            return
+        if row is None:
+            position = self._position(collection)
+            self.result.created += 1
+        else:
+            position = row["position"]
+            self._close(row)
+            if row["retired"]:
+                self.result.created += 1
+            else:
+                self.result.changed += 1
+        self._insert(collection, feature.fid, position, feature.properties, feature.wkb)
+
+    def retire(self, op: Retire) -> None:
+        row = self._current(op.collection, op.fid)
+        if row is None or row["retired"]:
+            raise NotFound(f"feature '{op.fid}' does not exist in collection '{op.collection}'")
+        self._check_expect(row, op.expect, op.collection, op.fid)
+        self._close(row)
+        self._insert(op.collection, op.fid, row["position"], json.loads(row["properties"]), row["geom"],
+                     retired=True)
+        self.result.retired += 1
+
+    def check_validity_overlaps(self) -> None:
+        """Refuse two current versions of one funding area in force on the same day (both stores)."""
+        if FUNDING_AREAS.name not in self.touched:
+            return
+        rows = self.conn.execute(sa.select(records.c.fid, records.c.area_id, records.c.valid_from,
+                                           records.c.valid_to).where(
+            records.c.collection == FUNDING_AREAS.name, records.c.recorded_to.is_(None),
+            records.c.retired.is_(False)).order_by(records.c.area_id, records.c.valid_from)).all()
+        for a, b in zip(rows, rows[1:], strict=False):
+            if a.area_id == b.area_id and a.valid_from and b.valid_from and (
+                    a.valid_to is None or b.valid_from < a.valid_to):
+                raise Conflict(f"version '{b.fid}' of area '{b.area_id}' (valid from {b.valid_from}) "
+                               f"overlaps version '{a.fid}' (valid {a.valid_from} to "
+                               f"{a.valid_to or 'open end'})")
+
+
+def _as_of(change_id: int):
+    """Records that were current right after change `change_id`."""
+    return sa.and_(records.c.change_id <= change_id,
+                   sa.or_(records.c.closed_by.is_(None), records.c.closed_by > change_id))
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        # explicit transactions (BEGIN IMMEDIATE for writers); WAL lets readers go on during a write
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))

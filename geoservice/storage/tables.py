@@ -1,0 +1,64 @@
+"""The database schema as SQLAlchemy Core tables (the migrations create it; code reads it here).
+
+Bitemporal records: every change to a feature closes its current record (`recorded_to`,
+`closed_by`) and inserts a new one (`recorded_from`, `change_id`); nothing is updated otherwise
+and nothing is deleted. A retired feature gets a last record with `retired` set. The legal
+validity of boundary versions (`valid_from`/`valid_to`) is a second, separate time axis.
+"""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+changes = Table(
+    "changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recorded_at", DateTime, nullable=False),  # UTC, strictly increasing with id
+    Column("author", String(200), nullable=False),  # account name (shown to administrators only)
+    Column("author_role", String(200), nullable=False),  # public label: role or organisation
+    Column("kind", String(20), nullable=False),  # seed | import | create | replace | update | retire
+    Column("note", Text, nullable=False),
+)
+
+records = Table(
+    "records", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("collection", String(40), nullable=False),
+    Column("fid", String(200), nullable=False),
+    Column("position", Integer, nullable=False),  # order in the published file, fixed per feature
+    Column("properties", Text, nullable=False),  # JSON object
+    Column("geom", LargeBinary, nullable=True),  # WKB, lon/lat (CRS84)
+    Column("digest", String(32), nullable=False),  # of properties + geometry: unchanged = equal
+    Column("area_id", String(200), nullable=True),  # funding areas: for the no-overlap rule
+    Column("valid_from", Date, nullable=True),
+    Column("valid_to", Date, nullable=True),
+    Column("retired", Boolean, nullable=False, default=False),
+    Column("recorded_from", DateTime, nullable=False),
+    Column("recorded_to", DateTime, nullable=True),
+    Column("change_id", Integer, ForeignKey("changes.id"), nullable=False),
+    Column("closed_by", Integer, ForeignKey("changes.id"), nullable=True),
+)
+
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),  # editor | admin
+    Column("organisation", String(200), nullable=False),  # what the public history shows
+    Column("password_hash", String(300), nullable=False),
+    Column("token_hash", String(128), nullable=True, unique=True),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+)
