@@ -119,9 +119,10 @@ class DataHolder:
                             self.maybe_reload(force=True)
             except Exception as exc:  # the connection dropped: reconnect, then catch up
                 if self._stop.is_set():
-                    return
+                    break
                 log.warning("change listener lost its connection (%s); reconnecting", exc)
                 self._stop.wait(1.0)
+        self.store.dispose()  # a reload that raced close() may have opened a connection
 
     def close(self) -> None:
         """Stop the listener and close the store's connections."""
