@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import math
+import os
 import shutil
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import load, machine, pygeo, report, synth
+from bench import load, machine, pygeo, report, stores, synth
 from bench.servers import CANDIDATES, ROOT, Server, available, command, free_port, install_cleanup
 
 BENCH = ROOT / "bench"
@@ -79,9 +81,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="synthetic project counts for the scale curve ('' = none)")
     parser.add_argument("--startup-timeout", type=int, default=1800,
                         help="seconds a server may take to answer its first 200")
+    parser.add_argument("--stores", default=",".join(stores.BACKENDS),
+                        help="backends of the store scale curve, comma-separated ('' = none): "
+                             "files (the committed file store, HEAD), sqlite, postgresql")
+    parser.add_argument("--pg-url", default=stores.PG_URL,
+                        help="PostgreSQL server for the postgresql backend (a fresh database "
+                             "per size is created there and dropped)")
+    parser.add_argument("--seed-timeout", type=int, default=900,
+                        help="seconds a store's first start (seeding) may take; after that the "
+                             "bench seeds it itself to measure the rest (see README)")
     parser.add_argument("--smoke", action="store_true",
                         help="seconds-long run: 1 s, 1 connection, 1 round, no server/provider "
-                             "choice, scale at 1k only")
+                             "choice, scale (and store scale) at 1k only")
     args = parser.parse_args(argv)
     if args.smoke:
         args.duration, args.warmup, args.rounds, args.concurrency = 1, 0, 1, "1"
@@ -93,6 +104,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.scale = "1000"
     args.concurrency = [int(c) for c in str(args.concurrency).split(",") if c.strip()]
     args.scale = [int(n) for n in str(args.scale).split(",") if n.strip()]
+    args.stores = [b.strip() for b in str(args.stores).split(",") if b.strip()]
+    unknown = [b for b in args.stores if b not in stores.BACKENDS]
+    if unknown:
+        parser.error(f"--stores: unknown backend(s) {', '.join(unknown)}")
     args.json = args.json or args.workdir / "results.json"
     return args
 
@@ -108,27 +123,36 @@ class Bench:
                               "settings": {k: (str(v) if isinstance(v, Path) else v)
                                            for k, v in vars(args).items()},
                               "notes": [], "startup": {}, "responses": {}, "matrix": [],
-                              "server_choice": [], "provider_choice": [], "scale": []}
+                              "server_choice": [], "provider_choice": [], "scale": [],
+                              "store_scale": []}
         self.scenarios: list[Scenario] = []
         self.rows: list[dict] = []  # where shootout() appends its runs
         self.p99_scores: dict[str, float] = {}
 
     # -- servers ------------------------------------------------------------------------------
     def start(self, app: str, server: str, env: dict | None = None, variant: str = "",
-              cwd: Path | None = None, timeout: int = 30, record: bool = True) -> Server:
-        """Start `app` under `server` and wait until it serves; record its start-up time."""
+              cwd: Path | None = None, timeout: int = 30, record: bool = True,
+              ready_timeout: int | None = None) -> Server:
+        """Start `app` under `server` and wait until it serves; record its start-up time.
+
+        A server that does not come up is stopped before the error is raised.
+        """
         port = free_port()
         env = {**(env or {}), "BENCH_RUN": str(self.work)}  # marks every server of this run
         if app == "pygeoapi":
             env.update(pygeo.prepare(variant, port, self.data_dir, self.work))
         name = f"{app}{'-' + variant if variant else ''}@{server}"
-        if app == "geoservice" and self.args.geoservice_root:
+        if app == "geoservice" and self.args.geoservice_root and cwd is None:
             cwd = self.args.geoservice_root.resolve()  # gunicorn puts its cwd first on sys.path
         srv = Server(app, server, command(app, server, port, self.args.workers, timeout), env,
                      port, self.work / "logs" / f"{name}.log", cwd=cwd or ROOT, variant=variant)
         srv.start()
         probe = "/?f=json"
-        srv.wait_ready(probe, self.args.startup_timeout, require_200=False)
+        try:
+            srv.wait_ready(probe, ready_timeout or self.args.startup_timeout, require_200=False)
+        except (RuntimeError, TimeoutError):
+            srv.stop()
+            raise
         if srv.ready_status != 200:
             srv.notes.append(f"ready probe {probe} answered {srv.ready_status}")
         if record:
@@ -136,8 +160,17 @@ class Bench:
         log(f"{srv.label} up on :{port} in {srv.startup_s:.2f} s")
         return srv
 
-    def geoservice_env(self, data_dir: Path | None = None) -> dict:
-        env = {"GEOSERVICE_DATA_DIR": str(data_dir or self.data_dir)}
+    def geoservice_env(self, data_dir: Path | None = None, database: str | None = None) -> dict:
+        """Environment of a geoservice server: its data folder and its own database.
+
+        Default database: one SQLite file of this run (never the instance folder's, which
+        another data folder may have seeded); seeded by the first server that starts on it.
+        """
+        if database is None:
+            database = f"sqlite:///{self.work / 'db' / 'matrix.sqlite3'}"
+            (self.work / "db").mkdir(parents=True, exist_ok=True)
+        env = {"GEOSERVICE_DATA_DIR": str(data_dir or self.data_dir),
+               "GEOSERVICE_DATABASE_URL": database}
         if self.args.geoservice_root:
             env["PYTHONPATH"] = str(self.args.geoservice_root.resolve())
         return env
@@ -184,12 +217,13 @@ class Bench:
 
     # -- measuring ----------------------------------------------------------------------------
     def measure(self, srv: Server, scenario: Scenario, connections: int, duration: int,
-                warmup: int) -> dict:
-        url = srv.url + scenario.path
+                warmup: int, paths: Path | None = None) -> dict:
+        """Drive one scenario (or, with `paths`, the listed paths in turn) with wrk."""
+        url = srv.url + ("/" if paths else scenario.path)
         if warmup > 0:
-            load.wrk(url, warmup, connections, self.args.threads, scenario.accept)
+            load.wrk(url, warmup, connections, self.args.threads, scenario.accept, paths)
         before = load.cpu_snapshot(srv.pids())
-        stats = load.wrk(url, duration, connections, self.args.threads, scenario.accept)
+        stats = load.wrk(url, duration, connections, self.args.threads, scenario.accept, paths)
         stats["other_cpu"] = load.other_cpu(before, load.cpu_snapshot(srv.pids()))
         log(f"{scenario.key:14} c={connections:<3} {srv.label:34} {stats['rps']:9.1f} req/s  "
             f"p50 {stats['p50_ms']:7.2f} ms  p99 {stats['p99_ms']:7.2f} ms"
@@ -313,8 +347,8 @@ class Bench:
                             **stats})
                     runs += 1
 
-    def scale(self, server: str) -> None:
-        """Start geoservice on synthetic data of growing size: start-up, bbox latency, memory."""
+    def scale_sizes(self) -> list[tuple[str, Path]]:
+        """Return (label, data folder) of the scale curves: the bundled data, then synthetic."""
         sizes: list[tuple[str, Path]] = [("bundled", self.data_dir)]
         for count in self.args.scale:
             log(f"generating {count} synthetic projects")
@@ -323,10 +357,26 @@ class Bench:
                                         self.data_dir, count)
             log(f"  ready in {time.perf_counter() - started:.1f} s")
             sizes.append((str(count), folder))
+        return sizes
+
+    def sqlite_path(self, label: str) -> Path:
+        """The SQLite file of one scale size (the store curve seeds it, the scale curve reuses it)."""
+        return self.work / "db" / f"sqlite-{label}.sqlite3"
+
+    def scale(self, server: str, sizes: list[tuple[str, Path]]) -> None:
+        """Start geoservice on synthetic data of growing size: start-up, bbox latency, memory.
+
+        Each size has its own SQLite store: seeded by the store scale curve when that ran before
+        (then this start is a restart), otherwise seeded by this first start.
+        """
         for label, folder in sizes:
             row = {"size": label, "server": server}
+            db = self.sqlite_path(label)
+            row["seeded_before"] = db.exists()
+            db.parent.mkdir(parents=True, exist_ok=True)
             try:
-                srv = self.start("geoservice", server, self.geoservice_env(folder),
+                srv = self.start("geoservice", server,
+                                 self.geoservice_env(folder, f"sqlite:///{db}"),
                                  timeout=self.args.startup_timeout, record=False)
             except (RuntimeError, TimeoutError) as exc:
                 self.note(f"scale {label}: geoservice did not start: {exc}")
@@ -346,6 +396,140 @@ class Bench:
                 srv.stop()
             self.results["scale"].append(row)
 
+    def store_scale(self, server: str, sizes: list[tuple[str, Path]]) -> None:
+        """Per size and backend (files at HEAD, sqlite, postgresql): first start and restart,
+        RSS per worker after start-up and after a load of many different bboxes, that load's
+        req/s and latency; ratios against "files" are computed by the report."""
+        backends = list(self.args.stores)
+        if not backends:
+            return
+        if "postgresql" in backends:
+            reason = stores.pg_unreachable(self.args.pg_url)
+            if reason:
+                self.note(f"store scale: postgresql skipped: {reason}")
+                backends.remove("postgresql")
+            else:
+                for name in stores.pg_drop_stale(self.args.pg_url):
+                    log(f"store scale: dropped {name}, left by a run that was killed")
+        paths = stores.bbox_paths(self.work / "bboxes.txt")
+        self.results["store_bboxes"] = {
+            "count": stores.BBOX_COUNT, "seed": stores.BBOX_SEED, "size_deg": stores.BBOX_SIZE,
+            "limit": stores.BBOX_LIMIT, "connections": self.args.concurrency[0],
+            "example": paths.read_text(encoding="ascii").splitlines()[0]}
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            self.results["store_loadavg"] = handle.read().split()[:3]
+        checkout = None
+        with contextlib.ExitStack() as stack:
+            if "files" in backends:
+                try:
+                    checkout, commit = stack.enter_context(
+                        stores.committed_checkout(self.args.workdir, "HEAD"))
+                    self.results["store_files_commit"] = commit
+                    log(f"store scale: files store from {commit[:12]} in {checkout}")
+                except RuntimeError as exc:
+                    self.note(f"store scale: files skipped: {exc}")
+                    backends.remove("files")
+            for label, folder in sizes:
+                for backend in backends:
+                    row = self.store_row(server, backend, label, folder, paths, checkout)
+                    self.results["store_scale"].append(row)
+                    log("store " + report.store_summary(row, self.results["store_scale"]))
+
+    def store_row(self, server: str, backend: str, label: str, folder: Path, paths: Path,
+                  checkout: Path | None) -> dict:
+        """Measure one backend on one data folder; the server is stopped again, the database of
+        postgresql dropped (sqlite's file is kept for the scale curve)."""
+        row: dict = {"size": label, "backend": backend, "server": server}
+        cwd, pg_name = None, None
+        if backend == "files":
+            env = {"GEOSERVICE_DATA_DIR": str(folder), "PYTHONPATH": str(checkout)}
+            cwd = checkout
+        elif backend == "sqlite":
+            env = self.geoservice_env(folder, stores.sqlite_reset(self.sqlite_path(label)))
+        else:
+            pg_name = f"bench_store_{os.getpid()}_{label}"
+            env = self.geoservice_env(folder, stores.pg_create(self.args.pg_url, pg_name))
+        url = env.get("GEOSERVICE_DATABASE_URL", "")
+        timeout = self.args.startup_timeout if backend == "files" else self.args.seed_timeout
+        try:
+            # (a) the first start (the stores seed themselves from the data folder), RSS
+            try:
+                srv = self.start("geoservice", server, env, cwd=cwd, timeout=timeout,
+                                 ready_timeout=timeout, record=False)
+                row["first_s"] = srv.startup_s
+                row["rss_first_mib"] = self.settled(srv)["rss_worker_max_mib"]
+                srv.stop()
+            except (RuntimeError, TimeoutError) as exc:
+                first = str(exc).splitlines()[0]
+                row["first_error"] = (f"> {timeout} s" if isinstance(exc, TimeoutError)
+                                      else "failed")
+                self.note(f"store scale {label} {backend}: first start: {first}")
+                if backend == "files":
+                    row["error"] = "did not start"
+                    return row
+                # seed it here (same records, faster; see stores._preseed) to measure the rest
+                if backend == "sqlite":
+                    stores.sqlite_reset(self.sqlite_path(label))
+                else:
+                    stores.pg_create(self.args.pg_url, pg_name)
+                log(f"store scale {label} {backend}: seeding outside the server")
+                row["preseed_s"] = stores.preseed(url, folder, self.args.geoservice_root,
+                                                  max(timeout, self.args.startup_timeout))
+                self.note(f"store scale {label} {backend}: seeded by the bench in "
+                          f"{row['preseed_s']:.1f} s (in-memory positions) to measure the rest")
+            # (a) restart on the seeded store; (b) RSS per worker after start-up
+            srv = self.start("geoservice", server, env, cwd=cwd, timeout=self.args.startup_timeout,
+                             record=False)
+            try:
+                row["restart_s"] = srv.startup_s
+                memory = self.settled(srv)  # every worker loaded, not just the first to answer
+                row["rss_start_mib"], row["workers"] = memory["rss_worker_max_mib"], memory["workers"]
+                # the answers, to compare backends: feature ids of the first bboxes
+                row["answers"] = [self.feature_ids(srv.url + p) for p in
+                                  paths.read_text(encoding="ascii").splitlines()[:20]]
+                # (c) many different bboxes, ~100-feature pages; (b) RSS after that load
+                scenario = Scenario("store-bbox", "many bboxes ~200 m, limit 100", "/")
+                stats = self.measure(srv, scenario, self.args.concurrency[0], self.args.duration,
+                                     max(self.args.warmup, 1), paths=paths)
+                row.update({k: stats[k] for k in ("rps", "p50_ms", "p99_ms", "non_2xx",
+                                                  "socket_errors", "other_cpu")})
+                row["rss_load_mib"] = srv.worker_memory()["rss_worker_max_mib"]
+            finally:
+                srv.stop()
+        except Exception as exc:  # noqa: BLE001 - one backend failing must not end the run
+            self.note(f"store scale {label} {backend}: {(str(exc) or repr(exc)).splitlines()[0]}")
+            row["error"] = "did not start" if "restart_s" not in row else "failed"
+        finally:
+            if pg_name:
+                stores.pg_drop(self.args.pg_url, pg_name)
+        return row
+
+    def settled(self, srv: Server, limit: float = 120) -> dict:
+        """Wait until every worker's RSS holds still for 1 s (the first answer may come while
+        another worker still loads); return the worker memory then."""
+        deadline = time.monotonic() + limit
+        last, still = None, 0
+        while time.monotonic() < deadline:
+            memory = srv.worker_memory()
+            now = sorted(round(v) for v in srv.worker_rss())
+            still = still + 1 if now == last and len(now) >= self.args.workers else 0
+            if still >= 4:
+                return memory
+            last = now
+            time.sleep(0.25)
+        return srv.worker_memory()
+
+    @staticmethod
+    def feature_ids(url: str) -> list[str] | str:
+        """Return the ids of the features one items request returns (or its status)."""
+        got = load.fetch(url)
+        if got["status"] != 200:
+            return f"status {got['status']}"
+        try:
+            return [str(f.get("id")) for f in json.loads(got["body"])["features"]]
+        except (ValueError, KeyError, TypeError):
+            return "not a FeatureCollection"
+
     # -- the whole run ------------------------------------------------------------------------
     def run(self) -> int:
         args = self.args
@@ -364,7 +548,9 @@ class Bench:
             production = "gunicorn" if args.production == "auto" else args.production
             self.results["production"] = production
             self.results["scale_path"] = SCALE_PATH
-            self.scale(production)
+            sizes = self.scale_sizes()
+            self.store_scale(production, sizes[1:] if args.smoke else sizes)
+            self.scale(production, sizes)
             return self.finish(started)
 
         geo = self.start("geoservice", "gunicorn", self.geoservice_env())
@@ -389,7 +575,9 @@ class Bench:
         for srv in targets:
             srv.stop()
         self.results["scale_path"] = SCALE_PATH
-        self.scale(production)
+        sizes = self.scale_sizes()
+        self.store_scale(production, sizes[1:] if args.smoke else sizes)  # smoke: 1k only
+        self.scale(production, sizes)
         return self.finish(started)
 
     def finish(self, started: float) -> int:

@@ -13,17 +13,24 @@ import urllib.request
 from pathlib import Path
 
 LUA = Path(__file__).resolve().parent / "stats.lua"
+PATHS_LUA = LUA.with_name("paths.lua")
 MARK = "BENCH_JSON "
 
 
-def wrk(url: str, seconds: int, connections: int, threads: int = 2, accept: str = "") -> dict:
-    """Run wrk against `url`; return rps, latency percentiles (ms) and error counts."""
+def wrk(url: str, seconds: int, connections: int, threads: int = 2, accept: str = "",
+        paths: Path | None = None) -> dict:
+    """Run wrk against `url`; return rps, latency percentiles (ms) and error counts.
+
+    With `paths` (a file of URL paths, one per line) wrk requests those in turn on `url`'s
+    host (paths.lua) instead of `url` itself.
+    """
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"refusing to load anything but loopback: {url}")
     threads = max(1, min(threads, connections))
     argv = [shutil.which("wrk") or "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
-            "--timeout", "10s", "-s", str(LUA), *(["-H", f"Accept: {accept}"] if accept else []),
-            url]
+            "--timeout", "10s", "-s", str(PATHS_LUA if paths else LUA),
+            *(["-H", f"Accept: {accept}"] if accept else []), url,
+            *(["--", str(paths)] if paths else [])]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith(MARK)), None)
     if line is None:

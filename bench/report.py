@@ -203,6 +203,8 @@ def render(results: dict) -> str:
     out += _table(["features", "start-up s", "returned", "bytes", "p50 ms", "p99 ms", "req/s",
                    "RSS max MiB", "PSS total MiB"], rows)
 
+    out += render_store_scale(results)
+
     out += ["## Responses compared (one request each)", ""]
     rows = []
     for sc, per_target in results.get("responses", {}).items():
@@ -243,3 +245,117 @@ def _choice(rows: list[dict], scores: dict[str, float],
              + ([f"{p99[t]:.1f}"] if p99 else []) for t, v in by_target.items()]
     return _table(["target", *keys, "geo. mean req/s"] + (["geo. mean p99 ms"] if p99 else []),
                   table)
+
+
+STORE_METRICS = (  # key, column title, digits, short name (progress lines, ratio columns)
+    ("first_s", "first start s", 2, "first start"),
+    ("restart_s", "restart s", 2, "restart"),
+    ("rss_start_mib", "RSS/worker after start MiB", 0, "RSS after start"),
+    ("rss_load_mib", "RSS/worker after load MiB", 0, "RSS after load"),
+    ("rps", "req/s", 0, "req/s"),
+    ("p50_ms", "p50 ms", 2, "p50"),
+    ("p99_ms", "p99 ms", 2, "p99"),
+)
+
+
+def store_reference(row: dict, rows: list[dict]) -> dict | None:
+    """Return the "files" row of the same size (the reference of the ratios), if measured."""
+    return next((r for r in rows if r["size"] == row["size"] and r["backend"] == "files"
+                 and not r.get("error")), None)
+
+
+def store_ratio(row: dict, ref: dict | None, key: str) -> float | None:
+    """Return row[key] / ref[key] (None when either is missing)."""
+    if ref is None or row.get(key) is None or not ref.get(key):
+        return None
+    return row[key] / ref[key]
+
+
+def _first_start(row: dict) -> str:
+    if row.get("first_s") is not None:
+        return f"{row['first_s']:.2f}"
+    if row.get("first_error"):
+        seeded = f"; bench seeded {row['preseed_s']:.0f} s" if row.get("preseed_s") else ""
+        return f"{row['first_error']}{seeded}"
+    return "–"
+
+
+def store_summary(row: dict, rows: list[dict]) -> str:
+    """One progress line: a backend's figures with ratios against files of the same size."""
+    if row.get("error") and row.get("restart_s") is None:
+        return f"{row['size']} {row['backend']}: {row['error']}"
+    ref = store_reference(row, rows)
+    first = _first_start(row)
+    parts = [f"{row['size']} {row['backend']}: first {first}"
+             + (" s" if row.get("first_s") is not None else "")]
+    for key, _, digits, short in STORE_METRICS[1:]:
+        if row.get(key) is None:
+            continue
+        ratio = store_ratio(row, ref, key)
+        parts.append(f"{short} {row[key]:.{digits}f}" + (
+            f" ({ratio:.2f}x files)" if ratio is not None and row["backend"] != "files" else ""))
+    ratio = store_ratio(row, ref, "first_s")
+    if ratio is not None and row["backend"] != "files":
+        parts[0] += f" ({ratio:.2f}x files)"
+    return ", ".join(parts)
+
+
+def render_store_scale(results: dict) -> list[str]:
+    """The "Store scale curve" section: figures per size and backend, then ratios to files."""
+    rows = results.get("store_scale", [])
+    if not rows:
+        return []
+    bb = results.get("store_bboxes", {})
+    s = results["settings"]
+    other = [r["other_cpu"] for r in rows if r.get("other_cpu") is not None]
+    commit = results.get("store_files_commit", "")
+    out = ["## Store scale curve", "",
+           f"geoservice with each store under {rows[0]['server']}, {s['workers']} workers: "
+           f"**files** = the file store as committed ({commit[:12] or 'HEAD'}, a git worktree), "
+           "**sqlite** / **postgresql** = the SQL store on a fresh database per size. "
+           "First start = process start until the first answer on an empty store (the stores "
+           "seed themselves from the data folder; files just read it); restart = the same on "
+           "the seeded store. RSS/worker = the largest worker's resident memory after start-up "
+           f"(restart) and after the bbox load. Load: {bb.get('count', '?')} different bboxes "
+           f"of {bb.get('size_deg', ['?', '?'])[0]}° x {bb.get('size_deg', ['?', '?'])[1]}° "
+           f"(~200 m) drawn with seed {bb.get('seed', '?')} over the synthetic extent, "
+           f"`limit={bb.get('limit', '?')}` (e.g. `{bb.get('example', '')}`), requested in turn "
+           f"by wrk with {bb.get('connections', '?')} connection(s), {s['warmup']} s warm-up + "
+           f"{s['duration']} s. Same answers = the first 20 bboxes return the same feature ids "
+           "as files.", ""]
+    if other:
+        out += [f"Load from other processes on this machine during the bbox runs: mean "
+                f"{mean(other):.2f}, max {max(other):.2f} cores of "
+                f"{results.get('machine', {}).get('cores', '?')}; load average before the "
+                f"curve: {' '.join(results.get('store_loadavg', []))}.", ""]
+    table = []
+    for r in rows:
+        ref = store_reference(r, rows)
+        if r.get("error") and r.get("restart_s") is None:
+            table.append([r["size"], r["backend"], r["error"], *["–"] * 9])
+            continue
+        same = "–"
+        if ref is not None and r.get("answers") is not None:
+            matches = sum(a == b for a, b in zip(r["answers"], ref.get("answers", []),
+                                                 strict=False))
+            same = f"{matches}/{len(r['answers'])}"
+        table.append([r["size"], r["backend"], _first_start(r),
+                      *[f"{r[k]:,.{d}f}" if r.get(k) is not None else "–"
+                        for k, _, d, _ in STORE_METRICS[1:]],
+                      r.get("non_2xx", 0) + r.get("socket_errors", 0), same,
+                      f"{r['other_cpu']:.2f}" if r.get("other_cpu") is not None else "–"])
+    out += _table(["features", "backend", *[t for _, t, _, _ in STORE_METRICS], "errors",
+                   "same answers", "other load (cores)"], table)
+    out += ["Ratios against files of the same size (x files; time and memory: lower is "
+            "better, req/s: higher is better):", ""]
+    table = []
+    for r in rows:
+        if r["backend"] == "files":
+            continue
+        ref = store_reference(r, rows)
+        table.append([r["size"], r["backend"],
+                      *[_num(store_ratio(r, ref, k), 2) for k, _, _, _ in STORE_METRICS]])
+    if table:
+        out += _table(["features", "backend", *[short for _, _, _, short in STORE_METRICS]],
+                      table)
+    return out

@@ -180,6 +180,27 @@ class Server:
         return {"processes": len(rss), "rss_max_mib": max(rss, default=0.0),
                 "rss_sum_mib": sum(rss), "pss_sum_mib": sum(pss)}
 
+    def worker_memory(self) -> dict[str, float]:
+        """Return the RSS of the worker processes (every process but the one started), in MiB."""
+        rss = self.worker_rss()
+        return {"workers": len(rss), "rss_worker_max_mib": max(rss, default=0.0),
+                "rss_worker_mean_mib": sum(rss) / len(rss) if rss else 0.0}
+
+    def worker_rss(self) -> list[float]:
+        """Return the RSS of each worker process in MiB."""
+        rss = []
+        for pid in self.pids():
+            if pid == self.proc.pid:
+                continue
+            try:
+                with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+                    kib = next((int(line.split()[1]) for line in handle
+                                if line.startswith("Rss:")), 0)
+            except OSError:
+                continue
+            rss.append(kib / 1024)
+        return rss
+
     def stop(self) -> None:
         """Stop the whole process group: SIGTERM, then SIGKILL after 10 s."""
         if self.proc is None:

@@ -346,6 +346,7 @@ class _Writer:
     def __init__(self, conn: Connection, change_id: int, now: datetime, result: WriteResult):
         self.conn, self.change_id, self.now, self.result = conn, change_id, now, result
         self.touched: set[str] = set()
+        self.next_position: dict[str, int] = {}  # read once per collection: a seed stays linear
 
     def _current(self, collection: str, fid: str):
         return self.conn.execute(sa.select(records).where(
@@ -358,9 +359,12 @@ class _Writer:
             records.c.retired.is_(False))).scalars())
 
     def _position(self, collection: str) -> int:
-        top = self.conn.execute(sa.select(sa.func.max(records.c.position))
-                                .where(records.c.collection == collection)).scalar()
-        return 0 if top is None else top + 1
+        if collection not in self.next_position:
+            top = self.conn.execute(sa.select(sa.func.max(records.c.position))
+                                    .where(records.c.collection == collection)).scalar()
+            self.next_position[collection] = 0 if top is None else top + 1
+        self.next_position[collection] += 1
+        return self.next_position[collection] - 1
 
     def _close(self, row) -> None:
         self.conn.execute(records.update().where(records.c.id == row["id"])
