@@ -10,7 +10,7 @@ from geoservice.api import downloads, features, links, openapi, params, versions
 from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
 from geoservice.domain import areas as domain_areas
 from geoservice.domain import crs
-from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, PROJECTS, CollectionSpec
+from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, PROJECTS, CollectionSpec, spec_of
 from geoservice.domain.timeutil import parse_datetime
 from geoservice.errors import InvalidParameter, NotFound
 from geoservice.http import _, base_url, check_params, dataset, output_format, request_etag, respond
@@ -51,15 +51,6 @@ def _document(fmt: str, name: str, document, template: str, path: str, mimetype:
         return respond(lambda: _html(template, doc=document(), json_url=url(path, f="json"), **context),
                        "text/html", request_etag("html"))
     return respond(_memo_json(name, document), mimetype, request_etag("json"))
-
-
-def spec_of(collection_id: str) -> CollectionSpec:
-    """Return a collection's spec or raise NotFound naming it."""
-    try:
-        return COLLECTIONS[collection_id]
-    except KeyError:
-        raise NotFound(f"collection '{collection_id}' does not exist; collections: "
-                       f"{', '.join(COLLECTIONS)}") from None
 
 
 # --- landing page, conformance, API definition ------------------------------------------------

@@ -27,7 +27,7 @@ from geoservice.api import features, links
 from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.domain import areas as domain
 from geoservice.domain import history as diffs
-from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, CollectionSpec
+from geoservice.domain.schema import FUNDING_AREAS, CollectionSpec, spec_of
 from geoservice.domain.timeutil import LOCAL_TZ, parse_datetime
 from geoservice.errors import InvalidParameter, NotAcceptable, NotFound
 from geoservice.http import (
@@ -166,14 +166,6 @@ def memento_headers(row, items: list[dict]) -> dict[str, str]:
 
 # --- the time map ------------------------------------------------------------------------------
 
-def _spec(collection_id: str) -> CollectionSpec:
-    try:
-        return COLLECTIONS[collection_id]
-    except KeyError:
-        raise NotFound(f"collection '{collection_id}' does not exist; collections: "
-                       f"{', '.join(COLLECTIONS)}") from None
-
-
 def _timemap_format() -> str:
     """Return json, html or linkformat (`f=linkformat` or `Accept: application/link-format`)."""
     fmt = request.args.get("f")
@@ -285,7 +277,7 @@ def timemap_linkformat(area_id: str) -> str:
 @bp.get("/collections/<collection_id>/items/<feature_id>/versions")
 def timemap(collection_id: str, feature_id: str):
     """The time map of a funding area: every boundary version with its validity (RFC 7089)."""
-    spec = _spec(collection_id)
+    spec = spec_of(collection_id)
     _require_area_for_timemap(spec, feature_id)
     check_params(())
     fmt = _timemap_format()
@@ -415,7 +407,7 @@ def history_document(spec: CollectionSpec, fid: str, records: list, fmt: str) ->
 @bp.get("/collections/<collection_id>/items/<feature_id>/history")
 def history(collection_id: str, feature_id: str):
     """Every stored record of a feature, oldest first, with what changed each time."""
-    spec = _spec(collection_id)
+    spec = spec_of(collection_id)
     data = dataset()
     store = current_app.extensions["geoservice"].store
     # only the records of the state this request reads (with recorded=: the register back then)

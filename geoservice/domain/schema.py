@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from geoservice.domain import crs
+from geoservice.errors import NotFound
 
 # Dresden's extent in lon/lat (generous by ~1 km); data outside it is certainly wrong.
 DRESDEN_BOUNDS = (13.57, 50.97, 13.97, 51.18)
@@ -91,6 +92,15 @@ PROJECTS = CollectionSpec(
 )
 
 COLLECTIONS = {spec.name: spec for spec in (FUNDING_AREAS, PROJECTS)}
+
+
+def spec_of(collection_id: str) -> CollectionSpec:
+    """Return a collection's spec or raise NotFound naming it."""
+    try:
+        return COLLECTIONS[collection_id]
+    except KeyError:
+        raise NotFound(f"collection '{collection_id}' does not exist; collections: "
+                       f"{', '.join(COLLECTIONS)}") from None
 
 
 def _label(gdf: gpd.GeoDataFrame, pos: int) -> str:
