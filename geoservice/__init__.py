@@ -67,9 +67,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 "lang": lang}
 
     # the factory wires the layers together: HTTP helpers, then the blueprints that use them
-    from geoservice import api, cli, http, web
+    from geoservice import api, auth, cli, http, web
 
     http.init_app(app)
+    auth.init_app(app)
     api.register(app)
     web.register(app)
     cli.init_app(app)

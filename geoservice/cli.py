@@ -154,8 +154,66 @@ def history_command(collection: str, fid: str) -> None:
                    f"{row.kind} by {row.author} ({row.author_role}) [{state}]: {row.note}")
 
 
+users = AppGroup("users", help="Accounts of the people who keep the register.")
+
+
+def _accounts():
+    from geoservice.storage.accounts import Accounts
+
+    return Accounts(_store())
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["editor", "admin"]), required=True,
+              help="editor: projects; admin: also boundary versions, timeline, accounts.")
+@click.option("--organisation", default="Quartiersmanagement", show_default=True,
+              help="What the public history shows instead of the person's name.")
+def users_add(name: str, role: str, organisation: str) -> None:
+    """Create an account; print its password and API token once (only hashes are stored)."""
+    try:
+        account, password, token = _accounts().add(name, role, organisation, getpass.getuser() or "cli")
+    except (ValueError, GeoserviceError) as exc:
+        raise click.ClickException(getattr(exc, "description", str(exc))) from None
+    click.echo(f"account {account.name} ({account.role}, {account.organisation}) created")
+    click.echo(f"password: {password}")
+    click.echo(f"token: {token}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List the accounts (never a secret)."""
+    for account in _accounts().all():
+        state = "disabled" if account.disabled else "active"
+        click.echo(f"{account.name}\t{account.role}\t{account.organisation}\t{state}\t"
+                   f"since {account.created_at:%Y-%m-%d}")
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """Disable an account: its password and token stop working at once."""
+    try:
+        _accounts().disable(name, getpass.getuser() or "cli")
+    except GeoserviceError as exc:
+        raise click.ClickException(exc.description) from None
+    click.echo(f"account {name} disabled")
+
+
+@users.command("token")
+@click.argument("name")
+def users_token(name: str) -> None:
+    """Issue a new API token for an account; the old one stops working."""
+    try:
+        token = _accounts().new_token(name, getpass.getuser() or "cli")
+    except GeoserviceError as exc:
+        raise click.ClickException(exc.description) from None
+    click.echo(f"token: {token}")
+
+
 def init_app(app: Flask) -> None:
-    """Attach the `db` and `geodata` command groups."""
+    """Attach the `db`, `geodata` and `users` command groups."""
     app.cli.add_command(db)
     app.cli.add_command(geodata)
+    app.cli.add_command(users)
 

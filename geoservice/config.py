@@ -35,4 +35,12 @@ class Defaults:
     # Seconds clients/proxies may cache data responses.
     CACHE_MAX_AGE = 60
     DEFAULT_LANGUAGE = "de"
+    # Sessions of the web editor. Empty SECRET_KEY: one is generated into the instance folder
+    # (shared by the workers of one machine; set it for several machines). Set
+    # SESSION_COOKIE_SECURE=true when the service is served over HTTPS.
+    SECRET_KEY = ""
+    SESSION_COOKIE_SECURE = False
+    # Login throttling: this many failed logins per account and address lock it for the window.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_MINUTES = 15
     JSON_SORT_KEYS = False

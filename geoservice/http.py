@@ -15,7 +15,15 @@ from werkzeug.exceptions import HTTPException
 
 from geoservice import i18n
 from geoservice.domain import timeutil
-from geoservice.errors import GeoserviceError, InvalidParameter, NotAcceptable, NotFound, UnknownParameter
+from geoservice.errors import (
+    GeoserviceError,
+    InvalidParameter,
+    NotAcceptable,
+    NotFound,
+    PreconditionFailed,
+    Unauthorized,
+    UnknownParameter,
+)
 from geoservice.storage.base import Dataset
 
 # Output formats (the `f` values) and the media types that select them through `Accept`.
@@ -140,6 +148,21 @@ def request_etag(*extra: str) -> str:
                     g.get("lang", "de"), *extra)
 
 
+def record_etag(record_id: int | None, *extra: str) -> str:
+    """Return the ETag of one feature's representation: '<record id>-<variant>'.
+
+    The record id in front is what optimistic locking compares (If-Match): any representation
+    of the current record matches, one of an older record does not.
+    """
+    return f"{record_id or 0}-{request_etag(*extra)}"
+
+
+def record_of_etag(tag: str) -> int | None:
+    """Return the record id an ETag of record_etag() names (None for a foreign tag)."""
+    head = tag.strip().strip('"').split("-", 1)[0]
+    return int(head) if head.isascii() and head.isdigit() else None
+
+
 class _BytesLRU:
     """A small thread-safe LRU of compressed bodies, bounded by total size."""
 
@@ -227,12 +250,15 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
     return response
 
 
-def render_error(status: int, code: str, description: str) -> Response:
-    """Answer an error as JSON {code, description}, or as an HTML page for browsers."""
+def render_error(status: int, code: str, description: str, problems: list[str] | None = None) -> Response:
+    """Answer an error as JSON {code, description[, problems]}, or as an HTML page for browsers."""
     if wants_html():
         html = render_template("error.html", status=status, code=code, description=description)
         return Response(html, status=status, mimetype="text/html")
-    response = current_app.json.response({"code": code, "description": description})
+    document = {"code": code, "description": description}
+    if problems:
+        document["problems"] = problems  # every problem of a rejected feature, one per entry
+    response = current_app.json.response(document)
     response.status_code = status
     return response
 
@@ -243,7 +269,7 @@ def _cors(response: Response) -> Response:
     response.headers["Access-Control-Expose-Headers"] = (
         "ETag, Last-Modified, Content-Crs, Content-Disposition, Link, Memento-Datetime")
     if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"  # writes: same origin
         response.headers["Access-Control-Allow-Headers"] = request.headers.get(
             "Access-Control-Request-Headers", "Accept, Accept-Language, If-None-Match")
         response.headers["Access-Control-Max-Age"] = "86400"
@@ -255,7 +281,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(GeoserviceError)
     def _domain_error(exc: GeoserviceError):
-        return render_error(exc.status, exc.code, exc.description)
+        response = render_error(exc.status, exc.code, exc.description, getattr(exc, "problems", None))
+        if isinstance(exc, Unauthorized):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="geoservice"'
+        if isinstance(exc, PreconditionFailed) and exc.current is not None:
+            response.headers["ETag"] = f'"{exc.current}-current"'  # what If-Match must name now
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

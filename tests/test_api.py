@@ -347,12 +347,19 @@ def test_head_matches_get(client, path):
     assert head.headers["Content-Length"] == get.headers["Content-Length"]
 
 
-@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_other_methods_are_405(client, method):
-    response = getattr(client, method)("/collections/projects/items")
+    response = getattr(client, method)("/collections/projects/items")  # writes go to items/{id}
     assert response.status_code == 405
-    assert "GET" in response.headers["Allow"]
+    assert "GET" in response.headers["Allow"] and "POST" in response.headers["Allow"]
     assert response.get_json()["code"]
+
+
+@pytest.mark.parametrize("path", ["/collections/projects/items", "/collections/projects/items/x"])
+def test_writes_without_an_account_are_401(client, path):
+    method = client.post if path.endswith("items") else client.put
+    response = method(path, json={"type": "Feature"})
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_base_url_from_config(make_app):

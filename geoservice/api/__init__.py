@@ -5,11 +5,15 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register the API blueprints and their English UI strings, and pre-serialize the features."""
-    from geoservice.api import features, ogc, planners, strings, versions
+    from geoservice import auth
+    from geoservice.api import edit, features, ogc, planners, strings, versions
 
     strings.register()
     app.register_blueprint(ogc.bp)
     app.register_blueprint(planners.bp)
     app.register_blueprint(versions.bp)
+    # writes authenticate with Bearer tokens only (never a cookie), so CSRF cannot reach them
+    app.register_blueprint(edit.bp)
+    auth.csrf.exempt(edit.bp)
     # Serialize every feature per CRS now, not on the first request (a reload does it lazily).
     features.warm(app.extensions["geoservice"].dataset)

@@ -13,7 +13,16 @@ from geoservice.domain import crs
 from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, PROJECTS, CollectionSpec, spec_of
 from geoservice.domain.timeutil import parse_datetime
 from geoservice.errors import InvalidParameter, NotFound
-from geoservice.http import _, base_url, check_params, dataset, output_format, request_etag, respond
+from geoservice.http import (
+    _,
+    base_url,
+    check_params,
+    dataset,
+    output_format,
+    record_etag,
+    request_etag,
+    respond,
+)
 from geoservice.web import pages
 
 bp = Blueprint("ogc", __name__)
@@ -27,6 +36,10 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     versions.CONFORMANCE,  # draft: Versioned Features (funding areas on their validity axis)
+    # Part 4 (draft): writes with Bearer tokens, If-Match required (geoservice.api.edit)
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
 )
 ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
                          "skipGeometry", "sortby"})
@@ -402,4 +415,6 @@ def item(collection_id: str, feature_id: str):
         return body[:-1] + b"," + tail[1:]
 
     headers["Content-Crs"] = crs.content_crs_header(target)
-    return respond(build, GEOJSON, request_etag("json", *etag_extra), headers=headers)
+    # the record id leads the ETag: it is what If-Match compares when the feature is written
+    tag = record_etag(data.record_id(spec.name, row["id"]), "json", *etag_extra)
+    return respond(build, GEOJSON, tag, headers=headers)

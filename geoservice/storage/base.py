@@ -48,8 +48,13 @@ class Dataset:
     last_modified: datetime
     change_id: int = 0  # the store's last change this state includes
     historical: bool = False  # a past state asked for with `recorded=`, never the live one
+    record_ids: dict = field(default_factory=dict, repr=False)  # (collection, fid) -> record id
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record_id(self, collection: str, fid: str) -> int | None:
+        """Return the stored record a feature of this state was read from."""
+        return self.record_ids.get((collection, fid))
 
     def collection(self, name: str) -> gpd.GeoDataFrame:
         """Return the GeoDataFrame of an OGC collection by its name."""
@@ -164,6 +169,7 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
     if bad:
         raise DataError(source("timeline"), bad)
     context = collections.get("context", [])
+    record_ids = {(name, f.fid): f.record_id for name, features in collections.items() for f in features}
     return Dataset(
         funding_areas=areas,
         projects=projects,
@@ -174,4 +180,5 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
         last_modified=last_modified,
         change_id=change_id,
         historical=historical,
+        record_ids=record_ids,
     )

@@ -53,6 +53,7 @@ class Feature:
     fid: str
     properties: dict
     wkb: bytes | None
+    record_id: int | None = None  # the stored record it was read from (None: not stored yet)
 
 
 def _rfc7946(geom):

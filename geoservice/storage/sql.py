@@ -224,12 +224,13 @@ class SqlStore:
                 change_id = head
             when = conn.execute(sa.select(changes.c.recorded_at)
                                 .where(changes.c.id == change_id)).scalar()
-            query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom)
+            query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom,
+                               records.c.id)
                      .where(_as_of(change_id), records.c.retired.is_(False))
                      .order_by(records.c.collection, records.c.position))
             out: dict[str, list[Feature]] = {name: [] for name in FILES}
-            for collection, fid, properties, wkb in conn.execute(query):
-                out.setdefault(collection, []).append(Feature(fid, json.loads(properties), wkb))
+            for collection, fid, properties, wkb, record_id in conn.execute(query):
+                out.setdefault(collection, []).append(Feature(fid, json.loads(properties), wkb, record_id))
         return change_id, when, out
 
     def load(self, change_id: int | None = None) -> Dataset:
@@ -261,6 +262,12 @@ class SqlStore:
         return [RecordVersion(r["id"], r["fid"], json.loads(r["properties"]), r["geom"], r["retired"],
                               r["recorded_from"], r["recorded_to"], r["change_id"], r["author"],
                               r["author_role"], r["kind"], r["note"]) for r in rows]
+
+    def feature_ids(self, collection: str) -> set[str]:
+        """Return every id the collection has ever used (retired ones included)."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(sa.select(records.c.fid).distinct()
+                                    .where(records.c.collection == collection)).scalars())
 
     def current_record(self, collection: str, fid: str) -> int | None:
         """Return the id of a feature's current live record (None if absent or retired)."""

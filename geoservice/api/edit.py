@@ -1,0 +1,175 @@
+"""Writes: OGC API - Features Part 4 (create, replace, update, delete) with optimistic locking.
+
+The write path, in order, in every handler:
+  1. auth      auth.api_account(spec): Bearer token, role may change this collection (401/403)
+  2. locking   _expected_record(): If-Match names the current record (428 missing, 412 stale)
+  3. domain    editing.check(): the import's rules on the one feature, derived fields (400)
+  4. store     store.write(): one transaction, the old record closed, the new one inserted,
+               the no-overlap rule checked (409), NOTIFY to every instance
+  5. serve     holder.maybe_reload(force=True): this instance serves the new state at once
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, request
+
+from geoservice import auth
+from geoservice.api import features
+from geoservice.api.links import GEOJSON, url
+from geoservice.domain import crs, editing
+from geoservice.domain.schema import CollectionSpec, spec_of
+from geoservice.errors import InvalidParameter, NotFound, PreconditionFailed, PreconditionRequired
+from geoservice.http import dataset, etag_for, record_of_etag
+from geoservice.storage.geojson import Feature, features_from_frame
+from geoservice.storage.sql import Author, Put, Retire, WriteResult
+
+bp = Blueprint("edit", __name__)
+MAX_BODY = 5 * 2**20  # a feature larger than 5 MiB is a mistake
+
+
+def _holder():
+    return current_app.extensions["geoservice"]
+
+
+def _content_crs() -> str:
+    value = request.headers.get("Content-Crs")
+    return crs.normalize_crs(value, "Content-Crs") if value else crs.CRS84
+
+
+def _body() -> dict:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise InvalidParameter(f"the body has {request.content_length} bytes; at most {MAX_BODY}")
+    mimetype = request.mimetype
+    if mimetype not in ("application/geo+json", "application/json", "application/merge-patch+json"):
+        raise InvalidParameter(f"Content-Type: '{request.content_type}' is not accepted; send "
+                               "application/geo+json (PATCH: application/merge-patch+json)")
+    try:
+        return json.loads(request.get_data(cache=False) or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParameter(f"the body is not valid JSON ({exc})") from None
+
+
+def _note(body) -> str:
+    member = body.pop("note", None) if isinstance(body, dict) else None
+    return editing.change_note(request.headers.get("X-Change-Note") or member)
+
+
+def _expected_record(spec: CollectionSpec, fid: str) -> int:
+    """Return the record id the client's If-Match names; 428 without one, 412 if it is stale."""
+    data = dataset()
+    current = data.record_id(spec.name, fid)
+    if current is None:
+        raise NotFound(f"feature '{fid}' does not exist in collection '{spec.name}'")
+    if not request.if_match:
+        raise PreconditionRequired(
+            f"writing '{fid}' needs If-Match with its current ETag (GET it first), so that no "
+            "change by someone else is overwritten unseen")
+    if request.if_match.star_tag:
+        return current
+    named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
+    if current not in named:
+        raise PreconditionFailed(f"feature '{fid}' was changed since the ETag you sent; GET it again",
+                                 current=current)
+    return current
+
+
+def _current_feature(spec: CollectionSpec, fid: str) -> dict:
+    """Return the stored feature as GeoJSON (CRS84), the base of a merge patch."""
+    data = dataset()
+    pos = features.position_of(data, spec, fid)
+    return json.loads(features.feature_cache(data, spec).take([pos])[0])
+
+
+def _write(spec: CollectionSpec, account, note: str, kind: str, op) -> WriteResult:
+    holder = _holder()
+    result = holder.store.write(Author(account.name, account.organisation), note, kind, [op])
+    holder.maybe_reload(force=True)
+    return result
+
+
+def _answer(spec: CollectionSpec, fid: str, result: WriteResult, status: int) -> Response:
+    """Answer a write with the feature as now stored, its ETag and Location."""
+    record = result.records.get((spec.name, fid))
+    data = _holder().dataset
+    pos = features.position_of(data, spec, fid)
+    body = features.feature_cache(data, spec).take([pos])[0] if pos is not None else b"{}"
+    response = Response(body, status=status, mimetype=GEOJSON)
+    response.headers["ETag"] = f'"{record}-{etag_for(body)}"'
+    response.headers["Location"] = url(f"collections/{spec.name}/items/{fid}")
+    response.headers["Content-Crs"] = crs.content_crs_header(crs.CRS84)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _stored(spec: CollectionSpec, draft: editing.Draft) -> Feature:
+    return features_from_frame(editing.check(spec, dataset(), draft), spec)[0]
+
+
+@bp.post("/collections/<collection_id>/items")
+def create(collection_id: str):
+    """Create a feature from a GeoJSON Feature (id from the body or made from the title)."""
+    spec = spec_of(collection_id)
+    account = auth.api_account(spec)
+    body = _body()
+    note = _note(body)
+    properties, geometry, fid = editing.read_feature(body, _content_crs())
+    if fid is None:
+        taken = _holder().store.feature_ids(spec.name)  # retired ids stay taken: history keeps them
+        fid = editing.new_id(str(properties.get("title") or properties.get("name") or ""), taken)
+    feature = _stored(spec, editing.Draft(fid, properties, geometry))
+    result = _write(spec, account, note, "create", Put(spec.name, feature, create_only=True))
+    return _answer(spec, fid, result, 201)
+
+
+@bp.put("/collections/<collection_id>/items/<feature_id>")
+def replace(collection_id: str, feature_id: str):
+    """Replace a feature with the GeoJSON Feature sent (If-Match required)."""
+    spec = spec_of(collection_id)
+    account = auth.api_account(spec)
+    expect = _expected_record(spec, feature_id)
+    body = _body()
+    note = _note(body)
+    properties, geometry, fid = editing.read_feature(body, _content_crs())
+    if fid not in (None, feature_id):
+        raise InvalidParameter(f"the body's id '{fid}' differs from the URL's '{feature_id}'")
+    feature = _stored(spec, editing.Draft(feature_id, properties, geometry))
+    result = _write(spec, account, note, "replace", Put(spec.name, feature, expect=expect))
+    return _answer(spec, feature_id, result, 200)
+
+
+@bp.patch("/collections/<collection_id>/items/<feature_id>")
+def update(collection_id: str, feature_id: str):
+    """Change some properties and/or the geometry with a JSON merge patch (If-Match required)."""
+    spec = spec_of(collection_id)
+    account = auth.api_account(spec)
+    expect = _expected_record(spec, feature_id)
+    patch = _body()
+    note = _note(patch)
+    if not isinstance(patch, dict):
+        raise InvalidParameter("a merge patch must be a JSON object")
+    current = _current_feature(spec, feature_id)
+    properties = editing.merge_patch(current["properties"], patch.get("properties") or {})
+    if "geometry" in patch and patch["geometry"] is not None:
+        geometry = editing.read_geometry(patch["geometry"], _content_crs())
+    else:
+        geometry = editing.read_geometry(current["geometry"], crs.CRS84)
+    if properties.get("id", feature_id) != feature_id:
+        raise InvalidParameter("the id of a feature cannot be changed; create a new one instead")
+    feature = _stored(spec, editing.Draft(feature_id, properties, geometry))
+    result = _write(spec, account, note, "update", Put(spec.name, feature, expect=expect))
+    return _answer(spec, feature_id, result, 200)
+
+
+@bp.delete("/collections/<collection_id>/items/<feature_id>")
+def retire(collection_id: str, feature_id: str):
+    """Retire a feature: it is no longer served, and stays in the history (If-Match required)."""
+    spec = spec_of(collection_id)
+    account = auth.api_account(spec)
+    expect = _expected_record(spec, feature_id)
+    note = editing.change_note(request.headers.get("X-Change-Note"))
+    result = _write(spec, account, note, "retire", Retire(spec.name, feature_id, expect=expect))
+    response = Response(status=204)
+    response.headers["ETag"] = f'"{result.records[(spec.name, feature_id)]}-retired"'
+    return response

@@ -1,0 +1,126 @@
+"""Who may write: accounts from the store, API tokens, editor sessions, roles and login throttling.
+
+- API clients authenticate with `Authorization: Bearer TOKEN` and nothing else (no cookie), so
+  the API needs no CSRF token; a browser session can never write through it.
+- The web editor uses a login form, a session cookie (Flask-Login; HttpOnly, SameSite=Lax,
+  Secure behind HTTPS) and CSRF tokens on every form (Flask-WTF).
+- Roles: an editor may create, change and retire projects; an admin everything.
+- Failed logins are counted per account and address in the store (so across every instance):
+  LOGIN_MAX_FAILURES within LOGIN_WINDOW_MINUTES lock further attempts of that pair.
+- No credential ever appears in a URL, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app, request
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from geoservice.domain.schema import PROJECTS, CollectionSpec
+from geoservice.errors import Forbidden, GeoserviceError, Unauthorized
+from geoservice.storage.accounts import Account, Accounts
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class TooManyAttempts(GeoserviceError):
+    """Too many failed logins for this account from this address."""
+
+    status = 429
+    code = "TooManyRequests"
+
+
+class User(UserMixin):
+    """The logged-in account of an editor session."""
+
+    def __init__(self, account: Account):
+        self.account = account
+
+    def get_id(self) -> str:
+        return str(self.account.id)
+
+
+def accounts() -> Accounts:
+    """Return the account operations on the app's store."""
+    return Accounts(current_app.extensions["geoservice"].store)
+
+
+def may_write(account: Account, spec: CollectionSpec) -> bool:
+    """Return True if the account's role may change features of the collection."""
+    return account.role == "admin" or (account.role == "editor" and spec is PROJECTS)
+
+
+def api_account(spec: CollectionSpec) -> Account:
+    """Return the account of a Bearer token allowed to write `spec`; 401/403 otherwise."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("writing needs an account: send 'Authorization: Bearer <token>' "
+                           "(flask --app geoservice users token NAME issues one)")
+    account = accounts().by_token(token.strip())
+    if account is None:
+        raise Unauthorized("the token is not valid (unknown, revoked, or its account is disabled)")
+    if not may_write(account, spec):
+        raise Forbidden(f"the role '{account.role}' may not change {spec.name}; ask an administrator")
+    return account
+
+
+def session_account() -> Account | None:
+    """Return the account of the editor session, or None."""
+    return current_user.account if current_user.is_authenticated else None
+
+
+def client_address() -> str:
+    """Return the client's address as the WSGI server (or a configured ProxyFix) saw it."""
+    return request.remote_addr or "unknown"
+
+
+def login(name: str, password: str) -> Account | None:
+    """Check a login; count failures per (account, address) and refuse when there were too many."""
+    store_accounts = accounts()
+    address = client_address()
+    window = timedelta(minutes=float(current_app.config["LOGIN_WINDOW_MINUTES"]))
+    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
+    if store_accounts.recent_failures(name, address, window) >= limit:
+        raise TooManyAttempts(f"too many failed logins for this account from your address; try again "
+                              f"in {int(window.total_seconds() // 60)} minutes")
+    account = store_accounts.check_password(name, password)
+    store_accounts.note_login(name, address, account is not None)
+    return account
+
+
+def _secret_key(app: Flask) -> str:
+    """Return SECRET_KEY: configured, or one kept in the instance folder (shared by all workers)."""
+    if app.config.get("SECRET_KEY"):
+        return app.config["SECRET_KEY"]
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="ascii") as handle:  # the first worker writes it
+            path.chmod(0o600)
+            handle.write(secrets.token_urlsafe(48))
+    except FileExistsError:
+        pass
+    return path.read_text(encoding="ascii").strip()
+
+
+def init_app(app: Flask) -> None:
+    """Set up sessions, CSRF protection and the login manager."""
+    app.config["SECRET_KEY"] = _secret_key(app)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session, not one hour
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "editor.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> User | None:
+        account = accounts().by_id(int(user_id)) if user_id.isdigit() else None
+        return User(account) if account else None
