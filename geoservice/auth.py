@@ -70,6 +70,18 @@ def api_account(spec: CollectionSpec) -> Account:
     return account
 
 
+def admin_viewer() -> Account | None:
+    """Return the administrator reading this request (Bearer token or editor session), else None.
+
+    Reads are public and a bad token on a read is simply ignored; only administrators see
+    account names in histories.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    account = accounts().by_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    account = account or session_account()
+    return account if account is not None and account.role == "admin" else None
+
+
 def session_account() -> Account | None:
     """Return the account of the editor session, or None."""
     return current_user.account if current_user.is_authenticated else None

@@ -33,7 +33,8 @@ class ResponseCache:
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ
-                or "HTTP_IF_MODIFIED_SINCE" in environ):
+                or "HTTP_IF_MODIFIED_SINCE" in environ or "HTTP_AUTHORIZATION" in environ):
+            # an authenticated answer (an administrator's history) is never kept for others
             return self.app(environ, start_response)
         data = self.holder.dataset  # also triggers the throttled reload check
         if data is not self.dataset:

@@ -19,7 +19,9 @@ from flask.cli import FlaskGroup, ScriptInfo
 
 from geoservice import create_app
 from geoservice.storage import SchemaOutdated
-from geoservice.storage.sql import SqlStore
+from geoservice.storage.accounts import Accounts
+from geoservice.storage.geojson import Feature
+from geoservice.storage.sql import Author, Put, SqlStore
 from tests.conftest import GEODATA, ROOT, new_database
 
 FID = "masterplan-prohlis-2030"
@@ -234,3 +236,70 @@ def test_a_change_reaches_every_instance_within_two_seconds_under_load(backend, 
     assert set(seen) == {url_a, url_b}, seen
     assert max(seen.values()) <= 2.0, seen
     assert failures == [] and min(served.values()) > 10, (failures[:5], served)
+
+
+CRASH = r"""
+import os, sys
+from geoservice.storage import sql
+from geoservice.storage.geojson import Feature
+
+store = sql.SqlStore(sys.argv[1])
+done = []
+original = sql._Writer.put
+
+
+def put(self, op):
+    original(self, op)
+    done.append(op.feature.fid)
+    if len(done) == 2:
+        os._exit(9)  # the process dies in the middle of the write, as a killed worker would
+
+
+sql._Writer.put = put
+ops = []
+for fid in sys.argv[2:]:
+    last = store.history("projects", fid)[-1]
+    ops.append(sql.Put("projects", Feature(fid, dict(last.properties, status_note="halb"), last.wkb)))
+store.write(sql.Author("crash", "Test"), "wird nie fertig", "update", ops)
+"""
+
+
+def test_a_write_killed_halfway_leaves_the_old_state(make_app, tmp_path):
+    app = make_app()
+    store = app.extensions["geoservice"].store
+    fids = ["masterplan-prohlis-2030", "bmx-anlage-prohlis", "quartiersmanagement-prohlis-stadtteilbuero"]
+    before = (store.signature(), {fid: store.history("projects", fid) for fid in fids})
+    script = tmp_path / "crash.py"
+    script.write_text(CRASH, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script), store.url, *fids], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 9, result.stderr
+    assert (store.signature(), {fid: store.history("projects", fid) for fid in fids}) == before
+    # the lock died with the process: the next write goes through
+    last = store.history("projects", fids[0])[-1]
+    written = store.write(Author("test", "Test"), "nach dem Absturz", "update",
+                          [Put("projects", Feature(fids[0], dict(last.properties, status_note="ganz"), last.wkb))])
+    assert written.change_id is not None and len(store.history("projects", fids[0])) == 2
+
+
+def test_history_names_accounts_only_to_administrators(make_app):
+    app = make_app()
+    store = app.extensions["geoservice"].store
+    accounts = Accounts(store)
+    _admin, _pw, admin_token = accounts.add("ines", "admin", "Stadtplanungsamt", "test")
+    _editor, _pw2, editor_token = accounts.add("anna", "editor", "Quartiersmanagement", "test")
+    last = store.history("projects", FID)[-1]
+    store.write(Author("anna", "Quartiersmanagement"), "Status", "update",
+                [Put("projects", Feature(FID, dict(last.properties, status="laufend"), last.wkb))])
+    app.extensions["geoservice"].maybe_reload(force=True)
+    client = app.test_client()
+    path = f"/collections/projects/items/{FID}/history"
+    public = client.get(path)
+    assert "anna" not in public.get_data(as_text=True) and "Quartiersmanagement" in public.get_data(as_text=True)
+    as_editor = client.get(path, headers={"Authorization": f"Bearer {editor_token}"})
+    assert "anna" not in as_editor.get_data(as_text=True)
+    as_admin = client.get(path, headers={"Authorization": f"Bearer {admin_token}"})
+    assert as_admin.get_json()["records"][-1]["author"] == "anna"
+    assert "private" in as_admin.headers["Cache-Control"]
+    assert "anna" not in client.get(path).get_data(as_text=True)  # the admin's answer was not kept

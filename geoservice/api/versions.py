@@ -23,6 +23,7 @@ import shapely
 from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.wrappers import Response
 
+from geoservice import auth
 from geoservice.api import features, links
 from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.domain import areas as domain
@@ -361,8 +362,11 @@ def _kind_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
-def history_document(spec: CollectionSpec, fid: str, records: list, fmt: str) -> dict:
-    """Return every record of a feature (oldest first) with what changed; no account names."""
+def history_document(spec: CollectionSpec, fid: str, records: list, fmt: str, admin: bool = False) -> dict:
+    """Return every record of a feature (oldest first) with what changed.
+
+    Account names only for administrators (`admin`); the public sees the role or organisation.
+    """
     data = dataset()
     states = [diffs.RecordState(r.properties, _geometry(r.wkb), r.retired) for r in records]
     entries = []
@@ -392,6 +396,8 @@ def history_document(spec: CollectionSpec, fid: str, records: list, fmt: str) ->
             "area_ha": diff.area_ha,
             "links": item_links,
         })
+        if admin:
+            entries[-1]["author"] = record.author
     live = fid in data.collection(spec.name).index
     out_links = [*links.self_and_alternate(fmt, title_json=_("Diese Seite als JSON"),
                                            title_html=_("Diese Seite als HTML"))]
@@ -422,10 +428,13 @@ def history(collection_id: str, feature_id: str):
     fmt = output_format()
     # the change id is part of the ETag: a retired and re-created feature can bring the content
     # (and so the data version) back to an earlier state while the history has grown
-    etag = request_etag(fmt, "history", str(data.change_id))
+    admin = auth.admin_viewer() is not None
+    etag = request_etag(fmt, "history", str(data.change_id), "admin" if admin else "public")
+    # an administrator's view names accounts: never stored by a shared cache
+    headers = {"Cache-Control": "private, no-store"} if admin else {}
     if fmt == "html":
         return respond(lambda: render_template(
-            "api/history.html", doc=history_document(spec, feature_id, records, fmt), spec=spec,
-            json_url=links.here(f="json")), "text/html", etag)
-    return respond(lambda: features.dumps(history_document(spec, feature_id, records, fmt)).encode(),
-                   JSON, etag)
+            "api/history.html", doc=history_document(spec, feature_id, records, fmt, admin), spec=spec,
+            json_url=links.here(f="json")), "text/html", etag, headers=headers)
+    return respond(lambda: features.dumps(history_document(spec, feature_id, records, fmt, admin)).encode(),
+                   JSON, etag, headers=headers)
