@@ -32,6 +32,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     logging.basicConfig(level=logging.INFO)
+    if app.config.get("ALLOWED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = list(app.config["ALLOWED_HOSTS"])  # Flask answers others 400
 
     # Open (migrate, seed) the store and load its state before serving anything.
     try:
@@ -76,4 +78,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     # repeated GETs are answered from final bytes without entering Flask (see cache.py)
     app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"])
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return app

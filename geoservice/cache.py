@@ -61,7 +61,9 @@ class ResponseCache:
                 body.close()
         status, headers = captured
         if (status.startswith("200 ") and len(payload) <= self.max_body and data is self.dataset
-                and not any(name.lower() == "set-cookie" for name, _ in headers)):
+                and not any(name.lower() == "set-cookie" or (name.lower() == "cache-control"
+                                                               and ("no-store" in value or "private" in value))
+                            for name, value in headers)):
             self._put(key, (status, tuple(headers), payload))
         return [payload]
 

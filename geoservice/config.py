@@ -21,6 +21,11 @@ class Defaults:
     RELOAD_INTERVAL = 1.0
     # Public base URL (e.g. https://geo.example.org/prohlis); empty = derive from the request.
     BASE_URL = ""
+    # Host names the service answers to (e.g. ["geo.example.org"]); others get a 400. Empty:
+    # any (local runs). Set it (or BASE_URL) in production: links never follow a forged Host.
+    ALLOWED_HOSTS: list[str] = []
+    # Behind N reverse proxies: trust their X-Forwarded-For/-Proto/-Host/-Prefix (0 = none).
+    PROXY_FIX_HOPS = 0
     # Base-map tiles. Empty TILE_URL = OpenStreetMap behind two-click consent. A first-party tile
     # server (same host or one the operator controls) can be set here and is then loaded directly.
     TILE_URL = ""

@@ -6,12 +6,13 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Register the API blueprints and their English UI strings, and pre-serialize the features."""
     from geoservice import auth
-    from geoservice.api import edit, features, ogc, planners, strings, versions
+    from geoservice.api import edit, features, health, ogc, planners, strings, versions
 
     strings.register()
     app.register_blueprint(ogc.bp)
     app.register_blueprint(planners.bp)
     app.register_blueprint(versions.bp)
+    app.register_blueprint(health.bp)
     # writes authenticate with Bearer tokens only (never a cookie), so CSRF cannot reach them
     app.register_blueprint(edit.bp)
     auth.csrf.exempt(edit.bp)

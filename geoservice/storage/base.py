@@ -8,6 +8,7 @@ store's state after one change (`load(change_id)`), and swaps it when the store 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,6 +31,20 @@ from geoservice.domain.schema import (
 )
 from geoservice.errors import DataError
 
+# Bounds of each Dataset's memo (derived values: serialized collections, rendered pages, ...).
+MEMO_ENTRIES = 2048
+MEMO_BYTES = 96 * 2**20
+
+
+def _size(value) -> int:
+    """Return the bytes a memo value holds in byte strings (other objects count as 0)."""
+    if isinstance(value, (bytes, str)):
+        return len(value)
+    if isinstance(value, tuple):
+        return sum(len(v) for v in value if isinstance(v, (bytes, str)))
+    return 0
+
+
 # Ordinal day numbers of open ends, so time filters are vectorised comparisons.
 OPEN_START = np.iinfo(np.int64).min
 OPEN_END = np.iinfo(np.int64).max
@@ -49,7 +64,8 @@ class Dataset:
     change_id: int = 0  # the store's last change this state includes
     historical: bool = False  # a past state asked for with `recorded=`, never the live one
     record_ids: dict = field(default_factory=dict, repr=False)  # (collection, fid) -> record id
-    _memo: dict = field(default_factory=dict, repr=False)
+    _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _memo_bytes: list = field(default_factory=lambda: [0], repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_id(self, collection: str, fid: str) -> int | None:
@@ -61,14 +77,25 @@ class Dataset:
         return {FUNDING_AREAS.name: self.funding_areas, PROJECTS.name: self.projects}[name]
 
     def memo(self, key: Any, factory: Callable[[], Any]) -> Any:
-        """Return a value derived from this dataset, computing it once (e.g. serialized pages)."""
-        try:
-            return self._memo[key]
-        except KeyError:
-            pass
+        """Return a value derived from this dataset, computing it once (e.g. serialized pages).
+
+        The memo is an LRU bounded by entries (MEMO_ENTRIES) and by the bytes of the byte
+        strings it holds (MEMO_BYTES), so no stream of distinct requests can grow it without end.
+        """
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
         value = factory()
         with self._lock:
-            return self._memo.setdefault(key, value)
+            if key in self._memo:
+                return self._memo[key]
+            self._memo[key] = value
+            self._memo_bytes[0] += _size(value)
+            while len(self._memo) > MEMO_ENTRIES or (self._memo_bytes[0] > MEMO_BYTES and len(self._memo) > 1):
+                _old_key, old = self._memo.popitem(last=False)
+                self._memo_bytes[0] -= _size(old)
+            return value
 
 
 class Store(Protocol):
