@@ -167,11 +167,18 @@ class SqlStore:
         return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
     def upgrade(self, revision: str = "head") -> None:
-        """Bring the database to `revision` with the migrations (never drop and recreate)."""
-        with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY + 1})
-            command.upgrade(self._alembic(conn), revision)
+        """Bring the database to `revision` with the migrations (never drop and recreate).
+
+        Workers starting together on an old database migrate one after the other: the first
+        takes the lock, the others then find the schema current.
+        """
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY + 1})
+                command.upgrade(self._alembic(conn), revision)
 
     def is_empty(self) -> bool:
         """Return True when no change has been recorded yet."""
