@@ -117,10 +117,10 @@ def test_migration_from_an_empty_database(backend, tmp_path):
     url = new_database(backend, tmp_path)
     result = _cli({"DATABASE_URL": url, "AUTO_UPGRADE": False}, "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "schema empty -> 0002" in result.output
     store = SqlStore(url)
     try:
-        assert store.revision() == store.head() == "0002" and store.is_empty()
+        assert f"schema empty -> {store.head()}" in result.output
+        assert store.revision() == store.head() and store.is_empty()
     finally:
         store.dispose()
 
@@ -136,10 +136,10 @@ def test_migration_from_an_older_schema_keeps_every_record(backend, tmp_path):
         create_app({"DATABASE_URL": url, "AUTO_UPGRADE": False})  # a server never starts on it
     result = _cli({"DATABASE_URL": url, "AUTO_UPGRADE": False}, "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "schema 0001 -> 0002" in result.output
     store = SqlStore(url)
     try:
-        assert store.revision() == "0002"
+        assert f"schema 0001 -> {store.head()}" in result.output
+        assert store.revision() == store.head() != "0001"
         assert store.history("projects", FID) == seeded
     finally:
         store.dispose()
