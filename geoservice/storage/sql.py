@@ -328,17 +328,20 @@ class SqlStore:
             writer = _Writer(conn, change_id, now, result)
             named: dict[str, set[str]] = {}
             for op in ops:
-                named.setdefault(op.collection, set()).add(
-                    op.feature.fid if isinstance(op, Put) else op.fid)
+                fid = op.feature.fid if isinstance(op, Put) else op.fid
+                if fid in named.setdefault(op.collection, set()):
+                    raise Conflict(f"feature '{fid}' is written twice in one change")
+                named[op.collection].add(fid)
                 if isinstance(op, Put):
                     writer.put(op)
                 else:
                     writer.retire(op)
             for collection in replace:
-                for fid in writer.current_fids(collection) - named.get(collection, set()):
+                for fid in sorted(writer.current_fids(collection) - named.get(collection, set())):
                     writer.retire(Retire(collection, fid))
             if not (result.created or result.changed or result.retired):
                 raise _NothingChanged
+            writer.flush()
             writer.check_validity_overlaps()
             if self.dialect == "postgresql":
                 conn.execute(sa.text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(change_id)})
@@ -355,51 +358,56 @@ class _NothingChanged(Exception):
 
 
 class _Writer:
-    """The record operations of one write transaction."""
+    """The record operations of one write transaction, batched.
+
+    The current records of a collection are read once; closing old records and inserting new
+    ones happen in bulk at flush(), closes first (one current record per feature, always).
+    """
+
+    BATCH = 500
 
     def __init__(self, conn: Connection, change_id: int, now: datetime, result: WriteResult):
         self.conn, self.change_id, self.now, self.result = conn, change_id, now, result
         self.touched: set[str] = set()
-        self.next_position: dict[str, int] = {}  # read once per collection: a seed stays linear
+        self.current: dict[str, dict] = {}  # collection -> fid -> current record (live or retired)
+        self.next_position: dict[str, int] = {}
+        self.closes: list[int] = []
+        self.inserts: list[dict] = []
+        self.tombstones: list[tuple[str, str, int, int]] = []  # collection, fid, position, old id
 
-    def _current(self, collection: str, fid: str):
-        return self.conn.execute(sa.select(records).where(
-            records.c.collection == collection, records.c.fid == fid,
-            records.c.recorded_to.is_(None))).mappings().first()
-
-    def current_fids(self, collection: str) -> set[str]:
-        return set(self.conn.execute(sa.select(records.c.fid).where(
-            records.c.collection == collection, records.c.recorded_to.is_(None),
-            records.c.retired.is_(False))).scalars())
-
-    def _position(self, collection: str) -> int:
-        if collection not in self.next_position:
+    def _rows(self, collection: str) -> dict:
+        if collection not in self.current:
+            rows = self.conn.execute(sa.select(
+                records.c.id, records.c.fid, records.c.position, records.c.digest, records.c.retired)
+                .where(records.c.collection == collection, records.c.recorded_to.is_(None)))
+            self.current[collection] = {row.fid: row for row in rows}
             top = self.conn.execute(sa.select(sa.func.max(records.c.position))
                                     .where(records.c.collection == collection)).scalar()
             self.next_position[collection] = 0 if top is None else top + 1
+        return self.current[collection]
+
+    def current_fids(self, collection: str) -> set[str]:
+        return {fid for fid, row in self._rows(collection).items() if not row.retired}
+
+    def _position(self, collection: str) -> int:
+        self._rows(collection)
         self.next_position[collection] += 1
         return self.next_position[collection] - 1
 
-    def _close(self, row) -> None:
-        self.conn.execute(records.update().where(records.c.id == row["id"])
-                          .values(recorded_to=self.now, closed_by=self.change_id))
-
     def _insert(self, collection: str, fid: str, position: int, properties: dict, wkb: bytes | None,
-                retired: bool = False) -> int:
-        record_id = self.conn.execute(records.insert().values(
+                retired: bool = False) -> None:
+        self.inserts.append(dict(
             collection=collection, fid=fid, position=position,
             properties=json.dumps(properties, ensure_ascii=False, separators=(",", ":")),
             geom=wkb, digest=digest_of(properties, wkb), retired=retired,
-            recorded_from=self.now, change_id=self.change_id,
-            **_validity(collection, properties))).inserted_primary_key[0]
-        self.result.records[(collection, fid)] = record_id
+            recorded_from=self.now, recorded_to=None, change_id=self.change_id, closed_by=None,
+            **_validity(collection, properties)))
         self.touched.add(collection)
-        return record_id
 
     def _check_expect(self, row, expect: int | None, collection: str, fid: str) -> None:
         if expect is None:
             return
-        live = row["id"] if row is not None and not row["retired"] else None
+        live = row.id if row is not None and not row.retired else None
         if live != expect:
             raise PreconditionFailed(
                 f"feature '{fid}' in {collection} was changed by someone else since record {expect}",
@@ -407,35 +415,55 @@ class _Writer:
 
     def put(self, op: Put) -> None:
         feature, collection = op.feature, op.collection
-        row = self._current(collection, feature.fid)
-        if op.create_only and row is not None and not row["retired"]:
+        row = self._rows(collection).get(feature.fid)
+        if op.create_only and row is not None and not row.retired:
             raise Conflict(f"feature '{feature.fid}' already exists in {collection}")
         self._check_expect(row, op.expect, collection, feature.fid)
-        if row is not None and not row["retired"] and row["digest"] == digest_of(feature.properties, feature.wkb):
+        if row is not None and not row.retired and row.digest == digest_of(feature.properties, feature.wkb):
             self.result.unchanged += 1
-            self.result.records[(collection, feature.fid)] = row["id"]
+            self.result.records[(collection, feature.fid)] = row.id
             return
         if row is None:
             position = self._position(collection)
             self.result.created += 1
         else:
-            position = row["position"]
-            self._close(row)
-            if row["retired"]:
+            position = row.position
+            self.closes.append(row.id)
+            if row.retired:
                 self.result.created += 1
             else:
                 self.result.changed += 1
         self._insert(collection, feature.fid, position, feature.properties, feature.wkb)
 
     def retire(self, op: Retire) -> None:
-        row = self._current(op.collection, op.fid)
-        if row is None or row["retired"]:
+        row = self._rows(op.collection).get(op.fid)
+        if row is None or row.retired:
             raise NotFound(f"feature '{op.fid}' does not exist in collection '{op.collection}'")
         self._check_expect(row, op.expect, op.collection, op.fid)
-        self._close(row)
-        self._insert(op.collection, op.fid, row["position"], json.loads(row["properties"]), row["geom"],
-                     retired=True)
+        self.closes.append(row.id)
+        self.tombstones.append((op.collection, op.fid, row.position, row.id))
         self.result.retired += 1
+
+    def flush(self) -> None:
+        """Close the replaced records, then insert the new ones (retired ones keep their content)."""
+        for start in range(0, len(self.tombstones), self.BATCH):
+            chunk = self.tombstones[start:start + self.BATCH]
+            old = {row.id: row for row in self.conn.execute(
+                sa.select(records.c.id, records.c.properties, records.c.geom)
+                .where(records.c.id.in_([t[3] for t in chunk])))}
+            for collection, fid, position, old_id in chunk:
+                self._insert(collection, fid, position, json.loads(old[old_id].properties),
+                             old[old_id].geom, retired=True)
+        for start in range(0, len(self.closes), self.BATCH):
+            self.conn.execute(records.update().where(records.c.id.in_(self.closes[start:start + self.BATCH]))
+                              .values(recorded_to=self.now, closed_by=self.change_id))
+        for start in range(0, len(self.inserts), self.BATCH):
+            chunk = self.inserts[start:start + self.BATCH]
+            made = self.conn.execute(records.insert().returning(records.c.id, records.c.collection,
+                                                                records.c.fid, sort_by_parameter_order=True),
+                                     chunk)
+            for record_id, collection, fid in made:
+                self.result.records[(collection, fid)] = record_id
 
     def check_validity_overlaps(self) -> None:
         """Refuse two current versions of one funding area in force on the same day (both stores)."""
