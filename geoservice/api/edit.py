@@ -34,7 +34,9 @@ def _holder():
 
 
 def _content_crs() -> str:
-    value = request.headers.get("Content-Crs")
+    value = (request.headers.get("Content-Crs") or "").strip()
+    if value.startswith("<") and value.endswith(">"):  # Part 2 sends the URI in angle brackets
+        value = value[1:-1]
     return crs.normalize_crs(value, "Content-Crs") if value else crs.CRS84
 
 

@@ -75,6 +75,23 @@ def _parameters(config: Mapping) -> dict:
                        required=True),
         "to": _param("to", "Second date (YYYY-MM-DD or YYYY).", {"type": "string"},
                      required=True),
+        # --- writes (OGC API - Features Part 4)
+        "If-Match": _param("If-Match", "The ETag of the feature as the client last read it (GET "
+                           "the item first); '*' matches any current state. Without it: 428; "
+                           "if the feature changed since: 412.", {"type": "string"},
+                           required=True, where="header"),
+        "Content-Crs": _param("Content-Crs", "CRS of the body's coordinates in its axis order, "
+                              "e.g. <http://www.opengis.net/def/crs/EPSG/0/25833> (default CRS84). "
+                              "Supported: " + ", ".join(crs.SUPPORTED) + ".",
+                              {"type": "string"}, where="header"),
+        "X-Change-Note": _param("X-Change-Note", "Why the change is made (at most 2000 "
+                                "characters; recorded in the public history). Required here or as "
+                                "the body member 'note' (for text beyond ISO 8859-1).",
+                                {"type": "string", "maxLength": 2000}, where="header"),
+        "X-Change-Note-required": _param("X-Change-Note", "Why the feature is retired (at most "
+                                         "2000 characters; recorded in the public history).",
+                                         {"type": "string", "minLength": 1, "maxLength": 2000},
+                                         required=True, where="header"),
     }
 
 
@@ -114,7 +131,17 @@ def _schemas() -> dict:
         "link": link,
         "geometry": geometry,
         "exception": {"type": "object", "required": ["code"], "properties": {
-            "code": {"type": "string"}, "description": {"type": "string"}}},
+            "code": {"type": "string"}, "description": {"type": "string"},
+            "problems": {"type": "array", "items": {"type": "string"},
+                         "description": "A rejected write: every problem of the feature, one "
+                                        "per entry."}}},
+        "mergePatch": {"type": "object", "description": "A JSON merge patch (RFC 7386) of a "
+                       "GeoJSON Feature: members given replace the stored ones, null removes a "
+                       "property, members not given stay as stored.", "properties": {
+                           "properties": {"type": "object", "nullable": True},
+                           "geometry": _ref("schemas", "geometry"),
+                           "note": {"type": "string", "description": "The change note (instead "
+                                                                     "of X-Change-Note)."}}},
         "landingPage": {"type": "object", "required": ["links"], "properties": {
             "title": {"type": "string"}, "description": {"type": "string"}, "links": links}},
         "confClasses": {"type": "object", "required": ["conformsTo"], "properties": {
@@ -207,6 +234,77 @@ def _get(op_id: str, summary: str, tag: str, parameters: list, responses: dict) 
                     "parameters": parameters, "responses": responses}}
 
 
+WRITE_ROLES = {"projects": "an account with the role editor or admin",
+               "funding-areas": "an account with the role admin"}
+
+
+def _write_op(op_id: str, summary: str, description: str, parameters: list, responses: dict,
+              body: str | None = None) -> dict:
+    """A Part 4 write operation: Bearer token required, answers errors as exceptions."""
+    error = lambda name: _ref("responses", name)  # noqa: E731
+    responses = {**responses, "400": error("InvalidFeature"), "401": error("Unauthorized"),
+                 "403": error("Forbidden"), "404": error("NotFound")}
+    op = {"operationId": op_id, "summary": summary, "description": description,
+          "tags": ["Editing"], "parameters": parameters, "security": [{"bearer": []}],
+          "responses": dict(sorted(responses.items()))}
+    if body:
+        op["requestBody"] = _ref("requestBodies", body)
+    return op
+
+
+def _write_paths(spec: CollectionSpec) -> dict:
+    """POST on the items, PUT/PATCH/DELETE on one item (OGC API - Features Part 4)."""
+    p = lambda name: _ref("parameters", name)  # noqa: E731
+    r = lambda name: _ref("responses", name)  # noqa: E731
+    key = spec.name.replace("-", "_")
+    who = WRITE_ROLES[spec.name]
+    locking = r("PreconditionFailed"), r("PreconditionRequired")
+    derived = (" area_id is derived from the location (a value sent is ignored)."
+               if spec.name == "projects" else
+               " area_ha is computed from the geometry when empty; two versions of one area may "
+               "not be in force on the same day (409).")
+    fid = _param("featureId", "Identifier of a feature"
+                 + (" (a boundary version id, not an area id)" if spec.name == "funding-areas"
+                    else "") + ".", {"type": "string"}, required=True, where="path")
+    h = lambda name: _ref("headers", name)  # noqa: E731
+    written = {"description": "The feature as now stored (CRS84).", "headers": {
+        "ETag": h("ETag"), "Location": h("Location"), "Content-Crs": h("Content-Crs")},
+        "content": {"application/geo+json": {"schema": _ref("schemas", "featureGeoJSON")}}}
+    created = {**written, "description": "Created; Location names the new feature."}
+    changed = {**written, "description": "Written; the body is the feature as now stored (a body "
+                                         "equal to the stored feature makes no new record)."}
+    replace_desc = (f"Needs {who} and If-Match with the feature's current ETag (from a GET): "
+                    "a change made by someone else in between is refused (412), never "
+                    "overwritten. Each write is recorded with its change note; the public "
+                    "history names the account's organisation, never the account." + derived)
+    return {
+        f"/collections/{spec.name}/items": {"post": _write_op(
+            f"create_{key}", f"Create a feature of {spec.name}",
+            f"Needs {who}. The id is taken from the body or made from the title (a made id "
+            "never reuses one of a retired feature); the id of a current feature is a 409."
+            + derived,
+            [p("Content-Crs"), p("X-Change-Note")],
+            {"201": created, "409": r("Conflict")}, "feature")},
+        f"/collections/{spec.name}/items/{{featureId}}": {
+            "put": _write_op(f"replace_{key}", f"Replace a feature of {spec.name}", replace_desc,
+                             [fid, p("If-Match"), p("Content-Crs"), p("X-Change-Note")],
+                             {"200": changed, "409": r("Conflict"), "412": locking[0],
+                              "428": locking[1]}, "feature"),
+            "patch": _write_op(f"update_{key}", f"Change properties or the geometry of a feature "
+                               f"of {spec.name} (JSON merge patch)", replace_desc,
+                               [fid, p("If-Match"), p("Content-Crs"), p("X-Change-Note")],
+                               {"200": changed, "409": r("Conflict"), "412": locking[0],
+                                "428": locking[1]}, "mergePatch"),
+            "delete": _write_op(f"delete_{key}", f"Retire a feature of {spec.name}",
+                                f"Needs {who} and If-Match. The feature is no longer served and "
+                                "stays in its history (…/history) as retired.",
+                                [fid, p("If-Match"), p("X-Change-Note-required")],
+                                {"204": {"description": "Retired.", "headers": {"ETag": h("ETag")}},
+                                 "412": locking[0], "428": locking[1]}),
+        },
+    }
+
+
 def _collection_paths(spec: CollectionSpec) -> dict:
     p = lambda name: _ref("parameters", name)  # noqa: E731
     base = f"/collections/{spec.name}"
@@ -294,6 +392,8 @@ def document(base_url: str, config: Mapping) -> dict:
     }
     for spec in COLLECTIONS.values():
         paths.update(_collection_paths(spec))
+        for path, operations in _write_paths(spec).items():
+            paths[path].update(operations)
     fact = _ok("Versions of the area with dates, programme, decision, size and changes.",
                "factSheet")
     fact["404"] = _ref("responses", "NotFound")
@@ -329,7 +429,7 @@ def document(base_url: str, config: Mapping) -> dict:
                  "license": {"name": "see the sources of each feature"}},
         "servers": [{"url": base_url.rstrip("/") or "/"}],
         "tags": [{"name": name} for name in ("Capabilities", "Collections", "Features",
-                                              "Versions", "Planners")],
+                                              "Versions", "Planners", "Editing")],
         "paths": paths,
         "components": {
             "parameters": _parameters(config),
@@ -344,6 +444,57 @@ def document(base_url: str, config: Mapping) -> dict:
                                                              "version-history, timemap.",
                                               "schema": {"type": "string"}}},
                          **error},
+                **_write_responses(error),
+            },
+            "headers": {
+                "ETag": {"description": "The ETag of the feature as now stored ('\"<record>-…\"'): "
+                                        "send it as If-Match with the next write.",
+                         "schema": {"type": "string"}},
+                "Location": {"description": "The URL of the feature.",
+                             "schema": {"type": "string", "format": "uri"}},
+                "Content-Crs": {"description": "CRS of the body's coordinates (<URI>).",
+                                "schema": {"type": "string"}},
+            },
+            "requestBodies": {
+                "feature": {"required": True, "description": "A GeoJSON Feature (coordinates in "
+                            "Content-Crs, default CRS84); the member 'note' may carry the change "
+                            "note.", "content": {
+                                media: {"schema": _ref("schemas", "featureGeoJSON")}
+                                for media in ("application/geo+json", "application/json")}},
+                "mergePatch": {"required": True, "description": "A JSON merge patch (RFC 7386) "
+                               "of the feature.", "content": {
+                                   "application/merge-patch+json": {
+                                       "schema": _ref("schemas", "mergePatch")}}},
+            },
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description":
+                           "The API token of an account (`flask --app geoservice users add|token "
+                           "NAME` prints it once). Editors write projects; admins also funding "
+                           "areas. Only writes need it: every read is public."},
             },
         },
+    }
+
+
+def _write_responses(error: dict) -> dict:
+    """The error responses of the write operations (each an exception document)."""
+    return {
+        "InvalidFeature": {"description": "The body, a header or the feature is invalid; nothing "
+                                          "was written. `problems` lists every problem of the "
+                                          "feature.", **error},
+        "Unauthorized": {"description": "No valid Bearer token (missing, unknown, revoked or of a "
+                                        "disabled account).",
+                         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, **error},
+        "Forbidden": {"description": "The account's role may not change this collection.", **error},
+        "Conflict": {"description": "The write breaks a rule of the stored data: the id exists, "
+                                    "or two versions of an area would be in force on one day.",
+                     **error},
+        "PreconditionFailed": {"description": "The feature changed since the ETag sent in "
+                                              "If-Match; GET it again. Nothing was written.",
+                               "headers": {"ETag": {
+                                   "description": "Names the feature's current record (valid as "
+                                                  "If-Match).", "schema": {"type": "string"}}},
+                               **error},
+        "PreconditionRequired": {"description": "If-Match is missing: no change may overwrite "
+                                                "another unseen.", **error},
     }
