@@ -101,3 +101,10 @@ class PreconditionRequired(GeoserviceError):
 
     status = 428
     code = "PreconditionRequired"
+
+
+class UnsupportedMediaType(GeoserviceError):
+    """A write body in a format the service does not read."""
+
+    status = 415
+    code = "UnsupportedMediaType"

@@ -571,3 +571,28 @@ def test_openapi_documents_the_writes(service):
                                '"1-stale"')
     assert stale.status_code == 412
     conforms("exception", stale.json())
+
+
+def test_wrong_media_type_percent_encoded_notes_and_resized_boundaries(make_app):
+    app = make_app()
+    admin = add_user(app, "ines", "admin", "Stadtplanungsamt")
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {admin['token']}"}
+    wrong = client.post("/collections/projects/items", data="<Feature/>",
+                        headers={**auth, "Content-Type": "application/xml", "X-Change-Note": "x"})
+    assert wrong.status_code == 415 and "application/xml" in wrong.get_json()["description"]
+    path = "/collections/funding-areas/items/prohlis-2020"
+    current = client.get(path)
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    smaller = shape(current.get_json()["geometry"]).buffer(-0.0005)  # about 35-55 m inwards
+    assert smaller.is_valid and not smaller.is_empty
+    note = "Grenze angepasst → laut Beschluss"
+    patched = client.patch(path, json={"geometry": mapping(shapely.set_precision(smaller, 1e-7))},
+                           headers={**auth, "Content-Type": MERGE_PATCH, "If-Match": current.headers["ETag"],
+                                    "X-Change-Note": requests.utils.quote(note)})
+    assert patched.status_code == 200, patched.get_json()
+    before, after = (r["properties"]["area_ha"] for r in (current.get_json(), patched.get_json()))
+    assert after < before  # the size follows the moved boundary instead of failing the 1 % rule
+    assert app.extensions["geoservice"].store.history("funding-areas", "prohlis-2020")[-1].note == note

@@ -12,6 +12,7 @@ The write path, in order, in every handler:
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 from flask import Blueprint, Response, current_app, request
 
@@ -19,8 +20,14 @@ from geoservice import auth
 from geoservice.api import features
 from geoservice.api.links import GEOJSON, url
 from geoservice.domain import crs, editing
-from geoservice.domain.schema import CollectionSpec, spec_of
-from geoservice.errors import InvalidParameter, NotFound, PreconditionFailed, PreconditionRequired
+from geoservice.domain.schema import FUNDING_AREAS, CollectionSpec, spec_of
+from geoservice.errors import (
+    InvalidParameter,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    UnsupportedMediaType,
+)
 from geoservice.http import dataset, etag_for, record_of_etag
 from geoservice.storage.geojson import Feature, features_from_frame
 from geoservice.storage.sql import Author, Put, Retire, WriteResult
@@ -45,17 +52,28 @@ def _body() -> dict:
         raise InvalidParameter(f"the body has {request.content_length} bytes; at most {MAX_BODY}")
     mimetype = request.mimetype
     if mimetype not in ("application/geo+json", "application/json", "application/merge-patch+json"):
-        raise InvalidParameter(f"Content-Type: '{request.content_type}' is not accepted; send "
-                               "application/geo+json (PATCH: application/merge-patch+json)")
+        raise UnsupportedMediaType(f"Content-Type: '{request.content_type}' is not accepted; send "
+                                   "application/geo+json (PATCH: application/merge-patch+json)")
     try:
         return json.loads(request.get_data(cache=False) or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParameter(f"the body is not valid JSON ({exc})") from None
 
 
+def _header_note() -> str | None:
+    """Return X-Change-Note; HTTP headers are Latin-1, so UTF-8 may come percent-encoded."""
+    value = request.headers.get("X-Change-Note")
+    if not value or "%" not in value:
+        return value
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidParameter("X-Change-Note: percent-encoded bytes are not UTF-8") from None
+
+
 def _note(body) -> str:
     member = body.pop("note", None) if isinstance(body, dict) else None
-    return editing.change_note(request.headers.get("X-Change-Note") or member)
+    return editing.change_note(_header_note() or member)
 
 
 def _expected_record(spec: CollectionSpec, fid: str) -> int:
@@ -155,6 +173,8 @@ def update(collection_id: str, feature_id: str):
     properties = editing.merge_patch(current["properties"], patch.get("properties") or {})
     if "geometry" in patch and patch["geometry"] is not None:
         geometry = editing.read_geometry(patch["geometry"], _content_crs())
+        if spec is FUNDING_AREAS and "area_ha" not in (patch.get("properties") or {}):
+            properties["area_ha"] = None  # a moved boundary has a new size: computed anew
     else:
         geometry = editing.read_geometry(current["geometry"], crs.CRS84)
     if properties.get("id", feature_id) != feature_id:
@@ -170,7 +190,7 @@ def retire(collection_id: str, feature_id: str):
     spec = spec_of(collection_id)
     account = auth.api_account(spec)
     expect = _expected_record(spec, feature_id)
-    note = editing.change_note(request.headers.get("X-Change-Note"))
+    note = editing.change_note(_header_note())
     result = _write(spec, account, note, "retire", Retire(spec.name, feature_id, expect=expect))
     response = Response(status=204)
     response.headers["ETag"] = f'"{result.records[(spec.name, feature_id)]}-retired"'

@@ -3,6 +3,7 @@
 from geoservice import i18n
 
 EN = {
+    "Konto nötig": "account required",
     # landing page and navigation
     "Fördergebiete Prohlis / Am Koitschgraben": "Funding areas Prohlis / Am Koitschgraben",
     "Fördergebiete (Soziale Stadt / Sozialer Zusammenhalt) in Dresden-Prohlis und Am "
