@@ -21,7 +21,7 @@ from geoservice.storage.sql import NOTIFY_CHANNEL, SqlStore
 
 log = logging.getLogger(__name__)
 
-PAST_STATES = 4  # past states kept per worker (each is a full Dataset)
+PAST_STATES = 2  # past states kept per worker (each is a full Dataset: memory and seconds to load)
 
 
 class DataHolder:
