@@ -115,7 +115,57 @@ class ContextLayer(_Element):
                             fillColor: "#f4f4f0", fillOpacity: 0.35};
                 }
             }).addTo({{ this._parent.get_name() }});
+            /* Stadtteil names: first-party orientation without the base map (hidden at street zoom) */
+            layer.eachLayer(function (l) {
+                var name = l.feature && l.feature.properties && l.feature.properties.name;
+                if (name) {
+                    l.bindTooltip(name, {permanent: true, direction: "center",
+                                         className: "gs-district-label", interactive: false});
+                }
+            });
             GS.of({{ this._parent.get_name() }}).addOverlay(layer, {{ this.label|tojson }}, "context");
+        })();
+        {% endmacro %}
+    """)
+
+
+class PlaceContext(_Element):
+    """First-party orientation from geodata/context/places.geojson: street lines with their names
+    (readable from street zoom on) and stop symbols; ODbL attribution stays with the layer."""
+
+    _name = "GsPlaces"
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var data = {{ this.data_json }};
+            var streets = L.featureGroup(), stops = L.featureGroup();
+            data.features.forEach(function (f) {
+                var p = f.properties;
+                if (p.kind === "street") {
+                    var line = L.geoJSON(f, {interactive: false, attribution: {{ this.attribution|tojson }},
+                                             style: {color: "#8c8c8c", weight: 2.5, opacity: 0.9}});
+                    streets.addLayer(line);
+                    if (p.label) {
+                        streets.addLayer(L.tooltip({permanent: true, direction: "center",
+                            className: "gs-street-label", interactive: false})
+                            .setLatLng([p.label[1], p.label[0]]).setContent(p.name));
+                    }
+                } else if (p.kind === "stop") {
+                    var m = L.marker([p.point[1], p.point[0]], {
+                        interactive: false, keyboard: false,
+                        icon: L.divIcon({className: "gs-stop", html: "H", iconSize: [16, 16], iconAnchor: [8, 8]})
+                    }).bindTooltip(p.name, {permanent: true, direction: "right", offset: [8, 0],
+                                            className: "gs-stop-label", interactive: false});
+                    stops.addLayer(m);
+                }
+            });
+            streets.addTo(map);
+            stops.addTo(map);
+            var entry = GS.of(map);
+            entry.addOverlay(streets, {{ this.street_label|tojson }}, "streets");
+            entry.addOverlay(stops, {{ this.stop_label|tojson }}, "stops");
+            GS.zoomClasses(map);
         })();
         {% endmacro %}
     """)

@@ -31,6 +31,7 @@ from geoservice.leaflet import (
     ContextLayer,
     LocalMap,
     MapCall,
+    PlaceContext,
     ProjectLayer,
     Tiles,
 )
@@ -127,6 +128,30 @@ def context_geojson(data: Dataset) -> dict:
     return data.memo(("maps", "context"), build)
 
 
+def places_context_json(data: Dataset, features: list[dict]) -> str:
+    """Return street lines (with a label point) and stop points for the context layer (memoized)."""
+    def build() -> str:
+        out = []
+        for f in features:
+            p, geom = f.get("properties") or {}, f.get("geometry")
+            if geom is None or p.get("kind") not in ("street", "stop"):
+                continue
+            shape = shapely.geometry.shape(geom)
+            props = {"kind": p["kind"], "name": p.get("name")}
+            if p["kind"] == "street":
+                longest = max(getattr(shape, "geoms", [shape]), key=lambda g: g.length)
+                mid = longest.interpolate(0.5, normalized=True)
+                props["label"] = [round(mid.x, COORD_DECIMALS), round(mid.y, COORD_DECIMALS)]
+                out.append({"type": "Feature", "properties": props, "geometry": _geometry(
+                    shape.simplify(0.00001, preserve_topology=False))})
+            else:
+                rep = shape.centroid
+                props["point"] = [round(rep.x, COORD_DECIMALS), round(rep.y, COORD_DECIMALS)]
+                out.append({"type": "Feature", "properties": props, "geometry": None})
+        return safe_json({"type": "FeatureCollection", "features": out})
+    return data.memo(("maps", "places-context", len(features)), build)
+
+
 def embedded_json(data: Dataset, name: str) -> str:
     """Return a collection ('areas', 'projects', 'context') as script-safe JSON, once per dataset."""
     build = {"areas": areas_geojson, "projects": projects_geojson, "context": context_geojson}[name]
@@ -192,9 +217,13 @@ def _tiles(m: folium.Map, tiles: Tiles, _: Translate) -> None:
     }).add_to(m)
 
 
-def _context(m: folium.Map, data: Dataset, _: Translate) -> None:
+def _context(m: folium.Map, data: Dataset, _: Translate, places: list[dict] | None = None) -> None:
     ContextLayer(data_json=embedded_json(data, "context"), attribution=OSM_DATA_ATTRIBUTION,
                  label=_("Stadtteile (OpenStreetMap)")).add_to(m)
+    if places:
+        PlaceContext(data_json=places_context_json(data, places), attribution=OSM_DATA_ATTRIBUTION,
+                     street_label=_("Straßennamen (OpenStreetMap)"),
+                     stop_label=_("Haltestellen (OpenStreetMap, 2014)")).add_to(m)
 
 
 def _notice(m: folium.Map, _: Translate, sources_url: str) -> None:
@@ -226,12 +255,13 @@ def area_legend_entries(data: Dataset, _: Translate) -> list[dict]:
 
 
 def home_map(data: Dataset, static_url: str, tiles: Tiles, year: int, _: Translate,
-             project_url: str, sources_url: str) -> folium.Map:
+             project_url: str, sources_url: str, places: list[dict] | None = None,
+             check_form_id: str | None = None) -> folium.Map:
     """Build the residents' map: areas valid in `year`, projects started by then, filters."""
     m = _base_map(data, static_url, _("Karte der Fördergebiete und Projekte"), _,
                   data.funding_areas.total_bounds, "min(70vh, 640px)")
     _tiles(m, tiles, _)
-    _context(m, data, _)
+    _context(m, data, _, places)
     AreaLayer(data_json=embedded_json(data, "areas"), colours=area_colours(data),
               strings=area_strings(_), initial_year=year, initial_ids=[],
               label=_("Fördergebiete")).add_to(m)
@@ -251,6 +281,8 @@ def home_map(data: Dataset, static_url: str, tiles: Tiles, year: int, _: Transla
         "unsupported": _("Ihr Browser kann den Standort nicht bestimmen."),
         "denied": _("Standort nicht verfügbar: {reason}"),
     }).add_to(m)
+    if check_form_id:
+        ClickToCheck(form_id=check_form_id).add_to(m)
     return _finish(m, _)
 
 
@@ -268,13 +300,13 @@ def project_strings(_: Translate) -> dict:
 
 def change_map(data: Dataset, static_url: str, tiles: Tiles, parts: list[ChangePart],
                labels: dict[str, str], area_labels: dict[str, str], _: Translate,
-               sources_url: str) -> folium.Map:
+               sources_url: str, places: list[dict] | None = None) -> folium.Map:
     """Build the change map of two dates from domain.areas.changes() parts."""
     geoms = [p.geometry for p in parts] or list(data.funding_areas.geometry)
     bounds = shapely.union_all(geoms).bounds
     m = _base_map(data, static_url, _("Karte der Änderungen"), _, bounds, "min(65vh, 600px)")
     _tiles(m, tiles, _)
-    _context(m, data, _)
+    _context(m, data, _, places)
     features = [{"type": "Feature", "properties": {"change": p.change, "area_ha": p.area_ha,
                                                   "area_label": area_labels[p.change]},
                  "geometry": _geometry(p.geometry)} for p in parts]
@@ -288,13 +320,13 @@ def change_map(data: Dataset, static_url: str, tiles: Tiles, parts: list[ChangeP
 
 
 def area_map(data: Dataset, static_url: str, tiles: Tiles, area_id: str, _: Translate,
-             sources_url: str, form_id: str) -> folium.Map:
+             sources_url: str, form_id: str, places: list[dict] | None = None) -> folium.Map:
     """Build the fact-sheet map: every version of one area (newest shown) and the click check."""
     rows = data.funding_areas[data.funding_areas["area_id"] == area_id]
     m = _base_map(data, static_url, _("Karte des Gebiets mit allen Versionen"), _,
                   rows.total_bounds, "min(60vh, 520px)")
     _tiles(m, tiles, _)
-    _context(m, data, _)
+    _context(m, data, _, places)
     newest = rows.sort_values("valid_from").iloc[-1]["id"]
     feats = areas_geojson(data)
     AreaLayer(data_json=safe_json({"type": "FeatureCollection", "features": [
@@ -307,14 +339,15 @@ def area_map(data: Dataset, static_url: str, tiles: Tiles, area_id: str, _: Tran
 
 
 def project_map(data: Dataset, static_url: str, tiles: Tiles, fid: str, _: Translate,
-                project_url: str, sources_url: str, area_ids: list[str]) -> folium.Map:
+                project_url: str, sources_url: str, area_ids: list[str],
+                places: list[dict] | None = None) -> folium.Map:
     """Build a small map of one project with the area versions in force during its years."""
     row = data.projects.loc[fid]
     minx, miny, maxx, maxy = row.geometry.buffer(0.004).bounds
     m = _base_map(data, static_url, _("Karte des Projekts"), _, (minx, miny, maxx, maxy),
                   "min(45vh, 380px)")
     _tiles(m, tiles, _)
-    _context(m, data, _)
+    _context(m, data, _, places)
     AreaLayer(data_json=embedded_json(data, "areas"), colours=area_colours(data),
               strings=area_strings(_), initial_year=None, initial_ids=area_ids,
               label=_("Fördergebiete")).add_to(m)

@@ -134,7 +134,7 @@ def test_fact_sheet_lists_versions_and_steps(client, app):
     for step in areas.steps(data.funding_areas, area_id):
         assert step.version["id"] in body
     assert body.count('class="gs-step-map"') == len(areas.steps(data.funding_areas, area_id))
-    assert 'action="/locate"' in body
+    assert 'action="/inside"' in body  # the inside check over all areas (no-JS fallback)
 
 
 def test_hostile_title_is_escaped_everywhere(data_copy, make_app):

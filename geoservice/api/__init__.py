@@ -7,11 +7,13 @@ def register(app: Flask) -> None:
     """Register the API blueprints and their English UI strings, and pre-serialize the features."""
     from geoservice import auth
     from geoservice.api import edit, features, health, ogc, planners, strings, versions
+    from geoservice.api import places as places  # /search and /inside (place search, inside check)
 
     strings.register()
     app.register_blueprint(ogc.bp)
     app.register_blueprint(planners.bp)
     app.register_blueprint(versions.bp)
+    app.register_blueprint(places.bp)  # /search and /inside
     app.register_blueprint(health.bp)
     # writes authenticate with Bearer tokens only (never a cookie), so CSRF cannot reach them
     app.register_blueprint(edit.bp)

@@ -16,7 +16,6 @@ from geoservice.errors import InvalidParameter, NotFound
 from geoservice.http import (
     _,
     base_url,
-    check_params,
     dataset,
     output_format,
     record_etag,
@@ -92,7 +91,7 @@ def landing_document() -> dict:
 @bp.get("/")
 def landing():
     """Landing page: JSON document, or the home page for browsers."""
-    check_params(PAGE_PARAMS)
+    pages.check_params_for(PAGE_PARAMS)
     fmt = output_format()
     if fmt == "html":
         return pages.render_home()  # the residents' project map
@@ -102,7 +101,7 @@ def landing():
 @bp.get("/conformance")
 def conformance():
     """The conformance classes this service implements."""
-    check_params(())
+    pages.check_params_for(())
     fmt = output_format()
 
     def document():
@@ -115,7 +114,7 @@ def conformance():
 @bp.get("/openapi")
 def api_definition():
     """The OpenAPI 3.0 definition (JSON) or a readable overview of it (HTML)."""
-    check_params(())
+    pages.check_params_for(())
     fmt = output_format()
     if fmt == "html":
         doc = openapi.document(base_url(), current_app.config)
@@ -193,7 +192,7 @@ def collection_document(spec: CollectionSpec) -> dict:
 @bp.get("/collections")
 def collections():
     """The list of collections."""
-    check_params(())
+    pages.check_params_for(())
     fmt = output_format()
 
     def document():
@@ -210,7 +209,7 @@ def collections():
 def collection(collection_id: str):
     """One collection's metadata."""
     spec = spec_of(collection_id)
-    check_params(())
+    pages.check_params_for(())
     fmt = output_format()
     return _document(fmt, f"collection:{spec.name}", lambda: collection_document(spec),
                      "collection.html", f"collections/{spec.name}", spec=spec)
@@ -220,7 +219,7 @@ def collection(collection_id: str):
 def queryables(collection_id: str):
     """The properties usable as equality filters on items (JSON Schema)."""
     spec = spec_of(collection_id)
-    check_params(())
+    pages.check_params_for(())
     fmt = output_format()
 
     def document():
@@ -301,7 +300,7 @@ def _timestamp() -> str:
 def items(collection_id: str):
     """Features of a collection: filtered, sorted, paged; GeoJSON, HTML, GeoPackage or CSV."""
     spec = spec_of(collection_id)
-    check_params(ITEM_PARAMS | set(spec.queryables))
+    pages.check_params_for(ITEM_PARAMS | set(spec.queryables), ("json", "html", "gpkg", "csv"))
     fmt = output_format(("json", "html", "gpkg", "csv"))
     config = current_app.config
     limit = params.limit(request.args.get("limit"), int(config["DEFAULT_LIMIT"]),
@@ -376,7 +375,7 @@ def item(collection_id: str, feature_id: str):
     pos = features.position_of(data, spec, feature_id)
     day = None
     if pos is None and spec is FUNDING_AREAS and versions.is_area(feature_id):
-        check_params({"crs", "datetime", *PAGE_PARAMS})
+        pages.check_params_for({"crs", "datetime", *PAGE_PARAMS})
         day, asked = versions.requested_day()
         found = versions.version_on(feature_id, day)
         if isinstance(found, Response):
@@ -387,7 +386,7 @@ def item(collection_id: str, feature_id: str):
     elif pos is None:
         raise NotFound(f"feature '{feature_id}' does not exist in collection '{spec.name}'")
     else:
-        check_params({"crs", *PAGE_PARAMS})
+        pages.check_params_for({"crs", *PAGE_PARAMS})
         etag_extra = ()
     fmt = output_format()
     target = params.crs_param(request.args.get("crs"), "crs")

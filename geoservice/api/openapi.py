@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from geoservice.api import params
+from geoservice.api.openapi_places import places_paths
 from geoservice.domain import crs
 from geoservice.domain.schema import COLLECTIONS, CollectionSpec
 
@@ -420,6 +421,7 @@ def document(base_url: str, config: Mapping) -> dict:
         "/timeline": _get("timeline", "Programme milestones", "Planners", [p("f"), p("lang")],
                           _ok("Milestones with dates and sources.", "landingPage")),
     })
+    paths.update(places_paths())  # place search and the inside check over every version
     return {
         "openapi": "3.0.3",
         "info": {"title": "Fördergebiete Prohlis / Am Koitschgraben – OGC API Features",

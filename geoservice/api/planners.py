@@ -15,7 +15,7 @@ from geoservice.domain import areas as domain
 from geoservice.domain import crs
 from geoservice.domain.timeutil import LOCAL_TZ, parse_date, parse_datetime
 from geoservice.errors import InvalidParameter
-from geoservice.http import _, check_params, dataset, output_format, request_etag, respond
+from geoservice.http import _, dataset, output_format, request_etag, respond
 from geoservice.web import pages
 
 bp = Blueprint("planners", __name__)
@@ -65,7 +65,7 @@ def area_summaries() -> list[dict]:
 @bp.get("/areas")
 def area_list():
     """All funding areas with their versions."""
-    check_params(())
+    pages.check_params_for(())
     fmt = output_format()
     if fmt == "html":
         return respond(lambda: _page("areas.html", areas=area_summaries()), "text/html",
@@ -123,7 +123,7 @@ def fact_sheet(area_id: str) -> dict:
 def area(area_id: str):
     """The fact sheet of one funding area."""
     require_area(area_id)
-    check_params(PAGE_PARAMS)
+    pages.check_params_for(PAGE_PARAMS)
     fmt = output_format()
     if fmt == "html":
         return pages.render_area(area_id)
@@ -133,7 +133,7 @@ def area(area_id: str):
 # --- changes -----------------------------------------------------------------------------------
 
 def _changes(area_id: str | None):
-    check_params(("from", "to"))
+    pages.check_params_for(("from", "to"))
     fmt = output_format()
     before = parse_date(request.args.get("from"), "from")
     after = parse_date(request.args.get("to"), "to")
@@ -220,7 +220,7 @@ def _sentence(found: list[domain.Location]) -> str:
 @bp.get("/locate")
 def locate():
     """Which areas contain a point on a day, and how far it is to the nearest boundary."""
-    check_params(("lon", "lat", "x", "y", "crs", "datetime"))
+    pages.check_params_for(("lon", "lat", "x", "y", "crs", "datetime"))
     fmt = output_format()
     point = _point()
     if "datetime" in request.args:
@@ -260,7 +260,7 @@ def locate():
 @bp.get("/timeline")
 def timeline():
     """The programme's milestones with dates and sources."""
-    check_params(())
+    pages.check_params_for(())
     fmt = output_format()
     milestones = list(dataset().timeline)
     if fmt == "html":

@@ -17,12 +17,15 @@ import shapely
 from flask import Response, current_app, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
-from geoservice import http
+from geoservice import http, i18n
 from geoservice.domain import areas as area_domain
 from geoservice.domain import timeutil
-from geoservice.errors import InvalidParameter, NotFound
+from geoservice.errors import InvalidParameter, NotAcceptable, NotFound
 from geoservice.http import _
-from geoservice.web import strings  # noqa: F401  (registers the English UI strings)
+from geoservice.web import (
+    strings,  # noqa: F401  (registers the English UI strings)
+    strings_places,  # noqa: F401  (English strings of search and inside check)
+)
 
 FIRST_YEAR = 2000
 CHECK_FORM_ID = "inside-check"
@@ -92,6 +95,35 @@ def years_text(start: int | None, end: int | None) -> str:
     return str(start) if start == end else f"{start}–{end}"
 
 
+def check_page_params(allowed) -> None:
+    """Check the parameters of an HTML page: known ones strictly, unknown ones ignored.
+
+    Links pick up tracking parameters on the way (utm_*, fbclid, gclid, ...); a person following
+    one should get the page, not a 400. Known parameters (and lang) are still validated; the JSON
+    API stays strict (http.check_params).
+    """
+    known = http.COMMON_PARAMS.union(allowed)
+    lang = request.args.get("lang")
+    if lang is not None and lang not in i18n.LANGUAGES:
+        raise InvalidParameter(f"lang: '{lang}' is not offered; use one of {', '.join(i18n.LANGUAGES)}")
+    for name in request.args:
+        if name in known and len(request.args.getlist(name)) > 1:
+            raise InvalidParameter(f"{name}: given more than once "
+                                   f"({', '.join(request.args.getlist(name))}); give it once")
+
+
+def check_params_for(allowed, offered=("json", "html")) -> None:
+    """Strict parameters for JSON (and other data formats), lenient ones for an HTML answer."""
+    try:
+        fmt = http.output_format(offered)
+    except NotAcceptable:
+        fmt = None
+    if fmt == "html":
+        check_page_params(allowed)
+    else:
+        http.check_params(allowed)
+
+
 def _embed() -> bool:
     return request.args.get("embed", "").lower() in ("1", "true", "yes")
 
@@ -117,9 +149,23 @@ def _lang_urls(params: dict[str, str]) -> dict[str, str]:
     return {code: request.path + "?" + urlencode({**params, "lang": code}) for code in ("de", "en")}
 
 
+def _places() -> list[dict]:
+    """Return the place features (streets, stops, ...) of DATA_DIR/context/places.geojson."""
+    from geoservice.domain import places
+
+    return places.read_places(current_app.config["DATA_DIR"])[0]
+
+
+def _check_strings() -> dict:
+    from geoservice.web import places
+
+    return places.check_strings()
+
+
 def _page(template: str, params: dict[str, str], **context) -> str:
     if _embed():
         params = {**params, "embed": "1"}
+    context.setdefault("search_strings", _check_strings())
     return render_template(template, embed=_embed(), lang_urls=_lang_urls(params),
                            fmt_number=lambda v, d=2: fmt_number(v, g.lang, d),
                            fmt_date=lambda v: fmt_date(v, g.lang), years_text=years_text,
@@ -168,7 +214,7 @@ def render_home() -> Response:
     def build() -> str:
         data = http.dataset()
         m = _maps().home_map(data, _static_url(), _tiles(), year, _, project_url("__ID__"),
-                          _sources_url())
+                          _sources_url(), places=_places(), check_form_id=CHECK_FORM_ID)
         projects = data.projects.sort_values("title", kind="stable")
         colours = _maps().category_colours(data)
         return _page(
@@ -179,6 +225,7 @@ def render_home() -> Response:
             versions=_sources(data.funding_areas.sort_values(["valid_from", "area_id"])),
             area_ids=area_domain.area_ids(data.funding_areas),
             area_names=_area_names(data.funding_areas),
+            form_id=CHECK_FORM_ID, today=date.today().isoformat(), check_strings=_check_strings(),
         )
     return _serve("home", {}, build)
 
@@ -191,7 +238,7 @@ def _area_names(rows) -> dict[str, str]:
 def render_compare() -> Response:
     """Render the change map between two years (or dates): ?from=YEAR&to=YEAR."""
     this_year = date.today().year
-    http.check_params(("from", "to", "embed"))
+    check_params_for(("from", "to", "embed"))
     raw_from, day_from = _year_param("from", 2001)
     raw_to, day_to = _year_param("to", this_year)
     if day_from > day_to:
@@ -204,7 +251,7 @@ def render_compare() -> Response:
         parts = area_domain.changes(data.funding_areas, day_from, day_to)
         area_labels = {p.change: f"{fmt_number(p.area_ha, g.lang)} ha" for p in parts}
         m = _maps().change_map(data, _static_url(), _tiles(), parts, labels, area_labels, _,
-                            _sources_url())
+                            _sources_url(), places=_places())
         before = area_domain.versions_on(data.funding_areas, day_from)
         after = area_domain.versions_on(data.funding_areas, day_to)
         return _page(
@@ -245,7 +292,8 @@ def render_area(area_id: str) -> Response:
                       id=step.version["id"])
             drawn.append({"step": step, "svg": Markup(_maps().step_svg(parts, title, labels)),
                           "parts": parts})
-        m = _maps().area_map(data, _static_url(), _tiles(), area_id, _, _sources_url(), CHECK_FORM_ID)
+        m = _maps().area_map(data, _static_url(), _tiles(), area_id, _, _sources_url(), CHECK_FORM_ID,
+                             places=_places())
         timeline = [item for item in data.timeline if item.get("area_id") in (area_id, None)]
         versions = _sources(rows)
         return _page(
@@ -253,14 +301,7 @@ def render_area(area_id: str) -> Response:
             name=versions[-1]["name"], versions=versions, steps=drawn, labels=labels,
             colours=_maps().CHANGE_COLOURS, timeline=timeline,
             today=date.today().isoformat(), form_id=CHECK_FORM_ID,
-            check_strings={
-                "inside": _("Der Punkt liegt innerhalb von {name}, {distance} m von der Grenze."),
-                "outside": _("Der Punkt liegt außerhalb von {name}, {distance} m von der Grenze."),
-                "none": _("An diesem Datum war keine Version dieses Gebiets in Kraft."),
-                "bad": _("Bitte Länge und Breite als Zahlen angeben."),
-                "checking": _("Wird geprüft …"),
-                "failed": _("Die Prüfung ist gerade nicht möglich: {reason}"),
-            },
+            check_strings=_check_strings(),
         )
     return _serve(f"area:{area_id}", {}, build)
 
@@ -285,7 +326,7 @@ def render_project(fid: str) -> Response:
         if versions.empty:
             versions = area_domain.versions_on(data.funding_areas, date.today())
         m = _maps().project_map(data, _static_url(), _tiles(), fid, _, project_url("__ID__"),
-                             _sources_url(), list(versions["id"]))
+                             _sources_url(), list(versions["id"]), places=_places())
         return _page("pages/project.html", {}, map=_map_parts(m), p=row,
                      versions=_sources(versions),
                      area_names=_area_names(data.funding_areas),

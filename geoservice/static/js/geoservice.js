@@ -239,7 +239,37 @@
     });
   }
 
-  /* Inside check (fact sheet): ask /locate; if that fails, submit the form (server answers). */
+  /* A number as people type it: "13,7713" (decimal comma), "13.7713", spaces ignored. */
+  function parseNumber(text) {
+    var t = String(text == null ? "" : text).replace(/[\s\u2009\u00a0]/g, "");
+    if (t.indexOf(",") >= 0 && t.indexOf(".") < 0 && t.split(",").length === 2) { t = t.replace(",", "."); }
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(t)) { return NaN; }
+    return parseFloat(t);
+  }
+
+  function fieldError(form, name, message) {
+    var input = form.elements[name];
+    if (!input) { return; }
+    var id = form.id + "-" + name + "-error";
+    var p = document.getElementById(id);
+    if (!message) {
+      input.removeAttribute("aria-invalid");
+      if (p) { p.textContent = ""; p.hidden = true; }
+      return;
+    }
+    if (!p) {
+      p = el("p", "field-error");
+      p.id = id;
+      input.parentNode.appendChild(p);
+    }
+    p.hidden = false;
+    p.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+  }
+
+  /* Inside check (home map, fact sheet): a map click or a search hit fills the form, /inside answers
+     over all areas and versions; errors appear next to their field in the page's language. */
   function checkPoint(lon, lat, formId) {
     var form = document.getElementById(formId);
     if (!form) { return; }
@@ -248,43 +278,44 @@
     runCheck(form);
   }
 
-  function pickLocations(body) {
-    if (Array.isArray(body)) { return body; }
-    var keys = ["locations", "areas", "results", "features"];
-    for (var i = 0; i < keys.length; i++) {
-      if (body && Array.isArray(body[keys[i]])) {
-        return body[keys[i]].map(function (x) { return x.properties ? x.properties : x; });
-      }
-    }
-    return null;
-  }
-
   function runCheck(form) {
     var out = document.getElementById(form.dataset.result);
     var S = JSON.parse(form.dataset.strings);
-    var lon = parseFloat(form.elements.lon.value), lat = parseFloat(form.elements.lat.value);
+    var lon = parseNumber(form.elements.lon.value), lat = parseNumber(form.elements.lat.value);
     var day = form.elements.datetime.value;
-    if (!isFinite(lon) || !isFinite(lat)) { out.textContent = S.bad; return; }
+    var bad = false;
+    fieldError(form, "lon", isFinite(lon) && Math.abs(lon) <= 180 ? null : S.bad_lon);
+    fieldError(form, "lat", isFinite(lat) && Math.abs(lat) <= 90 ? null : S.bad_lat);
+    fieldError(form, "datetime", day ? null : S.bad_date);
+    if (!(isFinite(lon) && Math.abs(lon) <= 180 && isFinite(lat) && Math.abs(lat) <= 90) || !day) { bad = true; }
+    if (bad) { out.textContent = ""; return; }
     var entry = entries.length ? entries[entries.length - 1] : null;
     if (entry && entry.checkMarker) { entry.checkMarker(lon, lat); }
-    var url = form.dataset.locate + "?f=json&lon=" + encodeURIComponent(lon) + "&lat=" +
-      encodeURIComponent(lat) + (day ? "&datetime=" + encodeURIComponent(day) : "");
+    var url = form.dataset.inside + "?f=json&lon=" + encodeURIComponent(lon) + "&lat=" +
+      encodeURIComponent(lat) + "&datetime=" + encodeURIComponent(day) +
+      (form.dataset.area ? "&area=" + encodeURIComponent(form.dataset.area) : "") +
+      "&lang=" + encodeURIComponent(document.documentElement.lang);
     out.textContent = S.checking;
     fetch(url, {headers: {"Accept": "application/json"}}).then(function (r) {
-      if (!r.ok) { throw new Error(String(r.status)); }
-      return r.json();
-    }).then(function (body) {
-      var list = pickLocations(body);
-      if (!list) { throw new Error("format"); }
-      var mine = list.filter(function (x) { return x.area_id === form.dataset.area; });
-      out.textContent = "";
-      if (!mine.length) { el("p", null, S.none, out); return; }
-      mine.forEach(function (x) {
-        var text = (x.inside ? S.inside : S.outside)
-          .replace("{name}", x.name || form.dataset.areaName)
-          .replace("{distance}", Number(x.distance_m).toLocaleString(document.documentElement.lang));
-        el("p", x.inside ? "gs-inside" : "gs-outside", text, out);
+      return r.json().then(function (body) {
+        if (!r.ok) { throw new Error(body && body.description ? body.description : String(r.status)); }
+        return body;
       });
+    }).then(function (body) {
+      out.textContent = "";
+      body.text.forEach(function (sentence, i) {
+        el("p", i === 0 ? (body.inside ? "gs-inside" : "gs-outside") : "gs-span", sentence, out);
+      });
+      var ul = el("ul", "gs-answers", null, out);
+      body.answers.forEach(function (a) {
+        var li = el("li", null, null, ul);
+        var link = el("a", null, S.version.replace("{id}", a.version_id), li);
+        link.href = a.links[0].href;
+        el("span", null, " (" + formatDate(a.valid_from) + " – " + (a.valid_to ? formatDate(a.valid_to) : "…") +
+           "): " + a.text + " ", li);
+        el("small", null, S.decision.replace("{decision}", a.decision), li);
+      });
+      out.dataset.inside = String(body.inside);
     }).catch(function (err) {
       out.textContent = S.failed.replace("{reason}", err.message);
     });
@@ -296,12 +327,219 @@
     form.addEventListener("submit", function (e) { e.preventDefault(); runCheck(form); });
   }
 
+  /* ------------------------------------------------------------------ place search */
+
+  var highlight = null;
+
+  function showHit(entry, hit, S, formId) {
+    var map = entry.map;
+    if (highlight) { map.removeLayer(highlight); highlight = null; }
+    var b = hit.bbox;
+    var note = "";
+    if (hit.kind === "street" && hit.geometry) {
+      highlight = L.featureGroup([
+        L.geoJSON(hit.geometry, {interactive: false, style: {color: "#1a1a1a", weight: 10, opacity: 0.55}}),
+        L.geoJSON(hit.geometry, {interactive: false, style: {color: "#ffd600", weight: 6, opacity: 1}})
+      ]).addTo(map);
+      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 17, padding: [30, 30]});
+    } else if (hit.kind === "street") {
+      highlight = L.rectangle([[b[1] - 0.0004, b[0] - 0.0006], [b[3] + 0.0004, b[2] + 0.0006]],
+        {interactive: false, color: "#1a1a1a", weight: 3, dashArray: "6 4", fillColor: "#ffd600",
+         fillOpacity: 0.25}).addTo(map);
+      map.fitBounds(highlight.getBounds(), {maxZoom: 17, padding: [30, 30]});
+      note = S.no_line;
+    } else if (hit.kind === "project" && entry.projects && entry.projects.markers[hit.id.replace(/^project:/, "")]) {
+      entry.projects.show(hit.id.replace(/^project:/, ""));
+    } else {
+      highlight = L.circleMarker([hit.point[1], hit.point[0]], {radius: 10, color: "#1a1a1a", weight: 3,
+        fillColor: "#ffd600", fillOpacity: 1}).bindTooltip(hit.name, {permanent: true, direction: "top",
+        offset: [0, -10], className: "gs-hit-label"}).addTo(map);
+      map.setView([hit.point[1], hit.point[0]], Math.max(map.getZoom(), 17));
+    }
+    if (highlight) { highlight.gsHit = hit; }
+    var form = formId && document.getElementById(formId);
+    if (form) {
+      if (hit.point) {
+        form.elements.lon.value = hit.point[0].toFixed(6);
+        form.elements.lat.value = hit.point[1].toFixed(6);
+        runCheck(form);
+      } else {
+        var out = document.getElementById(form.dataset.result);
+        out.textContent = "";
+        el("p", null, S.street_hint, out);
+      }
+    }
+    return note;
+  }
+
+  function placeSearch(rootId, formId) {
+    var root = document.getElementById(rootId);
+    var entry = GS.main;
+    if (!root || !entry) { return null; }
+    var S = JSON.parse(root.dataset.strings);
+    var input = root.querySelector("input[type=search]");
+    var list = root.querySelector("[role=listbox]");
+    var status = root.querySelector(".gs-search-status");
+    var results = [], active = -1, timer = null, controller = null, lastQuery = null;
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function mark(i) {
+      active = i;
+      Array.prototype.forEach.call(list.children, function (li, j) {
+        li.setAttribute("aria-selected", String(j === i));
+      });
+      if (i >= 0) { input.setAttribute("aria-activedescendant", list.children[i].id); }
+    }
+    function render() {
+      list.textContent = "";
+      results.forEach(function (hit, i) {
+        var li = el("li", "gs-search-hit", null, list);
+        li.id = rootId + "-hit-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        el("span", "gs-hit-kind gs-kind-" + hit.kind, S.kinds[hit.kind] || hit.kind, li);
+        el("span", "gs-hit-name", hit.name, li);
+        if (hit.note) { el("small", "gs-hit-note", hit.note, li); }
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); });
+        li.addEventListener("click", function () { pick(i); });
+      });
+      list.hidden = !results.length;
+      input.setAttribute("aria-expanded", String(results.length > 0));
+      status.textContent = results.length ? S.results.replace("{n}", results.length) : S.no_results;
+    }
+    function pick(i) {
+      var hit = results[i];
+      if (!hit) { return; }
+      close();
+      input.value = hit.name;
+      var note = showHit(entry, hit, S, formId);
+      status.textContent = "";
+      el("span", null, S.shown.replace("{name}", hit.name).replace("{kind}", S.kinds[hit.kind] || hit.kind), status);
+      if (note) { el("span", null, " " + note, status); }
+      var src = el("small", "gs-hit-source", " " + S.source + ": " + (hit.licence || hit.source), status);
+      src.title = hit.source;
+      GS.state.set({hit: hit.id, q: hit.name});
+    }
+    function query(q, then) {
+      if (controller) { controller.abort(); }
+      controller = window.AbortController ? new AbortController() : null;
+      lastQuery = q;
+      fetch(root.dataset.search + "?q=" + encodeURIComponent(q) + "&limit=8",
+            {headers: {"Accept": "application/json"}, signal: controller ? controller.signal : undefined})
+        .then(function (r) { return r.ok ? r.json() : {results: []}; })
+        .then(function (body) {
+          if (q !== lastQuery) { return; }
+          results = body.results || [];
+          if (then) { then(); } else { render(); }
+        }).catch(function () { /* aborted or offline: keep the list */ });
+    }
+    input.addEventListener("input", function () {
+      var q = input.value.trim();
+      window.clearTimeout(timer);
+      if (!q) { results = []; close(); status.textContent = ""; return; }
+      timer = window.setTimeout(function () { query(q); }, 120);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" && results.length) { e.preventDefault(); list.hidden = false; mark(Math.min(active + 1, results.length - 1)); }
+      else if (e.key === "ArrowUp" && results.length) { e.preventDefault(); mark(Math.max(active - 1, 0)); }
+      else if (e.key === "Enter") {
+        e.preventDefault();
+        if (!list.hidden && results.length) { pick(active >= 0 ? active : 0); }
+      } else if (e.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", function () { window.setTimeout(close, 150); });
+    root.addEventListener("submit", function (e) { e.preventDefault(); });
+    var api = {
+      pick: pick,
+      /* restore a shared link: search the name again and pick the hit with the same id */
+      restore: function (q, id) {
+        input.value = q;
+        query(q, function () {
+          var i = -1;
+          results.forEach(function (hit, j) { if (hit.id === id && i < 0) { i = j; } });
+          if (i >= 0) { pick(i); } else { render(); }
+        });
+      }
+    };
+    entry.search = api;
+    return api;
+  }
+
+  /* ------------------------------------------------------------------ state in the URL (#hash) */
+
+  var state = {
+    values: {},
+    read: function () {
+      var out = {};
+      window.location.hash.replace(/^#/, "").split("&").forEach(function (part) {
+        var kv = part.split("=");
+        if (kv[0]) { out[decodeURIComponent(kv[0])] = decodeURIComponent(kv.slice(1).join("=") || ""); }
+      });
+      state.values = out;
+      return out;
+    },
+    set: function (changes) {
+      Object.keys(changes).forEach(function (k) {
+        if (changes[k] === null || changes[k] === undefined || changes[k] === "") { delete state.values[k]; }
+        else { state.values[k] = String(changes[k]); }
+      });
+      var hash = Object.keys(state.values).sort().map(function (k) {
+        return encodeURIComponent(k) + "=" + encodeURIComponent(state.values[k]);
+      }).join("&");
+      try {
+        window.history.replaceState(null, "", window.location.pathname + window.location.search + (hash ? "#" + hash : ""));
+      } catch (e) { /* sandboxed frame */ }
+    }
+  };
+
+  /* Restore view, hit and project from the hash; keep centre/zoom in it as the map moves. */
+  function trackView(entry) {
+    var v = state.read();
+    var map = entry.map;
+    if (v.c && v.z) {
+      var c = v.c.split(",").map(parseFloat), z = parseInt(v.z, 10);
+      if (c.length === 2 && isFinite(c[0]) && isFinite(c[1]) && isFinite(z)) { map.setView(c, z); }
+    }
+    if (v.hit && v.q && entry.search) { entry.search.restore(v.q, v.hit); }
+    if (v.project && entry.projects && entry.projects.markers[v.project]) { entry.projects.show(v.project); }
+    map.on("moveend", function () {
+      var c = map.getCenter();
+      state.set({c: c.lat.toFixed(5) + "," + c.lng.toFixed(5), z: map.getZoom()});
+    });
+    map.on("popupopen", function (e) {
+      var f = e.popup._source && e.popup._source.feature;
+      if (f && f.properties && f.properties.id && f.properties.title) { state.set({project: f.properties.id}); }
+    });
+    map.on("popupclose", function () { state.set({project: null}); });
+    return v;
+  }
+
+  /* ------------------------------------------------------------------ context (first-party) */
+
+  function zoomClasses(map) {
+    function apply() {
+      var z = map.getZoom(), c = map.getContainer().classList;
+      c.toggle("gs-z-street", z >= 16);
+      c.toggle("gs-z-stop", z >= 15);
+      c.toggle("gs-z-district", z <= 15);
+    }
+    map.on("zoomend", apply);
+    apply();
+  }
+
   window.GS = {
     el: el, linkify: linkify, versionInYear: versionInYear, startedBy: startedBy,
     projectMatches: projectMatches, projectPopup: projectPopup, areaSummary: areaSummary,
     legend: legend, notice: notice, tiles: tiles, locateControl: locateControl,
     layerControl: function (map, S) { return GS.of(map).layerControl(S); },
     checkPoint: checkPoint, initCheckForm: initCheckForm, formatDate: formatDate,
+    parseNumber: parseNumber, placeSearch: placeSearch, state: state, trackView: trackView,
+    zoomClasses: zoomClasses,
     register: function (map) { var e = new Entry(map); entries.push(e); GS.main = e; return e; },
     of: function (map) {
       for (var i = 0; i < entries.length; i++) { if (entries[i].map === map) { return entries[i]; } }

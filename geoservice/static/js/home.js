@@ -27,6 +27,7 @@
   function apply() {
     var opts = options();
     out.value = String(opts.year);
+    GS.state.set({year: String(opts.year) === year.max ? null : opts.year});
     out.textContent = String(opts.year);
     var areaIds = entry.areas.setYear(opts.year);
     var ids = entry.projects.setFilter(opts);
@@ -68,5 +69,7 @@
     });
   }
   window.gsHome = {apply: apply, options: options};
+  var shared = GS.state.read();  /* a shared link restores the year */
+  if (shared.year && /^\d{4}$/.test(shared.year)) { year.value = shared.year; }
   apply();
 })();
