@@ -124,7 +124,9 @@ def _secret_key(app: Flask) -> str:
 def init_app(app: Flask) -> None:
     """Set up sessions, CSRF protection and the login manager."""
     app.config["SECRET_KEY"] = _secret_key(app)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults hold SESSION_COOKIE_SAMESITE = None, so setdefault() would never apply
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session, not one hour
     csrf.init_app(app)

@@ -23,9 +23,10 @@ def compare() -> Response:
 
 def register(app: Flask) -> None:
     """Register the page blueprints and static vendor assets."""
-    from geoservice.web import pages
+    from geoservice.web import editor, pages
 
     app.register_blueprint(bp)
+    editor.register(app)  # /edit: the web editor (login, project list, forms, history)
     app.add_template_filter(pages.linkify, "linkify")
 
     @app.context_processor

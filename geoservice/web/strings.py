@@ -179,6 +179,126 @@ EN = {
     "Karte des Gebiets mit allen Versionen": "Map of the area with all versions",
     "Gebietsversion": "Area version",
     "Karte des Projekts": "Map of the project",
+    # web editor (/edit)
+    "Redaktion": "Editing",
+    "Alle Projekte": "All projects",
+    "Neues Projekt": "New project",
+    "Angemeldet als {name} ({organisation})": "Signed in as {name} ({organisation})",
+    "Abmelden": "Sign out",
+    "Redaktion der Projektkarte. Jede Änderung wird mit Zeit, Notiz und Organisation in der öffentlichen Historie gezeigt.":  # noqa: E501
+        "Editing of the project map. Every change is shown with its time, note and organisation in "
+        "the public history.",
+    "Anmelden": "Sign in",
+    "Anmelden zur Redaktion": "Sign in to edit",
+    "Hier pflegt das Quartiersmanagement die Projekte der Karte.":
+        "Here the Quartiersmanagement keeps the map's projects up to date.",
+    "Name": "Name",
+    "Passwort": "Password",
+    "Name oder Passwort falsch.": "Wrong name or password.",
+    "Zu viele fehlgeschlagene Anmeldungen für dieses Konto von Ihrer Adresse. Bitte versuchen Sie es in {minutes} Minuten erneut.":  # noqa: E501
+        "Too many failed sign-ins for this account from your address. Please try again in {minutes} "
+        "minutes.",
+    "Sie sind abgemeldet.": "You are signed out.",
+    "Projekte bearbeiten": "Edit projects",
+    "Ein Klick auf einen Status ändert ihn sofort; als Änderungsnotiz gilt „Status auf … gesetzt“, wenn Sie keine eigene eintragen.":  # noqa: E501
+        "One click on a status changes it at once; the change note is “Status auf … gesetzt” (status "
+        "set to …) unless you enter your own.",
+    "{n} veröffentlichte Projekte": "{n} published projects",
+    "Titel": "Title",
+    "Letzte Änderung": "Last change",
+    "Aktionen": "Actions",
+    "Änderungsnotiz für {title}": "Change note for {title}",
+    "Notiz (optional)": "Note (optional)",
+    "→ {status}": "→ {status}",
+    "Bearbeiten": "Edit",
+    "Historie": "History",
+    "Stilllegen": "Retire",
+    "Liste neu laden": "Reload the list",
+    "Status von „{title}“ auf {status} gesetzt.": "Status of “{title}” set to {status}.",
+    "Projekt bearbeiten": "Edit project",
+    "(Pflichtfeld)": "(required)",
+    "Jemand anderes hat dieses Projekt inzwischen geändert. Es wurde nichts gespeichert.":
+        "Someone else has changed this project meanwhile. Nothing was saved.",
+    "Ihre Eingaben stehen unverändert unten im Formular. Sichern Sie, was Sie behalten möchten, und laden Sie dann den aktuellen Stand.":  # noqa: E501
+        "Your input is still in the form below. Copy what you want to keep, then load the current "
+        "state.",
+    "Aktuellen Stand laden": "Load the current state",
+    "Was wurde geändert? (Historie)": "What was changed? (history)",
+    "Bitte prüfen Sie Ihre Eingaben – es wurde nichts gespeichert.":
+        "Please check your input – nothing was saved.",
+    "Ort": "Location",
+    "Änderungsnotiz": "Change note",
+    "Eine der bisherigen Kategorien oder eine neue.": "One of the existing categories or a new one.",
+    "Woher die Angaben stammen, gern mit Links.": "Where the information comes from, links welcome.",
+    "Ort des Projekts": "Location of the project",
+    "Klicken Sie in die Karte, um den Ort zu setzen, und ziehen Sie die Markierung zum Verschieben. Ohne Maus: Länge und Breite unten eingeben (WGS 84, Dezimalgrad).":  # noqa: E501
+        "Click on the map to set the location and drag the marker to move it. Without a mouse: enter "
+        "longitude and latitude below (WGS 84, decimal degrees).",
+    "Zum Beispiel: Adresse geokodiert, nach Lageplan gesetzt.":
+        "For example: address geocoded, placed after a site plan.",
+    "wird beim Speichern aus dem Ort bestimmt": "derived from the location when saved",
+    "Vorschau auf der öffentlichen Karte": "Preview on the public map",
+    "So erscheint das Projekt im Fenster der Projektkarte; die Vorschau folgt Ihren Eingaben.":
+        "This is how the project appears in the project map's popup; the preview follows your input.",
+    "Was haben Sie warum geändert? Die Notiz erscheint in der öffentlichen Historie.":
+        "What did you change and why? The note appears in the public history.",
+    "Speichern": "Save",
+    "Nichts geändert: „{title}“ ist schon so gespeichert.": "Nothing changed: “{title}” is already stored like this.",
+    "Angelegt: „{title}“.": "Created: “{title}”.",
+    "Gespeichert: „{title}“.": "Saved: “{title}”.",
+    "Bitte ausfüllen.": "Please fill in.",
+    "Bitte ein Jahr mit vier Ziffern angeben, z. B. 2024.": "Please give a year with four digits, e.g. 2024.",
+    "Bitte einen der angebotenen Werte wählen.": "Please choose one of the values offered.",
+    "Bitte den Ort in der Karte setzen oder als Zahl eingeben.":
+        "Please set the location on the map or enter it as a number.",
+    "Der Ort muss in Dresden liegen (zwischen {low} und {high}).":
+        "The location must be in Dresden (between {low} and {high}).",
+    "Bitte kurz notieren, was Sie warum geändert haben.": "Please note briefly what you changed and why.",
+    "Höchstens {n} Zeichen.": "At most {n} characters.",
+    "Beginn (Jahr)": "Start (year)",
+    "Ende (Jahr)": "End (year)",
+    "Stand (Anmerkung zum Status)": "Note on the status",
+    "Wie der Ort bestimmt wurde": "How the location was determined",
+    "Karte: klicken, um den Projektort zu setzen": "Map: click to set the project's location",
+    "Projektort: ziehen oder mit den Pfeiltasten verschieben": "Project location: drag or move with the arrow keys",
+    "Ort gesetzt: Länge {lon}, Breite {lat}": "Location set: longitude {lon}, latitude {lat}",
+    "Projekt stilllegen": "Retire project",
+    "Ein stillgelegtes Projekt erscheint nicht mehr auf der Karte und in der Schnittstelle. Es bleibt mit allen Ständen in der Historie.":  # noqa: E501
+        "A retired project no longer appears on the map or in the API. It stays in the history with "
+        "all its states.",
+    "Warum wird das Projekt stillgelegt? Die Notiz erscheint in der öffentlichen Historie.":
+        "Why is the project retired? The note appears in the public history.",
+    "Ja, „{title}“ stilllegen": "Yes, retire “{title}”",
+    "Endgültig stilllegen": "Retire now",
+    "Bitte bestätigen Sie die Stilllegung.": "Please confirm the retirement.",
+    "Stillgelegt: „{title}“. Es bleibt in der Historie.": "Retired: “{title}”. It stays in the history.",
+    "Jede Änderung, neueste zuerst.": "Every change, newest first.",
+    "Als Administrator sehen Sie das Konto jeder Änderung; öffentlich wird nur die Organisation gezeigt.":
+        "As an administrator you see the account of each change; the public only sees the organisation.",
+    "Öffentliche Projektseite": "Public project page",
+    "Öffentliche Historie": "Public history",
+    "stillgelegt": "retired",
+    "Nr. {change}": "No. {change}",
+    "Notiz": "Note",
+    "Konto": "Account",
+    "Von": "By",
+    "Geänderte Felder": "Changed fields",
+    "Feld": "Field",
+    "vorher": "before",
+    "nachher": "after",
+    "Erstbefüllung": "initial load",
+    "Import": "import",
+    "Bearbeitung": "edit",
+    "Neuanlage": "creation",
+    "Stilllegung": "retirement",
+    "angelegt": "created",
+    "stillgelegt (nicht mehr veröffentlicht; bleibt in der Historie)":
+        "retired (no longer published; stays in the history)",
+    "wieder angelegt": "restored",
+    "geändert: {fields}": "changed: {fields}",
+    "um {distance} m verschoben": "moved by {distance} m",
+    "Geometrie um bis zu {distance} m verschoben": "geometry moved by up to {distance} m",
+    "keine inhaltliche Änderung": "no change in content",
 }
 
 i18n.register(EN)
