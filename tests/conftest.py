@@ -124,6 +124,22 @@ def data_copy(tmp_path) -> Path:
     return target
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; a test tool never downloads a browser
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session (Playwright allows one sync driver per process)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
 class LiveServer:
     """A real threaded HTTP server on 127.0.0.1 serving an app, stopped after the test(s)."""
 

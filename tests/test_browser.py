@@ -10,17 +10,15 @@ from urllib.parse import urlsplit
 
 import pytest
 import shapely
-from conftest import LiveServer
+from conftest import BROWSER_ARGS, CHROMIUM, LiveServer
 
 from geoservice.domain import areas as area_domain
 from geoservice.domain.timeutil import DayRange, parse_datetime
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "geoservice/static/vendor/axe-core/axe.min.js"
 SHOTS = Path(__file__).resolve().parent / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = BROWSER_ARGS
 TILE_HOST = "tile.openstreetmap.org"
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -29,16 +27,6 @@ HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="/usr/bin/chromium is not installed (apt install chromium)")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -21,16 +21,6 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture()
 def editor(browser, make_app):
     """A live server on a fresh database, an editor account and a desktop browser tab."""
@@ -175,7 +165,7 @@ def test_editor_session_create_status_move_retire(editor):
     assert last["note"] == "Ort nach Lageplan verschoben" and last["geometry"]["moved_m"] > 10
     tab.open(f"/collections/projects/items/{fid}?f=html")
     assert page.locator("h1").inner_text() == "Gemeinschaftsgarten am Geberbach"
-    assert "laufend" in page.locator("dl.fields").inner_text()
+    assert "laufend" in page.locator("dl.fields").first.inner_text()
     tab.open(f"/collections/projects/items/{fid}/history?f=html")
     assert "Ort nach Lageplan verschoben" in page.locator("table").inner_text()
 

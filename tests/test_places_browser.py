@@ -25,17 +25,6 @@ DISTANCE = {"de": {"2003-06-01": "etwa 170 m", "2010-06-01": "etwa 110 m", "2018
             "en": {"2003-06-01": "about 170 m", "2010-06-01": "about 110 m", "2018-06-01": "about 110 m"}}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    from test_browser import ARGS
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture(params=[(v, lang) for v in VIEWPORTS for lang in LOCALES], ids=lambda p: f"{p[0]}-{p[1]}")
 def tab(request, browser, live_server):
     viewport, lang = request.param
