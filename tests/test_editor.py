@@ -420,3 +420,11 @@ def test_every_editor_string_has_an_english_translation():
     for msgid in found:
         english = i18n.EN.get(msgid, msgid)
         assert set(re.findall(r"{\w+}", english)) == set(re.findall(r"{\w+}", msgid)), msgid
+
+
+def test_the_project_form_has_the_maps_place_search_outside_the_project_form(anna):
+    body = anna.get("/edit/projects/new", headers=HTML).get_data(as_text=True)
+    assert '<input type="search" id="place-q"' in body and 'data-search="/search"' in body
+    search_at, form_at = body.index('id="place-search"'), body.index('id="project-form"')
+    assert search_at < form_at and body.index("</form>", search_at) < form_at  # Enter never saves
+    assert anna.get("/search?q=prohliser%20allee%2033").get_json()["results"][0]["kind"] == "address"

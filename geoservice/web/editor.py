@@ -49,6 +49,7 @@ from geoservice.http import _
 from geoservice.storage.geojson import features_from_frame
 from geoservice.storage.sql import Author, Put, Retire
 from geoservice.storage.tables import changes, records
+from geoservice.web import pages, places
 
 bp = Blueprint("editor", __name__, url_prefix="/edit")
 
@@ -431,7 +432,9 @@ def _render_form(form: ProjectForm, fid: str | None, status: int = 200, conflict
         status_options=[(s, s) for s in STATUSES],
         accuracy_options=list(accuracy_labels().items()),
         categories=_categories(), preview_strings=_preview_strings(), location=LOCATION,
-        area_id=(_plain(row.get("area_id")) if row is not None else None))
+        area_id=(_plain(row.get("area_id")) if row is not None else None),
+        # the maps' place search: find a street or address, then click there to set the point
+        link=pages.link, search_strings=places.check_strings())
     return Response(html, status=status, mimetype="text/html")
 
 
