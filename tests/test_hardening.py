@@ -48,3 +48,23 @@ def test_healthz_and_readyz(make_app):
     # still serving the last good state meanwhile
     assert client.get("/collections/projects/items/bmx-anlage-prohlis").get_json()["properties"]["status"] == \
         last.properties["status"]
+
+
+def test_a_worker_starting_on_an_invalid_state_serves_the_last_good_one(make_app):
+    first = make_app()
+    store = first.extensions["geoservice"].store
+    last = store.history("projects", "bmx-anlage-prohlis")[-1]
+    store.write(Author("test", "Test"), "kaputt", "update", [
+        Put("projects", Feature(last.fid, dict(last.properties, status="kaputt"), last.wkb))])
+    restarted = make_app(DATABASE_URL=store.url)  # e.g. a worker respawned after a crash
+    holder = restarted.extensions["geoservice"]
+    assert not holder.dataset.historical and holder.dataset.change_id == 1
+    client = restarted.test_client()
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/collections/projects/items/bmx-anlage-prohlis").get_json()["properties"]["status"] == \
+        last.properties["status"]
+    # a repair is picked up as usual
+    holder.store.write(Author("test", "Test"), "repariert", "update", [
+        Put("projects", Feature(last.fid, dict(last.properties, status="laufend"), last.wkb))])
+    assert wait_for(lambda: client.get("/readyz").status_code == 200)
+    assert client.get("/collections/projects/items/bmx-anlage-prohlis").get_json()["properties"]["status"] == "laufend"

@@ -21,6 +21,7 @@ from geoservice.storage.sql import NOTIFY_CHANNEL, SqlStore
 
 log = logging.getLogger(__name__)
 
+LAST_GOOD_SEARCH = 50  # changes to look back for a valid state when the newest one is invalid
 PAST_STATES = 2  # past states kept per worker (each is a full Dataset: memory and seconds to load)
 
 
@@ -32,14 +33,33 @@ class DataHolder:
         self.interval = float(interval)
         self.listen = store.dialect == "postgresql" if listen is None else listen
         self._signature = store.signature()
-        self._dataset = store.load()  # a bad stored state stops start-up here
+        self.last_error: str | None = None
+        try:
+            self._dataset = store.load()
+        except DataError as exc:
+            # a worker (re)started while the newest state is invalid serves the last good one
+            # and reports not-ready, instead of failing to boot and taking the service down
+            self._dataset = self._last_good(exc)
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self._past: OrderedDict[int, Dataset] = OrderedDict()
         self._past_lock = threading.Lock()
         self._listener_pid: int | None = None
         self._stop = threading.Event()
-        self.last_error: str | None = None
+
+    def _last_good(self, error: DataError) -> Dataset:
+        """Return the newest valid state before the invalid newest one; raise if there is none."""
+        head = int(self._signature)
+        for change_id in range(head - 1, max(0, head - 1 - LAST_GOOD_SEARCH), -1):
+            try:
+                dataset = self.store.load(change_id, current=True)
+            except DataError:
+                continue
+            self.last_error = str(error)
+            log.error("the store's newest state (change %s) is invalid; serving change %s\n%s",
+                      head, change_id, error)
+            return dataset
+        raise error  # nothing valid to serve (e.g. the seed itself is broken)
 
     @property
     def dataset(self) -> Dataset:

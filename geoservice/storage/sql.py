@@ -240,9 +240,13 @@ class SqlStore:
                 out.setdefault(collection, []).append(Feature(fid, json.loads(properties), wkb, record_id))
         return change_id, when, out
 
-    def load(self, change_id: int | None = None) -> Dataset:
-        """Return the state after `change_id` (default: the latest) as a validated Dataset."""
-        historical = change_id is not None
+    def load(self, change_id: int | None = None, current: bool = False) -> Dataset:
+        """Return the state after `change_id` (default: the latest) as a validated Dataset.
+
+        A state before the latest is `historical` (a `recorded=` answer) unless `current` says it
+        is what the worker serves as its present (the last good state before an invalid one).
+        """
+        historical = change_id is not None and not current
         change_id, when, collections = self.features(change_id)
         if change_id == 0:
             raise DataError("store", ["the database holds no data yet; run "
