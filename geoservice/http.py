@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -11,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from flask import Flask, Response, current_app, g, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask.globals import request_ctx
+from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
 from geoservice import i18n
 from geoservice.domain import timeutil
@@ -26,6 +28,10 @@ from geoservice.errors import (
 )
 from geoservice.storage.base import Dataset
 
+# Control characters refused in query parameters (tab and line breaks may occur in free text)
+# and in paths (none at all: no id holds one).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Output formats (the `f` values) and the media types that select them through `Accept`.
 MEDIA_TYPES = {
     "json": ("application/json", "application/geo+json", "application/vnd.oai.openapi+json",
@@ -40,6 +46,9 @@ COMMON_PARAMS = frozenset({"f", "lang", "recorded"})
 # How long clients may keep answers about past states of the register: they never change.
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 GZIP_MIN_BYTES = 1024
+# Longest query string answered (bytes, percent-encoded); longer ones get 414. No parameter of the
+# service needs more; config MAX_QUERY_BYTES overrides it.
+MAX_QUERY_BYTES = 8192
 COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+json",
                 "application/vnd.oai.openapi+json", "text/html", "text/csv")
 
@@ -123,6 +132,24 @@ def check_params(allowed: Iterable[str]) -> None:
         if len(request.args.getlist(name)) > 1:
             raise InvalidParameter(f"{name}: given more than once "
                                    f"({', '.join(request.args.getlist(name))}); give it once")
+
+
+def check_request() -> None:
+    """Refuse what no resource reads, before any parses it: 414 for an overlong query string,
+    400 naming the parameter for a NUL or other control character in a name or value (or the
+    path)."""
+    limit = int(current_app.config.get("MAX_QUERY_BYTES") or MAX_QUERY_BYTES)
+    if len(request.query_string) > limit:
+        raise RequestURITooLarge(f"the query string has {len(request.query_string)} bytes; "
+                                 f"at most {limit} are answered")
+    if _PATH_CONTROL.search(request.path):
+        # no id holds one, and a line break would otherwise make routing answer 405
+        raise InvalidParameter(f"path: '{_PATH_CONTROL.sub('?', request.path)[:200]}' contains a "
+                               "control character (e.g. NUL or a line break); remove it")
+    for name, value in request.args.items(multi=True):
+        if _CONTROL.search(name) or _CONTROL.search(value):
+            raise InvalidParameter(f"{_CONTROL.sub('?', name)[:80]}: '{_CONTROL.sub('?', value)[:80]}' "
+                                   "contains a control character (e.g. NUL); remove it")
 
 
 def base_url() -> str:
@@ -252,7 +279,8 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
 
 def render_error(status: int, code: str, description: str, problems: list[str] | None = None) -> Response:
     """Answer an error as JSON {code, description[, problems]}, or as an HTML page for browsers."""
-    if wants_html():
+    # no URL adapter (e.g. an invalid or untrusted Host): the page could build no link, so JSON
+    if wants_html() and request_ctx.url_adapter is not None:
         html = render_template("error.html", status=status, code=code, description=description)
         return Response(html, status=status, mimetype="text/html")
     document = {"code": code, "description": description}
@@ -290,9 +318,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        response = render_error(exc.code or 500, exc.name.replace(" ", ""), exc.description or "")
+        description = exc.description or ""
+        if exc.code == 400 and request_ctx.url_adapter is None:  # Flask refused the Host header
+            host = request.headers.get("Host", "")
+            shown = host if len(host) <= 300 else f"{host[:300]}…"
+            description = (f"Host: '{shown}' is not a valid host name, or not one this service "
+                           "answers to")
+        response = render_error(exc.code or 500, exc.name.replace(" ", ""), description)
         if exc.code == 405 and getattr(exc, "valid_methods", None):
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
+    app.before_request(check_request)
     app.after_request(_cors)

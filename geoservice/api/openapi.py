@@ -387,7 +387,9 @@ def document(base_url: str, config: Mapping) -> dict:
                          {"200": {"description": "The OpenAPI document.", "content": {
                              "application/vnd.oai.openapi+json;version=3.0": {
                                  "schema": {"type": "object"}},
-                             "text/html": {"schema": {"type": "string"}}}}}),
+                             "text/html": {"schema": {"type": "string"}}}},
+                          "400": _ref("responses", "BadRequest"),
+                          "406": _ref("responses", "NotAcceptable")}),
         "/collections": _get("collections", "Collections", "Collections", [p("f"), p("lang")],
                              _ok("The collections.", "collections")),
     }
@@ -407,12 +409,13 @@ def document(base_url: str, config: Mapping) -> dict:
                                 [p("areaId"), p("f"), p("lang")], fact),
         "/areas/{areaId}/changes": _get("area_changes", "Changes of one area between two dates",
                                         "Planners", [p("areaId"), p("from"), p("to"), p("f"),
-                                                     p("lang")], changes),
+                                                     p("lang")],
+                                        {**changes, "404": _ref("responses", "NotFound")}),
         "/changes": _get("changes", "Changes of all areas between two dates", "Planners",
                          [p("from"), p("to"), p("f"), p("lang")], changes),
         "/locate": _get("locate", "Which areas contain a point on a day", "Planners", [
-            _param("lon", "Longitude (WGS 84).", {"type": "number"}),
-            _param("lat", "Latitude (WGS 84).", {"type": "number"}),
+            _param("lon", "Longitude (WGS 84).", {"type": "number", "minimum": -180, "maximum": 180}),
+            _param("lat", "Latitude (WGS 84).", {"type": "number", "minimum": -90, "maximum": 90}),
             _param("x", "Easting in crs (default EPSG:25833).", {"type": "number"}),
             _param("y", "Northing in crs (default EPSG:25833).", {"type": "number"}),
             p("crs"), _param("datetime", "The day (default: today).", {"type": "string"}),

@@ -10,7 +10,8 @@ from geoservice.domain.places import KINDS
 _ERROR = {"description": "A parameter is invalid; `description` names the bad value.",
           "content": {"application/json": {"schema": {
               "type": "object", "required": ["code", "description"],
-              "properties": {"code": {"type": "string"}, "description": {"type": "string"}}}}}}
+              "properties": {"code": {"type": "string"}, "description": {"type": "string"}}}},
+                      "text/html": {"schema": {"type": "string"}}}}  # f=html or a browser's Accept
 _COMMON = [
     {"name": "f", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json"]}},
     {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["de", "en"]}},

@@ -3,20 +3,43 @@
 from __future__ import annotations
 
 import math
+import re
 
 from geoservice.domain import crs
 from geoservice.domain.schema import CollectionSpec
 from geoservice.errors import InvalidParameter
+
+# Numbers are ASCII only: Python's int()/float() also read Arabic-Indic, fullwidth and other
+# Unicode digits, which no client means and which would make two spellings of one request.
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+# Longest number text read at all (a longer one is rejected before any conversion).
+MAX_NUMBER_CHARS = 64
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """Return the value for an error message, cut when long (the message still names it)."""
+    return value if len(value) <= limit else f"{value[:limit]}… ({len(value)} characters)"
+
+
+def _float(text: str) -> float | None:
+    """Return the finite float an ASCII decimal text spells, else None."""
+    text = text.strip()
+    if len(text) > MAX_NUMBER_CHARS or not _NUMBER.fullmatch(text):
+        return None
+    result = float(text)
+    return result if math.isfinite(result) else None
 
 
 def integer(value: str | None, name: str, default: int, minimum: int) -> int:
     """Parse a whole number >= minimum, or return the default when absent."""
     if value is None:
         return default
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise InvalidParameter(f"{name}: '{value}' is not a whole number") from None
+    text = value.strip()
+    if len(text) > MAX_NUMBER_CHARS or not _INTEGER.fullmatch(text):
+        raise InvalidParameter(f"{name}: '{_shown(value)}' is not a whole number "
+                               "(ASCII digits 0-9)")
+    number = int(text)
     if number < minimum:
         raise InvalidParameter(f"{name}: '{value}' is below the minimum {minimum}")
     return number
@@ -31,12 +54,10 @@ def number(value: str | None, name: str) -> float:
     """Parse a required finite number."""
     if value is None or not value.strip():
         raise InvalidParameter(f"{name} is required (a number)")
-    try:
-        result = float(value)
-    except ValueError:
-        raise InvalidParameter(f"{name}: '{value}' is not a number") from None
-    if not math.isfinite(result):
-        raise InvalidParameter(f"{name}: '{value}' is not a finite number")
+    result = _float(value)
+    if result is None:
+        raise InvalidParameter(f"{name}: '{_shown(value)}' is not a finite number "
+                               "(ASCII digits, '.', sign and exponent)")
     return result
 
 
@@ -46,14 +67,13 @@ def bbox(value: str | None) -> tuple[float, float, float, float] | None:
         return None
     parts = value.split(",")
     if len(parts) not in (4, 6):
-        raise InvalidParameter(f"bbox: '{value}' needs 4 or 6 comma-separated numbers, "
+        raise InvalidParameter(f"bbox: '{_shown(value)}' needs 4 or 6 comma-separated numbers, "
                                f"got {len(parts)}")
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        raise InvalidParameter(f"bbox: '{value}' contains a value that is not a number") from None
-    if not all(math.isfinite(n) for n in numbers):
-        raise InvalidParameter(f"bbox: '{value}' contains a value that is not finite")
+    numbers = [_float(p) for p in parts]
+    bad = [p for p, n in zip(parts, numbers, strict=True) if n is None]
+    if bad:
+        raise InvalidParameter(f"bbox: '{_shown(bad[0])}' in '{_shown(value)}' is not a finite "
+                               "number (ASCII digits, '.', sign and exponent)")
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     x0, y0, x1, y1 = numbers
@@ -105,14 +125,17 @@ def sortby(value: str | None, spec: CollectionSpec) -> list[tuple[str, bool]]:
     """Parse `sortby` ('+field', '-field' or 'field', comma list) into (field, ascending) pairs."""
     if value is None:
         return []
-    keys = []
+    keys: list[tuple[str, bool]] = []
     allowed = sortable(spec)
     for raw in value.split(","):
         item = raw.strip()
         ascending = not item.startswith("-")
-        name = item.lstrip("+-").strip()
+        name = item[1:].strip() if item[:1] in ("+", "-") else item
         if name not in allowed:
-            raise InvalidParameter(f"sortby: '{raw.strip()}' is not sortable in {spec.name}; "
+            raise InvalidParameter(f"sortby: '{_shown(item)}' is not sortable in {spec.name}; "
                                    f"use +/- and one of {', '.join(allowed)}")
+        if any(name == seen for seen, _ in keys):
+            raise InvalidParameter(f"sortby: '{name}' is given more than once in "
+                                   f"'{_shown(value)}'; sort by each property once")
         keys.append((name, ascending))
     return keys

@@ -177,6 +177,13 @@ def all_changes():
 
 # --- locate ------------------------------------------------------------------------------------
 
+def _in_range(name: str, value: float, low: float, high: float, what: str) -> None:
+    """Raise InvalidParameter naming the value unless low <= value <= high."""
+    if not low <= value <= high:
+        raise InvalidParameter(f"{name}: '{request.args.get(name)}' is out of range for the "
+                               f"{what} ({low:.10g} to {high:.10g})")
+
+
 def _point() -> Point | None:
     """Return the asked point in CRS84 from lon/lat or x/y (+crs), None when none was given."""
     args = request.args
@@ -189,14 +196,20 @@ def _point() -> Point | None:
             raise InvalidParameter(f"crs: '{args['crs']}' applies to x/y only; lon/lat are "
                                    "always WGS 84 degrees")
         lon, lat = params.number(args.get("lon"), "lon"), params.number(args.get("lat"), "lat")
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise InvalidParameter(f"lon/lat: '{args['lon']},{args['lat']}' is not a position on "
-                                   "Earth (lon -180..180, lat -90..90)")
+        _in_range("lon", lon, -180, 180, "longitude in WGS 84 degrees")
+        _in_range("lat", lat, -90, 90, "latitude in WGS 84 degrees")
         return Point(lon, lat)
     if has_xy:
         source = params.crs_param(args.get("crs", "EPSG:25833"), "crs")
         x, y = params.number(args.get("x"), "x"), params.number(args.get("y"), "y")
-        if crs.pyproj_crs(source).is_geographic and source != crs.CRS84:
+        # within the CRS's area of use (pyproj): far outside it a projection returns nonsense
+        x0, y0, x1, y1 = crs.xy_bounds(source)
+        geographic = crs.pyproj_crs(source).is_geographic
+        code = source.rsplit("/", 1)[-1]
+        name = code if source == crs.CRS84 else f"EPSG:{code}"
+        _in_range("x", x, x0, x1, f"{'longitude' if geographic else 'easting'} in {name}")
+        _in_range("y", y, y0, y1, f"{'latitude' if geographic else 'northing'} in {name}")
+        if geographic and source != crs.CRS84:
             x, y = y, x  # x/y are easting/northing; EPSG:4326's first axis is latitude
         lon, lat = crs.transformer(source, crs.CRS84).transform(x, y)
         if not (abs(lon) <= 180 and abs(lat) <= 90):

@@ -38,12 +38,14 @@ def normalize_crs(value: str, param: str = "crs") -> str:
         code = text.rsplit("/", 1)[1]
     elif lowered.startswith("urn:ogc:def:crs:epsg::"):
         code = text.rsplit(":", 1)[1]
-    if code is not None and code.isdigit():
+    # ASCII digits only, and few of them: int() would read Unicode digits and raise on 4,301
+    if code is not None and code.isascii() and code.isdigit() and len(code) <= 10:
         uri = EPSG_URI.format(code=int(code))
         if uri in SUPPORTED:
             return uri
+    shown = value if len(value) <= 80 else f"{value[:80]}… ({len(value)} characters)"
     raise InvalidParameter(
-        f"{param}: '{value}' is not supported; use one of {', '.join(SUPPORTED)}"
+        f"{param}: '{shown}' is not supported; use one of {', '.join(SUPPORTED)}"
     )
 
 
@@ -55,6 +57,23 @@ def pyproj_crs(uri_or_code: str | int) -> CRS:
     if isinstance(uri_or_code, str) and uri_or_code.startswith("http://www.opengis.net/def/crs/EPSG/0/"):
         return CRS.from_epsg(int(uri_or_code.rsplit("/", 1)[1]))
     return CRS.from_user_input(uri_or_code)
+
+
+@cache
+def xy_bounds(uri: str) -> tuple[float, float, float, float]:
+    """Return (min x, min y, max x, max y) of a supported CRS's area of use in its own units.
+
+    x is easting or longitude, y northing or latitude, whatever the CRS's axis order; the
+    bounds are pyproj's area of use (WGS 84 degrees) projected into the CRS.
+    """
+    target = pyproj_crs(uri)
+    area = target.area_of_use
+    west, south, east, north = area.bounds if area is not None else (-180.0, -90.0, 180.0, 90.0)
+    if target.is_geographic:
+        return west, south, east, north
+    to_crs = Transformer.from_crs(pyproj_crs(CRS84), target, always_xy=True)
+    return tuple(float(v) for v in to_crs.transform_bounds(west, south, east, north,
+                                                           densify_pts=21))
 
 
 @cache

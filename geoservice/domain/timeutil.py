@@ -15,11 +15,14 @@ from zoneinfo import ZoneInfo
 from geoservice.errors import InvalidParameter
 
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
-_YEAR = re.compile(r"^\d{4}$")
-_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# [0-9], never \d: \d also matches Arabic-Indic, fullwidth and other Unicode digits, which
+# int() and date() would then read. `\Z`, never `$`: `$` also matches before a final newline.
+_YEAR = re.compile(r"^[0-9]{4}\Z")
+_YEAR_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})?\Z"
 )
 
 
