@@ -22,7 +22,7 @@ VARY = ("PATH_INFO", "QUERY_STRING", "HTTP_HOST", "wsgi.url_scheme", "SCRIPT_NAM
 class ResponseCache:
     """WSGI middleware keeping finished GET responses per dataset, bounded by count and bytes."""
 
-    def __init__(self, app, holder: DataHolder, max_items: int = 4096, max_bytes: int = 64 * 2**20):
+    def __init__(self, app, holder: DataHolder, max_items: int = 4096, max_bytes: int = 32 * 2**20):
         self.app, self.holder = app, holder
         self.max_items, self.max_bytes = max_items, max_bytes
         self.max_body = max_bytes // 16  # one large download must not evict everything else

@@ -193,7 +193,7 @@ def record_of_etag(tag: str) -> int | None:
 class _BytesLRU:
     """A small thread-safe LRU of compressed bodies, bounded by total size."""
 
-    def __init__(self, max_bytes: int = 64 * 2**20):
+    def __init__(self, max_bytes: int = 16 * 2**20):
         self.max_bytes = max_bytes
         self.size = 0
         self.items: OrderedDict[str, bytes] = OrderedDict()

@@ -90,6 +90,7 @@ class FeatureCache:
     crs_uri: str
     skip_geometry: bool
     cache: np.ndarray
+    memo_bytes: int = 0  # bytes that count against the memo's bound (see feature_cache)
 
     def take(self, positions: np.ndarray) -> list[bytes]:
         """Return the bytes of the rows at `positions`, serializing missing ones once."""
@@ -111,10 +112,14 @@ def feature_cache(data: Dataset, spec: CollectionSpec, crs_uri: str = crs.CRS84,
     def build() -> FeatureCache:
         gdf = data.collection(spec.name)
         cache = np.full(len(gdf), None, dtype=object)
+        size = 0
         if len(gdf) <= EAGER_LIMIT:
-            cache[:] = np.array(serialize(gdf, fields, crs_uri, skip_geometry) + [b""],
-                                dtype=object)[:-1]
-        return FeatureCache(gdf, fields, crs_uri, skip_geometry, cache)
+            serialized = serialize(gdf, fields, crs_uri, skip_geometry)
+            # the full-property variants are a fixed set per dataset (CRS x skipGeometry); only a
+            # client's choice of `properties` counts against the memo's byte bound
+            size = sum(map(len, serialized)) if fields != spec.fields else 0
+            cache[:] = np.array(serialized + [b""], dtype=object)[:-1]
+        return FeatureCache(gdf, fields, crs_uri, skip_geometry, cache, size)
 
     return data.memo(("features", spec.name, crs_uri, skip_geometry, fields), build)
 

@@ -33,11 +33,13 @@ from geoservice.errors import DataError
 
 # Bounds of each Dataset's memo (derived values: serialized collections, rendered pages, ...).
 MEMO_ENTRIES = 2048
-MEMO_BYTES = 96 * 2**20
+MEMO_BYTES = 32 * 2**20
 
 
 def _size(value) -> int:
-    """Return the bytes a memo value holds in byte strings (other objects count as 0)."""
+    """Return the bytes a memo value holds in byte strings (objects may say so: `memo_bytes`)."""
+    if hasattr(value, "memo_bytes"):
+        return int(value.memo_bytes)
     if isinstance(value, (bytes, str)):
         return len(value)
     if isinstance(value, tuple):
