@@ -172,9 +172,14 @@ class PlaceContext(_Element):
 
 
 class AreaLayer(_Element):
-    """Boundary versions; mode 'year' shows those valid in a chosen year, 'all' shows each."""
+    """Boundary versions; mode 'year' shows those valid in a chosen year, 'all' shows each.
+
+    In a period with a boundary change (a change year on the home map, a project's years) the
+    outgoing version is drawn dashed and the incoming one solid, and the legend gives their dates.
+    """
 
     _name = "GsAreas"
+    initial_range = None
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
@@ -184,37 +189,51 @@ class AreaLayer(_Element):
             var data = {{ this.data_json }};
             var layers = {};
             var group = L.featureGroup().addTo(map);
+            var byId = {};
             data.features.forEach(function (f) {
                 var p = f.properties;
-                var layer = L.geoJSON(f, {
-                    style: {
-                        color: colours[p.area_id] || "#333333", weight: 3,
-                        dashArray: p.accuracy === "reconstructed" ? "8 5" : null,
-                        fillColor: colours[p.area_id] || "#333333", fillOpacity: 0.12
-                    }
-                });
+                byId[p.id] = p;
+                var layer = L.geoJSON(f, {style: GS.areaStyle(p, colours, null)});
                 layer.bindTooltip(GS.areaSummary(p, S), {sticky: true});
                 layers[p.id] = layer;
             });
             var api = {
-                layers: layers, group: group, visible: [],
+                layers: layers, group: group, visible: [], range: null,
                 setYear: function (year) {
                     var ids = data.features.filter(function (f) {
                         return GS.versionInYear(f.properties, year);
                     }).map(function (f) { return f.properties.id; });
-                    api.show(ids);
+                    api.show(ids, [year + "-01-01", (year + 1) + "-01-01"]);
                     return ids;
                 },
-                show: function (ids) {
+                show: function (ids, range) {
                     group.clearLayers();
-                    ids.forEach(function (id) { if (layers[id]) { group.addLayer(layers[id]); } });
+                    api.range = range || null;
+                    ids.forEach(function (id) {
+                        if (!layers[id]) { return; }
+                        layers[id].setStyle(GS.areaStyle(byId[id], colours, api.range));
+                        group.addLayer(layers[id]);
+                    });
+                    /* the incoming (solid) line on top of the outgoing (dashed) one */
+                    ids.forEach(function (id) {
+                        if (layers[id] && GS.areaRole(byId[id], api.range) === "incoming") {
+                            layers[id].bringToFront();
+                        }
+                    });
                     api.visible = ids.slice();
+                    var entry = GS.of(map);
+                    if (entry.legendControl) { entry.legendControl.setAreas(api.legendItems()); }
                     return ids;
+                },
+                legendItems: function () {
+                    return api.visible.map(function (id) {
+                        return GS.areaLegendItem(byId[id], colours, api.range, S);
+                    });
                 },
                 features: data.features
             };
             {% if this.initial_year %}api.setYear({{ this.initial_year|tojson }});
-            {% else %}api.show({{ this.initial_ids|tojson }});{% endif %}
+            {% else %}api.show({{ this.initial_ids|tojson }}, {{ this.initial_range|tojson }});{% endif %}
             var entry = GS.of(map);
             entry.areas = api;
             entry.addOverlay(group, {{ this.label|tojson }}, "areas");
@@ -235,19 +254,34 @@ class ProjectLayer(_Element):
             var colours = {{ this.colours|tojson }};
             var data = {{ this.data_json }};
             var cluster = {{ this.cluster|tojson }} && L.markerClusterGroup ? L.markerClusterGroup({
-                showCoverageOnHover: false, maxClusterRadius: 40,
-                iconCreateFunction: function (c) {
-                    var n = c.getChildCount();
-                    return L.divIcon({
-                        html: "<span>" + n + "</span><span class=\\"gs-sr\\"> " +
-                              S.cluster_projects + "</span>",
-                        className: "gs-cluster", iconSize: L.point(36, 36)
-                    });
-                }
+                showCoverageOnHover: false, maxClusterRadius: 40, zoomToBoundsOnClick: false,
+                /* the click handler below decides; the plugin's own would spiderfy at max zoom */
+                spiderfyOnMaxZoom: false,
+                iconCreateFunction: function (c) { return GS.clusterIcon(c, colours, S, map); }
             }) : L.featureGroup();
+            if (cluster.on && L.markerClusterGroup) {
+                /* projects at one position (district-wide measures) open as one list, not a spider */
+                cluster.on("clusterclick", function (e) {
+                    if (GS.sameSpot(e.layer, map)) {
+                        L.popup({maxWidth: GS.popupWidth(map), maxHeight: GS.popupHeight(map),
+                                 autoPanPadding: [12, 12]})
+                            .setLatLng(e.layer.getLatLng())
+                            .setContent(GS.listPopup(e.layer.getAllChildMarkers().map(function (m) {
+                                return m.feature.properties; }), S, {{ this.project_url|tojson }}, colours,
+                                null, api.year))
+                            .openOn(map);
+                    } else if (map.getZoom() >= map.getMaxZoom()) { e.layer.spiderfy(); }
+                    else { e.layer.zoomToBounds({padding: [24, 24]}); }
+                });
+            }
             var shapes = L.featureGroup();
             var markers = {};
             var shapeLayers = {};
+            var spots = {};
+            data.features.forEach(function (f) {
+                var k = f.properties.lat + "," + f.properties.lon;
+                (spots[k] = spots[k] || []).push(f.properties);
+            });
             data.features.forEach(function (f) {
                 var p = f.properties;
                 var colour = colours[p.category] || "#333333";
@@ -261,21 +295,25 @@ class ProjectLayer(_Element):
                     if (el) { el.style.background = colour; el.setAttribute("aria-label", p.title); }
                 });
                 marker.bindPopup(function () {
-                    return GS.projectPopup(p, S, {{ this.project_url|tojson }});
-                }, {maxWidth: 320, maxHeight: 320});
+                    var others = (spots[p.lat + "," + p.lon] || []).filter(function (q) { return q.id !== p.id; });
+                    var url = {{ this.project_url|tojson }};
+                    return others.length ? GS.listPopup([p].concat(others), S, url, colours, p.id, api.year)
+                                         : GS.projectPopup(p, S, url, api.year);
+                }, {maxWidth: GS.popupWidth(map), maxHeight: GS.popupHeight(map)});
                 marker.feature = f;
                 markers[p.id] = marker;
                 if (f.geometry && f.geometry.type !== "Point") {
                     shapeLayers[p.id] = L.geoJSON(f, {style: {color: colour, weight: 4, fillOpacity: 0.25}})
                         .bindPopup(function () {
-                            return GS.projectPopup(p, S, {{ this.project_url|tojson }});
-                        }, {maxWidth: 320, maxHeight: 320});
+                            return GS.projectPopup(p, S, {{ this.project_url|tojson }}, api.year);
+                        }, {maxWidth: GS.popupWidth(map), maxHeight: GS.popupHeight(map)});
                 }
             });
             var api = {
-                markers: markers, cluster: cluster, visible: [],
+                markers: markers, cluster: cluster, visible: [], year: null,
                 features: data.features,
                 setFilter: function (opts) {
+                    api.year = opts && opts.year != null ? opts.year : null;
                     var ids = data.features.filter(function (f) {
                         return GS.projectMatches(f.properties, opts);
                     }).map(function (f) { return f.properties.id; });

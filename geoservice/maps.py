@@ -10,6 +10,7 @@ Callers pass `_` (a translate function) so every UI string stays translatable.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from itertools import count
@@ -57,6 +58,42 @@ OSM_DATA_ATTRIBUTION = (
 )
 
 
+# Research references that belong in the repository, not on a public page
+_REPO_REF = re.compile(r"\b([A-Za-z0-9_.-]+)/[A-Za-z0-9_.-]+@[0-9a-fA-F]{7,40}(?::\S*[^\s;,)])?")
+_COMMIT = re.compile(r"@?\b[0-9a-f]{40}\b|@[0-9a-f]{7,39}\b")
+_PATH = re.compile(r"\b(?:geodata|shared|geodata-sources|backups|static|db|data|sources)/[^\s;,)]*")
+_FILE = re.compile(r"\b[\w.-]+\.(?:csv|geojson|sql|json|gpkg|py|md)\b")
+_OSM_ID = re.compile(r",?\s*\(?\bOSM[- ](?:way|node|Knoten|relation)\s*\d+(?:,\s*vertex \d+ of \d+)?\)?")
+_VIA_EMPTY = re.compile(r"\(\s*(?:via|aus)?\s*\)|\bvia\s*(?=[);])")
+
+
+def public_text(text: Any) -> str:
+    """Return a source or method note for a public page: no commit ids, repository references
+    or file paths (those stay in the data and its history); what is left reads as plain words."""
+    if text is None:
+        return ""
+    out = _REPO_REF.sub(lambda m: f"Daten von {m.group(1)}", str(text))
+    out = _COMMIT.sub("", out)
+    out = _PATH.sub("", out)
+    out = _FILE.sub("", out)
+    out = re.sub(r"\(OSM[- ](?:way|node|Knoten|relation)\s*\d+,\s*", "(", out)
+    out = _OSM_ID.sub("", out)
+    out = re.sub(r"\bvia (?=Daten von)", "", out)
+    out = out.replace("representative point", "Punkt im Inneren")
+    for _round in range(3):
+        out = _VIA_EMPTY.sub("", out)
+        out = re.sub(r"\(\s*\)", "", out)
+        out = re.sub(r"\s+([,;:)])", r"\1", out)
+        out = re.sub(r"\(\s+", "(", out)
+        out = re.sub(r"\baus\s*(?=[(:;,]|$)", "", out)
+        out = re.sub(r"\s{2,}", " ", out)
+    out = re.sub(r";\s*,", ";", out)
+    out = re.sub(r"^(?:Koordinate\s*)?\(dort als [^)]*\):\s*Koordinate\s*=\s*", "", out.strip())
+    out = re.sub(r"^Koordinate\s*:?\s*", "", out)
+    out = re.sub(r"(?i)^\(?geokodierte Adresse\)?:\s*Koordinate:\s*", "Geokodierte Adresse: ", out)
+    return out.strip(" ;:,")
+
+
 def safe_json(value: Any) -> str:
     """Serialize for embedding inside <script>: <, >, & and ' are escaped as \\uXXXX."""
     return str(htmlsafe_json_dumps(value, separators=(",", ":")))
@@ -96,20 +133,32 @@ def _collection(gdf, fields: Iterable[str], extra: Callable[[Any], dict] | None 
     return {"type": "FeatureCollection", "features": features}
 
 
+# research notes stay out of the map data (the pages show them cleaned, under "Quellen")
+_AREA_MAP_FIELDS = ("id", "area_id", "name", "programme", "valid_from", "valid_to", "accuracy",
+                    "area_ha")
+
+
 def areas_geojson(data: Dataset) -> dict:
     """Return every boundary version as GeoJSON (computed once per dataset)."""
+    fields = [f for f in FUNDING_AREAS.fields if f in _AREA_MAP_FIELDS]
     return data.memo(("maps", "areas"), lambda: _collection(
-        data.funding_areas.sort_values(["valid_from", "area_id"], kind="stable"),
-        FUNDING_AREAS.fields))
+        data.funding_areas.sort_values(["valid_from", "area_id"], kind="stable"), fields))
 
 
 def projects_geojson(data: Dataset) -> dict:
     """Return every project as GeoJSON with a representative point for its marker (memoized)."""
     def point(row) -> dict:
         rep = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
-        return {"lon": round(rep.x, COORD_DECIMALS), "lat": round(rep.y, COORD_DECIMALS)}
+        funding = row.get("funding")
+        if funding and funding == row.get("location_method"):
+            funding = None
+        return {"lon": round(rep.x, COORD_DECIMALS), "lat": round(rep.y, COORD_DECIMALS),
+                "source": public_text(row.get("source")) or None,
+                "status_note": public_text(row.get("status_note")) or None,
+                "funding": public_text(funding) or None}
+    fields = [f for f in PROJECTS.fields if f != "location_method"]
     return data.memo(("maps", "projects"), lambda: _collection(
-        data.projects.sort_values(["title"], kind="stable"), PROJECTS.fields, point))
+        data.projects.sort_values(["title"], kind="stable"), fields, point))
 
 
 def context_geojson(data: Dataset) -> dict:
@@ -242,7 +291,8 @@ def area_strings(_: Translate) -> dict:
     return {
         "since": _("seit"), "until": _("bis"), "open": _("offen"),
         "reconstructed": _("schematische Rekonstruktion"), "official": _("amtliche Grenze"),
-        "accuracy": _("Genauigkeit"), "valid": _("gültig"),
+        "accuracy": _("Genauigkeit"), "valid": _("gültig"), "from": _("ab"),
+        "outgoing": _("alte Grenze, gestrichelt"), "incoming": _("neue Grenze"),
     }
 
 
@@ -295,6 +345,9 @@ def project_strings(_: Translate) -> dict:
         "until": _("bis"),
         "acc_address": _("Adresse"), "acc_street": _("Straße"), "acc_approximate": _("ungefähr"),
         "cluster_projects": _("Projekte, zum Vergrößern auswählen"),
+        "here_list": _("{n} Projekte an derselben Stelle (meist gebietsweite Vorhaben ohne eigenen Standort)"),
+        "more_here": _("Weitere Projekte an derselben Stelle"),
+        "this_year": _("im gewählten Jahr"), "planned": _("geplant"), "running": _("laufend"),
     }
 
 
@@ -348,8 +401,11 @@ def project_map(data: Dataset, static_url: str, tiles: Tiles, fid: str, _: Trans
                   "min(45vh, 380px)")
     _tiles(m, tiles, _)
     _context(m, data, _, places)
+    start, end = row["start_year"], row["end_year"]
     AreaLayer(data_json=embedded_json(data, "areas"), colours=area_colours(data),
               strings=area_strings(_), initial_year=None, initial_ids=area_ids,
+              initial_range=[f"{start}-01-01" if start else None,
+                             f"{end + 1}-01-01" if end else None],
               label=_("Fördergebiete")).add_to(m)
     feature = next(f for f in projects_geojson(data)["features"] if f["id"] == fid)
     ProjectLayer(data_json=safe_json({"type": "FeatureCollection", "features": [feature]}),
@@ -357,6 +413,7 @@ def project_map(data: Dataset, static_url: str, tiles: Tiles, fid: str, _: Trans
                  project_url=project_url, label=_("Projekt"),
                  shapes_label=_("Projektflächen und -linien"),
                  strings=project_strings(_)).add_to(m)
+    MapCall("legend", _("Legende"), [], "bottomright").add_to(m)
     _notice(m, _, sources_url)
     return _finish(m, _)
 

@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     editor.register(app)  # /edit: the web editor (login, project list, forms, history)
     app.add_template_filter(pages.linkify, "linkify")
+    app.add_template_filter(pages.public, "public")
 
     @app.context_processor
     def _lang_switch() -> dict:

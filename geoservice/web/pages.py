@@ -166,6 +166,7 @@ def _page(template: str, params: dict[str, str], **context) -> str:
     if _embed():
         params = {**params, "embed": "1"}
     context.setdefault("search_strings", _check_strings())
+    context.setdefault("data_date", http.dataset().last_modified.date())
     return render_template(template, embed=_embed(), lang_urls=_lang_urls(params),
                            fmt_number=lambda v, d=2: fmt_number(v, g.lang, d),
                            fmt_date=lambda v: fmt_date(v, g.lang), years_text=years_text,
@@ -226,8 +227,15 @@ def render_home() -> Response:
             area_ids=area_domain.area_ids(data.funding_areas),
             area_names=_area_names(data.funding_areas),
             form_id=CHECK_FORM_ID, today=date.today().isoformat(), check_strings=_check_strings(),
+            change_years=change_years(data.funding_areas, year),
         )
     return _serve("home", {}, build)
+
+
+def change_years(rows, last_year: int) -> list[int]:
+    """Return the years in which a boundary version began or ended (the slider marks them)."""
+    days = [d for d in list(rows["valid_from"]) + list(rows["valid_to"]) if d is not None]
+    return sorted({d.year for d in days if FIRST_YEAR <= d.year <= last_year})
 
 
 def _area_names(rows) -> dict[str, str]:
@@ -236,33 +244,57 @@ def _area_names(rows) -> dict[str, str]:
 
 
 def render_compare() -> Response:
-    """Render the change map between two years (or dates): ?from=YEAR&to=YEAR."""
+    """Render the change map between two years (or dates): ?from=YEAR&to=YEAR.
+
+    A year means the whole year, as on the home map and in the API's `datetime=YEAR`: the
+    boundaries compared are those in force at any time in that year (in a year with a boundary
+    change, both versions count). A full date (YYYY-MM-DD) compares that one day.
+    """
     this_year = date.today().year
     check_params_for(("from", "to", "embed"))
-    raw_from, day_from = _year_param("from", 2001)
-    raw_to, day_to = _year_param("to", this_year)
-    if day_from > day_to:
+    raw_from, when_from = _year_range("from", 2001)
+    raw_to, when_to = _year_range("to", this_year)
+    if when_from.start > when_to.start:
         raise InvalidParameter(f"from: '{raw_from}' is after to '{raw_to}'; swap them")
     labels = {"added": _("hinzugekommen"), "removed": _("weggefallen"),
               "unchanged": _("unverändert")}
 
     def build() -> str:
         data = http.dataset()
-        parts = area_domain.changes(data.funding_areas, day_from, day_to)
+        before = area_domain.versions(data.funding_areas, when_from)
+        after = area_domain.versions(data.funding_areas, when_to)
+        parts = area_domain.compare(_union_metric(before), _union_metric(after))
         area_labels = {p.change: f"{fmt_number(p.area_ha, g.lang)} ha" for p in parts}
         m = _maps().change_map(data, _static_url(), _tiles(), parts, labels, area_labels, _,
                             _sources_url(), places=_places())
-        before = area_domain.versions_on(data.funding_areas, day_from)
-        after = area_domain.versions_on(data.funding_areas, day_to)
         return _page(
             "pages/compare.html", {"from": raw_from, "to": raw_to}, map=_map_parts(m),
-            raw_from=raw_from, raw_to=raw_to, day_from=day_from, day_to=day_to,
+            raw_from=raw_from, raw_to=raw_to, when_from=when_from, when_to=when_to,
+            period_from=period_text(raw_from, when_from), period_to=period_text(raw_to, when_to),
             parts=parts, labels=labels, colours=_maps().CHANGE_COLOURS,
             before=_sources(before), after=_sources(after),
             versions=_sources(_concat_unique(before, after)),
             years=list(range(FIRST_YEAR, this_year + 1)),
         )
     return _serve("compare", {"from": raw_from, "to": raw_to}, build)
+
+
+def _year_range(name: str, default: int):
+    """Return the raw value and its DayRange: a year is the whole year, a date that day."""
+    raw = (request.args.get(name) or str(default)).strip()
+    timeutil.parse_date(raw, name)  # one day or year; raises InvalidParameter naming the value
+    return raw, timeutil.parse_datetime(raw, name)
+
+
+def period_text(raw: str, when) -> str:
+    """Describe a compared period: 'im Jahr 2016' or 'am 29.09.2016'."""
+    if len(raw) == 4:
+        return _("im Jahr {year}", year=raw)
+    return _("am {day}", day=fmt_date(when.start, g.lang))
+
+
+def _union_metric(rows):
+    return shapely.union_all(rows["metric"].values) if len(rows) else shapely.Polygon()
 
 
 def _concat_unique(*frames):
@@ -306,6 +338,47 @@ def render_area(area_id: str) -> Response:
     return _serve(f"area:{area_id}", {}, build)
 
 
+def status_in_year(status: str | None, start: int | None, end: int | None, year: int,
+                   this_year: int) -> str | None:
+    """Return a project's status in a past year (the same rule as GS.statusInYear in the browser).
+
+    Before its start year a project was planned; from its start to its end year it was running,
+    even if it is finished now; this year and later, and where nothing is known, the recorded
+    status holds.
+    """
+    if year >= this_year or not status:
+        return status
+    if start is not None and year < start:
+        return "geplant"
+    if status == "abgeschlossen" and start is not None and (end is None and year == start
+                                                             or end is not None and year <= end):
+        return "laufend"
+    return status
+
+
+def status_phases(status: str | None, start: int | None, end: int | None,
+                  this_year: int) -> list[tuple[str, str]]:
+    """Return (years, status) phases for the project page: 'bis 2018: geplant', ..."""
+    if not status or start is None:
+        return []
+    phases = [(f"{_('bis')} {start - 1}", "geplant")]
+    running_to = end if end is not None else start
+    if status == "abgeschlossen" and running_to < this_year:
+        years = str(start) if running_to == start else f"{start}–{running_to}"
+        phases.append((years, "laufend"))
+        phases.append((f"{_('ab')} {running_to + 1}" if end is not None else _("später"), status))
+    elif status == "geplant":
+        phases = [(_("heute"), status)]
+    else:
+        phases.append((f"{_('seit')} {start}", status))
+    return phases
+
+
+def public(text) -> str:
+    """Jinja filter: a source or method note without commit ids, repository refs or file paths."""
+    return _maps().public_text(text)
+
+
 def _previous_metric(areas, step):
     if not step.previous_id:
         return shapely.Polygon()
@@ -327,8 +400,16 @@ def render_project(fid: str) -> Response:
             versions = area_domain.versions_on(data.funding_areas, date.today())
         m = _maps().project_map(data, _static_url(), _tiles(), fid, _, project_url("__ID__"),
                              _sources_url(), list(versions["id"]), places=_places())
+        start, end = row["start_year"], row["end_year"]
+        project_years = (str(start) if start == end else f"{start}/{end}") if start and end else \
+            str(start or end or date.today().year)
+        funding = row["funding"]
+        if funding and funding == row["location_method"]:
+            funding = None  # a location note in the funding field is not a funding statement
         return _page("pages/project.html", {}, map=_map_parts(m), p=row,
                      versions=_sources(versions),
                      area_names=_area_names(data.funding_areas),
+                     project_years=project_years, funding=funding,
+                     phases=status_phases(row["status"], start, end, date.today().year),
                      json_url=project_url(fid) + "?f=json")
     return _serve(f"project:{fid}", {}, build)

@@ -299,6 +299,47 @@ EN = {
     "um {distance} m verschoben": "moved by {distance} m",
     "Geometrie um bis zu {distance} m verschoben": "geometry moved by up to {distance} m",
     "keine inhaltliche Änderung": "no change in content",
+    # map pages: a year, downloads, print, provenance, clusters
+    "Grenzen {year}:": "Boundaries {year}:",
+    "Karte drucken": "Print map",
+    "Jahr {year} (ganzes Jahr)": "Year {year} (whole year)",
+    "Datenstand {date}": "Data as of {date}",
+    "Gebietsgrenze {year}": "Area boundary {year}",
+    "Vergleich {a} – {b}": "Comparison {a} – {b}",
+    "Verglichen werden die Gebiete, die {a} und {b} in Kraft waren.":
+        "The map compares the areas in force {a} and {b}.",
+    "Ein Jahr steht für das ganze Jahr (1. Januar bis 31. Dezember), wie auf der Projektkarte: in "
+    "einem Jahr mit Grenzänderung zählen die alte und die neue Grenze.":
+        "A year means the whole year (1 January to 31 December), as on the project map: in a year "
+        "with a boundary change both the old and the new boundary count.",
+    "In Kraft {period}": "In force {period}",
+    "Ein Jahr steht für das ganze Jahr (1. Januar bis 31. Dezember): Gebietsgrenzen, die in diesem "
+    "Jahr galten, und Projekte, die bis dahin begonnen haben.":
+        "A year means the whole year (1 January to 31 December): boundaries in force during that "
+        "year, and projects begun by then.",
+    "Markiert: Jahre mit Grenzänderung ({years}); dann zeigt die Karte die alte Grenze gestrichelt "
+    "und die neue durchgezogen.":
+        "Marked: years with a boundary change ({years}); the map then shows the old boundary dashed "
+        "and the new one solid.",
+    "Weitere Filter: Status, Suche, Kategorien": "More filters: status, search, categories",
+    "Status im gewählten Jahr": "Status in the chosen year",
+    "Projektjahre {years}": "Project years {years}",
+    "Lage auf der Karte": "Position on the map",
+    "an der Adresse": "at the address",
+    "an der Straße, nicht am genauen Ort": "on the street, not at the exact place",
+    "Herkunft der Angaben": "Where the information comes from",
+    "Stand laut Quellen": "Status according to the sources",
+    "im Jahr {year}": "in {year}",
+    "am {day}": "on {day}",
+    "später": "later",
+    "alte Grenze, gestrichelt": "old boundary, dashed",
+    "neue Grenze": "new boundary",
+    "{n} Projekte an derselben Stelle (meist gebietsweite Vorhaben ohne eigenen Standort)":
+        "{n} projects at the same place (mostly area-wide measures without a site of their own)",
+    "Weitere Projekte an derselben Stelle": "More projects at the same place",
+    "im gewählten Jahr": "in the chosen year",
+    "geplant": "planned",
+    "laufend": "running",
 }
 
 i18n.register(EN)

@@ -49,13 +49,121 @@
     opts = opts || {};
     if (opts.year != null && !startedBy(p, opts.year)) { return false; }
     if (opts.categories && opts.categories.indexOf(p.category) < 0) { return false; }
-    if (opts.status && p.status !== opts.status) { return false; }
+    if (opts.status && statusInYear(p, opts.year) !== opts.status) { return false; }
     if (opts.q) {
       var hay = [p.title, p.description, p.address, p.category].join(" ").toLowerCase();
       var words = opts.q.toLowerCase().split(/\s+/).filter(Boolean);
       for (var i = 0; i < words.length; i++) { if (hay.indexOf(words[i]) < 0) { return false; } }
     }
     return true;
+  }
+
+
+  /* ------------------------------------------------------------------ time: a year is the whole year */
+
+  /* Role of a version in a period [start, end) (ISO days; null = open): "outgoing" if it ends
+     inside the period, "incoming" if it begins inside it, else null. */
+  function areaRole(p, range) {
+    if (!range) { return null; }
+    var s = range[0], e = range[1];
+    function inside(day) { return day && (s == null || day > s) && (e == null || day < e); }
+    if (inside(p.valid_to)) { return "outgoing"; }
+    if (inside(p.valid_from)) { return "incoming"; }
+    return null;
+  }
+
+  function areaStyle(p, colours, range) {
+    var c = colours[p.area_id] || "#333333", role = areaRole(p, range);
+    if (role === "outgoing") {
+      return {color: c, weight: 3, opacity: 0.9, dashArray: "7 6", fillColor: c, fillOpacity: 0.04};
+    }
+    return {color: c, weight: role === "incoming" ? 4 : 3, opacity: 1, dashArray: null,
+            fillColor: c, fillOpacity: 0.12};
+  }
+
+  function lastDay(iso) {
+    var d = new Date(iso + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() - 1);  /* valid_to is exclusive */
+    return d.toISOString().slice(0, 10);
+  }
+
+  function areaLegendItem(p, colours, range, S) {
+    var role = areaRole(p, range), label = p.name + " (" + p.programme + ")";
+    if (role === "outgoing") { label += ", " + S.until + " " + formatDate(lastDay(p.valid_to)) + " – " + S.outgoing; }
+    else if (role === "incoming") { label += ", " + S.from + " " + formatDate(p.valid_from) + " – " + S.incoming; }
+    return {label: label, colour: colours[p.area_id] || "#333333", kind: role === "outgoing" ? "area-old" : "area"};
+  }
+
+  /* A project's status in a year (pages.status_in_year says the same): planned before its start
+     year, running from start to end year, the recorded status this year and where nothing is known. */
+  function statusInYear(p, year) {
+    var now = new Date().getFullYear();
+    if (year == null || year >= now || !p.status) { return p.status; }
+    if (p.start_year != null && year < p.start_year) { return "geplant"; }
+    if (p.status === "abgeschlossen" && p.start_year != null &&
+        ((p.end_year == null && year === p.start_year) || (p.end_year != null && year <= p.end_year))) {
+      return "laufend";
+    }
+    return p.status;
+  }
+
+  /* ------------------------------------------------------------------ popups that fit the map */
+
+  function popupWidth(map) { return Math.max(180, Math.min(320, map.getSize().x - 60)); }
+  function popupHeight(map) { return Math.max(160, Math.min(320, map.getSize().y - 90)); }
+
+  function sameSpot(cluster, map) {
+    var b = cluster.getBounds();
+    return map.distance(b.getSouthWest(), b.getNorthEast()) < 10;
+  }
+
+  function clusterIcon(c, colours, S, map) {
+    var counts = {}, order = [];
+    c.getAllChildMarkers().forEach(function (m) {
+      var cat = m.feature.properties.category;
+      if (!(cat in counts)) { counts[cat] = 0; order.push(cat); }
+      counts[cat] += 1;
+    });
+    order.sort();
+    var n = c.getChildCount(), at = 0, stops = [];
+    order.forEach(function (cat) {
+      var from = at, to = at + counts[cat] / n * 360;
+      stops.push((colours[cat] || "#333333") + " " + from.toFixed(1) + "deg " + to.toFixed(1) + "deg");
+      at = to;
+    });
+    var names = order.map(function (cat) { return cat + " (" + counts[cat] + ")"; }).join(", ");
+    var stack = map && sameSpot(c, map);
+    var root = el("div", "gs-cluster-ring");
+    root.style.background = "conic-gradient(" + stops.join(", ") + ")";
+    el("span", "gs-cluster-n", n, root);
+    el("span", "gs-sr", " " + (stack ? S.here_list.replace("{n}", n) : S.cluster_projects) + ": " + names, root);
+    root.title = names;
+    return L.divIcon({html: root.outerHTML, className: "gs-cluster" + (stack ? " gs-cluster-stack" : ""),
+                      iconSize: L.point(40, 40)});
+  }
+
+  function listPopup(items, S, urlTemplate, colours, focusId, year) {
+    var root = el("div", "gs-popup gs-popup-list");
+    var rest = items;
+    if (focusId) {
+      root.appendChild(projectPopup(items[0], S, urlTemplate, year));
+      rest = items.slice(1);
+      el("p", "gs-list-head", S.more_here, root);
+    } else {
+      el("p", "gs-list-head", S.here_list.replace("{n}", items.length), root);
+    }
+    var ul = el("ul", "gs-here-list", null, root);
+    rest.slice().sort(function (a, b) { return String(a.title).localeCompare(String(b.title)); })
+      .forEach(function (p) {
+        var li = el("li", null, null, ul);
+        var dot = el("span", "dot", null, li);
+        dot.style.background = colours[p.category] || "#333333";
+        dot.setAttribute("aria-hidden", "true");
+        var a = el("a", null, p.title, li);
+        a.href = urlTemplate.replace("__ID__", encodeURIComponent(p.id));
+        el("small", null, " " + years(p, S) + " · " + (statusInYear(p, year) || "") + " · " + p.category, li);
+      });
+    return root;
   }
 
   function years(p, S) {
@@ -65,7 +173,7 @@
     return p.start_year === p.end_year ? String(p.start_year) : p.start_year + "–" + p.end_year;
   }
 
-  function projectPopup(p, S, urlTemplate) {
+  function projectPopup(p, S, urlTemplate, year) {
     var root = el("div", "gs-popup");
     el("p", "gs-popup-title", p.title, root);
     var dl = el("dl", null, null, root);
@@ -76,8 +184,9 @@
       if (linkified) { linkify(value, dd); } else { dd.textContent = String(value); }
     }
     row(S.years, years(p, S));
-    row(S.status, p.status);
-    row(S.status_note, p.status_note);
+    var st = statusInYear(p, year);
+    row(S.status, st !== p.status ? st + " (" + year + ")" : p.status);
+    if (st === p.status) { row(S.status_note, p.status_note); }
     row(S.category, p.category);
     el("p", "gs-popup-desc", p.description, root);
     dl = el("dl", null, null, root);
@@ -131,20 +240,29 @@
   }
 
   function legend(map, title, items, position) {
-    control(map, position || "bottomright", "gs-legend", function (div) {
-      var details = el("details", null, null, div);
-      details.open = window.innerWidth > 700;
-      el("summary", null, title, details);
-      var ul = el("ul", null, null, details);
-      items.forEach(function (item) {
+    var entry = GS.of(map), ul = null;
+    var fixed = items.filter(function (i) { return i.kind !== "area"; });
+    var areas = items.filter(function (i) { return i.kind === "area"; });
+    function render() {
+      ul.textContent = "";
+      areas.concat(fixed).forEach(function (item) {
         var li = el("li", null, null, ul);
         var sw = el("span", "gs-swatch gs-swatch-" + item.kind, null, li);
         sw.setAttribute("aria-hidden", "true");
         sw.style.borderColor = item.colour;
-        if (item.kind !== "area") { sw.style.background = item.colour; }
+        if (item.kind !== "area" && item.kind !== "area-old") { sw.style.background = item.colour; }
         el("span", null, item.label, li);
       });
+    }
+    control(map, position || "bottomright", "gs-legend", function (div) {
+      var details = el("details", null, null, div);
+      details.open = window.innerWidth > 700;
+      el("summary", null, title, details);
+      ul = el("ul", null, null, details);
+      render();
     });
+    entry.legendControl = {setAreas: function (list) { areas = list; render(); }};
+    if (entry.areas && entry.areas.legendItems) { entry.legendControl.setAreas(entry.areas.legendItems()); }
   }
 
   function notice(map, text, linkText, url) {
@@ -218,8 +336,19 @@
   function locateControl(map, S) {
     var marker = null;
     control(map, "topleft", "gs-locate", function (div) {
-      var b = el("button", "gs-button", S.button, div);
+      var b = el("button", "gs-button gs-icon-button", null, div);
       b.type = "button";
+      var icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      icon.setAttribute("class", "gs-icon");
+      icon.setAttribute("viewBox", "0 0 20 20");
+      icon.setAttribute("width", "20");
+      icon.setAttribute("height", "20");
+      icon.setAttribute("aria-hidden", "true");
+      icon.innerHTML = '<circle cx="10" cy="10" r="6" fill="none" stroke="currentColor" stroke-width="2"/>' +
+        '<circle cx="10" cy="10" r="2" fill="currentColor"/><path d="M10 0v4M10 16v4M0 10h4M16 10h4" stroke="currentColor" stroke-width="2"/>';
+      b.appendChild(icon);
+      el("span", "gs-button-text", S.button, b);
+      b.title = S.button;
       var msg = el("p", "gs-locate-msg", null, div);
       msg.setAttribute("role", "status");
       b.addEventListener("click", function () {
@@ -532,7 +661,22 @@
     apply();
   }
 
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll(".gs-legend details").forEach(function (d) { d.open = true; });
+    entries.forEach(function (e) { e.map.invalidateSize(); });
+  });
+  window.addEventListener("afterprint", function () {
+    entries.forEach(function (e) { e.map.invalidateSize(); });
+  });
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest(".print-button");
+    if (b) { window.print(); }
+  });
+
   window.GS = {
+    areaRole: areaRole, areaStyle: areaStyle, areaLegendItem: areaLegendItem, statusInYear: statusInYear,
+    popupWidth: popupWidth, popupHeight: popupHeight, sameSpot: sameSpot, clusterIcon: clusterIcon,
+    listPopup: listPopup,
     el: el, linkify: linkify, versionInYear: versionInYear, startedBy: startedBy,
     projectMatches: projectMatches, projectPopup: projectPopup, areaSummary: areaSummary,
     legend: legend, notice: notice, tiles: tiles, locateControl: locateControl,

@@ -36,8 +36,26 @@
     if (list) {
       Array.prototype.forEach.call(list.children, function (li) {
         li.hidden = !visible[li.getAttribute("data-id")];
+        var st = li.querySelector(".year-status");
+        if (st) {
+          var p = {status: st.dataset.status, start_year: st.dataset.start ? parseInt(st.dataset.start, 10) : null,
+                   end_year: st.dataset.end ? parseInt(st.dataset.end, 10) : null};
+          var now = GS.statusInYear(p, opts.year);
+          st.textContent = now === p.status ? now : now + " (" + opts.year + ")";
+        }
       });
     }
+    var dl = document.getElementById("downloads");
+    if (dl) {
+      dl.querySelector(".dl-label").textContent = dl.dataset.label.replace("{year}", opts.year);
+      Array.prototype.forEach.call(dl.querySelectorAll("a"), function (a) {
+        a.href = a.href.replace(/datetime=[^&]*/, "datetime=" + opts.year);
+        var sr = a.querySelector(".sr-only");
+        if (sr) { sr.textContent = " " + opts.year; }
+      });
+    }
+    var shown = document.getElementById("print-shown");
+    if (shown) { shown.textContent = shown.dataset.label.replace("{year}", opts.year); }
     var names = areaIds.map(function (id) {
       var p = byId[id], extra = "";
       /* in a year with a boundary change both versions count; say which part of the year */
@@ -69,6 +87,8 @@
     });
   }
   window.gsHome = {apply: apply, options: options};
+  var more = document.getElementById("more-filters");
+  if (more && window.innerWidth > 700) { more.open = true; }
   var shared = GS.state.read();  /* a shared link restores the year */
   if (shared.year && /^\d{4}$/.test(shared.year)) { year.value = shared.year; }
   apply();
