@@ -280,13 +280,6 @@ class SqlStore:
             return set(conn.execute(sa.select(records.c.fid).distinct()
                                     .where(records.c.collection == collection)).scalars())
 
-    def current_record(self, collection: str, fid: str) -> int | None:
-        """Return the id of a feature's current live record (None if absent or retired)."""
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(records.c.id).where(
-                records.c.collection == collection, records.c.fid == fid,
-                records.c.recorded_to.is_(None), records.c.retired.is_(False))).scalar()
-
     # ------------------------------------------------------------------ writes
 
     @contextmanager
