@@ -101,7 +101,7 @@ def test_editor_session_create_status_move_retire(editor):
     page.get_by_label("Beschreibung").fill("Hochbeete für die Nachbarschaft.")
     page.get_by_label("Kategorie").fill("Umwelt/Grün")
     page.get_by_label("Beginn (Jahr)").fill("2025")
-    page.get_by_label("Adresse", exact=False).first.fill("Am Geberbach, 01239 Dresden")
+    page.locator("#address").fill("Am Geberbach, 01239 Dresden")
     page.get_by_label("Quelle").fill("Stadtteilrunde 2025")
     page.get_by_label("Lagegenauigkeit").select_option("approximate")
     preview = page.locator("#preview")

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from flask.cli import FlaskGroup, ScriptInfo
 
 from geoservice import create_app
+from geoservice.domain.timeutil import LOCAL_TZ
 from geoservice.storage import SchemaOutdated
 from geoservice.storage.accounts import Accounts
 from geoservice.storage.geojson import Feature
@@ -103,7 +104,7 @@ def test_recorded_rejects_bad_and_too_early_values(client, value, status):
 
 
 def test_recorded_as_a_date_means_the_end_of_that_day(client):
-    today = datetime.now(UTC).date().isoformat()
+    today = datetime.now(LOCAL_TZ).date().isoformat()  # the day in Dresden, not in UTC
     assert client.get(f"/collections/funding-areas/items?recorded={today}").status_code == 200
 
 
