@@ -83,7 +83,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds a server may take to answer its first 200")
     parser.add_argument("--stores", default=",".join(stores.BACKENDS),
                         help="backends of the store scale curve, comma-separated ('' = none): "
-                             "files (the committed file store, HEAD), sqlite, postgresql")
+                             "files (the last committed file store), sqlite, postgresql")
     parser.add_argument("--pg-url", default=stores.PG_URL,
                         help="PostgreSQL server for the postgresql backend (a fresh database "
                              "per size is created there and dropped)")
@@ -397,7 +397,7 @@ class Bench:
             self.results["scale"].append(row)
 
     def store_scale(self, server: str, sizes: list[tuple[str, Path]]) -> None:
-        """Per size and backend (files at HEAD, sqlite, postgresql): first start and restart,
+        """Per size and backend (files as last committed, sqlite, postgresql): first start and restart,
         RSS per worker after start-up and after a load of many different bboxes, that load's
         req/s and latency; ratios against "files" are computed by the report."""
         backends = list(self.args.stores)
@@ -423,7 +423,7 @@ class Bench:
             if "files" in backends:
                 try:
                     checkout, commit = stack.enter_context(
-                        stores.committed_checkout(self.args.workdir, "HEAD"))
+                        stores.committed_checkout(self.args.workdir, stores.file_store_revision()))
                     self.results["store_files_commit"] = commit
                     log(f"store scale: files store from {commit[:12]} in {checkout}")
                 except RuntimeError as exc:

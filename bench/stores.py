@@ -1,7 +1,8 @@
 """The store scale curve's backends and load: files, SQLite, PostgreSQL, many different bboxes.
 
-- "files": the file store as last committed (HEAD), run from a git worktree in the work folder
-  (removed afterwards), reading the data folder on every start.
+- "files": the file store as last committed (the parent of the commit that removed
+  geoservice/storage/files.py), run from a git worktree in the work folder (removed afterwards),
+  reading the data folder on every start.
 - "sqlite": the SQL store on a fresh SQLite file per size; the first start seeds it.
 - "postgresql": the SQL store on a fresh PostgreSQL database per size (dropped afterwards);
   skipped with a note when the server is not reachable.
@@ -54,6 +55,16 @@ def _git(*argv: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"git {' '.join(argv)} failed: {done.stderr.strip()}")
     return done.stdout.strip()
+
+
+FILE_STORE = "geoservice/storage/files.py"
+
+
+def file_store_revision() -> str:
+    """Return the last commit that still served files: HEAD, or the parent of the commit that
+    removed the file store (found in history, so the reference never silently becomes HEAD)."""
+    removed = _git("log", "-1", "--diff-filter=D", "--format=%H", "--", FILE_STORE)
+    return f"{removed}^" if removed else "HEAD"
 
 
 @contextmanager
