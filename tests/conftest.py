@@ -25,7 +25,6 @@ GEODATA = ROOT / "geodata"
 POSTGRES = os.environ.get("GEOSERVICE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
 
-_created: list[str] = []
 _apps: list = []
 
 
@@ -39,12 +38,13 @@ def new_database(backend: str, folder: Path) -> str:
     if backend == "sqlite":
         folder.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{folder / f'geoservice-{uuid.uuid4().hex[:8]}.sqlite3'}"
-    name = f"geoservice_test_{uuid.uuid4().hex[:12]}"
+    # the pid names this run's databases: the session drops them all, however this module was
+    # imported (as `conftest` by pytest or as `tests.conftest` by a test module)
+    name = f"geoservice_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
     engine = _admin()
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    _created.append(name)
     return sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
 
 
@@ -53,12 +53,16 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         holder = app.extensions.get("geoservice")
         if holder is not None:
             holder.close()
-    if _created:
+    try:
         engine = _admin()
         with engine.connect() as conn:
-            for name in _created:
+            names = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                 {"p": f"geoservice_test_{os.getpid()}_%"}).scalars().all()
+            for name in names:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+    except sa.exc.OperationalError:
+        pass  # no PostgreSQL in this run: nothing to drop
 
 
 def build_app(backend: str, folder: Path, **config):
