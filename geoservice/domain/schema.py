@@ -34,6 +34,10 @@ class CollectionSpec:
     time_fields: tuple[str, str] = ("", "")
     queryables: dict[str, str] = field(default_factory=dict)
     keywords: tuple[str, ...] = ()
+    # the type of every property, one of: string, integer, number, date (ISO 8601 day). This is
+    # the one schema that GeoJSON, /queryables, GeoPackage, CSV and the import follow.
+    types: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)  # UCUM-style unit of numeric properties
 
     @property
     def nullable(self) -> tuple[str, ...]:
@@ -61,6 +65,11 @@ FUNDING_AREAS = CollectionSpec(
         "accuracy": frozenset({"official", "reconstructed"}),
     },
     time_fields=("valid_from", "valid_to"),
+    types={"id": "string", "area_id": "string", "name": "string", "programme": "string",
+           "valid_from": "date", "valid_to": "date", "area_ha": "number",
+           "published_area_ha": "number", "decision": "string", "accuracy": "string",
+           "method": "string", "source": "string", "note": "string"},
+    units={"area_ha": "har", "published_area_ha": "har"},
     queryables={"area_id": "string", "programme": "string", "accuracy": "string", "name": "string"},
     keywords=("Soziale Stadt", "Sozialer Zusammenhalt", "Fördergebiet", "Dresden", "Prohlis"),
 )
@@ -86,12 +95,18 @@ PROJECTS = CollectionSpec(
         "location_accuracy": frozenset({"address", "street", "approximate"}),
     },
     time_fields=("start_year", "end_year"),
+    types={"id": "string", "title": "string", "description": "string", "category": "string",
+           "start_year": "integer", "end_year": "integer", "status": "string",
+           "status_note": "string", "address": "string", "funding": "string",
+           "area_id": "string", "location_accuracy": "string", "location_method": "string",
+           "source": "string"},
     queryables={"category": "string", "status": "string", "area_id": "string",
                 "location_accuracy": "string"},
     keywords=("Projekte", "Quartiersmanagement", "Dresden", "Prohlis"),
 )
 
 COLLECTIONS = {spec.name: spec for spec in (FUNDING_AREAS, PROJECTS)}
+assert all(set(spec.types) == set(spec.fields) for spec in COLLECTIONS.values())
 
 
 def spec_of(collection_id: str) -> CollectionSpec:
