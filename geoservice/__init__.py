@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask import Flask, g, request
 
-from geoservice import i18n
+from geoservice import cache, i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, Defaults
 from geoservice.storage import SchemaOutdated, open_store
@@ -77,7 +77,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.register(app)
     cli.init_app(app)
     # repeated GETs are answered from final bytes without entering Flask (see cache.py)
-    app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"])
+    app.after_request(cache.mark_canonical)  # only canonical requests may be kept
+    app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"], app.config)
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
