@@ -36,6 +36,7 @@ from werkzeug.datastructures import LanguageAccept, MIMEAccept
 from werkzeug.http import parse_accept_header, parse_cookie
 
 from geoservice import i18n
+from geoservice.errors import GeoserviceError
 from geoservice.storage.holder import DataHolder
 
 # Host names links may be built from when neither BASE_URL nor ALLOWED_HOSTS is configured.
@@ -146,7 +147,10 @@ def canonical_query() -> tuple[tuple[str, str], ...] | None:
     if "canonical_query" not in g:
         pairs = tuple(sorted(request.args.items(multi=True)))
         names = [name for name, _ in pairs]
-        ok = len(set(names)) == len(names) and all(_value_is_canonical(n, v) for n, v in pairs)
+        try:
+            ok = len(set(names)) == len(names) and all(_value_is_canonical(n, v) for n, v in pairs)
+        except GeoserviceError:  # e.g. a bad recorded= (its handler answers the 4xx)
+            ok = False
         g.canonical_query = pairs if ok else None
     return g.canonical_query
 
@@ -170,7 +174,7 @@ def memo(data, parts: tuple, factory, query: bool = True):
 
 def mark_canonical(response):
     """after_request: tell the response cache whether this answer may be kept."""
-    request.environ[CANONICAL] = (canonical_query() is not None
+    request.environ[CANONICAL] = (response.status_code == 200 and canonical_query() is not None
                                   and trusted_host(request.environ.get("HTTP_HOST"), current_app.config) is not None)
     return response
 
