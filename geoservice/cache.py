@@ -212,11 +212,16 @@ def request_key(environ, config) -> tuple | None:
     cookie = environ.get("HTTP_COOKIE", "")
     if any(name in cookie for name in SESSION_COOKIES):
         return None  # an editor's session: answers may be personal
+    from geoservice.http import MAX_QUERY_BYTES
+
+    raw = environ.get("QUERY_STRING", "")
+    if len(raw) > int(config.get("MAX_QUERY_BYTES") or MAX_QUERY_BYTES):
+        return None  # Flask answers 414, whatever the parameters decode to
     host = trusted_host(environ.get("HTTP_HOST"), config)
     accept = _accept_key(environ.get("HTTP_ACCEPT"))
     if host is None or accept is None:
         return None
-    query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True, errors="replace")
+    query = parse_qsl(raw, keep_blank_values=True, errors="replace")
     asked = next((v for k, v in query if k == "lang"), None)
     lang_cookie = parse_cookie(cookie).get("lang") if cookie else None
     languages = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)

@@ -165,3 +165,12 @@ def test_a_worker_starting_on_an_invalid_state_serves_the_last_good_one(make_app
         Put("projects", Feature(last.fid, dict(last.properties, status="laufend"), last.wkb))])
     assert wait_for(lambda: client.get("/readyz").status_code == 200)
     assert client.get("/collections/projects/items/bmx-anlage-prohlis").get_json()["properties"]["status"] == "laufend"
+
+
+def test_an_overlong_query_is_414_even_when_it_decodes_to_a_cached_request(make_app):
+    app = make_app()
+    client = app.test_client()
+    assert client.get("/collections/projects/items?limit=2").status_code == 200
+    assert _entries(app) == 1
+    padded = client.get("/collections/projects/items?" + "&" * 9000 + "limit=2")
+    assert padded.status_code == 414

@@ -40,6 +40,7 @@ HEADERS = {"Accept-Encoding": "identity"}
 POSITIVE_NOT_STATABLE = {
     "GET /locate": "needs lon and lat, or x and y; their range depends on crs",
     "GET /changes": "from must not be after to",
+    "GET /compare": "from must not be after to (default: 2001 and this year)",
     "GET /areas/{areaId}/changes": "from must not be after to",
     "GET /search": "q must hold a letter or digit (a Unicode class; OpenAPI 3.0 patterns have none)",
     "GET /collections/funding-areas/items": "bbox: lower corner first, in the range of bbox-crs",

@@ -440,6 +440,19 @@ def document(base_url: str, config: Mapping) -> dict:
                                     "locate")),
         "/timeline": _get("timeline", "Programme milestones", "Planners", [p("f"), p("lang")],
                           _ok("Milestones with dates and sources.", "landingPage")),
+        # the change map (an HTML page): the boundaries in force in `from` and in `to` compared
+        "/compare": _get("compare", "Change map between two years or days (HTML)", "Planners", [
+            _param("from", "First year (whole year) or day; empty or absent: 2001; not after `to`.",
+                   {"anyOf": [*_POINT["anyOf"], {"type": "string", "maxLength": 0}]}),
+            _param("to", "Second year or day; empty or absent: this year.",
+                   {"anyOf": [*_POINT["anyOf"], {"type": "string", "maxLength": 0}]}),
+            _param("embed", "1, true or yes: without header and footer (for an iframe); other "
+                            "values: the full page.", _FILTER),
+            _param("f", "The page is HTML whatever is asked.", _FILTER),
+            p("lang")], {"200": {"description": "The change map.",
+                                 "content": {"text/html": {"schema": {"type": "string"}}}},
+                         "400": _ref("responses", "BadRequest"),
+                         "406": _ref("responses", "NotAcceptable")}),
     })
     paths.update(places_paths())  # place search and the inside check over every version
     return {
