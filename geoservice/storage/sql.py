@@ -232,12 +232,13 @@ class SqlStore:
             when = conn.execute(sa.select(changes.c.recorded_at)
                                 .where(changes.c.id == change_id)).scalar()
             query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom,
-                               records.c.id)
+                               records.c.id, records.c.digest)
                      .where(_as_of(change_id), records.c.retired.is_(False))
                      .order_by(records.c.collection, records.c.position))
             out: dict[str, list[Feature]] = {name: [] for name in FILES}
-            for collection, fid, properties, wkb, record_id in conn.execute(query):
-                out.setdefault(collection, []).append(Feature(fid, json.loads(properties), wkb, record_id))
+            for collection, fid, properties, wkb, record_id, digest in conn.execute(query):
+                out.setdefault(collection, []).append(
+                    Feature(fid, json.loads(properties), wkb, record_id, digest))
         return change_id, when, out
 
     def load(self, change_id: int | None = None, current: bool = False) -> Dataset:
@@ -251,15 +252,28 @@ class SqlStore:
         if change_id == 0:
             raise DataError("store", ["the database holds no data yet; run "
                                       "`flask --app geoservice db upgrade` and start the service once"])
+        # the state's version from the digests stored with each record (computed once, at write)
         digest = hashlib.blake2b(digest_size=8)
         for name in sorted(collections):
             for feature in collections[name]:
-                digest.update(f"{name}\0{feature.fid}\0".encode())
-                digest.update(digest_of(feature.properties, feature.wkb).encode())
+                digest.update(f"{name}\0{feature.fid}\0{feature.digest}".encode())
         # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
         modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
         return build_dataset(collections, digest.hexdigest(), modified,
                              change_id, historical=historical)
+
+    def last_changes(self, collection: str) -> dict[str, sa.Row]:
+        """Return, per current feature of a collection, the change that made its record (one query).
+
+        Each row has recorded_at, note, author, author_role and kind.
+        """
+        query = (sa.select(records.c.fid, changes.c.recorded_at, changes.c.note, changes.c.author,
+                           changes.c.author_role, changes.c.kind)
+                 .join(changes, changes.c.id == records.c.change_id)
+                 .where(records.c.collection == collection, records.c.recorded_to.is_(None),
+                        records.c.retired.is_(False)))
+        with self.engine.connect() as conn:
+            return {row.fid: row for row in conn.execute(query)}
 
     def history(self, collection: str, fid: str) -> list[RecordVersion]:
         """Return every record of a feature, oldest first, with the change that made it."""

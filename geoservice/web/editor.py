@@ -20,7 +20,6 @@ from urllib.parse import quote
 
 import flask_login
 import shapely
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -48,7 +47,6 @@ from geoservice.errors import Conflict, Forbidden, InvalidParameter, NotFound, P
 from geoservice.http import _
 from geoservice.storage.geojson import features_from_frame
 from geoservice.storage.sql import Author, Put, Retire
-from geoservice.storage.tables import changes, records
 from geoservice.web import pages, places
 
 bp = Blueprint("editor", __name__, url_prefix="/edit")
@@ -316,15 +314,9 @@ class LastChange:
 
 
 def last_changes(store) -> dict[str, LastChange]:
-    """Return the change that made each project's current record, in ONE query."""
-    query = (sa.select(records.c.fid, changes.c.recorded_at, changes.c.note, changes.c.author,
-                       changes.c.author_role, changes.c.kind)
-             .join(changes, changes.c.id == records.c.change_id)
-             .where(records.c.collection == PROJECTS.name, records.c.recorded_to.is_(None),
-                    records.c.retired.is_(False)))
-    with store.engine.connect() as conn:
-        return {row.fid: LastChange(row.recorded_at, row.note, row.author, row.author_role, row.kind)
-                for row in conn.execute(query)}
+    """Return the change that made each project's current record (one query in the store)."""
+    return {fid: LastChange(row.recorded_at, row.note, row.author, row.author_role, row.kind)
+            for fid, row in store.last_changes(PROJECTS.name).items()}
 
 
 def field_labels() -> dict[str, str]:
