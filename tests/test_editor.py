@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,36 @@ def test_logout_needs_a_post_with_token(anna, editor_app):
     response = anna.post("/edit/logout", data={"csrf_token": values["csrf_token"]}, headers=HTML)
     assert response.status_code == 303 and response.headers["Location"] == "/edit/login"
     assert anna.get("/edit", headers=HTML).status_code == 302
+
+
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None, "no session cookie"
+    return cookie.value
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(anna, editor_app):
+    """The session lives in the store: logout ends it on the server, not only in this browser."""
+    stolen = _session_cookie(anna)
+    copy = editor_app.test_client()
+    copy.set_cookie("session", stolen)
+    assert copy.get("/edit", headers=HTML).status_code == 200
+    _body, values = _form(anna, "/edit")
+    assert anna.post("/edit/logout", data={"csrf_token": values["csrf_token"]},
+                     headers=HTML).status_code == 303
+    assert copy.get("/edit", headers=HTML).status_code == 302  # the copied cookie is dead too
+
+
+def test_disabling_an_account_ends_its_sessions_and_expired_ones_end(anna, editor_app):
+    assert anna.get("/edit", headers=HTML).status_code == 200
+    Accounts(_store(editor_app)).disable("anna", "test")
+    assert anna.get("/edit", headers=HTML).status_code == 302
+    _account(editor_app, "carla")
+    # a session opened with no lifetime left has expired by the time it is used
+    account = Accounts(_store(editor_app)).by_name("carla")
+    token = Accounts(_store(editor_app)).open_session(account.id, timedelta(0))
+    assert Accounts(_store(editor_app)).by_session(account.id, token) is None
+    assert Accounts(_store(editor_app)).by_session(account.id, "not-a-token") is None
 
 
 def test_posts_without_csrf_token_are_refused_and_write_nothing(anna, editor_app):

@@ -505,7 +505,7 @@ def login():
                 error, status = _("Name oder Passwort falsch."), 401
             else:
                 session.clear()  # a new session at login (no fixation), then a fresh CSRF token
-                flask_login.login_user(auth.User(account))
+                flask_login.login_user(auth.start_session(account))
                 # only ever our own page: never a URL taken from the request (no open redirect)
                 return redirect(url_for("editor.index"), 303)
     elif request.method == "POST":
@@ -518,6 +518,7 @@ def login():
 def logout():
     """End the session (POST with CSRF token only: a link cannot log anybody out)."""
     LogoutForm()  # CSRFProtect has checked the token before this view runs
+    auth.end_session()
     flask_login.logout_user()
     session.clear()
     flash(_("Sie sind abgemeldet."), "info")
