@@ -32,142 +32,35 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import StopValidation, ValidationError
 
 from geoservice import auth, http
 from geoservice.domain import areas as area_domain
 from geoservice.domain import editing
 from geoservice.domain import history as diffs
-from geoservice.domain.schema import DRESDEN_BOUNDS, PROJECTS
+from geoservice.domain.schema import PROJECTS
 from geoservice.domain.timeutil import LOCAL_TZ
 from geoservice.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
 from geoservice.http import _
 from geoservice.storage.geojson import features_from_frame
 from geoservice.storage.sql import Author, Put, Retire
 from geoservice.web import pages, places
+from geoservice.web.editor_forms import (
+    COORD_DECIMALS,
+    FORM_FIELDS,
+    LOCATION,
+    STATUSES,
+    TEXT_FIELDS,
+    YEAR_FIELDS,
+    LoginForm,
+    LogoutForm,
+    ProjectForm,
+    RetireForm,
+    StatusForm,
+    parse_number,
+)
 
 bp = Blueprint("editor", __name__, url_prefix="/edit")
-
-STATUSES = ("geplant", "laufend", "abgeschlossen")
-ACCURACIES = ("address", "street", "approximate")
-TEXT_FIELDS = ("title", "description", "category", "status", "status_note", "address", "funding",
-               "location_accuracy", "location_method", "source")
-YEAR_FIELDS = ("start_year", "end_year")
-FORM_FIELDS = ("title", "description", "category", "start_year", "end_year", "status", "status_note",
-               "address", "funding", "location_accuracy", "location_method", "source")
-LOCATION = "location"  # the pseudo-field of the lon/lat inputs and the map
-COORD_DECIMALS = 6
-
-
-# --------------------------------------------------------------------------- validators
-# Messages are translated when a form is validated (inside the request), not at import.
-
-def required(form, field) -> None:
-    """The field must not be blank."""
-    if not (field.data or "").strip():
-        raise StopValidation(_("Bitte ausfüllen."))
-
-
-def optional_year(form, field) -> None:
-    """Blank, or a whole year with four digits."""
-    value = (field.data or "").strip()
-    if value and not (value.isdigit() and 1000 <= int(value) <= 2200):
-        raise ValidationError(_("Bitte ein Jahr mit vier Ziffern angeben, z. B. 2024."))
-
-
-def one_of(values: tuple[str, ...]):
-    """The field's value must be one of `values`."""
-    def check(form, field) -> None:
-        if field.data not in values:
-            raise ValidationError(_("Bitte einen der angebotenen Werte wählen."))
-    return check
-
-
-def coordinate(low: float, high: float):
-    """A number between `low` and `high` (decimal point or comma)."""
-    def check(form, field) -> None:
-        value = _number(field.data)
-        if value is None:
-            raise StopValidation(_("Bitte den Ort in der Karte setzen oder als Zahl eingeben."))
-        if not low <= value <= high:
-            raise ValidationError(_("Der Ort muss in Dresden liegen (zwischen {low} und {high}).",
-                                    low=low, high=high))
-    return check
-
-
-def note_text(form, field) -> None:
-    """A change note is required and at most editing.MAX_NOTE characters long."""
-    value = (field.data or "").strip()
-    if not value:
-        raise StopValidation(_("Bitte kurz notieren, was Sie warum geändert haben."))
-    if len(value) > editing.MAX_NOTE:
-        raise ValidationError(_("Höchstens {n} Zeichen.", n=editing.MAX_NOTE))
-
-
-def confirmed(form, field) -> None:
-    if not field.data:
-        raise StopValidation(_("Bitte bestätigen Sie die Stilllegung."))
-
-
-def _number(value) -> float | None:
-    try:
-        number = float(str(value).strip().replace(",", "."))
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-# --------------------------------------------------------------------------- forms
-
-class LoginForm(FlaskForm):
-    name = StringField(validators=[required])
-    password = PasswordField(validators=[required])
-
-
-class LogoutForm(FlaskForm):
-    pass
-
-
-class ProjectForm(FlaskForm):
-    title = StringField(validators=[required])
-    description = TextAreaField(validators=[required])
-    category = StringField(validators=[required])
-    start_year = StringField(validators=[optional_year])
-    end_year = StringField(validators=[optional_year])
-    status = SelectField(choices=list(STATUSES), validate_choice=False,
-                         validators=[one_of(STATUSES)])
-    status_note = StringField()
-    address = StringField(validators=[required])
-    funding = StringField()
-    location_accuracy = SelectField(choices=list(ACCURACIES), validate_choice=False,
-                                    validators=[one_of(ACCURACIES)])
-    location_method = TextAreaField()
-    source = TextAreaField(validators=[required])
-    lon = StringField(validators=[coordinate(DRESDEN_BOUNDS[0], DRESDEN_BOUNDS[2])])
-    lat = StringField(validators=[coordinate(DRESDEN_BOUNDS[1], DRESDEN_BOUNDS[3])])
-    record_id = HiddenField()
-    note = TextAreaField(validators=[note_text])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.extra_errors: dict[str, list[str]] = {}  # domain problems per field (editing.check)
-
-
-class StatusForm(FlaskForm):
-    status = SelectField(choices=list(STATUSES), validate_choice=False,
-                         validators=[one_of(STATUSES)])
-    record_id = HiddenField()
-    note = StringField()
-
-
-class RetireForm(FlaskForm):
-    record_id = HiddenField()
-    note = TextAreaField(validators=[note_text])
-    confirm = BooleanField(validators=[confirmed])
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -240,7 +133,7 @@ def _draft_properties(form: ProjectForm) -> dict:
 
 def _draft_geometry(form: ProjectForm, original=None):
     """Return the point typed or clicked; a line or area stays as it was unless it was moved."""
-    lon, lat = _number(form.lon.data), _number(form.lat.data)
+    lon, lat = parse_number(form.lon.data), parse_number(form.lat.data)
     if lon is None or lat is None:
         return None
     if original is not None and original.geom_type != "Point":
@@ -413,7 +306,7 @@ def _categories() -> list[str]:
 def _render_form(form: ProjectForm, fid: str | None, status: int = 200, conflict: bool = False,
                  top_errors: list[str] | None = None, row=None) -> Response:
     point = None
-    lon, lat = _number(form.lon.data), _number(form.lat.data)
+    lon, lat = parse_number(form.lon.data), parse_number(form.lat.data)
     if lon is not None and lat is not None:
         point = shapely.Point(lon, lat)
     elif row is not None:
