@@ -360,12 +360,13 @@ def test_invalid_input_is_shown_next_to_each_field_and_nothing_typed_is_lost(ann
     assert 'value="14.5"' in body and 'value="https://example.org/bolzplatz"' not in body  # a textarea
     assert "https://example.org/bolzplatz</textarea>" in body
     assert 'id="error-summary"' in body and 'href="#title"' in body
-    # a rule only the domain knows (editing.check): the message goes next to the field it names
+    # a rule of the domain (editing.check) that the form says in the page's language first
     response = anna.post("/edit/projects/new", headers=HTML,
                          data={**values, **_new_project(start_year="2024", end_year="2019")})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
-    assert "start_year 2024 is after end_year 2019" in _error_of(body, "start_year")
+    assert "Das Ende (2019) liegt vor dem Beginn (2024)." in _error_of(body, "end_year")
+    assert "is after" not in body  # no English domain message on the German page
     assert 'value="2019"' in body and "Neues Projekt aus der Stadtteilrunde</textarea>" in body
     assert _store(editor_app).signature() == before
 

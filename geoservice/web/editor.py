@@ -144,10 +144,10 @@ def _draft_geometry(form: ProjectForm, original=None):
     return shapely.Point(lon, lat)
 
 
-def _field_of(problem: str) -> str | None:
-    """Return the form field a domain problem names (the earliest named), or None for the top."""
+def _fields_of(problem: str) -> list[str]:
+    """Return the form fields a domain problem names, earliest named first ([] for the top)."""
     if problem.startswith("unknown propert") or problem.startswith("id "):
-        return None
+        return []
     found = []
     for name in FORM_FIELDS:
         match = re.search(rf"(?<![a-z_]){name}(?![a-z_])", problem)
@@ -155,18 +155,22 @@ def _field_of(problem: str) -> str | None:
             found.append((match.start(), name))
     if "geometry" in problem:
         found.append((problem.index("geometry"), LOCATION))
-    return min(found)[1] if found else None
+    return [name for _pos, name in sorted(found)]
 
 
 def _attach(form: ProjectForm, problems: list[str]) -> list[str]:
-    """Put each problem next to the field it names; return the rest (shown at the top)."""
+    """Put each problem next to the field it names; return the rest (shown at the top).
+
+    A problem about a field the form's own validators already flagged is dropped: the form said
+    it in the page's language (e.g. an end year before the start year).
+    """
     rest = []
     for problem in problems:
-        name = _field_of(problem)
-        if name is None:
+        names = _fields_of(problem)
+        if not names:
             rest.append(problem)
-        elif not _has_form_error(form, name):  # the form's own message says it already
-            form.extra_errors.setdefault(name, []).append(problem)
+        elif not any(_has_form_error(form, name) for name in names):
+            form.extra_errors.setdefault(names[0], []).append(problem)
     return rest
 
 

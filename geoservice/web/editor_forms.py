@@ -36,11 +36,26 @@ def required(form, field) -> None:
         raise StopValidation(_("Bitte ausfüllen."))
 
 
+def _year(value) -> int | None:
+    """Return a four-digit year (ASCII digits only, as the API reads numbers), else None."""
+    text = (value or "").strip()
+    if len(text) == 4 and text.isascii() and text.isdigit() and 1000 <= int(text) <= 2200:
+        return int(text)
+    return None
+
+
 def optional_year(form, field) -> None:
     """Blank, or a whole year with four digits."""
-    value = (field.data or "").strip()
-    if value and not (value.isdigit() and 1000 <= int(value) <= 2200):
+    if (field.data or "").strip() and _year(field.data) is None:
         raise ValidationError(_("Bitte ein Jahr mit vier Ziffern angeben, z. B. 2024."))
+
+
+def not_before_start(form, field) -> None:
+    """The end year must not lie before the start year (the domain's rule, said in the UI)."""
+    start, end = _year(form.start_year.data), _year(field.data)
+    if start is not None and end is not None and end < start:
+        raise ValidationError(_("Das Ende ({end}) liegt vor dem Beginn ({start}).",
+                                end=end, start=start))
 
 
 def one_of(values: tuple[str, ...]):
@@ -101,7 +116,7 @@ class ProjectForm(FlaskForm):
     description = TextAreaField(validators=[required])
     category = StringField(validators=[required])
     start_year = StringField(validators=[optional_year])
-    end_year = StringField(validators=[optional_year])
+    end_year = StringField(validators=[optional_year, not_before_start])
     status = SelectField(choices=list(STATUSES), validate_choice=False,
                          validators=[one_of(STATUSES)])
     status_note = StringField()
