@@ -202,7 +202,7 @@ def _year_param(name: str, default: int) -> tuple[str, date]:
 
 
 def _sources(rows) -> list[dict]:
-    return [{k: row[k] for k in row.index if k not in ("geometry", "metric", "_t0", "_t1")}
+    return [{k: row[k] for k in row.index if k not in ("geometry", "metric", "_t0", "_t1", "_ongoing")}
             for _, row in rows.iterrows()]
 
 
