@@ -190,6 +190,29 @@ def test_like_with_case_and_accents(client):
         i for i, t in titles.items() if "Grün" in t)
 
 
+def test_like_patterns_match_like_the_definition():
+    """LIKE's regular expression equals the naive translation, for every small pattern."""
+    import itertools
+    import re
+
+    def naive(value, pattern):
+        return re.fullmatch("".join({"%": ".*", "_": "."}.get(c, re.escape(c)) for c in pattern),
+                            value, re.DOTALL) is not None
+
+    values = ["".join(v) for n in range(6) for v in itertools.product("ab", repeat=n)]
+    for n in range(6):
+        for pattern in map("".join, itertools.product("ab%_", repeat=n)):
+            regex = re.compile(cql.like_regex(pattern), re.DOTALL)
+            for value in values:
+                assert (regex.match(value) is not None) == naive(value, pattern), (value, pattern)
+    assert re.match(cql.like_regex(r"100\%"), "100%") and not re.match(cql.like_regex(r"100\%"), "1000")
+
+
+def test_a_pathological_like_pattern_is_answered(client):
+    """'%a%a…%b' backtracks exponentially in a naive regex; here it is answered at once."""
+    assert ids(client, PROJ, filter="description LIKE '" + "%e" * 40 + "%§'") == []
+
+
 def test_every_format_takes_the_filter(client, tmp_path):
     flt = quote("status = 'laufend'")
     wanted = ids(client, PROJ, status="laufend")
@@ -215,6 +238,9 @@ BAD = [  # (filter, filter-lang, words the message must contain)
     ("A_CONTAINS(category, ('x'))", "cql2-text", ["'a_contains' is not supported"]),
     ("start_year + 1 > 2010", "cql2-text", ["'+' is not supported"]),
     ("S_INTERSECTS(geometry, BBOX(14, 52, 13, 51))", "cql2-text", ["BBOX", "lower corner"]),
+    ("S_INTERSECTS(geometry, BBOX(-1e400, 0, 1e400, 1))", "cql2-text", ["BBOX", "finite"]),
+    ("S_INTERSECTS(geometry, POLYGON((1 2)))", "cql2-text", ["character 24", "not a valid geometry"]),
+    ("status = NULL", "cql2-text", ["status IS NULL"]),
     ("T_INTERSECTS(start_year, DATE('2010-01-01'))", "cql2-text",
      ["year number", "INTERVAL(start_year, end_year)"]),
     ('{"op": "=", "args": [{"property": "nosuch"}, 1]}', "cql2-json",
@@ -230,6 +256,17 @@ def test_bad_filters_are_400_naming_place_and_problem(client, flt, lang, words):
     message = error(client, path, filter=flt, filter_lang=lang)
     for word in words:
         assert word in message, message
+
+
+def test_deep_nesting_is_refused_before_the_parser(client):
+    """A few thousand brackets overflow cql2's native stack (a segfault): refused as a 400."""
+    deep = "(" * 1300 + "status = 'laufend'" + ")" * 1300  # within the 8 KiB query limit
+    assert "nested more than" in error(client, PROJ, filter=deep)
+    deep_json = '{"op":"not","args":[' * 40 + "true" + "]}" * 40
+    assert "nested more than" in error(client, PROJ, filter=deep_json, filter_lang="cql2-json")
+    assert "nested more than" in error(client, PROJ, filter="NOT " * 100 + "status = 'laufend'")
+    assert ids(client, PROJ, filter="(" * 20 + "status = 'laufend'" + ")" * 20) == \
+        ids(client, PROJ, status="laufend")
 
 
 def test_bad_filter_crs_is_400(client):

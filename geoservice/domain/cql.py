@@ -23,6 +23,7 @@ Semantics, the same everywhere:
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -42,6 +43,9 @@ from geoservice.errors import InvalidParameter
 GEOMETRY = "geometry"
 MAX_FILTER_CHARS = 20_000
 MAX_NODES = 500
+# cql2's parsers recurse per nesting level; a few thousand levels overflow the native stack and
+# kill the process (a segfault, not an exception), so deeper input is refused before parsing.
+MAX_DEPTH = 64
 
 COMPARISON = {"=", "<>", "<", "<=", ">", ">="}
 FLIP = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -64,7 +68,11 @@ _EXPECTED = {
     "UnaryNot": "NOT", "True": "TRUE", "False": "FALSE", "Null": "NULL", "DECIMAL": "a number",
     "Double": "a number", "SingleQuotedString": "a 'quoted string'",
     "ExpressionInParentheses": "'(' expression ')'", "Array": "a list '(…)'",
-    "EOI": "the end of the filter",
+    "EOI": "the end of the filter", "Expr": "an expression", "NotFlag": "NOT", "And": "AND",
+    "Or": "OR", "Add": "'+'", "Subtract": "'-'", "Multiply": "'*'", "Mult": "'*'",
+    "Divide": "'/'", "Modulo": "'%'", "Power": "'^'", "Eq": "'='", "NotEq": "'<>'",
+    "Lt": "'<'", "LtEq": "'<='", "Gt": "'>'", "GtEq": "'>='", "Like": "LIKE", "In": "IN",
+    "BetweenPostfix": "BETWEEN", "IsNullPostfix": "IS NULL",
 }
 
 
@@ -203,23 +211,33 @@ def fold(text: str, how: frozenset) -> str:
 
 
 def like_regex(pattern: str) -> str:
-    """Return the regular expression of a CQL2 LIKE pattern (% any text, _ one character)."""
-    out, escaped = [], False
+    """Return an anchored regular expression for a CQL2 LIKE pattern (% any text, _ one char).
+
+    Built so that matching never backtracks badly, whatever the pattern ('%a%a%a…%b' on a long
+    text): each segment between two % is fixed-length, so taking its leftmost occurrence is
+    always right, and an atomic group (?>…) commits to it.
+    """
+    segments, current, escaped = [], [], False
     for char in pattern:
         if escaped:
-            out.append(re.escape(char))
+            current.append(re.escape(char))
             escaped = False
         elif char == "\\":
             escaped = True
         elif char == "%":
-            out.append(".*")
+            segments.append("".join(current))
+            current = []
         elif char == "_":
-            out.append(".")
+            current.append(".")
         else:
-            out.append(re.escape(char))
+            current.append(re.escape(char))
     if escaped:
-        out.append(re.escape("\\"))
-    return "".join(out)
+        current.append(re.escape("\\"))
+    segments.append("".join(current))
+    if len(segments) == 1:
+        return rf"\A{segments[0]}\Z"
+    middle = "".join(f"(?>.*?{seg})" for seg in segments[1:-1] if seg)
+    return rf"\A{segments[0]}{middle}.*{segments[-1]}\Z"
 
 
 # --- parsing and checking ------------------------------------------------------------------------
@@ -489,6 +507,8 @@ class _Checker:
                 raise self.error(f"BBOX needs 4 (or 6) numbers, got {_shown(value['bbox'])}",
                                  "BBOX", path)
             x0, y0, x1, y1 = (float(v) for v in box)
+            if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+                raise self.error("BBOX needs finite numbers", "BBOX", path)
             if x0 > x1 or y0 > y1:
                 raise self.error("BBOX has its lower corner above or right of its upper corner "
                                  "(give minx, miny, maxx, maxy in the axis order of filter-crs)",
@@ -499,8 +519,12 @@ class _Checker:
             try:
                 geom = shapely.from_geojson(json.dumps(value))
             except Exception as exc:  # shapely raises GEOSException for malformed input
-                raise self.error(f"not a valid geometry ({exc})", str(value.get("type")),
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "malformed"
+                raise self.error(f"not a valid geometry ({reason})", str(value.get("type")),
                                  path) from None
+            if not np.all(np.isfinite(shapely.get_coordinates(geom))):
+                raise self.error("a geometry needs finite coordinates", str(value.get("type")),
+                                 path)
             if value.get("type") == "GeometryCollection":
                 raise self.error("GEOMETRYCOLLECTION literals are not supported",
                                  "GEOMETRYCOLLECTION", path)
@@ -594,6 +618,32 @@ class _Checker:
         return Temporal(op, left, right)
 
 
+def _depth(text: str, lang: str) -> int:
+    """Return an upper bound of the parse depth: open brackets plus NOT words, outside strings."""
+    quote = "'" if lang == "cql2-text" else '"'
+    depth = deepest = nots = 0
+    inside = escaped = False
+    for char in text:
+        if inside:
+            if lang == "cql2-json" and char == "\\" and not escaped:
+                escaped = True
+                continue
+            if char == quote and not escaped:
+                inside = False
+            escaped = False
+        elif char == quote:
+            inside = True
+        elif char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+    if lang == "cql2-text":
+        outside = re.sub(r"'[^']*'", "''", text)
+        nots = len(re.findall(r"\bnot\b", outside, re.IGNORECASE))
+    return deepest + nots
+
+
 def parse(text: str, spec: CollectionSpec, lang: str = "cql2-text",
           filter_crs: str = crs.CRS84) -> Filter:
     """Parse and check a CQL2 filter for a collection; FilterError (400) names place and problem."""
@@ -601,6 +651,9 @@ def parse(text: str, spec: CollectionSpec, lang: str = "cql2-text",
         raise FilterError("filter: empty; give a CQL2 expression, e.g. status = 'laufend'")
     if len(text) > MAX_FILTER_CHARS:
         raise FilterError(f"filter: {len(text)} characters, more than {MAX_FILTER_CHARS}")
+    if lang in ("cql2-text", "cql2-json") and _depth(text, lang) > MAX_DEPTH:
+        raise FilterError(f"filter: nested more than {MAX_DEPTH} levels deep (brackets and NOT); "
+                          "simplify the filter")
     if lang == "cql2-text":
         try:
             expr = cql2.parse_text(text)
@@ -611,7 +664,7 @@ def parse(text: str, spec: CollectionSpec, lang: str = "cql2-text",
     elif lang == "cql2-json":
         try:
             json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise FilterError(f"filter: not valid JSON ({exc})") from None
         try:
             expr = cql2.parse_json(text)
@@ -813,7 +866,7 @@ def _eval(node, cols: Columns) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(node, Like):
         known = ~cols.null(node.prop)
         values = pd.Series(cols.strings(node.prop, node.fold), dtype=object)
-        hit = values.str.fullmatch(like_regex(node.pattern), flags=re.DOTALL).fillna(False)
+        hit = values.str.match(like_regex(node.pattern), flags=re.DOTALL).fillna(False)
         hit = hit.to_numpy(dtype=bool)
         return hit & known, ~hit & known
     if isinstance(node, In):
