@@ -133,14 +133,23 @@ def test_spatial_in_every_filter_crs_and_box_and_polygon(client):
 def test_spatial_functions_equal_shapely_row_by_row(client, app):
     """The other S_ functions (spatial-functions) agree with shapely applied to every row."""
     data = app.extensions["geoservice"].dataset
-    box = shapely.box(13.78, 50.99, 13.82, 51.01)
-    for op in sorted(cql.SPATIAL):
-        for name in ("funding-areas", "projects"):
-            gdf = data.collection(name)
-            expected = sorted(fid for fid, geom in zip(gdf.index, gdf.geometry, strict=True)
-                              if getattr(shapely, op[2:])(geom, box))
-            got = ids(client, f"/collections/{name}/items", filter=f"{op}(geometry, {box.wkt})")
-            assert got == expected, (op, name)
+    literals = [shapely.box(13.78, 50.99, 13.82, 51.01),  # POLYGON
+                shapely.LineString([(13.77, 51.0), (13.83, 51.005)]),
+                shapely.MultiPoint([(13.8, 51.0), (13.79, 50.995)]),
+                shapely.GeometryCollection([shapely.Point(13.8, 51.0),
+                                            shapely.box(13.79, 50.99, 13.80, 51.0)])]
+    hits = 0
+    for literal in literals:
+        for op in sorted(cql.SPATIAL):
+            for name in ("funding-areas", "projects"):
+                gdf = data.collection(name)
+                expected = sorted(fid for fid, geom in zip(gdf.index, gdf.geometry, strict=True)
+                                  if getattr(shapely, op[2:])(geom, literal))
+                got = ids(client, f"/collections/{name}/items",
+                          filter=f"{op}(geometry, {literal.wkt})")
+                assert got == expected, (op, name, literal.wkt)
+                hits += len(got)
+    assert hits
 
 
 TEMPORAL_CASES = [  # (relation, literal, ids of funding areas: validity as closed days)
@@ -284,7 +293,11 @@ def test_sql_and_memory_agree_on_every_example(app):
          (PROJ, "end_year IS NULL OR start_year > 2015"),
          (PROJ, "title LIKE 'K%'"),
          (AREAS, "area_ha > 50 AND valid_from < DATE('2016-01-01')"),
-         (AREAS, "S_WITHIN(geometry, BBOX(13.70, 50.95, 13.90, 51.05))")]
+         (AREAS, "S_WITHIN(geometry, BBOX(13.70, 50.95, 13.90, 51.05))"),
+         (PROJ, "S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(13.8 51.0), "
+                "POLYGON((13.78 50.99, 13.82 50.99, 13.82 51.01, 13.78 50.99))))"),
+         (AREAS, "S_CONTAINS(geometry, GEOMETRYCOLLECTION(POINT(13.8 51.0), "
+                 "LINESTRING(13.79 51.0, 13.81 51.0)))")]
     for path, text in texts:
         spec = COLLECTIONS[path.split("/")[2]]
         filter_crs = crs.EPSG_URI.format(code=25833) if "415670" in text else crs.CRS84
@@ -405,3 +418,15 @@ def test_gdal_sends_its_attribute_filter_as_cql2(live_server, client):
     assert got == ids(client, PROJ, filter="status = 'laufend' AND start_year >= 2015")
     assert got
     assert "filter=" in result.stderr, result.stderr[-2000:]
+
+
+def test_written_text_is_stored_in_nfc(app):
+    """What the editor or API writes is stored NFC, so SQL string comparisons equal memory's."""
+    from geoservice.domain import editing
+
+    data = app.extensions["geoservice"].dataset
+    row = data.projects.iloc[0]
+    props = {k: (None if v is None else v) for k, v in row.items() if k in PROJECTS.fields}
+    props["title"] = unicodedata.normalize("NFD", "Grünzug Test")
+    frame = editing.check(PROJECTS, data, editing.Draft(row["id"], props, row.geometry))
+    assert frame["title"].iloc[0] == unicodedata.normalize("NFC", "Grünzug Test")

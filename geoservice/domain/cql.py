@@ -525,9 +525,6 @@ class _Checker:
             if not np.all(np.isfinite(shapely.get_coordinates(geom))):
                 raise self.error("a geometry needs finite coordinates", str(value.get("type")),
                                  path)
-            if value.get("type") == "GeometryCollection":
-                raise self.error("GEOMETRYCOLLECTION literals are not supported",
-                                 "GEOMETRYCOLLECTION", path)
             if shapely.get_coordinate_dimension(geom) > 2:
                 geom = shapely.force_2d(geom)
         else:
@@ -872,7 +869,8 @@ def _eval(node, cols: Columns) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(node, In):
         known = ~cols.null(node.prop)
         if node.kind == "string":
-            hit = np.isin(cols.strings(node.prop, node.fold), np.array(node.values, dtype=object))
+            hit = pd.Series(cols.strings(node.prop, node.fold), dtype=object).isin(
+                node.values).to_numpy(dtype=bool)  # hashing: no ordering of None and str
         else:
             hit = np.isin(cols.numbers(node.prop), np.array(node.values, dtype=float))
         return hit & known, ~hit & known
