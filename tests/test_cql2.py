@@ -430,3 +430,15 @@ def test_written_text_is_stored_in_nfc(app):
     props["title"] = unicodedata.normalize("NFD", "Grünzug Test")
     frame = editing.check(PROJECTS, data, editing.Draft(row["id"], props, row.geometry))
     assert frame["title"].iloc[0] == unicodedata.normalize("NFC", "Grünzug Test")
+
+
+def test_owslib_passes_a_cql2_filter(live_server, client):
+    """OWSLib (a real client over HTTP) gets the same features with `filter` as with parameters."""
+    from owslib.ogcapi.features import Features
+
+    api = Features(live_server.url)
+    assert CQL2 + "cql2-text" in api.conformance()["conformsTo"]
+    doc = api.collection_items("projects", filter="CASEI(status) = 'LAUFEND'", limit=1000)
+    assert sorted(f["id"] for f in doc["features"]) == ids(client, PROJ, status="laufend")
+    queryables = api.collection_queryables("projects")["properties"]
+    assert queryables["start_year"]["type"] == "integer"

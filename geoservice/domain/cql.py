@@ -186,10 +186,10 @@ class Temporal:
 
 @dataclass(frozen=True)
 class Filter:
-    """A checked filter: its tree and a canonical text (for cache keys, not for display)."""
+    """A checked filter: its tree, and the CQL2 JSON it was checked from."""
 
     node: Any
-    key: str
+    cql2_json: Any
 
 
 # --- folding -------------------------------------------------------------------------------------
@@ -679,7 +679,7 @@ def parse(text: str, spec: CollectionSpec, lang: str = "cql2-text",
     except _PARSER_FAILURES as exc:
         raise FilterError(f"filter: not CQL2 ({str(exc)[:300]})") from None
     node = _Checker(spec, filter_crs, text, lang).boolean(tree)
-    return Filter(node, json.dumps([tree, filter_crs], sort_keys=True, ensure_ascii=False))
+    return Filter(node, tree)
 
 
 def equals(spec: CollectionSpec, name: str, raw: str):
