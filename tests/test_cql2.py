@@ -104,8 +104,13 @@ def test_each_class_equals_its_query_parameters(client, example, lang):
         # the same point in CRS84, as a tiny bbox, and as the areas the point lies in
         x, y = POINT_CRS84.x, POINT_CRS84.y
         expected = ids(client, path, bbox=f"{x - 1e-9},{y - 1e-9},{x + 1e-9},{y + 1e-9}")
-        located = client.get(f"/locate?lon={x}&lat={y}&f=json").status_code
-        assert located in (200, 400)  # /locate exists; the bbox is the equivalent parameter
+        # and what /locate says of the same EPSG:25833 point on a day of each version period
+        located = set()
+        for day in ("2002-01-01", "2010-01-01", "2018-01-01", "2022-01-01"):
+            answer = client.get(f"/locate?x={POINT_25833[0]}&y={POINT_25833[1]}&crs=EPSG:25833"
+                                f"&datetime={day}&f=json").get_json()
+            located |= {a["version_id"] for a in answer["areas"] if a["inside"]}
+        assert sorted(located) == expected
     else:
         expected = _expected(client, path, params)
     assert got == expected
