@@ -447,3 +447,12 @@ def test_owslib_passes_a_cql2_filter(live_server, client):
     assert sorted(f["id"] for f in doc["features"]) == ids(client, PROJ, status="laufend")
     queryables = api.collection_queryables("projects")["properties"]
     assert queryables["start_year"]["type"] == "integer"
+
+
+def test_typed_equality_parameters(client):
+    assert ids(client, AREAS, valid_from="2020-10-01") == ["am-koitschgraben-2020", "prohlis-2020"]
+    assert ids(client, AREAS, valid_from="2020-10-01") == ids(
+        client, AREAS, filter="valid_from = DATE('2020-10-01')")
+    assert "valid_from: '2020-13-01' is not a valid date" in error(client, AREAS,
+                                                                   valid_from="2020-13-01")
+    assert "area_ha: 'big' is not a number" in error(client, AREAS, area_ha="big")

@@ -686,7 +686,6 @@ def equals(spec: CollectionSpec, name: str, raw: str):
     """Return the node of a `?name=value` query parameter: CASEI equality in NFC, typed."""
     kind = spec.types[name]
     text = raw.strip()
-    checker = _Checker(spec, crs.CRS84, text, "param")
     if kind == "string":
         how = frozenset({"casei"})
         value = fold(text, how)
@@ -704,7 +703,7 @@ def equals(spec: CollectionSpec, name: str, raw: str):
     if kind == "date":
         if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text, re.ASCII):
             raise FilterError(f"{name}: '{_shown(text)}' is not a date YYYY-MM-DD")
-        return Compare("=", name, kind, checker.days_of(text, name).first)
+        return Compare("=", name, kind, parse_datetime(text, name).start.toordinal())
     raise FilterError(f"{name}: cannot be compared")
 
 
