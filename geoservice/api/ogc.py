@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.wrappers import Response
 
-from geoservice.api import downloads, features, links, openapi, params, versions
+from geoservice.api import cql_api, downloads, features, links, openapi, params, versions
 from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
 from geoservice.domain import areas as domain_areas
 from geoservice.domain import crs
@@ -34,6 +36,7 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    *cql_api.CONFORMANCE,  # Part 3 filter + the CQL2 classes domain/cql.py evaluates
     versions.CONFORMANCE,  # draft: Versioned Features (funding areas on their validity axis)
     # Part 4 (draft): writes with Bearer tokens, If-Match required (geoservice.api.edit)
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
@@ -41,7 +44,7 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
 )
 ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
-                         "skipGeometry", "sortby"})
+                         "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs"})
 # Parameters of the map pages rendered by geoservice.web (embed=1: without header and footer).
 PAGE_PARAMS = frozenset({"embed"})
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -127,27 +130,26 @@ def api_definition():
 
 # --- collections -------------------------------------------------------------------------------
 
-def _interval(values, year: bool) -> list:
-    present = [v for v in values if v is not None]
-    if not present:
-        return None
-    if year:
-        return f"{min(present):04d}-01-01T00:00:00Z"
-    return f"{min(present).isoformat()}T00:00:00Z"
+def temporal_interval(gdf) -> list:
+    """Return the true temporal extent: the first known start to the last known end.
+
+    Built from `_t0`/`_t1`, the times every time query tests (timeutil.project_days): features
+    without a known time do not count; the end is open (null) only when something is really
+    going on (a boundary in force until further notice, a running project without end year).
+    """
+    t0, t1 = gdf["_t0"].to_numpy(), gdf["_t1"].to_numpy()
+    known = t0 < t1
+    if not known.any():
+        return [None, None]
+    first = date.fromordinal(int(t0[known].min()))
+    ongoing = gdf["_ongoing"].to_numpy(dtype=bool) & known
+    last = None if ongoing.any() else date.fromordinal(int(t1[known].max()))
+    return [f"{first.isoformat()}T00:00:00Z", f"{last.isoformat()}T00:00:00Z" if last else None]
 
 
 def collection_document(spec: CollectionSpec) -> dict:
     """Return a collection's metadata: extent, CRSs and links."""
     gdf = dataset().collection(spec.name)
-    start, end = spec.time_fields
-    year = spec is PROJECTS
-    first = _interval(gdf[start], year)
-    ends = list(gdf[end])
-    if any(v is None for v in ends):
-        last = None
-    else:
-        last = (f"{max(ends) + 1:04d}-01-01T00:00:00Z" if year
-                else f"{max(ends).isoformat()}T00:00:00Z")
     base = f"collections/{spec.name}"
     description = spec.description
     extra_links = []
@@ -170,7 +172,7 @@ def collection_document(spec: CollectionSpec) -> dict:
         "itemType": "feature",
         "extent": {
             "spatial": {"bbox": [[round(float(v), 6) for v in gdf.total_bounds]], "crs": crs.CRS84},
-            "temporal": {"interval": [[first, last]], "trs": TRS},
+            "temporal": {"interval": [temporal_interval(gdf)], "trs": TRS},
         },
         "crs": list(crs.SUPPORTED),
         "storageCrs": crs.STORAGE_CRS,
@@ -184,6 +186,9 @@ def collection_document(spec: CollectionSpec) -> dict:
             link(url(f"{base}/queryables", f="json"),
                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA,
                  _("Filterbare Eigenschaften")),
+            link(url(f"{base}/sortables", f="json"),
+                 "http://www.opengis.net/def/rel/ogc/1.0/sortables", SCHEMA,
+                 _("Sortierbare Eigenschaften")),
             *extra_links,
         ],
     }
@@ -217,29 +222,25 @@ def collection(collection_id: str):
 
 @bp.get("/collections/<collection_id>/queryables")
 def queryables(collection_id: str):
-    """The properties usable as equality filters on items (JSON Schema)."""
+    """Every property usable in `filter` and as `?property=value` (JSON Schema, Part 3)."""
     spec = spec_of(collection_id)
     pages.check_params_for(())
     fmt = output_format()
+    return _document(fmt, f"queryables:{spec.name}",
+                     lambda: cql_api.queryables_document(spec, url(f"collections/{spec.name}/queryables")),
+                     "queryables.html", f"collections/{spec.name}/queryables", SCHEMA, spec=spec)
 
-    def document():
-        props = {}
-        for name, kind in spec.queryables.items():
-            schema = {"title": name, "type": kind}
-            if name in spec.enums:
-                schema["enum"] = sorted(spec.enums[name])
-            props[name] = schema
-        return {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": url(f"collections/{spec.name}/queryables"),
-            "type": "object",
-            "title": spec.title,
-            "properties": props,
-            "additionalProperties": False,
-        }
 
-    return _document(fmt, f"queryables:{spec.name}", document, "queryables.html",
-                     f"collections/{spec.name}/queryables", SCHEMA, spec=spec)
+@bp.get("/collections/<collection_id>/sortables")
+def sortables(collection_id: str):
+    """The properties `sortby` accepts (JSON Schema, like the queryables)."""
+    spec = spec_of(collection_id)
+    pages.check_params_for(())
+    fmt = output_format()
+    return _document(fmt, f"sortables:{spec.name}",
+                     lambda: cql_api.sortables_document(spec, url(f"collections/{spec.name}/sortables")),
+                     "queryables.html", f"collections/{spec.name}/sortables", SCHEMA, spec=spec,
+                     sortables=True)
 
 
 # --- items -------------------------------------------------------------------------------------
@@ -267,12 +268,10 @@ def parse_query(spec: CollectionSpec) -> features.Query:
         when = parse_datetime(request.args["datetime"])
     else:
         when = None
-    equals = tuple((name, request.args[name].strip()) for name in spec.queryables
-                   if name in request.args)
     return features.Query(
         bbox_crs84=bbox_to_crs84(box, box_crs) if box else None,
         when=when,
-        equals=equals,
+        where=cql_api.where(spec, request.args),
         sortby=tuple(params.sortby(request.args.get("sortby"), spec)),
     )
 
@@ -300,7 +299,7 @@ def _timestamp() -> str:
 def items(collection_id: str):
     """Features of a collection: filtered, sorted, paged; GeoJSON, HTML, GeoPackage or CSV."""
     spec = spec_of(collection_id)
-    pages.check_params_for(ITEM_PARAMS | set(spec.queryables), ("json", "html", "gpkg", "csv"))
+    pages.check_params_for(ITEM_PARAMS | set(params.queryable(spec)), ("json", "html", "gpkg", "csv"))
     fmt = output_format(("json", "html", "gpkg", "csv"))
     config = current_app.config
     limit = params.limit(request.args.get("limit"), int(config["DEFAULT_LIMIT"]),

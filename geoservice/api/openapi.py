@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from geoservice.api import params
+from geoservice.api import cql_api, params
 from geoservice.api.openapi_places import places_paths
 from geoservice.domain import crs
 from geoservice.domain.schema import COLLECTIONS, CollectionSpec
@@ -310,8 +310,29 @@ def _collection_paths(spec: CollectionSpec) -> dict:
     p = lambda name: _ref("parameters", name)  # noqa: E731
     base = f"/collections/{spec.name}"
     key = spec.name.replace("-", "_")
-    filters = [_param(name, f"Only features whose {name} equals this value.", {"type": kind})
-               for name, kind in spec.queryables.items()]
+    filters = []
+    for name in params.queryable(spec):
+        schema = {k: v for k, v in cql_api.property_schema(spec, name).items()
+                  if k in ("type", "format", "enum")}
+        filters.append(_param(name, f"Only features whose {name} equals this value (strings: "
+                                    "case-insensitive, Unicode NFC; an enum value not allowed is "
+                                    "a 400).", schema))
+    start, end = spec.time_fields
+    filters += [
+        _param("filter", "A CQL2 filter (OGC API – Features Part 3): comparisons, LIKE, IN, "
+                         "BETWEEN, IS NULL, CASEI/ACCENTI, S_INTERSECTS and the other S_ "
+                         f"functions on `geometry`, T_INTERSECTS and the other T_ functions on "
+                         f"INTERVAL({start}, {end}). Properties and their types: …/queryables. "
+                         "A filter that cannot be evaluated is a 400 naming position and problem.",
+               {"type": "string"}),
+        _param("filter-lang", "The language of `filter` (cql-text: the Part 3 draft's name of "
+                              "cql2-text, which GDAL's OAPIF driver sends).",
+               {"type": "string", "enum": [*cql_api.LANGS, *cql_api.ALIASES],
+                "default": "cql2-text"}),
+        _param("filter-crs", "The CRS of geometry literals in `filter`, in its axis order "
+                             "(default CRS84; EPSG:n is also read).",
+               {"type": "string", "format": "uri", "enum": list(crs.SUPPORTED)}),
+    ]
     items_ok = _ok("The matching features.", "featureCollectionGeoJSON", "application/geo+json")
     items_ok["200"]["content"]["application/geopackage+sqlite3"] = {
         "schema": {"type": "string", "format": "binary"}}
@@ -361,6 +382,10 @@ def _collection_paths(spec: CollectionSpec) -> dict:
                                    [p("f"), p("lang")],
                                    _ok("Queryable properties (JSON Schema).", "queryables",
                                        "application/schema+json")),
+        f"{base}/sortables": _get(f"sortables_{key}", f"Sortables of {spec.name}", "Collections",
+                                  [p("f"), p("lang")],
+                                  _ok("Properties `sortby` accepts (JSON Schema).", "queryables",
+                                      "application/schema+json")),
         f"{base}/items": _get(f"items_{key}", f"Features of {spec.name} (sortable: {sortable})",
                               "Features",
                               [p("f-items"), p("lang"), p("limit"), p("offset"), p("bbox"),

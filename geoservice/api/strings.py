@@ -38,6 +38,7 @@ EN = {
     "Download als GeoPackage": "Download as GeoPackage",
     "Download als CSV": "Download as CSV",
     "Filterbare Eigenschaften": "Queryable properties",
+    "Sortierbare Eigenschaften": "Sortable properties",
     "Räumliche Ausdehnung": "Spatial extent",
     "Zeitliche Ausdehnung": "Temporal extent",
     "Koordinatensysteme": "Coordinate reference systems",

@@ -124,7 +124,10 @@ def check(spec: CollectionSpec, data: Dataset, draft: Draft) -> gpd.GeoDataFrame
                         f"known: {', '.join(spec.fields)}")
     if not FID.match(draft.fid):
         problems.append(f"id '{draft.fid}' must be lower-case letters, digits and '-' (at most 120)")
-    properties = {name: draft.properties.get(name) for name in spec.fields}
+    # text is stored in Unicode NFC, the form every comparison and filter uses (domain/cql.py),
+    # so "Grün" typed as u + combining diaeresis is the same word in the store and in SQL
+    properties = {name: unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+                  for name, value in ((n, draft.properties.get(n)) for n in spec.fields)}
     properties["id"] = draft.fid
     geom = draft.geometry
     if spec is PROJECTS:

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,8 +30,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from geoservice.domain import cql
+from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
-from geoservice.storage.base import Dataset, build_dataset
+from geoservice.storage import cql_sql
+from geoservice.storage.base import Dataset, build_dataset, frame, prepare
 from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.tables import changes, records
 from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
@@ -223,6 +226,34 @@ class SqlStore:
                         records.c.retired.is_(False)))
         with self.engine.connect() as conn:
             return {row.fid: row for row in conn.execute(query)}
+
+    def filter_ids(self, collection: str, where, change_id: int | None = None,
+                   recheck: bool = True, this_year: int | None = None) -> list[str]:
+        """Return the ids of a collection's features (state after `change_id`) matching a filter.
+
+        `where` is a checked CQL2 tree (domain.cql). The database answers what
+        storage/cql_sql.py translates exactly; any other part is evaluated in Python on the
+        database's candidates, so the answer always equals the in-memory evaluation
+        (`recheck=False` returns the database's candidates alone, for tests).
+        """
+        spec = COLLECTIONS[collection]
+        this_year = this_year or date.today().year
+        condition, exact = cql_sql.translate(where, spec, self.dialect, this_year)
+        with self._snapshot() as conn:
+            if change_id is None:
+                change_id = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
+            query = (sa.select(records.c.fid, records.c.properties, records.c.geom, records.c.id)
+                     .where(records.c.collection == collection, _as_of(change_id),
+                            records.c.retired.is_(False))
+                     .order_by(records.c.position))
+            if condition is not None:
+                query = query.where(condition)
+            rows = conn.execute(query).all()
+        if exact or not recheck or not rows:
+            return [row.fid for row in rows]
+        found = [Feature(fid, json.loads(props), wkb, rid) for fid, props, wkb, rid in rows]
+        gdf = prepare(frame(found, spec.fields), spec)
+        return list(gdf.index[cql.mask(where, gdf, spec)])
 
     def history(self, collection: str, fid: str) -> list[RecordVersion]:
         """Return every record of a feature, oldest first, with the change that made it."""
