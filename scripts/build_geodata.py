@@ -157,14 +157,18 @@ def rnd(obj):
     return obj
 
 
-def geom_ll(g_m):
-    """Metric geometry -> RFC 7946 mapping (lon/lat, CCW exteriors, 7 decimals)."""
+def geom_ll(g_m, multi: bool = False):
+    """Metric geometry -> RFC 7946 mapping (lon/lat, CCW exteriors, 7 decimals).
+
+    multi=True writes a Polygon as a MultiPolygon of one part (funding and focus areas are
+    MultiPolygon throughout, so GIS clients see one geometry type per layer)."""
     g = to_ll(g_m)
     if g.geom_type in ("Polygon", "MultiPolygon"):
-        if g.geom_type == "Polygon":
+        if g.geom_type == "Polygon" and not multi:
             g = orient(g, 1.0)
         else:
-            g = MultiPolygon([orient(p, 1.0) for p in g.geoms])
+            parts = [g] if g.geom_type == "Polygon" else list(g.geoms)
+            g = MultiPolygon([orient(p, 1.0) for p in parts])
     m = mapping(g)
     return {"type": m["type"], "coordinates": rnd(m["coordinates"])}
 
@@ -499,7 +503,7 @@ def to_feature(d, extra=()):
     }
     for k in extra:
         props[k] = d[k]
-    return {"type": "Feature", "id": d["id"], "properties": props, "geometry": geom_ll(d["geom"])}
+    return {"type": "Feature", "id": d["id"], "properties": props, "geometry": geom_ll(d["geom"], multi=True)}
 
 
 # ---------------------------------------------------------------- checkpoints
