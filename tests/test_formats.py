@@ -412,3 +412,16 @@ def test_polygon_funding_area_is_promoted(app):
     frame = editing.check(FUNDING_AREAS, data, editing.Draft("prohlis-2031", properties, polygon))
     stored = frame.geometry.iloc[0]
     assert stored.geom_type == "MultiPolygon" and list(stored.geoms) == [polygon]
+
+
+def test_a_store_with_polygon_records_is_served_as_multipolygon(make_app, data_copy):
+    """A database seeded before the change holds Polygons: it still loads, served as MultiPolygon."""
+    path = data_copy / "funding_areas.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    for feature in collection["features"]:
+        if len(feature["geometry"]["coordinates"]) == 1:
+            feature["geometry"] = {"type": "Polygon", "coordinates": feature["geometry"]["coordinates"][0]}
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    client = make_app(DATA_DIR=str(data_copy)).test_client()
+    features = client.get(AREAS).get_json()["features"]
+    assert len(features) == 6 and {f["geometry"]["type"] for f in features} == {"MultiPolygon"}

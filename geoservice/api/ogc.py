@@ -402,7 +402,7 @@ def items(collection_id: str):
                      columns=[c for c in spec.fields if fields is None or c in fields])
 
     if fmt == "html":
-        return respond(build_html, "text/html", etag)
+        return respond(build_html, "text/html", etag, headers=licence_header(spec.name))
     return respond(build_json, GEOJSON, etag, headers=headers)
 
 
