@@ -326,8 +326,10 @@ def test_gzip_is_cached_and_decodes(client, app):
 
 
 def test_small_bodies_are_not_compressed(client):
-    response = client.get("/collections/projects/items?limit=1&skipGeometry=true&properties=id",
+    # a one-row CSV of ids: a compressible type, but under GZIP_MIN_BYTES
+    response = client.get("/collections/projects/items?limit=1&skipGeometry=true&properties=id&f=csv",
                           headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and len(response.data) < 1024
     assert "Content-Encoding" not in response.headers
 
 
@@ -367,7 +369,8 @@ def test_writes_without_an_account_are_401(client, path):
 def test_base_url_from_config(make_app):
     app = make_app(BASE_URL="https://geo.example.org/prohlis")
     links = app.test_client().get("/").get_json()["links"]
-    assert all(link["href"].startswith("https://geo.example.org/prohlis/") for link in links)
+    assert all(link["href"].startswith("https://geo.example.org/prohlis/") for link in links
+               if link["rel"] != "license")  # licences live on their publishers' sites
 
 
 def test_english_ui_strings(client):

@@ -27,12 +27,16 @@ def _param(name: str, description: str, schema: dict, required: bool = False,
 
 
 def _parameters(config: Mapping) -> dict:
-    crs_schema = {"type": "string", "format": "uri", "enum": list(crs.SUPPORTED)}
+    # the URIs of OGC API - Features Part 2, and the short forms the service also accepts
+    short = [f"EPSG:{uri.rsplit('/', 1)[1]}" for uri in crs.SUPPORTED if uri != crs.CRS84]
+    crs_schema = {"type": "string", "enum": [*crs.SUPPORTED, "CRS84", *short]}
     return {
         "f": _param("f", "Output format (overrides the Accept header).",
                     {"type": "string", "enum": ["json", "html"]}),
         "f-items": _param("f", "Output format (overrides the Accept header).",
-                          {"type": "string", "enum": ["json", "html", "gpkg", "csv"]}),
+                          {"type": "string", "enum": ["json", "html", "gpkg", "csv", "jsonfg"]}),
+        "f-item": _param("f", "Output format (overrides the Accept header); jsonfg: JSON-FG 1.0.",
+                         {"type": "string", "enum": ["json", "html", "jsonfg"]}),
         "lang": _param("lang", "Language of the user interface texts (data stay German).",
                        {"type": "string", "enum": ["de", "en"]}),
         "recorded": _param("recorded", "Answer from the register as it was recorded at this instant "
@@ -48,7 +52,17 @@ def _parameters(config: Mapping) -> dict:
                        {"type": "array", "minItems": 4, "maxItems": 6,
                         "items": {"type": "number"}}),
         "bbox-crs": _param("bbox-crs", "CRS of bbox (default CRS84).", crs_schema),
-        "crs": _param("crs", "CRS of the returned geometries (default CRS84).", crs_schema),
+        "crs": _param("crs", "CRS of the returned geometries (default CRS84). GeoJSON: in the "
+                             "CRS's axis order (EPSG:4326 lat/lon). CSV (WKT) and GeoPackage: always "
+                             "x = easting/longitude, y = northing/latitude. JSON-FG: `geometry` stays "
+                             "CRS84, `place` holds the geometry in this CRS (null for CRS84 and "
+                             "EPSG:4326).", crs_schema),
+        "crs-changes": _param("crs", "CRS of the returned geometries (default CRS84; axis order of "
+                                     "the CRS).", crs_schema),
+        "crs-locate": _param("crs", "CRS of x and y (default EPSG:25833), given as x = easting/"
+                                    "longitude, y = northing/latitude whatever the CRS's axis order; "
+                                    "not allowed with lon/lat (always WGS 84 degrees).",
+                             {**crs_schema, "default": "EPSG:25833"}),
         "datetime": _param("datetime", "Instant or interval (RFC 3339, '..' for open ends; also a "
                                        "year or a date). Features whose validity overlaps match.",
                            {"type": "string"}),
@@ -211,6 +225,49 @@ def _schemas() -> dict:
                     "area_ha": {"type": "number", "nullable": True},
                     "links": links}}},
             "links": links}},
+        "areaList": {"type": "object", "required": ["areas", "links"], "properties": {
+            "areas": {"type": "array", "items": {
+                "type": "object",
+                "required": ["area_id", "name", "programme", "first_valid_from", "versions", "links"],
+                "properties": {
+                    "area_id": {"type": "string"}, "name": {"type": "string"},
+                    "programme": {"type": "string"},
+                    "first_valid_from": {"type": "string", "format": "date"},
+                    "valid_to": {"type": "string", "format": "date", "nullable": True},
+                    "current_version": {"type": "string", "nullable": True},
+                    "versions": {"type": "array", "items": {"type": "string"}},
+                    "links": links}}},
+            "links": links}},
+        "timeline": {"type": "object", "required": ["milestones", "links"], "properties": {
+            "milestones": {"type": "array", "items": {
+                "type": "object",
+                "required": ["date", "date_precision", "title", "description", "kind", "source"],
+                "properties": {
+                    "date": {"type": "string", "format": "date",
+                             "description": "First day of the period for month/year precision."},
+                    "date_precision": {"type": "string", "enum": ["day", "month", "year"]},
+                    "title": {"type": "string"}, "description": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "area_id": {"type": "string", "nullable": True},
+                    "source": {"type": "string"}}}},
+            "links": links}},
+        "featureCollectionJSONFG": {
+            "type": "object", "required": ["type", "features", "conformsTo"],
+            "description": "JSON-FG 1.0 (validates against https://schemas.opengis.net/json-fg/"
+                           "featurecollection.json).",
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "conformsTo": {"type": "array", "items": {"type": "string"}},
+                "featureType": {"type": "string"}, "coordRefSys": {"type": "string"},
+                "features": {"type": "array", "items": {"type": "object"}},
+                "links": links}},
+        "featureJSONFG": {
+            "type": "object", "required": ["type", "geometry", "properties", "conformsTo"],
+            "description": "JSON-FG 1.0 feature: `time` (closed interval of days), `place`, "
+                           "`coordRefSys`, `featureType`.",
+            "properties": {"type": {"type": "string", "enum": ["Feature"]},
+                           "conformsTo": {"type": "array", "items": {"type": "string"}},
+                           "links": links}},
         "factSheet": {"type": "object", "required": ["area_id", "versions"], "properties": {
             "area_id": {"type": "string"}, "name": {"type": "string"},
             "versions": {"type": "array", "items": {"type": "object"}}, "links": links}},
@@ -337,10 +394,16 @@ def _collection_paths(spec: CollectionSpec) -> dict:
     items_ok["200"]["content"]["application/geopackage+sqlite3"] = {
         "schema": {"type": "string", "format": "binary"}}
     items_ok["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+    items_ok["200"]["content"]["application/vnd.ogc.fg+json"] = {
+        "schema": _ref("schemas", "featureCollectionJSONFG")}
     items_ok["200"]["headers"]["Content-Crs"] = {"schema": {"type": "string"}}
+    items_ok["200"]["headers"]["Link"] = {"description": "rel=\"license\": the data's licences.",
+                                          "schema": {"type": "string"}}
     item_ok = _ok("One feature.", "featureGeoJSON", "application/geo+json")
+    item_ok["200"]["content"]["application/vnd.ogc.fg+json"] = {
+        "schema": _ref("schemas", "featureJSONFG")}
     item_ok["404"] = _ref("responses", "NotFound")
-    item_params = [p("featureId"), p("f"), p("lang"), p("crs")]
+    item_params = [p("featureId"), p("f-item"), p("lang"), p("crs")]
     item_summary = f"One feature of {spec.name}"
     history_ok = _ok("Every stored record of the feature, oldest first, with what changed (fields "
                      "before/after, geometry moved by, area before/after) and the public author "
@@ -352,15 +415,15 @@ def _collection_paths(spec: CollectionSpec) -> dict:
             [p("featureId"), p("f"), p("lang")], history_ok),
     }
     if spec.name == "funding-areas":
-        item_params = [p("areaOrVersionId"), p("datetime-day"), p("f"), p("lang"), p("crs")]
+        item_params = [p("areaOrVersionId"), p("datetime-day"), p("f-item"), p("lang"), p("crs")]
         item_summary = ("One boundary version, or the version of an area in force today / on "
                         "`datetime` (Versioned Features, Memento RFC 7089)")
         item_ok["200"]["headers"]["Memento-Datetime"] = {
             "description": "Start of the version's validity (first instant of valid_from in "
                            "Europe/Berlin) as an HTTP-date.", "schema": {"type": "string"}}
         item_ok["200"]["headers"]["Link"] = {
-            "description": "self, alternate, collection, predecessor-version, successor-version, "
-                           "latest-version, version-history, original.",
+            "description": "self, alternate, collection, license, predecessor-version, "
+                           "successor-version, latest-version, version-history, original.",
             "schema": {"type": "string"}}
         item_ok["410"] = _ref("responses", "Gone")
         timemap_ok = _ok("The area's time map: every boundary version with validity, programme, "
@@ -429,7 +492,7 @@ def document(base_url: str, config: Mapping) -> dict:
                   "featureCollectionGeoJSON", "application/geo+json")
     paths.update({
         "/areas": _get("areas", "Funding areas and their versions", "Planners", [p("f"), p("lang")],
-                       _ok("The funding areas.", "landingPage")),
+                       _ok("The funding areas.", "areaList")),
         "/areas/{areaId}": _get("area", "Fact sheet of a funding area", "Planners",
                                 [p("areaId"), p("f"), p("lang")], fact),
         "/areas/{areaId}/changes": _get("area_changes", "Changes of one area between two dates",
@@ -437,17 +500,17 @@ def document(base_url: str, config: Mapping) -> dict:
                                                      p("lang")],
                                         {**changes, "404": _ref("responses", "NotFound")}),
         "/changes": _get("changes", "Changes of all areas between two dates", "Planners",
-                         [p("from"), p("to"), p("f"), p("lang")], changes),
+                         [p("from"), p("to"), p("crs-changes"), p("f"), p("lang")], changes),
         "/locate": _get("locate", "Which areas contain a point on a day", "Planners", [
             _param("lon", "Longitude (WGS 84).", {"type": "number", "minimum": -180, "maximum": 180}),
             _param("lat", "Latitude (WGS 84).", {"type": "number", "minimum": -90, "maximum": 90}),
-            _param("x", "Easting in crs (default EPSG:25833).", {"type": "number"}),
-            _param("y", "Northing in crs (default EPSG:25833).", {"type": "number"}),
-            p("crs"), _param("datetime", "The day (default: today).", {"type": "string"}),
+            _param("x", "Easting (or longitude) in crs (default EPSG:25833).", {"type": "number"}),
+            _param("y", "Northing (or latitude) in crs (default EPSG:25833).", {"type": "number"}),
+            p("crs-locate"), _param("datetime", "The day (default: today).", {"type": "string"}),
             p("f"), p("lang")], _ok("Areas in force on the day, inside or not, and distances.",
                                     "locate")),
         "/timeline": _get("timeline", "Programme milestones", "Planners", [p("f"), p("lang")],
-                          _ok("Milestones with dates and sources.", "landingPage")),
+                          _ok("Milestones with dates and sources.", "timeline")),
     })
     paths.update(places_paths())  # place search and the inside check over every version
     return {
@@ -456,7 +519,9 @@ def document(base_url: str, config: Mapping) -> dict:
                  "version": "1.0.0",
                  "description": "Urban-renewal funding areas of Dresden-Prohlis and Am "
                                 "Koitschgraben (boundary versions over time) and their projects.",
-                 "license": {"name": "see the sources of each feature"}},
+                 "license": {"name": "ODbL 1.0 (OpenStreetMap-derived geometry); dl-de/by-2-0 "
+                                     "(the city's election districts); see the `license` links",
+                             "url": "https://opendatacommons.org/licenses/odbl/1-0/"}},
         "servers": [{"url": base_url.rstrip("/") or "/"}],
         "tags": [{"name": name} for name in ("Capabilities", "Collections", "Features",
                                               "Versions", "Planners", "Editing")],

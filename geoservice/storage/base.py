@@ -27,6 +27,7 @@ from geoservice.domain.schema import (
     as_date,
     as_year,
     check_references,
+    promote,
     validate,
 )
 from geoservice.domain.timeutil import ONGOING, project_days
@@ -192,7 +193,9 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
         return (sources or {}).get(name, f"store: {name}")
 
     def checked(spec: CollectionSpec) -> gpd.GeoDataFrame:
-        gdf = frame(collections.get(spec.name, []), spec.fields)
+        # records written before funding areas became MultiPolygon-only (an older database, a
+        # `recorded=` state) hold Polygons: they are served as MultiPolygons of one part
+        gdf = promote(frame(collections.get(spec.name, []), spec.fields), spec)
         problems = validate(gdf, spec)
         if problems:
             raise DataError(source(spec.name), problems)
