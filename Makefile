@@ -38,11 +38,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 vendor:
 	bash scripts/install_vendor.sh
 
-# Debian's chromium for the browser tests and wrk for the benchmark's smoke test.
+# Debian's chromium for the browser tests, wrk for the benchmark's smoke test and QGIS's Python
+# bindings (python3-qgis, about 110 MB) for tests/test_qgis.py (headless, offscreen).
 system-packages:
-	@command -v chromium >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1 && \
+	  /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk; }
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-qgis; }
 
 # PostgreSQL 15 + PostGIS for the tests ($GEOSERVICE_TEST_POSTGRES, default
 # postgresql://postgres@127.0.0.1:5432/test): installs, starts or creates the cluster if needed.

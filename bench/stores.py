@@ -178,7 +178,7 @@ def _preseed(url: str, data_dir: str) -> None:
     The records written are the same: seeding is the only writer of its transaction."""
     from geoservice.storage import sql
 
-    writer_class = getattr(sql, "_Writer", None)
+    writer_class = getattr(sql, "Writer", None) or getattr(sql, "_Writer", None)
     original = getattr(writer_class, "_position", None)
 
     def counted(writer, collection: str) -> int:

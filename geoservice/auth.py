@@ -3,7 +3,9 @@
 - API clients authenticate with `Authorization: Bearer TOKEN` and nothing else (no cookie), so
   the API needs no CSRF token; a browser session can never write through it.
 - The web editor uses a login form, a session cookie (Flask-Login; HttpOnly, SameSite=Lax,
-  Secure behind HTTPS) and CSRF tokens on every form (Flask-WTF).
+  Secure behind HTTPS) and CSRF tokens on every form (Flask-WTF). The cookie names a session
+  kept in the store (only its token's hash), so logout, expiry (EDITOR_SESSION_HOURS) and
+  disabling the account end it on the server: a copied cookie stops working.
 - Roles: an editor may create, change and retire projects; an admin everything.
 - Failed logins are counted per account and address in the store (so across every instance):
   LOGIN_MAX_FAILURES within LOGIN_WINDOW_MINUTES lock further attempts of that pair.
@@ -36,13 +38,14 @@ class TooManyAttempts(GeoserviceError):
 
 
 class User(UserMixin):
-    """The logged-in account of an editor session."""
+    """The logged-in account of an editor session, with the session's token."""
 
-    def __init__(self, account: Account):
+    def __init__(self, account: Account, session_token: str):
         self.account = account
+        self.session_token = session_token
 
     def get_id(self) -> str:
-        return str(self.account.id)
+        return f"{self.account.id}:{self.session_token}"
 
 
 def accounts() -> Accounts:
@@ -106,6 +109,18 @@ def login(name: str, password: str) -> Account | None:
     return account
 
 
+def start_session(account: Account) -> User:
+    """Open a stored editor session for an account that has just logged in."""
+    lifetime = timedelta(hours=float(current_app.config["EDITOR_SESSION_HOURS"]))
+    return User(account, accounts().open_session(account.id, lifetime))
+
+
+def end_session() -> None:
+    """End the current editor session in the store (before the cookie is cleared)."""
+    if current_user.is_authenticated:
+        accounts().close_session(current_user.session_token)
+
+
 def _secret_key(app: Flask) -> str:
     """Return SECRET_KEY: configured, or one kept in the instance folder (shared by all workers)."""
     if app.config.get("SECRET_KEY"):
@@ -136,5 +151,8 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:
-        account = accounts().by_id(int(user_id)) if user_id.isdigit() else None
-        return User(account) if account else None
+        account_id, _, token = user_id.partition(":")
+        if not account_id.isdigit() or not token:
+            return None  # a cookie of an older release or a forged one: log in again
+        account = accounts().by_session(int(account_id), token)
+        return User(account, token) if account else None

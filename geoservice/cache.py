@@ -133,7 +133,7 @@ def _value_is_canonical(name: str, value: str) -> bool:
         allowed = params.sortable(spec)
         fields = [item[1:] if item.startswith("-") else item for item in value.split(",")]
         return all(fields) and len(set(fields)) == len(fields) and all(f in allowed for f in fields)
-    if name in spec.queryables:
+    if name in params.queryable(spec):
         data = dataset()
         known = data.memo(("cache", "values", spec.name, name), lambda: frozenset(
             str(v) for v in data.collection(spec.name)[name].dropna().unique()))

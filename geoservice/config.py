@@ -46,6 +46,8 @@ class Defaults:
     SECRET_KEY = ""
     SESSION_COOKIE_SECURE = False
     # Login throttling: this many failed logins per account and address lock it for the window.
+    # An editor session ends after this many hours (and at logout, on the server).
+    EDITOR_SESSION_HOURS = 12
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_MINUTES = 15
     JSON_SORT_KEYS = False

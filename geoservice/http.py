@@ -40,6 +40,7 @@ MEDIA_TYPES = {
     "html": ("text/html", "application/xhtml+xml"),
     "gpkg": ("application/geopackage+sqlite3",),
     "csv": ("text/csv",),
+    "jsonfg": ("application/vnd.ogc.fg+json",),
 }
 FORMAT_ALIASES = {"geojson": "json"}
 # Parameters every resource accepts besides its own (recorded: the register as published then).
@@ -51,7 +52,8 @@ GZIP_MIN_BYTES = 1024
 # service needs more; config MAX_QUERY_BYTES overrides it.
 MAX_QUERY_BYTES = 8192
 COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+json",
-                "application/vnd.oai.openapi+json", "text/html", "text/csv")
+                "application/vnd.oai.openapi+json", "text/html", "text/csv",
+                "application/vnd.ogc.fg+json")
 
 
 def dataset() -> Dataset:

@@ -20,7 +20,14 @@ import pyogrio
 from geoservice.api import downloads
 from geoservice.domain import areas as area_domain
 from geoservice.domain import crs as crs_domain
-from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, check_references, validate
+from geoservice.domain.schema import (
+    FUNDING_AREAS,
+    PROJECTS,
+    CollectionSpec,
+    check_references,
+    promote,
+    validate,
+)
 from geoservice.errors import DataError, InvalidParameter
 from geoservice.storage.base import Dataset, prepare
 from geoservice.storage.geojson import features_from_frame
@@ -209,7 +216,7 @@ def _restore_field_names(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> gpd.Geo
 
 def normalize(gdf: gpd.GeoDataFrame, spec: CollectionSpec, current: Dataset, notes: list[str]) -> gpd.GeoDataFrame:
     """Derive computed fields the way the bundled data does (area_ha, project area_id)."""
-    gdf = _restore_field_names(gdf, spec)
+    gdf = promote(_restore_field_names(gdf, spec), spec)  # a Polygon area -> MultiPolygon
     if spec is FUNDING_AREAS and len(gdf):
         if "area_ha" not in gdf.columns or gdf["area_ha"].isna().all():
             metric = gdf.geometry.to_crs(crs_domain.METRIC_EPSG)

@@ -78,6 +78,7 @@ def public_text(text: Any) -> str:
     out = _FILE.sub("", out)
     out = re.sub(r"\(OSM[- ](?:way|node|Knoten|relation)\s*\d+,\s*", "(", out)
     out = _OSM_ID.sub("", out)
+    out = re.sub(r"\s*\(OpenStreetMap-Weg \d+, Stützpunkt \d+ von \d+\)", "", out)  # geodata's wording
     out = re.sub(r"\bvia (?=Daten von)", "", out)
     out = out.replace("representative point", "Punkt im Inneren")
     for _round in range(3):

@@ -62,19 +62,62 @@ WAYBACK_STWENG = (
 )
 DEWIKI_STR = "https://dewiki.de/Lexikon/Liste_der_Stra%c3%9fen_und_Pl%c3%a4tze_in_Prohlis"
 
+# research trail of these four: geodata/README.md ("Research trail")
 GEOM_SRC_WB = (
-    "Geometrie: Wahlbezirke Kommunalwahl 2019 (kommisdd OGC API L1542, via offenesdresden/wahlbezirke@a897c9f; "
-    "geodata/sources/dresden_wahlbezirke_2019_2024_prohlis_bbox.geojson, Lizenz vermutlich dl-de/by-2-0, zu prüfen)"
+    "Geometrie: Wahlbezirke der Kommunalwahl 2019 der Landeshauptstadt Dresden (Informationssystem kommisdd der Stadt; "
+    "Lizenz vermutlich dl-de/by-2-0, zu prüfen)"
 )
-GEOM_SRC_WB24 = "Wahlbezirke Landtagswahl 2024 (L1588) nur für die Abgrenzung des Karl-Laux-Quartiers (gleiche Datei)"
+GEOM_SRC_WB24 = "Wahlbezirke der Landtagswahl 2024 (gleiche Quelle), nur für die Abgrenzung des Karl-Laux-Quartiers"
 GEOM_SRC_OSM = (
-    "Schnittlinien: OSM-Straßen (EqualStreetNames/equalstreetnames-dresden@1c6b4b4b85f23769df7c2b8b681e0e1f2072a0e7 "
-    "data/ways.geojson; geodata/sources/osm_streets_prohlis_esn.geojson), (c) OpenStreetMap contributors, ODbL 1.0"
+    "Schnittlinien: Straßenlinien aus OpenStreetMap (Auszug des Projekts EqualStreetNames Dresden), "
+    "(c) OpenStreetMap contributors, ODbL 1.0"
 )
 GEOM_SRC_ADDR = (
-    "Adresspunkte Karl-Laux-Str. 5 / Haltestelle Karl-Laux-Straße (geodata/sources/addresses.csv: "
-    "AfeefaDe/afeefa-neos@775ed7238d674d66646ead1b1987bcfef0c4191e; offenesdresden/trammap@c67eb0a6647830904ef95ff33596bebee2326278, OSM ODbL)"
+    "Adresspunkte Karl-Laux-Str. 5 (geokodiert, " + "Datensammlung Afeefa Dresden (dresdenfueralle.de), Stand April 2017"
+    + ") und Haltestelle Karl-Laux-Straße (OpenStreetMap-Haltestellendaten, Stand August 2014, ODbL)"
 )
+
+
+# ---------------------------------------------------------------- public wording of provenance
+# Public attributes say where a fact comes from in words a citizen understands; the research trail
+# (repositories, commits, file paths) is listed in geodata/README.md ("Research trail"). Every URL
+# is kept. Applied to method, source, note and location_method; the build fails if a trail
+# marker is left over (INTERNAL).
+AFEEFA_2017 = "Datensammlung Afeefa Dresden (dresdenfueralle.de), Stand April 2017"
+AFEEFA = "Datensammlung Afeefa Dresden (dresdenfueralle.de), Stand 2015–2017"
+OSM_STOPS = "OpenStreetMap-Haltestellendaten, Stand August 2014"
+PUBLIC_WORDING = [
+    (r"AfeefaDe/afeefa-neos@[0-9a-f]{40}:backups/db_dumps/live/2017-04-23/ddfa_main_domain_model_location\.sql",
+     AFEEFA_2017),
+    (r"AfeefaDe/afeefa-neos@[0-9a-f]{40}", AFEEFA_2017),
+    (r"AfeefaDe/afeefa-backend-api@[0-9a-f]{40}:db/afeefa_neos_live\.sql", AFEEFA),
+    (r"offenesdresden/trammap@[0-9a-f]{40}:static/lines/\*\.json", OSM_STOPS),
+    (r"offenesdresden/trammap@[0-9a-f]{40}, OSM ODbL", OSM_STOPS + ", ODbL"),
+    (r" \(via (?:shared/)?geodata-sources/[\w.]+\)", ""),
+    (r" via (?:shared/)?geodata-sources/[\w.]+", ""),
+    (r"Wikipedia-derived, CC BY-SA", "aus Wikipedia abgeleitet, CC BY-SA 3.0"),
+    (r"\(OSM way (\d+), vertex (\d+) of (\d+)\)", r"(OpenStreetMap-Weg \1, Stützpunkt \2 von \3)"),
+    (r"representative point des", "ein innerer Punkt des"),
+    (r"Koordinate aus projects\.csv \(geokodierte Adresse\): Koordinate: ",
+     "Laut Projektrecherche (geokodierte Adresse): "),
+    (r"Koordinate aus projects\.csv \(dort als Näherung/Referenzpunkt gekennzeichnet\): Koordinate = ",
+     "Laut Projektrecherche: "),
+    (r" \(history\.md Abschnitt 2/5\)", " (in den recherchierten Quellen)"),
+]
+INTERNAL = re.compile(r"@[0-9a-f]{7}|shared/|geodata-sources|geodata/sources|\.sql\b|projects\.csv|"
+                      r"addresses\.csv|history\.md|OSM way|representative point|Wikipedia-derived")
+
+
+def public(text):
+    """Return a provenance text in plain German (URLs kept); fail on an unknown trail marker."""
+    if text is None:
+        return None
+    for pattern, replacement in PUBLIC_WORDING:
+        text = re.sub(pattern, replacement, text)
+    left = INTERNAL.search(text)
+    if left:
+        raise ValueError(f"internal provenance left in a public attribute: ...{text[max(0, left.start() - 60):left.end() + 60]}...")
+    return text
 
 
 # ---------------------------------------------------------------- helpers
@@ -157,14 +200,18 @@ def rnd(obj):
     return obj
 
 
-def geom_ll(g_m):
-    """Metric geometry -> RFC 7946 mapping (lon/lat, CCW exteriors, 7 decimals)."""
+def geom_ll(g_m, multi: bool = False):
+    """Metric geometry -> RFC 7946 mapping (lon/lat, CCW exteriors, 7 decimals).
+
+    multi=True writes a Polygon as a MultiPolygon of one part (funding and focus areas are
+    MultiPolygon throughout, so GIS clients see one geometry type per layer)."""
     g = to_ll(g_m)
     if g.geom_type in ("Polygon", "MultiPolygon"):
-        if g.geom_type == "Polygon":
+        if g.geom_type == "Polygon" and not multi:
             g = orient(g, 1.0)
         else:
-            g = MultiPolygon([orient(p, 1.0) for p in g.geoms])
+            parts = [g] if g.geom_type == "Polygon" else list(g.geoms)
+            g = MultiPolygon([orient(p, 1.0) for p in parts])
     m = mapping(g)
     return {"type": m["type"], "coordinates": rnd(m["coordinates"])}
 
@@ -493,13 +540,13 @@ def to_feature(d, extra=()):
         "published_area_ha": d["published_area_ha"],
         "decision": d["decision"],
         "accuracy": "reconstructed",
-        "method": d["method"],
-        "source": " ; ".join(d["source"]),
-        "note": d.get("note"),
+        "method": public(d["method"]),
+        "source": public(" ; ".join(d["source"])),
+        "note": public(d.get("note")),
     }
     for k in extra:
         props[k] = d[k]
-    return {"type": "Feature", "id": d["id"], "properties": props, "geometry": geom_ll(d["geom"])}
+    return {"type": "Feature", "id": d["id"], "properties": props, "geometry": geom_ll(d["geom"], multi=True)}
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -1173,8 +1220,8 @@ def build(out: Path) -> dict:
             "funding": row["funding"].strip() or None,
             "area_id": derive_area(g, versions),
             "location_accuracy": acc,
-            "location_method": meth,
-            "source": row["source"],
+            "location_method": public(meth),
+            "source": public(row["source"]),
         }
         feats.append({"type": "Feature", "id": pid, "properties": props, "geometry": geom_ll(g)})
     dump(out / "projects.geojson", fc(feats, "projects"))

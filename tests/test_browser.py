@@ -154,6 +154,8 @@ def test_slider_filter_matches_the_domain_for_every_year(tab, app):
             " return [GS.main.areas.visible, GS.main.projects.visible]; }", year)
         areas = set(area_domain.versions(data.funding_areas, parse_datetime(str(year)))["id"])
         started = area_domain.time_mask(data.projects, DayRange(None, date(year + 1, 1, 1)))
+        if year == date.today().year:  # no known start: shown only as the register stands today
+            started |= data.projects["start_year"].isna().to_numpy()
         assert set(js[0]) == areas, year
         assert set(js[1]) == set(data.projects.index[started]), year
 

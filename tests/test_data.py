@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import filecmp
+import functools
+import importlib.util
 import json
 import subprocess
 import sys
@@ -20,6 +22,19 @@ REPO = Path(__file__).resolve().parents[1]
 GEODATA = REPO / "geodata"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 _T = pyproj.Transformer.from_crs(4326, 25833, always_xy=True)
+
+
+@functools.cache
+def _build_module():
+    spec = importlib.util.spec_from_file_location("build_geodata", REPO / "scripts" / "build_geodata.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _public(text: str) -> str:
+    """The build's public wording of a provenance text (scripts/build_geodata.py: public)."""
+    return _build_module().public(text)
 
 VERSION_IDS = [
     "prohlis-am-koitschgraben-2000",
@@ -286,7 +301,9 @@ def test_projects_match_csv():
     assert [r["name"] for r in rows] == [f["properties"]["title"] for f in PROJECTS]
     for r, f in zip(rows, PROJECTS, strict=True):
         p = f["properties"]
-        assert p["status_note"] == r["status"] and p["source"] == r["source"] and p["category"] == r["category"]
+        # the source is the csv's, with the research trail in plain words (build_geodata.public)
+        assert p["status_note"] == r["status"] and p["category"] == r["category"]
+        assert p["source"] == _public(r["source"])
         if r["lat"].strip():  # sourced coordinates are used as given
             lon, lat = f["geometry"]["coordinates"]
             assert abs(lat - float(r["lat"])) < 1e-7 and abs(lon - float(r["lon"])) < 1e-7

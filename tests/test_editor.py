@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,36 @@ def test_logout_needs_a_post_with_token(anna, editor_app):
     assert anna.get("/edit", headers=HTML).status_code == 302
 
 
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None, "no session cookie"
+    return cookie.value
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(anna, editor_app):
+    """The session lives in the store: logout ends it on the server, not only in this browser."""
+    stolen = _session_cookie(anna)
+    copy = editor_app.test_client()
+    copy.set_cookie("session", stolen)
+    assert copy.get("/edit", headers=HTML).status_code == 200
+    _body, values = _form(anna, "/edit")
+    assert anna.post("/edit/logout", data={"csrf_token": values["csrf_token"]},
+                     headers=HTML).status_code == 303
+    assert copy.get("/edit", headers=HTML).status_code == 302  # the copied cookie is dead too
+
+
+def test_disabling_an_account_ends_its_sessions_and_expired_ones_end(anna, editor_app):
+    assert anna.get("/edit", headers=HTML).status_code == 200
+    Accounts(_store(editor_app)).disable("anna", "test")
+    assert anna.get("/edit", headers=HTML).status_code == 302
+    _account(editor_app, "carla")
+    # a session opened with no lifetime left has expired by the time it is used
+    account = Accounts(_store(editor_app)).by_name("carla")
+    token = Accounts(_store(editor_app)).open_session(account.id, timedelta(0))
+    assert Accounts(_store(editor_app)).by_session(account.id, token) is None
+    assert Accounts(_store(editor_app)).by_session(account.id, "not-a-token") is None
+
+
 def test_posts_without_csrf_token_are_refused_and_write_nothing(anna, editor_app):
     store = _store(editor_app)
     before = store.signature()
@@ -329,12 +360,13 @@ def test_invalid_input_is_shown_next_to_each_field_and_nothing_typed_is_lost(ann
     assert 'value="14.5"' in body and 'value="https://example.org/bolzplatz"' not in body  # a textarea
     assert "https://example.org/bolzplatz</textarea>" in body
     assert 'id="error-summary"' in body and 'href="#title"' in body
-    # a rule only the domain knows (editing.check): the message goes next to the field it names
+    # a rule of the domain (editing.check) that the form says in the page's language first
     response = anna.post("/edit/projects/new", headers=HTML,
                          data={**values, **_new_project(start_year="2024", end_year="2019")})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
-    assert "start_year 2024 is after end_year 2019" in _error_of(body, "start_year")
+    assert "Das Ende (2019) liegt vor dem Beginn (2024)." in _error_of(body, "end_year")
+    assert "is after" not in body  # no English domain message on the German page
     assert 'value="2019"' in body and "Neues Projekt aus der Stadtteilrunde</textarea>" in body
     assert _store(editor_app).signature() == before
 
@@ -410,7 +442,8 @@ _LITERAL = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
 
 
 def test_every_editor_string_has_an_english_translation():
-    files = [*sorted((ROOT / "templates/editor").glob("*.html")), ROOT / "geoservice/web/editor.py"]
+    files = [*sorted((ROOT / "templates/editor").glob("*.html")), ROOT / "geoservice/web/editor.py",
+             ROOT / "geoservice/web/editor_forms.py"]
     found = {}
     for path in files:
         for call in _CALL.finditer(path.read_text(encoding="utf-8")):

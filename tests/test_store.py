@@ -241,12 +241,12 @@ def test_a_change_reaches_every_instance_within_two_seconds_under_load(backend, 
 
 CRASH = r"""
 import os, sys
-from geoservice.storage import sql
+from geoservice.storage import sql, writer
 from geoservice.storage.geojson import Feature
 
 store = sql.SqlStore(sys.argv[1])
 done = []
-original = sql._Writer.put
+original = writer.Writer.put
 
 
 def put(self, op):
@@ -256,7 +256,7 @@ def put(self, op):
         os._exit(9)  # the process dies in the middle of the write, as a killed worker would
 
 
-sql._Writer.put = put
+writer.Writer.put = put
 ops = []
 for fid in sys.argv[2:]:
     last = store.history("projects", fid)[-1]

@@ -6,10 +6,11 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Register the API blueprints and their English UI strings, and pre-serialize the features."""
     from geoservice import auth
-    from geoservice.api import edit, features, health, ogc, planners, strings, versions
+    from geoservice.api import edit, features, health, ogc, planners, slashes, strings, versions
     from geoservice.api import places as places  # /search and /inside (place search, inside check)
 
     strings.register()
+    slashes.init_app(app)  # /collections/ -> 308 /collections
     app.register_blueprint(ogc.bp)
     app.register_blueprint(planners.bp)
     app.register_blueprint(versions.bp)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geoservice.domain import crs
+from geoservice.domain import cql, crs
 from geoservice.domain.areas import time_mask
 from geoservice.domain.schema import CollectionSpec
 from geoservice.domain.timeutil import DayRange
@@ -149,7 +150,7 @@ class Query:
 
     bbox_crs84: tuple[float, float, float, float] | None = None
     when: DayRange | None = None
-    equals: tuple[tuple[str, str], ...] = ()
+    where: Any = None  # a checked CQL2 tree (domain.cql): `filter` AND the ?property=value params
     sortby: tuple[tuple[str, bool], ...] = ()
 
 
@@ -167,10 +168,9 @@ def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
         if positions is not None:
             times = times.iloc[positions]
         masks.append(time_mask(times, query.when))
-    for name, value in query.equals:
-        column = data.memo(("column", spec.name, name),
-                           lambda name=name: gdf[name].astype(object).to_numpy())
-        masks.append((column if positions is None else column[positions]) == value)
+    if query.where is not None:
+        found = cql.mask(query.where, gdf, spec, data.memo)
+        masks.append(found if positions is None else found[positions])
     if positions is None:
         positions = data.memo(("all", spec.name), lambda: np.arange(len(gdf)))
     if masks:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from geoservice import cache
-from geoservice.api import downloads, features, links, openapi, params, versions
+from geoservice.api import cql_api, downloads, features, jsonfg, links, openapi, params, versions
 from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
 from geoservice.domain import areas as domain_areas
-from geoservice.domain import crs
+from geoservice.domain import crs, licences
 from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, PROJECTS, CollectionSpec, spec_of
 from geoservice.domain.timeutil import parse_datetime
 from geoservice.errors import InvalidParameter, NotFound
@@ -35,17 +37,32 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    *cql_api.CONFORMANCE,  # Part 3 filter + the CQL2 classes domain/cql.py evaluates
     versions.CONFORMANCE,  # draft: Versioned Features (funding areas on their validity axis)
     # Part 4 (draft): writes with Bearer tokens, If-Match required (geoservice.api.edit)
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+    *jsonfg.CONFORMANCE,  # f=jsonfg on items and item (api/jsonfg.py)
 )
+ITEM_FORMATS = ("json", "html", "gpkg", "csv", "jsonfg")
+ITEM_FORMAT = ("json", "html", "jsonfg")  # one feature
 ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
-                         "skipGeometry", "sortby"})
+                         "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs"})
 # Parameters of the map pages rendered by geoservice.web (embed=1: without header and footer).
 PAGE_PARAMS = frozenset({"embed"})
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+
+
+def licence_links(collection: str | None = None) -> list[dict]:
+    """Return the `license` links of one collection, or of the whole service (None)."""
+    return [link(lic.url, "license", HTML, f"{_(lic.name)}: {_(lic.covers)}")
+            for lic in licences.of(collection)]
+
+
+def licence_header(collection: str | None = None) -> dict[str, str]:
+    """Return the HTTP Link header with the licences (RFC 8288; titles left out: ASCII only)."""
+    return {"Link": versions.link_header(licence_links(collection))}
 
 
 def _memo_json(name: str, build) -> bytes:
@@ -58,12 +75,13 @@ def _html(template: str, **context) -> str:
     return render_template(f"api/{template}", **context)
 
 
-def _document(fmt: str, name: str, document, template: str, path: str, mimetype: str = JSON, **context):
+def _document(fmt: str, name: str, document, template: str, path: str, mimetype: str = JSON,
+              headers: dict[str, str] | None = None, **context):
     """Answer a metadata document as memoized JSON bytes or as its HTML page."""
     if fmt == "html":
         return respond(lambda: _html(template, doc=document(), json_url=url(path, f="json"), **context),
-                       "text/html", request_etag("html"))
-    return respond(_memo_json(name, document), mimetype, request_etag("json"))
+                       "text/html", request_etag("html"), headers=headers)
+    return respond(_memo_json(name, document), mimetype, request_etag("json"), headers=headers)
 
 
 # --- landing page, conformance, API definition ------------------------------------------------
@@ -85,6 +103,7 @@ def landing_document() -> dict:
             link(url("areas", f="json"), "related", JSON, _("Fördergebiete mit Grenzständen")),
             link(url("timeline", f="json"), "related", JSON, _("Zeitleiste des Programms")),
             link(url("locate"), "related", HTML, _("Adresse oder Punkt prüfen")),
+            *licence_links(),
         ],
     }
 
@@ -96,7 +115,8 @@ def landing():
     fmt = output_format()
     if fmt == "html":
         return pages.render_home()  # the residents' project map
-    return respond(_memo_json("landing", landing_document), JSON, request_etag("json"))
+    return respond(_memo_json("landing", landing_document), JSON, request_etag("json"),
+                   headers=licence_header())
 
 
 @bp.get("/conformance")
@@ -129,29 +149,28 @@ def api_definition():
 
 # --- collections -------------------------------------------------------------------------------
 
-def _interval(values, year: bool) -> list:
-    present = [v for v in values if v is not None]
-    if not present:
-        return None
-    if year:
-        return f"{min(present):04d}-01-01T00:00:00Z"
-    return f"{min(present).isoformat()}T00:00:00Z"
+def temporal_interval(gdf) -> list:
+    """Return the true temporal extent: the first known start to the last known end.
+
+    Built from `_t0`/`_t1`, the times every time query tests (timeutil.project_days): features
+    without a known time do not count; the end is open (null) only when something is really
+    going on (a boundary in force until further notice, a running project without end year).
+    """
+    t0, t1 = gdf["_t0"].to_numpy(), gdf["_t1"].to_numpy()
+    known = t0 < t1
+    if not known.any():
+        return [None, None]
+    first = date.fromordinal(int(t0[known].min()))
+    ongoing = gdf["_ongoing"].to_numpy(dtype=bool) & known
+    last = None if ongoing.any() else date.fromordinal(int(t1[known].max()))
+    return [f"{first.isoformat()}T00:00:00Z", f"{last.isoformat()}T00:00:00Z" if last else None]
 
 
 def collection_document(spec: CollectionSpec) -> dict:
     """Return a collection's metadata: extent, CRSs and links."""
     gdf = dataset().collection(spec.name)
-    start, end = spec.time_fields
-    year = spec is PROJECTS
-    first = _interval(gdf[start], year)
-    ends = list(gdf[end])
-    if any(v is None for v in ends):
-        last = None
-    else:
-        last = (f"{max(ends) + 1:04d}-01-01T00:00:00Z" if year
-                else f"{max(ends).isoformat()}T00:00:00Z")
     base = f"collections/{spec.name}"
-    description = spec.description
+    description = _(spec.description)
     extra_links = []
     if spec is FUNDING_AREAS:
         description += " " + _(
@@ -166,13 +185,13 @@ def collection_document(spec: CollectionSpec) -> dict:
                                     _("Grenzstände von {area}", area=area_id)))
     return {
         "id": spec.name,
-        "title": spec.title,
+        "title": _(spec.title),
         "description": description,
-        "keywords": list(spec.keywords),
+        "keywords": [_(word) for word in spec.keywords],
         "itemType": "feature",
         "extent": {
             "spatial": {"bbox": [[round(float(v), 6) for v in gdf.total_bounds]], "crs": crs.CRS84},
-            "temporal": {"interval": [[first, last]], "trs": TRS},
+            "temporal": {"interval": [temporal_interval(gdf)], "trs": TRS},
         },
         "crs": list(crs.SUPPORTED),
         "storageCrs": crs.STORAGE_CRS,
@@ -181,11 +200,16 @@ def collection_document(spec: CollectionSpec) -> dict:
             link(url(base, f="html"), "alternate", HTML, _("Diese Sammlung als HTML")),
             link(url(f"{base}/items", f="json"), "items", GEOJSON, _("Objekte als GeoJSON")),
             link(url(f"{base}/items", f="html"), "items", HTML, _("Objekte als HTML")),
+            link(url(f"{base}/items", f="jsonfg"), "items", jsonfg.MEDIA_TYPE, _("Objekte als JSON-FG")),
             link(url(f"{base}/items", f="gpkg"), "items", links.GPKG, _("Download als GeoPackage")),
             link(url(f"{base}/items", f="csv"), "items", links.CSV, _("Download als CSV")),
             link(url(f"{base}/queryables", f="json"),
                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA,
                  _("Filterbare Eigenschaften")),
+            link(url(f"{base}/sortables", f="json"),
+                 "http://www.opengis.net/def/rel/ogc/1.0/sortables", SCHEMA,
+                 _("Sortierbare Eigenschaften")),
+            *licence_links(spec.name),
             *extra_links,
         ],
     }
@@ -199,12 +223,13 @@ def collections():
 
     def document():
         return {
-            "links": links.self_and_alternate(fmt),
+            "links": [*links.self_and_alternate(fmt), *licence_links()],
             "collections": [collection_document(spec) for spec in COLLECTIONS.values()],
             "crs": list(crs.SUPPORTED),
         }
 
-    return _document(fmt, "collections", document, "collections.html", "collections")
+    return _document(fmt, "collections", document, "collections.html", "collections",
+                     headers=licence_header())
 
 
 @bp.get("/collections/<collection_id>")
@@ -214,34 +239,31 @@ def collection(collection_id: str):
     pages.check_params_for(())
     fmt = output_format()
     return _document(fmt, f"collection:{spec.name}", lambda: collection_document(spec),
-                     "collection.html", f"collections/{spec.name}", spec=spec)
+                     "collection.html", f"collections/{spec.name}",
+                     headers=licence_header(spec.name), spec=spec)
 
 
 @bp.get("/collections/<collection_id>/queryables")
 def queryables(collection_id: str):
-    """The properties usable as equality filters on items (JSON Schema)."""
+    """Every property usable in `filter` and as `?property=value` (JSON Schema, Part 3)."""
     spec = spec_of(collection_id)
     pages.check_params_for(())
     fmt = output_format()
+    return _document(fmt, f"queryables:{spec.name}",
+                     lambda: cql_api.queryables_document(spec, url(f"collections/{spec.name}/queryables")),
+                     "queryables.html", f"collections/{spec.name}/queryables", SCHEMA, spec=spec)
 
-    def document():
-        props = {}
-        for name, kind in spec.queryables.items():
-            schema = {"title": name, "type": kind}
-            if name in spec.enums:
-                schema["enum"] = sorted(spec.enums[name])
-            props[name] = schema
-        return {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": url(f"collections/{spec.name}/queryables"),
-            "type": "object",
-            "title": spec.title,
-            "properties": props,
-            "additionalProperties": False,
-        }
 
-    return _document(fmt, f"queryables:{spec.name}", document, "queryables.html",
-                     f"collections/{spec.name}/queryables", SCHEMA, spec=spec)
+@bp.get("/collections/<collection_id>/sortables")
+def sortables(collection_id: str):
+    """The properties `sortby` accepts (JSON Schema, like the queryables)."""
+    spec = spec_of(collection_id)
+    pages.check_params_for(())
+    fmt = output_format()
+    return _document(fmt, f"sortables:{spec.name}",
+                     lambda: cql_api.sortables_document(spec, url(f"collections/{spec.name}/sortables")),
+                     "queryables.html", f"collections/{spec.name}/sortables", SCHEMA, spec=spec,
+                     sortables=True)
 
 
 # --- items -------------------------------------------------------------------------------------
@@ -269,20 +291,28 @@ def parse_query(spec: CollectionSpec) -> features.Query:
         when = parse_datetime(request.args["datetime"])
     else:
         when = None
-    equals = tuple((name, request.args[name].strip()) for name in spec.queryables
-                   if name in request.args)
     return features.Query(
         bbox_crs84=bbox_to_crs84(box, box_crs) if box else None,
         when=when,
-        equals=equals,
+        where=cql_api.where(spec, request.args),
         sortby=tuple(params.sortby(request.args.get("sortby"), spec)),
     )
+
+
+def _jsonfg_link(fmt: str, title: str) -> dict:
+    return link(links.here(f="jsonfg"), "self" if fmt == "jsonfg" else "alternate",
+                jsonfg.MEDIA_TYPE, title)
 
 
 def _page_links(fmt: str, offset: int, limit: int, matched: int, spec: CollectionSpec) -> list[dict]:
     out = links.self_and_alternate(fmt, json_type=GEOJSON, title_json=_("Diese Seite als GeoJSON"),
                                    title_html=_("Diese Seite als HTML"))
-    kind = GEOJSON if fmt == "json" else HTML
+    out.append(_jsonfg_link(fmt, _("Diese Seite als JSON-FG")))
+    if fmt == "jsonfg":
+        if jsonfg.has_place(params.crs_param(request.args.get("crs"), "crs")):
+            out.append({"href": jsonfg.PROFILE_PLUS, "rel": "profile"})  # place + fallback geometry
+        out.sort(key=lambda item: item["rel"] != "self")
+    kind = {"json": GEOJSON, "jsonfg": jsonfg.MEDIA_TYPE}.get(fmt, HTML)
     if offset + limit < matched:
         out.append(link(links.here(offset=str(offset + limit), f=fmt), "next", kind,
                         _("Nächste Seite")))
@@ -291,6 +321,7 @@ def _page_links(fmt: str, offset: int, limit: int, matched: int, spec: Collectio
                         _("Vorige Seite")))
     out.append(link(url(f"collections/{spec.name}", f="json"), "collection", JSON,
                     _("Die Sammlung")))
+    out.extend(licence_links(spec.name))
     return out
 
 
@@ -302,8 +333,8 @@ def _timestamp() -> str:
 def items(collection_id: str):
     """Features of a collection: filtered, sorted, paged; GeoJSON, HTML, GeoPackage or CSV."""
     spec = spec_of(collection_id)
-    pages.check_params_for(ITEM_PARAMS | set(spec.queryables), ("json", "html", "gpkg", "csv"))
-    fmt = output_format(("json", "html", "gpkg", "csv"))
+    pages.check_params_for(ITEM_PARAMS | set(params.queryable(spec)), ITEM_FORMATS)
+    fmt = output_format(ITEM_FORMATS)
     config = current_app.config
     limit = params.limit(request.args.get("limit"), int(config["DEFAULT_LIMIT"]),
                          int(config["MAX_LIMIT"]))
@@ -313,7 +344,7 @@ def items(collection_id: str):
     skip = params.boolean(request.args.get("skipGeometry"), "skipGeometry")
     query = parse_query(spec)
     data = dataset()
-    headers = {"Content-Crs": crs.content_crs_header(target)}
+    headers = {"Content-Crs": crs.content_crs_header(target), **licence_header(spec.name)}
     etag = request_etag(fmt)
 
     if fmt in ("gpkg", "csv"):
@@ -324,8 +355,28 @@ def items(collection_id: str):
             return downloads.build(fmt, data.collection(spec.name).iloc[positions], spec,
                                    fields, target, skip)
         headers["Content-Disposition"] = f'attachment; filename="{spec.name}.{fmt}"'
-        mimetype = links.GPKG if fmt == "gpkg" else "text/csv; charset=utf-8"
+        # "text/csv": the response adds "; charset=utf-8" to every text/* type itself
+        mimetype = links.GPKG if fmt == "gpkg" else "text/csv"
         return respond(build_file, mimetype, etag, headers=headers)
+
+    if fmt == "jsonfg":
+        def build_jsonfg() -> bytes:
+            positions = features.select(data, spec, query)
+            page = positions[offset:offset + limit]
+            rows = data.collection(spec.name).iloc[page]
+            cache = features.feature_cache(data, spec, crs.CRS84, skip, fields)
+            tail = {
+                "numberMatched": int(len(positions)),
+                "numberReturned": int(len(page)),
+                "timeStamp": _timestamp(),
+                "links": _page_links("jsonfg", offset, limit, len(positions), spec),
+            }
+            body = jsonfg.features(rows, spec, cache.take(page), target, skip)
+            return b"".join((jsonfg.collection_head(spec, rows, target, skip), b",".join(body),
+                             b"],", features.dumps(tail).encode()[1:]))
+
+        headers["Content-Crs"] = crs.content_crs_header(jsonfg.content_crs(target))
+        return respond(build_jsonfg, jsonfg.MEDIA_TYPE, etag, headers=headers)
 
     def build_json() -> bytes:
         positions = features.select(data, spec, query)
@@ -352,16 +403,21 @@ def items(collection_id: str):
                      columns=[c for c in spec.fields if fields is None or c in fields])
 
     if fmt == "html":
-        return respond(build_html, "text/html", etag)
+        return respond(build_html, "text/html", etag, headers=licence_header(spec.name))
     return respond(build_json, GEOJSON, etag, headers=headers)
 
 
 def _item_links(spec: CollectionSpec, fid: str, fmt: str) -> list[dict]:
-    return [
+    out = [
         *links.self_and_alternate(fmt, json_type=GEOJSON, title_json=_("Dieses Objekt als GeoJSON"),
                                   title_html=_("Dieses Objekt als HTML")),
+        _jsonfg_link(fmt, _("Dieses Objekt als JSON-FG")),
         link(url(f"collections/{spec.name}", f="json"), "collection", JSON, _("Die Sammlung")),
+        *licence_links(spec.name),
     ]
+    if fmt == "jsonfg":
+        out.sort(key=lambda item: item["rel"] != "self")
+    return out
 
 
 @bp.get("/collections/<collection_id>/items/<path:feature_id>")
@@ -377,7 +433,7 @@ def item(collection_id: str, feature_id: str):
     pos = features.position_of(data, spec, feature_id)
     day = None
     if pos is None and spec is FUNDING_AREAS and versions.is_area(feature_id):
-        pages.check_params_for({"crs", "datetime", *PAGE_PARAMS})
+        pages.check_params_for({"crs", "datetime", *PAGE_PARAMS}, ITEM_FORMAT)
         day, asked = versions.requested_day()
         found = versions.version_on(feature_id, day)
         if isinstance(found, Response):
@@ -388,14 +444,14 @@ def item(collection_id: str, feature_id: str):
     elif pos is None:
         raise NotFound(f"feature '{feature_id}' does not exist in collection '{spec.name}'")
     else:
-        pages.check_params_for({"crs", *PAGE_PARAMS})
+        pages.check_params_for({"crs", *PAGE_PARAMS}, ITEM_FORMAT)
         etag_extra = ()
-    fmt = output_format()
+    fmt = output_format(ITEM_FORMAT)
     target = params.crs_param(request.args.get("crs"), "crs")
     row = data.collection(spec.name).iloc[pos]
-    headers = {}
+    headers = licence_header(spec.name)
     if spec is FUNDING_AREAS:
-        version_links = versions.version_links(row, fmt)
+        version_links = versions.version_links(row, "json" if fmt == "jsonfg" else fmt)
         headers = versions.memento_headers(row, [*_item_links(spec, feature_id, fmt), *version_links])
     if fmt == "html":
         if spec is PROJECTS:
@@ -408,14 +464,22 @@ def item(collection_id: str, feature_id: str):
                        "text/html", request_etag("html", *etag_extra), headers=headers)
 
     def build() -> bytes:
-        body = features.feature_cache(data, spec, target).take(np.array([pos]))[0]
-        item_links = _item_links(spec, feature_id, "json")
+        if fmt == "jsonfg":  # geometry stays CRS84; place in `target` unless that is WGS 84
+            body = features.feature_cache(data, spec, crs.CRS84).take(np.array([pos]))[0]
+            body = jsonfg.features(data.collection(spec.name).iloc[[pos]], spec, [body], target,
+                                   False, with_crs=True)[0]
+        else:
+            body = features.feature_cache(data, spec, target).take(np.array([pos]))[0]
+        item_links = _item_links(spec, feature_id, fmt)
         if spec is FUNDING_AREAS:
             item_links += version_links
+        if fmt == "jsonfg" and jsonfg.has_place(target):
+            item_links.append({"href": jsonfg.PROFILE_PLUS, "rel": "profile"})
         tail = features.dumps({"links": item_links}).encode()
         return body[:-1] + b"," + tail[1:]
 
-    headers["Content-Crs"] = crs.content_crs_header(target)
+    shown = jsonfg.content_crs(target) if fmt == "jsonfg" else target
+    headers["Content-Crs"] = crs.content_crs_header(shown)
     # the record id leads the ETag: it is what If-Match compares when the feature is written
-    tag = record_etag(data.record_id(spec.name, row["id"]), "json", *etag_extra)
-    return respond(build, GEOJSON, tag, headers=headers)
+    tag = record_etag(data.record_id(spec.name, row["id"]), fmt, *etag_extra)
+    return respond(build, jsonfg.MEDIA_TYPE if fmt == "jsonfg" else GEOJSON, tag, headers=headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from geoservice.api import params
+from geoservice.api import cql_api, params
 from geoservice.api.openapi_places import places_paths
 from geoservice.domain import crs
 from geoservice.domain.schema import COLLECTIONS, CollectionSpec
@@ -42,12 +42,16 @@ _FILTER = {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"}  # '' matches 
 
 
 def _parameters(config: Mapping) -> dict:
-    crs_schema = {"type": "string", "format": "uri", "enum": list(crs.SUPPORTED)}
+    # the URIs of OGC API - Features Part 2, and the short forms the service also accepts
+    short = [f"EPSG:{uri.rsplit('/', 1)[1]}" for uri in crs.SUPPORTED if uri != crs.CRS84]
+    crs_schema = {"type": "string", "enum": [*crs.SUPPORTED, "CRS84", *short]}
     return {
         "f": _param("f", "Output format (overrides the Accept header).",
                     {"type": "string", "enum": ["json", "html"]}),
         "f-items": _param("f", "Output format (overrides the Accept header).",
-                          {"type": "string", "enum": ["json", "html", "gpkg", "csv"]}),
+                          {"type": "string", "enum": ["json", "html", "gpkg", "csv", "jsonfg"]}),
+        "f-item": _param("f", "Output format (overrides the Accept header); jsonfg: JSON-FG 1.0.",
+                         {"type": "string", "enum": ["json", "html", "jsonfg"]}),
         "lang": _param("lang", "Language of the user interface texts (data stay German).",
                        {"type": "string", "enum": ["de", "en"]}),
         "recorded": _param("recorded", "Answer from the register as it was recorded at this instant "
@@ -63,7 +67,17 @@ def _parameters(config: Mapping) -> dict:
                        {"type": "array", "items": {"type": "number"},
                         "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}]}),
         "bbox-crs": _param("bbox-crs", "CRS of bbox (default CRS84).", crs_schema),
-        "crs": _param("crs", "CRS of the returned geometries (default CRS84).", crs_schema),
+        "crs": _param("crs", "CRS of the returned geometries (default CRS84). GeoJSON: in the "
+                             "CRS's axis order (EPSG:4326 lat/lon). CSV (WKT) and GeoPackage: always "
+                             "x = easting/longitude, y = northing/latitude. JSON-FG: `geometry` stays "
+                             "CRS84, `place` holds the geometry in this CRS (null for CRS84 and "
+                             "EPSG:4326).", crs_schema),
+        "crs-changes": _param("crs", "CRS of the returned geometries (default CRS84; axis order of "
+                                     "the CRS).", crs_schema),
+        "crs-locate": _param("crs", "CRS of x and y (default EPSG:25833), given as x = easting/"
+                                    "longitude, y = northing/latitude whatever the CRS's axis order; "
+                                    "not allowed with lon/lat (always WGS 84 degrees).",
+                             {**crs_schema, "default": "EPSG:25833"}),
         "datetime": _param("datetime", "Instant or interval (RFC 3339, '..' for open ends; also a "
                                        "year or a date). Features whose validity overlaps match.",
                            {"anyOf": [_YEAR, _YEAR_MONTH, _DAY, _INSTANT, _OPEN_INTERVAL]}),
@@ -225,6 +239,49 @@ def _schemas() -> dict:
                     "area_ha": {"type": "number", "nullable": True},
                     "links": links}}},
             "links": links}},
+        "areaList": {"type": "object", "required": ["areas", "links"], "properties": {
+            "areas": {"type": "array", "items": {
+                "type": "object",
+                "required": ["area_id", "name", "programme", "first_valid_from", "versions", "links"],
+                "properties": {
+                    "area_id": {"type": "string"}, "name": {"type": "string"},
+                    "programme": {"type": "string"},
+                    "first_valid_from": {"type": "string", "format": "date"},
+                    "valid_to": {"type": "string", "format": "date", "nullable": True},
+                    "current_version": {"type": "string", "nullable": True},
+                    "versions": {"type": "array", "items": {"type": "string"}},
+                    "links": links}}},
+            "links": links}},
+        "timeline": {"type": "object", "required": ["milestones", "links"], "properties": {
+            "milestones": {"type": "array", "items": {
+                "type": "object",
+                "required": ["date", "date_precision", "title", "description", "kind", "source"],
+                "properties": {
+                    "date": {"type": "string", "format": "date",
+                             "description": "First day of the period for month/year precision."},
+                    "date_precision": {"type": "string", "enum": ["day", "month", "year"]},
+                    "title": {"type": "string"}, "description": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "area_id": {"type": "string", "nullable": True},
+                    "source": {"type": "string"}}}},
+            "links": links}},
+        "featureCollectionJSONFG": {
+            "type": "object", "required": ["type", "features", "conformsTo"],
+            "description": "JSON-FG 1.0 (validates against https://schemas.opengis.net/json-fg/"
+                           "featurecollection.json).",
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "conformsTo": {"type": "array", "items": {"type": "string"}},
+                "featureType": {"type": "string"}, "coordRefSys": {"type": "string"},
+                "features": {"type": "array", "items": {"type": "object"}},
+                "links": links}},
+        "featureJSONFG": {
+            "type": "object", "required": ["type", "geometry", "properties", "conformsTo"],
+            "description": "JSON-FG 1.0 feature: `time` (closed interval of days), `place`, "
+                           "`coordRefSys`, `featureType`.",
+            "properties": {"type": {"type": "string", "enum": ["Feature"]},
+                           "conformsTo": {"type": "array", "items": {"type": "string"}},
+                           "links": links}},
         "factSheet": {"type": "object", "required": ["area_id", "versions"], "properties": {
             "area_id": {"type": "string"}, "name": {"type": "string"},
             "versions": {"type": "array", "items": {"type": "object"}}, "links": links}},
@@ -245,8 +302,10 @@ def _ok(description: str, schema: str, media: str = "application/json", html: bo
 def _get(op_id: str, summary: str, tag: str, parameters: list, responses: dict) -> dict:
     # every resource also answers from the register as it stood at `recorded`
     parameters = [*parameters, _ref("parameters", "recorded")]
-    # ... which is a 404 before the register's first record, on every resource
-    responses = {**responses, "404": _ref("responses", "NotFound")}
+    # ... which is a 404 before the register's first record, on every resource; and a query
+    # string over MAX_QUERY_BYTES is a 414 before any parameter is read
+    responses = {**responses, "404": _ref("responses", "NotFound"),
+                 "414": _ref("responses", "URITooLong")}
     return {"get": {"operationId": op_id, "summary": summary, "tags": [tag],
                     "parameters": parameters, "responses": responses}}
 
@@ -326,17 +385,45 @@ def _collection_paths(spec: CollectionSpec) -> dict:
     p = lambda name: _ref("parameters", name)  # noqa: E731
     base = f"/collections/{spec.name}"
     key = spec.name.replace("-", "_")
-    filters = [_param(name, f"Only features whose {name} equals this value.",
-                      _FILTER if kind == "string" else {"type": kind})
-               for name, kind in spec.queryables.items()]
+    filters = []
+    for name in params.queryable(spec):
+        schema = {k: v for k, v in cql_api.property_schema(spec, name).items()
+                  if k in ("type", "format", "enum")}
+        if schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+            schema = {**schema, **_FILTER}  # no control characters (a 400)
+        filters.append(_param(name, f"Only features whose {name} equals this value (strings: "
+                                    "case-insensitive, Unicode NFC; an enum value not allowed is "
+                                    "a 400).", schema))
+    start, end = spec.time_fields
+    filters += [
+        _param("filter", "A CQL2 filter (OGC API – Features Part 3): comparisons, LIKE, IN, "
+                         "BETWEEN, IS NULL, CASEI/ACCENTI, S_INTERSECTS and the other S_ "
+                         f"functions on `geometry`, T_INTERSECTS and the other T_ functions on "
+                         f"INTERVAL({start}, {end}). Properties and their types: …/queryables. "
+                         "A filter that cannot be evaluated is a 400 naming position and problem.",
+               {"type": "string"}),
+        _param("filter-lang", "The language of `filter` (cql-text: the Part 3 draft's name of "
+                              "cql2-text, which GDAL's OAPIF driver sends).",
+               {"type": "string", "enum": [*cql_api.LANGS, *cql_api.ALIASES],
+                "default": "cql2-text"}),
+        _param("filter-crs", "The CRS of geometry literals in `filter`, in its axis order "
+                             "(default CRS84; EPSG:n is also read).",
+               {"type": "string", "format": "uri", "enum": list(crs.SUPPORTED)}),
+    ]
     items_ok = _ok("The matching features.", "featureCollectionGeoJSON", "application/geo+json")
     items_ok["200"]["content"]["application/geopackage+sqlite3"] = {
         "schema": {"type": "string", "format": "binary"}}
     items_ok["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+    items_ok["200"]["content"]["application/vnd.ogc.fg+json"] = {
+        "schema": _ref("schemas", "featureCollectionJSONFG")}
     items_ok["200"]["headers"]["Content-Crs"] = {"schema": {"type": "string"}}
+    items_ok["200"]["headers"]["Link"] = {"description": "rel=\"license\": the data's licences.",
+                                          "schema": {"type": "string"}}
     item_ok = _ok("One feature.", "featureGeoJSON", "application/geo+json")
+    item_ok["200"]["content"]["application/vnd.ogc.fg+json"] = {
+        "schema": _ref("schemas", "featureJSONFG")}
     item_ok["404"] = _ref("responses", "NotFound")
-    item_params = [p("featureId"), p("f"), p("lang"), p("crs")]
+    item_params = [p("featureId"), p("f-item"), p("lang"), p("crs")]
     item_summary = f"One feature of {spec.name}"
     history_ok = _ok("Every stored record of the feature, oldest first, with what changed (fields "
                      "before/after, geometry moved by, area before/after) and the public author "
@@ -348,15 +435,15 @@ def _collection_paths(spec: CollectionSpec) -> dict:
             [p("featureId"), p("f"), p("lang")], history_ok),
     }
     if spec.name == "funding-areas":
-        item_params = [p("areaOrVersionId"), p("datetime-day"), p("f"), p("lang"), p("crs")]
+        item_params = [p("areaOrVersionId"), p("datetime-day"), p("f-item"), p("lang"), p("crs")]
         item_summary = ("One boundary version, or the version of an area in force today / on "
                         "`datetime` (Versioned Features, Memento RFC 7089)")
         item_ok["200"]["headers"]["Memento-Datetime"] = {
             "description": "Start of the version's validity (first instant of valid_from in "
                            "Europe/Berlin) as an HTTP-date.", "schema": {"type": "string"}}
         item_ok["200"]["headers"]["Link"] = {
-            "description": "self, alternate, collection, predecessor-version, successor-version, "
-                           "latest-version, version-history, original.",
+            "description": "self, alternate, collection, license, predecessor-version, "
+                           "successor-version, latest-version, version-history, original.",
             "schema": {"type": "string"}}
         item_ok["410"] = _ref("responses", "Gone")
         timemap_ok = _ok("The area's time map: every boundary version with validity, programme, "
@@ -378,6 +465,10 @@ def _collection_paths(spec: CollectionSpec) -> dict:
                                    [p("f"), p("lang")],
                                    _ok("Queryable properties (JSON Schema).", "queryables",
                                        "application/schema+json")),
+        f"{base}/sortables": _get(f"sortables_{key}", f"Sortables of {spec.name}", "Collections",
+                                  [p("f"), p("lang")],
+                                  _ok("Properties `sortby` accepts (JSON Schema).", "queryables",
+                                      "application/schema+json")),
         f"{base}/items": _get(f"items_{key}", f"Features of {spec.name} (sortable: {sortable})",
                               "Features",
                               [p("f-items"), p("lang"), p("limit"), p("offset"), p("bbox"),
@@ -421,7 +512,7 @@ def document(base_url: str, config: Mapping) -> dict:
                   "featureCollectionGeoJSON", "application/geo+json")
     paths.update({
         "/areas": _get("areas", "Funding areas and their versions", "Planners", [p("f"), p("lang")],
-                       _ok("The funding areas.", "landingPage")),
+                       _ok("The funding areas.", "areaList")),
         "/areas/{areaId}": _get("area", "Fact sheet of a funding area", "Planners",
                                 [p("areaId"), p("f"), p("lang")], fact),
         "/areas/{areaId}/changes": _get("area_changes", "Changes of one area between two dates",
@@ -429,17 +520,17 @@ def document(base_url: str, config: Mapping) -> dict:
                                                      p("lang")],
                                         {**changes, "404": _ref("responses", "NotFound")}),
         "/changes": _get("changes", "Changes of all areas between two dates", "Planners",
-                         [p("from"), p("to"), p("f"), p("lang")], changes),
+                         [p("from"), p("to"), p("crs-changes"), p("f"), p("lang")], changes),
         "/locate": _get("locate", "Which areas contain a point on a day", "Planners", [
             _param("lon", "Longitude (WGS 84).", {"type": "number", "minimum": -180, "maximum": 180}),
             _param("lat", "Latitude (WGS 84).", {"type": "number", "minimum": -90, "maximum": 90}),
-            _param("x", "Easting in crs (default EPSG:25833).", {"type": "number"}),
-            _param("y", "Northing in crs (default EPSG:25833).", {"type": "number"}),
-            p("crs"), _param("datetime", "The day (default: today).", _POINT),
+            _param("x", "Easting (or longitude) in crs (default EPSG:25833).", {"type": "number"}),
+            _param("y", "Northing (or latitude) in crs (default EPSG:25833).", {"type": "number"}),
+            p("crs-locate"), _param("datetime", "The day (default: today).", _POINT),
             p("f"), p("lang")], _ok("Areas in force on the day, inside or not, and distances.",
                                     "locate")),
         "/timeline": _get("timeline", "Programme milestones", "Planners", [p("f"), p("lang")],
-                          _ok("Milestones with dates and sources.", "landingPage")),
+                          _ok("Milestones with dates and sources.", "timeline")),
         # the change map (an HTML page): the boundaries in force in `from` and in `to` compared
         "/compare": _get("compare", "Change map between two years or days (HTML)", "Planners", [
             _param("from", "First year (whole year) or day; empty or absent: 2001; not after `to`.",
@@ -461,7 +552,9 @@ def document(base_url: str, config: Mapping) -> dict:
                  "version": "1.0.0",
                  "description": "Urban-renewal funding areas of Dresden-Prohlis and Am "
                                 "Koitschgraben (boundary versions over time) and their projects.",
-                 "license": {"name": "see the sources of each feature"}},
+                 "license": {"name": "ODbL 1.0 (OpenStreetMap-derived geometry); dl-de/by-2-0 "
+                                     "(the city's election districts); see the `license` links",
+                             "url": "https://opendatacommons.org/licenses/odbl/1-0/"}},
         "servers": [{"url": base_url.rstrip("/") or "/"}],
         "tags": [{"name": name} for name in ("Capabilities", "Collections", "Features",
                                               "Versions", "Planners", "Editing")],
@@ -472,6 +565,9 @@ def document(base_url: str, config: Mapping) -> dict:
             "responses": {
                 "BadRequest": {"description": "A parameter is malformed or unknown.", **error},
                 "NotFound": {"description": "The resource does not exist.", **error},
+                "URITooLong": {"description": "The query string is longer than the service "
+                                              "answers (MAX_QUERY_BYTES, default 8192 bytes).",
+                               **error},
                 "NotAcceptable": {"description": "The format is not offered.", **error},
                 "Gone": {"description": "The area exists, but no version of it was in force on "
                                         "the day asked (the description lists its versions).",

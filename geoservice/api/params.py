@@ -115,11 +115,14 @@ def properties(value: str | None, spec: CollectionSpec) -> tuple[str, ...] | Non
     return tuple(n for n in spec.fields if n in names)
 
 
+def queryable(spec: CollectionSpec) -> tuple[str, ...]:
+    """Return the properties usable as `?property=value` and in `filter`: all of them."""
+    return spec.fields
+
+
 def sortable(spec: CollectionSpec) -> tuple[str, ...]:
-    """Return the properties `sortby` accepts: id, title, the queryables and the time fields."""
-    names = ["id", *(["title"] if "title" in spec.fields else []), *spec.queryables,
-             *spec.time_fields]
-    return tuple(dict.fromkeys(names))
+    """Return the properties `sortby` accepts (and /sortables lists): every property."""
+    return spec.fields
 
 
 def sortby(value: str | None, spec: CollectionSpec) -> list[tuple[str, bool]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import shapely
 from flask import Blueprint, render_template, request
 from shapely.geometry import Point
@@ -133,10 +134,11 @@ def area(area_id: str):
 # --- changes -----------------------------------------------------------------------------------
 
 def _changes(area_id: str | None):
-    pages.check_params_for(("from", "to"))
+    pages.check_params_for(("from", "to", "crs"))
     fmt = output_format()
     before = parse_date(request.args.get("from"), "from")
     after = parse_date(request.args.get("to"), "to")
+    target = params.crs_param(request.args.get("crs"), "crs")  # geometries in its axis order
     data = dataset()
 
     def document() -> dict:
@@ -145,7 +147,8 @@ def _changes(area_id: str | None):
             "type": "FeatureCollection",
             "features": [{
                 "type": "Feature", "id": part.change,
-                "geometry": shapely.geometry.mapping(part.geometry),
+                "geometry": shapely.geometry.mapping(
+                    features.transform_geoms(np.array([part.geometry], dtype=object), target)[0]),
                 "properties": {"change": part.change, "area_ha": part.area_ha,
                                "area_id": area_id, "from": before, "to": after},
             } for part in parts],
@@ -159,7 +162,7 @@ def _changes(area_id: str | None):
                                      before=before, after=after),
                        "text/html", request_etag("html"))
     return respond(lambda: _json(document()), GEOJSON, request_etag("json"),
-                   headers={"Content-Crs": crs.content_crs_header(crs.CRS84)})
+                   headers={"Content-Crs": crs.content_crs_header(target)})
 
 
 @bp.get("/areas/<area_id>/changes")

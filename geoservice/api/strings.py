@@ -38,6 +38,7 @@ EN = {
     "Download als GeoPackage": "Download as GeoPackage",
     "Download als CSV": "Download as CSV",
     "Filterbare Eigenschaften": "Queryable properties",
+    "Sortierbare Eigenschaften": "Sortable properties",
     "Räumliche Ausdehnung": "Spatial extent",
     "Zeitliche Ausdehnung": "Temporal extent",
     "Koordinatensysteme": "Coordinate reference systems",
@@ -154,6 +155,37 @@ EN = {
     "Bearbeitung": "edit",
     "Neuanlage": "creation",
     "Stilllegung": "retirement",
+    # collection metadata (domain/schema.py: German titles, descriptions and keywords)
+    "Projekte im Fördergebiet": "Projects in the funding areas",
+    "Fördergebiete der Städtebauförderung (Soziale Stadt, seit Oktober 2020 Sozialer "
+    "Zusammenhalt) in Dresden-Prohlis und Am Koitschgraben, ein Objekt je Grenzstand mit "
+    "seiner Gültigkeit [valid_from, valid_to). Die Grenzen sind schematische Rekonstruktionen, "
+    "nicht die rechtsverbindliche Grenze (siehe accuracy und method).":
+        "Urban-renewal funding areas (Soziale Stadt, since October 2020 Sozialer Zusammenhalt) "
+        "of Dresden-Prohlis and Am Koitschgraben, one feature per boundary version with its "
+        "validity [valid_from, valid_to). Boundaries are schematic reconstructions, not the legal "
+        "boundary (see accuracy and method).",
+    "Projekte des Förderprogramms und verwandter Förderungen in Prohlis und Am Koitschgraben "
+    "seit 2000, mit Jahren, Status, Förderung laut den Quellen und der Angabe, wie jeder "
+    "Standort bestimmt wurde (location_accuracy, location_method).":
+        "Projects of the urban-renewal programme and related funding in Prohlis and Am "
+        "Koitschgraben since 2000, with years, status, funding as stated by the sources and how "
+        "each location was determined (location_accuracy, location_method).",
+    "Quartiersmanagement": "neighbourhood management",
+    # JSON-FG and licences (domain/licences.py)
+    "Objekte als JSON-FG": "Features as JSON-FG",
+    "Diese Seite als JSON-FG": "This page as JSON-FG",
+    "Dieses Objekt als JSON-FG": "This feature as JSON-FG",
+    "Datenlizenz Deutschland – Namensnennung – Version 2.0":
+        "Data licence Germany – attribution – version 2.0",
+    "aus OpenStreetMap abgeleitete Geometrie (© OpenStreetMap-Mitwirkende)":
+        "geometry derived from OpenStreetMap (© OpenStreetMap contributors)",
+    "Wahlbezirke der Landeshauptstadt Dresden als Grundlage der Gebietsgrenzen "
+    "(Lizenz laut Open-Data-Praxis der Stadt angenommen, nicht bestätigt)":
+        "election districts of the City of Dresden on which the area boundaries are based "
+        "(licence assumed from the city's open-data practice, not confirmed)",
+    "zwei Projektstandorte nach Wikipedia-Koordinaten (Schloss Prohlis)":
+        "two project locations taken from Wikipedia coordinates (Prohlis palace)",
 }
 
 

@@ -125,7 +125,7 @@ def steps(areas: gpd.GeoDataFrame, area_id: str) -> list[Step]:
         else:
             before, prev_id = previous["metric"], previous["id"]
         out.append(Step(
-            version={k: row[k] for k in row.index if k not in ("geometry", "metric", "_t0", "_t1")},
+            version={k: row[k] for k in row.index if k not in ("geometry", "metric", "_t0", "_t1", "_ongoing")},
             added_ha=hectares(shapely.difference(row["metric"], before)),
             removed_ha=hectares(shapely.difference(before, row["metric"])) if previous is not None else 0.0,
             previous_id=prev_id,

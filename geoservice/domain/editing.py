@@ -18,7 +18,7 @@ from shapely.geometry import shape
 
 from geoservice.domain import areas as area_domain
 from geoservice.domain import crs
-from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, validate
+from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, promote, validate
 from geoservice.errors import InvalidParameter
 
 if TYPE_CHECKING:
@@ -124,7 +124,10 @@ def check(spec: CollectionSpec, data: Dataset, draft: Draft) -> gpd.GeoDataFrame
                         f"known: {', '.join(spec.fields)}")
     if not FID.match(draft.fid):
         problems.append(f"id '{draft.fid}' must be lower-case letters, digits and '-' (at most 120)")
-    properties = {name: draft.properties.get(name) for name in spec.fields}
+    # text is stored in Unicode NFC, the form every comparison and filter uses (domain/cql.py),
+    # so "Grün" typed as u + combining diaeresis is the same word in the store and in SQL
+    properties = {name: unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+                  for name, value in ((n, draft.properties.get(n)) for n in spec.fields)}
     properties["id"] = draft.fid
     geom = draft.geometry
     if spec is PROJECTS:
@@ -136,7 +139,8 @@ def check(spec: CollectionSpec, data: Dataset, draft: Draft) -> gpd.GeoDataFrame
             properties["area_ha"] = round(crs.lonlat_to_metric(geom).area / 10_000, 2)
         if draft.fid in set(data.funding_areas["area_id"]):
             problems.append(f"id '{draft.fid}' equals an area_id; a version id must differ from every area_id")
-    frame = gpd.GeoDataFrame([properties], geometry=[geom], crs="OGC:CRS84")
+    # a funding area sent as Polygon is stored as a MultiPolygon of one part
+    frame = promote(gpd.GeoDataFrame([properties], geometry=[geom], crs="OGC:CRS84"), spec)
     problems += [p.replace("feature 1 ", "", 1) if p.startswith("feature 1 ") else p
                  for p in validate(frame, spec)]
     if problems:

@@ -49,13 +49,15 @@ FUNDING_AREAS = CollectionSpec(
     name="funding-areas",
     filename="funding_areas.geojson",
     title="Fördergebiete Prohlis / Am Koitschgraben",
-    description=(
-        "Urban-renewal funding areas (Soziale Stadt, since October 2020 Sozialer Zusammenhalt) "
-        "of Dresden-Prohlis and Am Koitschgraben, one feature per boundary version with its "
-        "validity [valid_from, valid_to). Boundaries are schematic reconstructions, not the legal "
-        "boundary (see accuracy and method)."
+    description=(  # German like every text of the data; English in api/strings.py
+        "Fördergebiete der Städtebauförderung (Soziale Stadt, seit Oktober 2020 Sozialer "
+        "Zusammenhalt) in Dresden-Prohlis und Am Koitschgraben, ein Objekt je Grenzstand mit "
+        "seiner Gültigkeit [valid_from, valid_to). Die Grenzen sind schematische Rekonstruktionen, "
+        "nicht die rechtsverbindliche Grenze (siehe accuracy und method)."
     ),
-    geometry_types=frozenset({"Polygon", "MultiPolygon"}),
+    # stored and published as MultiPolygon only; an import or edit may send a Polygon, which
+    # promote() turns into a MultiPolygon of one part before validation
+    geometry_types=frozenset({"MultiPolygon"}),
     fields=("id", "area_id", "name", "programme", "valid_from", "valid_to", "area_ha",
             "published_area_ha", "decision", "accuracy", "method", "source", "note"),
     required=("id", "area_id", "name", "programme", "valid_from", "area_ha", "decision",
@@ -79,9 +81,9 @@ PROJECTS = CollectionSpec(
     filename="projects.geojson",
     title="Projekte im Fördergebiet",
     description=(
-        "Projects of the urban-renewal programme and related funding in Prohlis and Am "
-        "Koitschgraben since 2000, with years, status, funding as stated by the sources and how "
-        "each location was determined (location_accuracy, location_method)."
+        "Projekte des Förderprogramms und verwandter Förderungen in Prohlis und Am Koitschgraben "
+        "seit 2000, mit Jahren, Status, Förderung laut den Quellen und der Angabe, wie jeder "
+        "Standort bestimmt wurde (location_accuracy, location_method)."
     ),
     geometry_types=frozenset({"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
                               "MultiPolygon"}),
@@ -107,6 +109,23 @@ PROJECTS = CollectionSpec(
 
 COLLECTIONS = {spec.name: spec for spec in (FUNDING_AREAS, PROJECTS)}
 assert all(set(spec.types) == set(spec.fields) for spec in COLLECTIONS.values())
+
+
+def promote(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> gpd.GeoDataFrame:
+    """Return gdf with each Polygon made a MultiPolygon where the collection stores only those.
+
+    The coordinates stay exactly as given; other geometry types are left to validate()."""
+    if "MultiPolygon" not in spec.geometry_types or "Polygon" in spec.geometry_types or not len(gdf):
+        return gdf
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    polygons = shapely.get_type_id(geoms) == 3
+    if not polygons.any():
+        return gdf
+    geoms = geoms.copy()
+    geoms[polygons] = [shapely.MultiPolygon([g]) for g in geoms[polygons]]
+    out = gdf.copy()
+    out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+    return out
 
 
 def spec_of(collection_id: str) -> CollectionSpec:

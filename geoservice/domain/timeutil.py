@@ -159,3 +159,28 @@ def parse_recorded(value: str, param: str = "recorded") -> datetime:
         return moment.astimezone(UTC).replace(tzinfo=None)
     except (OverflowError, ValueError):
         raise InvalidParameter(f"{param}: '{text}' is out of range") from None
+
+
+# Project statuses whose unknown end means "still going on" (see project_days).
+ONGOING = "laufend"
+
+
+def project_days(start_year: int | None, end_year: int | None, status: str | None,
+                 this_year: int) -> tuple[date, date] | None:
+    """Return the half-open days [first, after last) a project is known to run, or None.
+
+    The one rule for a project's time (the `datetime` parameter, CQL2 T_ functions, the
+    collection's temporal extent): an unknown start year means no known time, so the project
+    matches no time query; an unknown end of an ongoing project (status 'laufend') means it is
+    known to run until this year; an unknown end of a planned or finished project means only its
+    start year is known. Nothing is extended into a future the sources do not state.
+    """
+    if start_year is None:
+        return None
+    if end_year is not None:
+        last = end_year
+    elif status == ONGOING:
+        last = max(start_year, this_year)
+    else:
+        last = start_year
+    return date(start_year, 1, 1), date(last + 1, 1, 1)

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from geoservice.errors import Conflict, NotFound
 from geoservice.storage.sql import SqlStore, utcnow
-from geoservice.storage.tables import accounts, changes, login_attempts
+from geoservice.storage.tables import accounts, changes, editor_sessions, login_attempts
 
 ROLES = ("editor", "admin")
 _hasher = PasswordHasher()
@@ -81,11 +81,6 @@ class Accounts:
             row = conn.execute(sa.select(accounts).where(accounts.c.name == name)).first()
         return _account(row) if row else None
 
-    def by_id(self, account_id: int) -> Account | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(sa.select(accounts).where(accounts.c.id == account_id)).first()
-        return _account(row) if row and not row.disabled else None
-
     def by_token(self, token: str) -> Account | None:
         """Return the enabled account an API token belongs to."""
         with self.store.engine.connect() as conn:
@@ -113,8 +108,10 @@ class Accounts:
         """Disable an account: its password and token stop working at once."""
         with self.store.engine.begin() as conn:
             self._require(conn, name)
+            row = self._require(conn, name)
             conn.execute(accounts.update().where(accounts.c.name == name)
                          .values(disabled=True, token_hash=None))
+            conn.execute(editor_sessions.delete().where(editor_sessions.c.account_id == row.id))
             self._record(conn, actor, f"Konto {name} gesperrt")
 
     def new_token(self, name: str, actor: str) -> str:
@@ -126,6 +123,33 @@ class Accounts:
                          .values(token_hash=token_hash(token)))
             self._record(conn, actor, f"neues API-Token für Konto {name}")
         return token
+
+    # --- editor sessions ------------------------------------------------------------------------
+
+    def open_session(self, account_id: int, lifetime: timedelta) -> str:
+        """Start an editor session; return its token (kept only in the session cookie)."""
+        token, now = secrets.token_urlsafe(32), utcnow()
+        with self.store.engine.begin() as conn:
+            conn.execute(editor_sessions.delete().where(editor_sessions.c.expires_at < now))
+            conn.execute(editor_sessions.insert().values(
+                token_hash=token_hash(token), account_id=account_id, created_at=now,
+                expires_at=now + lifetime))
+        return token
+
+    def by_session(self, account_id: int, token: str) -> Account | None:
+        """Return the enabled account of a live session (None: ended, expired or not its own)."""
+        query = (sa.select(accounts).join(editor_sessions,
+                                          editor_sessions.c.account_id == accounts.c.id)
+                 .where(editor_sessions.c.token_hash == token_hash(token),
+                        accounts.c.id == account_id, editor_sessions.c.expires_at > utcnow()))
+        with self.store.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _account(row) if row and not row.disabled else None
+
+    def close_session(self, token: str) -> None:
+        """End an editor session (its cookie stops working, wherever it was copied to)."""
+        with self.store.engine.begin() as conn:
+            conn.execute(editor_sessions.delete().where(editor_sessions.c.token_hash == token_hash(token)))
 
     # --- login throttling -----------------------------------------------------------------------
 

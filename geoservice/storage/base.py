@@ -27,8 +27,10 @@ from geoservice.domain.schema import (
     as_date,
     as_year,
     check_references,
+    promote,
     validate,
 )
+from geoservice.domain.timeutil import ONGOING, project_days
 from geoservice.errors import DataError
 
 # Bounds of each Dataset's memo (derived values: serialized collections, rendered pages, ...).
@@ -120,7 +122,9 @@ def _ordinal(values: list[date | None], open_value: int) -> np.ndarray:
 def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> gpd.GeoDataFrame:
     """Normalize types (dates, years, nulls), index by id and add vectorised time columns.
 
-    Assumes the frame passed validation. `_t0`/`_t1` are ordinal days of [start, end).
+    Assumes the frame passed validation. `_t0`/`_t1` are ordinal days of [start, end) (a
+    feature without a known time has _t0 >= _t1); `_ongoing` marks an open end that is really
+    going on (a version in force until further notice, a running project without end year).
     """
     gdf = gdf.copy()
     for name in spec.fields:
@@ -134,14 +138,23 @@ def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> gpd.GeoDataFrame:
         gdf[end] = pd.Series(ends, index=gdf.index, dtype=object)
         gdf["_t0"] = _ordinal(starts, OPEN_START)
         gdf["_t1"] = _ordinal(ends, OPEN_END)
+        gdf["_ongoing"] = np.array([e is None for e in ends])  # in force until further notice
         gdf["metric"] = gpd.GeoSeries(gdf.geometry, crs="OGC:CRS84").to_crs(crs.METRIC_EPSG).values
     else:
         starts = [as_year(v) for v in gdf[start]]
         ends = [as_year(v) for v in gdf[end]]
         gdf[start] = pd.Series(starts, index=gdf.index, dtype=object)
         gdf[end] = pd.Series(ends, index=gdf.index, dtype=object)
-        gdf["_t0"] = _ordinal([date(y, 1, 1) if y else None for y in starts], OPEN_START)
-        gdf["_t1"] = _ordinal([date(y + 1, 1, 1) if y else None for y in ends], OPEN_END)
+        # the one rule for a project's time (timeutil.project_days): no known start, no time
+        # (_t0 >= _t1: matches no time query); an unknown end is this year while ongoing, else
+        # the start year only
+        this_year = date.today().year
+        spans = [project_days(s, e, st, this_year)
+                 for s, e, st in zip(starts, ends, gdf["status"], strict=True)]
+        gdf["_t0"] = np.array([d[0].toordinal() if d else OPEN_END for d in spans], dtype=np.int64)
+        gdf["_t1"] = np.array([d[1].toordinal() if d else OPEN_START for d in spans], dtype=np.int64)
+        gdf["_ongoing"] = np.array([bool(d) and e is None and st == ONGOING
+                                    for d, e, st in zip(spans, ends, gdf["status"], strict=True)])
     for name in spec.fields:
         if name in (start, end):
             continue
@@ -180,7 +193,9 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
         return (sources or {}).get(name, f"store: {name}")
 
     def checked(spec: CollectionSpec) -> gpd.GeoDataFrame:
-        gdf = frame(collections.get(spec.name, []), spec.fields)
+        # records written before funding areas became MultiPolygon-only (an older database, a
+        # `recorded=` state) hold Polygons: they are served as MultiPolygons of one part
+        gdf = promote(frame(collections.get(spec.name, []), spec.fields), spec)
         problems = validate(gdf, spec)
         if problems:
             raise DataError(source(spec.name), problems)

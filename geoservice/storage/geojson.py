@@ -54,6 +54,7 @@ class Feature:
     properties: dict
     wkb: bytes | None
     record_id: int | None = None  # the stored record it was read from (None: not stored yet)
+    digest: str | None = None  # the stored content digest (None: not stored yet)
 
 
 def _rfc7946(geom):

@@ -19,8 +19,8 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,11 +30,21 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from geoservice.domain.schema import FUNDING_AREAS, as_date
-from geoservice.errors import Conflict, DataError, NotFound, PreconditionFailed
-from geoservice.storage.base import Dataset, build_dataset
+from geoservice.domain import cql
+from geoservice.domain.schema import COLLECTIONS
+from geoservice.errors import Conflict, DataError
+from geoservice.storage import cql_sql
+from geoservice.storage.base import Dataset, build_dataset, frame, prepare
 from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.tables import changes, records
+from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
+    Author,
+    NothingChanged,
+    Put,
+    Retire,
+    Writer,
+    WriteResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,54 +67,6 @@ def engine_url(url: str) -> str:
     return url
 
 
-def digest_of(properties: dict, wkb: bytes | None) -> str:
-    """Return the content digest of a feature: equal digests mean an unchanged feature."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(json.dumps(properties, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
-    h.update(b"\0" + (wkb or b""))
-    return h.hexdigest()
-
-
-@dataclass(frozen=True)
-class Author:
-    """Who makes a change: the account (shown to administrators) and its public label."""
-
-    name: str
-    role: str  # public: a role or organisation, never a person's name
-
-
-@dataclass(frozen=True)
-class Put:
-    """Create or replace one feature. `expect`: the record id the writer based this on."""
-
-    collection: str
-    feature: Feature
-    expect: int | None = None
-    create_only: bool = False
-
-
-@dataclass(frozen=True)
-class Retire:
-    """Retire one feature (it stays in the history)."""
-
-    collection: str
-    fid: str
-    expect: int | None = None
-
-
-@dataclass
-class WriteResult:
-    """What one write did: its change id (None when nothing changed) and the records it made."""
-
-    change_id: int | None = None
-    recorded_at: datetime | None = None
-    records: dict[tuple[str, str], int] = field(default_factory=dict)
-    created: int = 0
-    changed: int = 0
-    retired: int = 0
-    unchanged: int = 0
-
-
 @dataclass(frozen=True)
 class RecordVersion:
     """One stored record of a feature with the change that made it."""
@@ -121,16 +83,6 @@ class RecordVersion:
     author_role: str
     kind: str
     note: str
-
-
-def _validity(collection: str, properties: dict) -> dict:
-    if collection != FUNDING_AREAS.name:
-        return {"area_id": None, "valid_from": None, "valid_to": None}
-    try:
-        return {"area_id": properties.get("area_id"), "valid_from": as_date(properties.get("valid_from")),
-                "valid_to": as_date(properties.get("valid_to"))}
-    except ValueError:
-        return {"area_id": properties.get("area_id"), "valid_from": None, "valid_to": None}
 
 
 class SqlStore:
@@ -232,12 +184,13 @@ class SqlStore:
             when = conn.execute(sa.select(changes.c.recorded_at)
                                 .where(changes.c.id == change_id)).scalar()
             query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom,
-                               records.c.id)
+                               records.c.id, records.c.digest)
                      .where(_as_of(change_id), records.c.retired.is_(False))
                      .order_by(records.c.collection, records.c.position))
             out: dict[str, list[Feature]] = {name: [] for name in FILES}
-            for collection, fid, properties, wkb, record_id in conn.execute(query):
-                out.setdefault(collection, []).append(Feature(fid, json.loads(properties), wkb, record_id))
+            for collection, fid, properties, wkb, record_id, digest in conn.execute(query):
+                out.setdefault(collection, []).append(
+                    Feature(fid, json.loads(properties), wkb, record_id, digest))
         return change_id, when, out
 
     def load(self, change_id: int | None = None, current: bool = False) -> Dataset:
@@ -251,15 +204,56 @@ class SqlStore:
         if change_id == 0:
             raise DataError("store", ["the database holds no data yet; run "
                                       "`flask --app geoservice db upgrade` and start the service once"])
+        # the state's version from the digests stored with each record (computed once, at write)
         digest = hashlib.blake2b(digest_size=8)
         for name in sorted(collections):
             for feature in collections[name]:
-                digest.update(f"{name}\0{feature.fid}\0".encode())
-                digest.update(digest_of(feature.properties, feature.wkb).encode())
+                digest.update(f"{name}\0{feature.fid}\0{feature.digest}".encode())
         # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
         modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
         return build_dataset(collections, digest.hexdigest(), modified,
                              change_id, historical=historical)
+
+    def last_changes(self, collection: str) -> dict[str, sa.Row]:
+        """Return, per current feature of a collection, the change that made its record (one query).
+
+        Each row has recorded_at, note, author, author_role and kind.
+        """
+        query = (sa.select(records.c.fid, changes.c.recorded_at, changes.c.note, changes.c.author,
+                           changes.c.author_role, changes.c.kind)
+                 .join(changes, changes.c.id == records.c.change_id)
+                 .where(records.c.collection == collection, records.c.recorded_to.is_(None),
+                        records.c.retired.is_(False)))
+        with self.engine.connect() as conn:
+            return {row.fid: row for row in conn.execute(query)}
+
+    def filter_ids(self, collection: str, where, change_id: int | None = None,
+                   recheck: bool = True, this_year: int | None = None) -> list[str]:
+        """Return the ids of a collection's features (state after `change_id`) matching a filter.
+
+        `where` is a checked CQL2 tree (domain.cql). The database answers what
+        storage/cql_sql.py translates exactly; any other part is evaluated in Python on the
+        database's candidates, so the answer always equals the in-memory evaluation
+        (`recheck=False` returns the database's candidates alone, for tests).
+        """
+        spec = COLLECTIONS[collection]
+        this_year = this_year or date.today().year
+        condition, exact = cql_sql.translate(where, spec, self.dialect, this_year)
+        with self._snapshot() as conn:
+            if change_id is None:
+                change_id = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
+            query = (sa.select(records.c.fid, records.c.properties, records.c.geom, records.c.id)
+                     .where(records.c.collection == collection, _as_of(change_id),
+                            records.c.retired.is_(False))
+                     .order_by(records.c.position))
+            if condition is not None:
+                query = query.where(condition)
+            rows = conn.execute(query).all()
+        if exact or not recheck or not rows:
+            return [row.fid for row in rows]
+        found = [Feature(fid, json.loads(props), wkb, rid) for fid, props, wkb, rid in rows]
+        gdf = prepare(frame(found, spec.fields), spec)
+        return list(gdf.index[cql.mask(where, gdf, spec)])
 
     def history(self, collection: str, fid: str) -> list[RecordVersion]:
         """Return every record of a feature, oldest first, with the change that made it."""
@@ -307,7 +301,7 @@ class SqlStore:
         result = WriteResult()
         try:
             return self._write(author, note, kind, ops, replace, only_if_empty, result)
-        except _NothingChanged:
+        except NothingChanged:
             return WriteResult(unchanged=result.unchanged, records=result.records)
 
     def _write(self, author, note, kind, ops, replace, only_if_empty, result) -> WriteResult:
@@ -322,7 +316,7 @@ class SqlStore:
             change_id = conn.execute(changes.insert().values(
                 recorded_at=now, author=author.name, author_role=author.role, kind=kind,
                 note=note)).inserted_primary_key[0]
-            writer = _Writer(conn, change_id, now, result)
+            writer = Writer(conn, change_id, now, result)
             named: dict[str, set[str]] = {}
             for op in ops:
                 fid = op.feature.fid if isinstance(op, Put) else op.fid
@@ -337,7 +331,7 @@ class SqlStore:
                 for fid in sorted(writer.current_fids(collection) - named.get(collection, set())):
                     writer.retire(Retire(collection, fid))
             if not (result.created or result.changed or result.retired):
-                raise _NothingChanged
+                raise NothingChanged
             writer.flush()
             writer.check_validity_overlaps()
             if self.dialect == "postgresql":
@@ -348,134 +342,6 @@ class SqlStore:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-
-class _NothingChanged(Exception):
-    """Raised inside a write transaction to roll back a change that changes nothing."""
-
-
-class _Writer:
-    """The record operations of one write transaction, batched.
-
-    The current records of a collection are read once; closing old records and inserting new
-    ones happen in bulk at flush(), closes first (one current record per feature, always).
-    """
-
-    BATCH = 500
-
-    def __init__(self, conn: Connection, change_id: int, now: datetime, result: WriteResult):
-        self.conn, self.change_id, self.now, self.result = conn, change_id, now, result
-        self.touched: set[str] = set()
-        self.current: dict[str, dict] = {}  # collection -> fid -> current record (live or retired)
-        self.next_position: dict[str, int] = {}
-        self.closes: list[int] = []
-        self.inserts: list[dict] = []
-        self.tombstones: list[tuple[str, str, int, int]] = []  # collection, fid, position, old id
-
-    def _rows(self, collection: str) -> dict:
-        if collection not in self.current:
-            rows = self.conn.execute(sa.select(
-                records.c.id, records.c.fid, records.c.position, records.c.digest, records.c.retired)
-                .where(records.c.collection == collection, records.c.recorded_to.is_(None)))
-            self.current[collection] = {row.fid: row for row in rows}
-            top = self.conn.execute(sa.select(sa.func.max(records.c.position))
-                                    .where(records.c.collection == collection)).scalar()
-            self.next_position[collection] = 0 if top is None else top + 1
-        return self.current[collection]
-
-    def current_fids(self, collection: str) -> set[str]:
-        return {fid for fid, row in self._rows(collection).items() if not row.retired}
-
-    def _position(self, collection: str) -> int:
-        self._rows(collection)
-        self.next_position[collection] += 1
-        return self.next_position[collection] - 1
-
-    def _insert(self, collection: str, fid: str, position: int, properties: dict, wkb: bytes | None,
-                retired: bool = False) -> None:
-        self.inserts.append(dict(
-            collection=collection, fid=fid, position=position,
-            properties=json.dumps(properties, ensure_ascii=False, separators=(",", ":")),
-            geom=wkb, digest=digest_of(properties, wkb), retired=retired,
-            recorded_from=self.now, recorded_to=None, change_id=self.change_id, closed_by=None,
-            **_validity(collection, properties)))
-        self.touched.add(collection)
-
-    def _check_expect(self, row, expect: int | None, collection: str, fid: str) -> None:
-        if expect is None:
-            return
-        live = row.id if row is not None and not row.retired else None
-        if live != expect:
-            raise PreconditionFailed(
-                f"feature '{fid}' in {collection} was changed by someone else since record {expect}",
-                current=live)
-
-    def put(self, op: Put) -> None:
-        feature, collection = op.feature, op.collection
-        row = self._rows(collection).get(feature.fid)
-        if op.create_only and row is not None and not row.retired:
-            raise Conflict(f"feature '{feature.fid}' already exists in {collection}")
-        self._check_expect(row, op.expect, collection, feature.fid)
-        if row is not None and not row.retired and row.digest == digest_of(feature.properties, feature.wkb):
-            self.result.unchanged += 1
-            self.result.records[(collection, feature.fid)] = row.id
-            return
-        if row is None:
-            position = self._position(collection)
-            self.result.created += 1
-        else:
-            position = row.position
-            self.closes.append(row.id)
-            if row.retired:
-                self.result.created += 1
-            else:
-                self.result.changed += 1
-        self._insert(collection, feature.fid, position, feature.properties, feature.wkb)
-
-    def retire(self, op: Retire) -> None:
-        row = self._rows(op.collection).get(op.fid)
-        if row is None or row.retired:
-            raise NotFound(f"feature '{op.fid}' does not exist in collection '{op.collection}'")
-        self._check_expect(row, op.expect, op.collection, op.fid)
-        self.closes.append(row.id)
-        self.tombstones.append((op.collection, op.fid, row.position, row.id))
-        self.result.retired += 1
-
-    def flush(self) -> None:
-        """Close the replaced records, then insert the new ones (retired ones keep their content)."""
-        for start in range(0, len(self.tombstones), self.BATCH):
-            chunk = self.tombstones[start:start + self.BATCH]
-            old = {row.id: row for row in self.conn.execute(
-                sa.select(records.c.id, records.c.properties, records.c.geom)
-                .where(records.c.id.in_([t[3] for t in chunk])))}
-            for collection, fid, position, old_id in chunk:
-                self._insert(collection, fid, position, json.loads(old[old_id].properties),
-                             old[old_id].geom, retired=True)
-        for start in range(0, len(self.closes), self.BATCH):
-            self.conn.execute(records.update().where(records.c.id.in_(self.closes[start:start + self.BATCH]))
-                              .values(recorded_to=self.now, closed_by=self.change_id))
-        for start in range(0, len(self.inserts), self.BATCH):
-            chunk = self.inserts[start:start + self.BATCH]
-            made = self.conn.execute(records.insert().returning(records.c.id, records.c.collection,
-                                                                records.c.fid, sort_by_parameter_order=True),
-                                     chunk)
-            for record_id, collection, fid in made:
-                self.result.records[(collection, fid)] = record_id
-
-    def check_validity_overlaps(self) -> None:
-        """Refuse two current versions of one funding area in force on the same day (both stores)."""
-        if FUNDING_AREAS.name not in self.touched:
-            return
-        rows = self.conn.execute(sa.select(records.c.fid, records.c.area_id, records.c.valid_from,
-                                           records.c.valid_to).where(
-            records.c.collection == FUNDING_AREAS.name, records.c.recorded_to.is_(None),
-            records.c.retired.is_(False)).order_by(records.c.area_id, records.c.valid_from)).all()
-        for a, b in zip(rows, rows[1:], strict=False):
-            if a.area_id == b.area_id and a.valid_from and b.valid_from and (
-                    a.valid_to is None or b.valid_from < a.valid_to):
-                raise Conflict(f"version '{b.fid}' of area '{b.area_id}' (valid from {b.valid_from}) "
-                               f"overlaps version '{a.fid}' (valid {a.valid_from} to "
-                               f"{a.valid_to or 'open end'})")
 
 
 def _as_of(change_id: int):

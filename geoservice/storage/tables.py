@@ -63,6 +63,16 @@ accounts = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# Editor sessions: the cookie holds a random token, the store its SHA-256, so logging out or
+# disabling the account ends the session on the server (a copied cookie stops working).
+editor_sessions = Table(
+    "editor_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
 login_attempts = Table(
     "login_attempts", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

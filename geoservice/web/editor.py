@@ -20,7 +20,6 @@ from urllib.parse import quote
 
 import flask_login
 import shapely
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -33,143 +32,35 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import StopValidation, ValidationError
 
 from geoservice import auth, http
 from geoservice.domain import areas as area_domain
 from geoservice.domain import editing
 from geoservice.domain import history as diffs
-from geoservice.domain.schema import DRESDEN_BOUNDS, PROJECTS
+from geoservice.domain.schema import PROJECTS
 from geoservice.domain.timeutil import LOCAL_TZ
 from geoservice.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
 from geoservice.http import _
 from geoservice.storage.geojson import features_from_frame
 from geoservice.storage.sql import Author, Put, Retire
-from geoservice.storage.tables import changes, records
 from geoservice.web import pages, places
+from geoservice.web.editor_forms import (
+    COORD_DECIMALS,
+    FORM_FIELDS,
+    LOCATION,
+    STATUSES,
+    TEXT_FIELDS,
+    YEAR_FIELDS,
+    LoginForm,
+    LogoutForm,
+    ProjectForm,
+    RetireForm,
+    StatusForm,
+    parse_number,
+)
 
 bp = Blueprint("editor", __name__, url_prefix="/edit")
-
-STATUSES = ("geplant", "laufend", "abgeschlossen")
-ACCURACIES = ("address", "street", "approximate")
-TEXT_FIELDS = ("title", "description", "category", "status", "status_note", "address", "funding",
-               "location_accuracy", "location_method", "source")
-YEAR_FIELDS = ("start_year", "end_year")
-FORM_FIELDS = ("title", "description", "category", "start_year", "end_year", "status", "status_note",
-               "address", "funding", "location_accuracy", "location_method", "source")
-LOCATION = "location"  # the pseudo-field of the lon/lat inputs and the map
-COORD_DECIMALS = 6
-
-
-# --------------------------------------------------------------------------- validators
-# Messages are translated when a form is validated (inside the request), not at import.
-
-def required(form, field) -> None:
-    """The field must not be blank."""
-    if not (field.data or "").strip():
-        raise StopValidation(_("Bitte ausfüllen."))
-
-
-def optional_year(form, field) -> None:
-    """Blank, or a whole year with four digits."""
-    value = (field.data or "").strip()
-    if value and not (value.isdigit() and 1000 <= int(value) <= 2200):
-        raise ValidationError(_("Bitte ein Jahr mit vier Ziffern angeben, z. B. 2024."))
-
-
-def one_of(values: tuple[str, ...]):
-    """The field's value must be one of `values`."""
-    def check(form, field) -> None:
-        if field.data not in values:
-            raise ValidationError(_("Bitte einen der angebotenen Werte wählen."))
-    return check
-
-
-def coordinate(low: float, high: float):
-    """A number between `low` and `high` (decimal point or comma)."""
-    def check(form, field) -> None:
-        value = _number(field.data)
-        if value is None:
-            raise StopValidation(_("Bitte den Ort in der Karte setzen oder als Zahl eingeben."))
-        if not low <= value <= high:
-            raise ValidationError(_("Der Ort muss in Dresden liegen (zwischen {low} und {high}).",
-                                    low=low, high=high))
-    return check
-
-
-def note_text(form, field) -> None:
-    """A change note is required and at most editing.MAX_NOTE characters long."""
-    value = (field.data or "").strip()
-    if not value:
-        raise StopValidation(_("Bitte kurz notieren, was Sie warum geändert haben."))
-    if len(value) > editing.MAX_NOTE:
-        raise ValidationError(_("Höchstens {n} Zeichen.", n=editing.MAX_NOTE))
-
-
-def confirmed(form, field) -> None:
-    if not field.data:
-        raise StopValidation(_("Bitte bestätigen Sie die Stilllegung."))
-
-
-def _number(value) -> float | None:
-    try:
-        number = float(str(value).strip().replace(",", "."))
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-# --------------------------------------------------------------------------- forms
-
-class LoginForm(FlaskForm):
-    name = StringField(validators=[required])
-    password = PasswordField(validators=[required])
-
-
-class LogoutForm(FlaskForm):
-    pass
-
-
-class ProjectForm(FlaskForm):
-    title = StringField(validators=[required])
-    description = TextAreaField(validators=[required])
-    category = StringField(validators=[required])
-    start_year = StringField(validators=[optional_year])
-    end_year = StringField(validators=[optional_year])
-    status = SelectField(choices=list(STATUSES), validate_choice=False,
-                         validators=[one_of(STATUSES)])
-    status_note = StringField()
-    address = StringField(validators=[required])
-    funding = StringField()
-    location_accuracy = SelectField(choices=list(ACCURACIES), validate_choice=False,
-                                    validators=[one_of(ACCURACIES)])
-    location_method = TextAreaField()
-    source = TextAreaField(validators=[required])
-    lon = StringField(validators=[coordinate(DRESDEN_BOUNDS[0], DRESDEN_BOUNDS[2])])
-    lat = StringField(validators=[coordinate(DRESDEN_BOUNDS[1], DRESDEN_BOUNDS[3])])
-    record_id = HiddenField()
-    note = TextAreaField(validators=[note_text])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.extra_errors: dict[str, list[str]] = {}  # domain problems per field (editing.check)
-
-
-class StatusForm(FlaskForm):
-    status = SelectField(choices=list(STATUSES), validate_choice=False,
-                         validators=[one_of(STATUSES)])
-    record_id = HiddenField()
-    note = StringField()
-
-
-class RetireForm(FlaskForm):
-    record_id = HiddenField()
-    note = TextAreaField(validators=[note_text])
-    confirm = BooleanField(validators=[confirmed])
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -242,7 +133,7 @@ def _draft_properties(form: ProjectForm) -> dict:
 
 def _draft_geometry(form: ProjectForm, original=None):
     """Return the point typed or clicked; a line or area stays as it was unless it was moved."""
-    lon, lat = _number(form.lon.data), _number(form.lat.data)
+    lon, lat = parse_number(form.lon.data), parse_number(form.lat.data)
     if lon is None or lat is None:
         return None
     if original is not None and original.geom_type != "Point":
@@ -253,10 +144,10 @@ def _draft_geometry(form: ProjectForm, original=None):
     return shapely.Point(lon, lat)
 
 
-def _field_of(problem: str) -> str | None:
-    """Return the form field a domain problem names (the earliest named), or None for the top."""
+def _fields_of(problem: str) -> list[str]:
+    """Return the form fields a domain problem names, earliest named first ([] for the top)."""
     if problem.startswith("unknown propert") or problem.startswith("id "):
-        return None
+        return []
     found = []
     for name in FORM_FIELDS:
         match = re.search(rf"(?<![a-z_]){name}(?![a-z_])", problem)
@@ -264,18 +155,22 @@ def _field_of(problem: str) -> str | None:
             found.append((match.start(), name))
     if "geometry" in problem:
         found.append((problem.index("geometry"), LOCATION))
-    return min(found)[1] if found else None
+    return [name for _pos, name in sorted(found)]
 
 
 def _attach(form: ProjectForm, problems: list[str]) -> list[str]:
-    """Put each problem next to the field it names; return the rest (shown at the top)."""
+    """Put each problem next to the field it names; return the rest (shown at the top).
+
+    A problem about a field the form's own validators already flagged is dropped: the form said
+    it in the page's language (e.g. an end year before the start year).
+    """
     rest = []
     for problem in problems:
-        name = _field_of(problem)
-        if name is None:
+        names = _fields_of(problem)
+        if not names:
             rest.append(problem)
-        elif not _has_form_error(form, name):  # the form's own message says it already
-            form.extra_errors.setdefault(name, []).append(problem)
+        elif not any(_has_form_error(form, name) for name in names):
+            form.extra_errors.setdefault(names[0], []).append(problem)
     return rest
 
 
@@ -316,15 +211,9 @@ class LastChange:
 
 
 def last_changes(store) -> dict[str, LastChange]:
-    """Return the change that made each project's current record, in ONE query."""
-    query = (sa.select(records.c.fid, changes.c.recorded_at, changes.c.note, changes.c.author,
-                       changes.c.author_role, changes.c.kind)
-             .join(changes, changes.c.id == records.c.change_id)
-             .where(records.c.collection == PROJECTS.name, records.c.recorded_to.is_(None),
-                    records.c.retired.is_(False)))
-    with store.engine.connect() as conn:
-        return {row.fid: LastChange(row.recorded_at, row.note, row.author, row.author_role, row.kind)
-                for row in conn.execute(query)}
+    """Return the change that made each project's current record (one query in the store)."""
+    return {fid: LastChange(row.recorded_at, row.note, row.author, row.author_role, row.kind)
+            for fid, row in store.last_changes(PROJECTS.name).items()}
 
 
 def field_labels() -> dict[str, str]:
@@ -421,7 +310,7 @@ def _categories() -> list[str]:
 def _render_form(form: ProjectForm, fid: str | None, status: int = 200, conflict: bool = False,
                  top_errors: list[str] | None = None, row=None) -> Response:
     point = None
-    lon, lat = _number(form.lon.data), _number(form.lat.data)
+    lon, lat = parse_number(form.lon.data), parse_number(form.lat.data)
     if lon is not None and lat is not None:
         point = shapely.Point(lon, lat)
     elif row is not None:
@@ -513,7 +402,7 @@ def login():
                 error, status = _("Name oder Passwort falsch."), 401
             else:
                 session.clear()  # a new session at login (no fixation), then a fresh CSRF token
-                flask_login.login_user(auth.User(account))
+                flask_login.login_user(auth.start_session(account))
                 # only ever our own page: never a URL taken from the request (no open redirect)
                 return redirect(url_for("editor.index"), 303)
     elif request.method == "POST":
@@ -526,6 +415,7 @@ def login():
 def logout():
     """End the session (POST with CSRF token only: a link cannot log anybody out)."""
     LogoutForm()  # CSRFProtect has checked the token before this view runs
+    auth.end_session()
     flask_login.logout_user()
     session.clear()
     flash(_("Sie sind abgemeldet."), "info")

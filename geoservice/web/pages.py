@@ -202,7 +202,7 @@ def _year_param(name: str, default: int) -> tuple[str, date]:
 
 
 def _sources(rows) -> list[dict]:
-    return [{k: row[k] for k in row.index if k not in ("geometry", "metric", "_t0", "_t1")}
+    return [{k: row[k] for k in row.index if k not in ("geometry", "metric", "_t0", "_t1", "_ongoing")}
             for _, row in rows.iterrows()]
 
 
@@ -397,8 +397,11 @@ def render_project(fid: str) -> Response:
 
     def build() -> str:
         row = data.projects.loc[fid]
-        when = timeutil.year_range(row["start_year"], row["end_year"])
-        versions = area_domain.versions(data.funding_areas, when)
+        # the project's known time, by the rule every time query follows (timeutil.project_days)
+        known = timeutil.project_days(row["start_year"], row["end_year"], row["status"],
+                                      date.today().year)
+        versions = area_domain.versions(data.funding_areas, timeutil.DayRange(*known)) \
+            if known else data.funding_areas.iloc[0:0]
         if versions.empty:
             versions = area_domain.versions_on(data.funding_areas, date.today())
         m = _maps().project_map(data, _static_url(), _tiles(), fid, _, project_url("__ID__"),

@@ -247,6 +247,7 @@ EN = {
     "Angelegt: „{title}“.": "Created: “{title}”.",
     "Gespeichert: „{title}“.": "Saved: “{title}”.",
     "Bitte ausfüllen.": "Please fill in.",
+    "Das Ende ({end}) liegt vor dem Beginn ({start}).": "The end ({end}) lies before the start ({start}).",
     "Bitte ein Jahr mit vier Ziffern angeben, z. B. 2024.": "Please give a year with four digits, e.g. 2024.",
     "Bitte einen der angebotenen Werte wählen.": "Please choose one of the values offered.",
     "Bitte den Ort in der Karte setzen oder als Zahl eingeben.":

@@ -40,9 +40,12 @@
     return (p.valid_from == null || p.valid_from < end) && (p.valid_to == null || p.valid_to > start);
   }
 
-  /* A project counts from its start_year on (running or finished by then); unknown start = always. */
+  /* A project counts from its start_year on (running or finished by then). A project whose start
+     is unknown has no known time (timeutil.project_days: it matches no `datetime` query), so it
+     is shown only in the present year, where the map shows the register as it stands today. */
   function startedBy(p, year) {
-    return p.start_year == null || p.start_year <= year;
+    if (p.start_year == null) { return year >= new Date().getFullYear(); }
+    return p.start_year <= year;
   }
 
   function projectMatches(p, opts) {
