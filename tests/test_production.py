@@ -291,7 +291,7 @@ def test_granian_respawns_a_killed_worker(tmp_path, record_property):
     """README's granian command must carry --respawn-failed-workers: without it a killed worker
     (the OOM killer) shut the whole server down. With it, the worker is replaced and, once the
     new worker is up, every request is answered. Between the kill and the respawn granian refuses
-    some connections (measured: 1 to 8 in three runs; gunicorn at most one reset, see above): printed,
+    some connections (measured: 1 to 8 in four runs; gunicorn at most one reset, see above): printed,
     not asserted."""
     server = Granian(tmp_path)
     try:
