@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, g, request
 
-from geoservice import i18n
+from geoservice import cache, i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, Defaults
 from geoservice.storage import SchemaOutdated, open_store
@@ -38,17 +39,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Open (migrate, seed) the store and load its state before serving anything.
     try:
         store = open_store(app.config, app.instance_path)
-    except SchemaOutdated as exc:
-        store = exc.store
-        # a server must not start on it; under the `flask` command only `db upgrade` can help
-        log.error("%s", exc)
-        if click.get_current_context(silent=True) is None:
-            raise
-        store.dispose()
-        from geoservice import cli
-
-        cli.init_app(app)
-        return app
+    except Exception as exc:  # noqa: BLE001 - a read-only folder, a full disk, ...: one line
+        if isinstance(exc, SchemaOutdated):
+            return _outdated(app, exc)
+        _fail_to_start(exc, app.config.get("DATABASE_URL")
+                       or f"sqlite:///{Path(app.instance_path) / 'geoservice.sqlite3'}")
+        raise
     try:
         app.extensions["geoservice"] = DataHolder(store, interval=float(app.config["RELOAD_INTERVAL"]))
     except BaseException:
@@ -72,15 +68,58 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from geoservice import api, auth, cli, http, web
 
     http.init_app(app)
-    auth.init_app(app)
+    try:
+        auth.init_app(app)  # may write instance/secret_key
+    except OSError as exc:
+        _fail_to_start(exc, app.instance_path)
+        raise
     api.register(app)
     web.register(app)
     cli.init_app(app)
     # repeated GETs are answered from final bytes without entering Flask (see cache.py)
-    app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"])
+    app.after_request(cache.mark_canonical)  # only canonical requests may be kept
+    app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"], app.config)
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+    return app
+
+
+# gunicorn's exit code for "the application cannot be loaded": its master then stops (with this
+# code) instead of starting new workers that would fail the same way
+APP_LOAD_ERROR = 4
+
+
+def _fail_to_start(exc: BaseException, database: str) -> None:
+    """Stop with one line for an operating-system or database problem (no traceback): under a
+    `flask` command as its error, in a server process with exit code APP_LOAD_ERROR."""
+    from sqlalchemy.engine import make_url
+
+    from geoservice.errors import environment_problem
+
+    try:
+        shown = make_url(database).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a folder, not a URL
+        shown = database
+    line = environment_problem(exc, shown)
+    if line is None:
+        return  # anything else keeps its traceback
+    if click.get_current_context(silent=True) is not None:
+        raise click.ClickException(f"cannot start: {line}") from None
+    log.error("cannot start: %s", line)
+    raise SystemExit(APP_LOAD_ERROR) from None
+
+
+def _outdated(app: Flask, exc: SchemaOutdated) -> Flask:
+    """A database on an older schema: a server must not start on it; under the `flask` command
+    only `db upgrade` can help, so the app is built with the commands alone."""
+    log.error("%s", exc)
+    if click.get_current_context(silent=True) is None:
+        raise exc
+    exc.store.dispose()
+    from geoservice import cli
+
+    cli.init_app(app)
     return app

@@ -6,18 +6,19 @@ in the instance folder).
 
 from __future__ import annotations
 
+import functools
 import getpass
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 
 from geoservice import importer
 from geoservice.domain.schema import COLLECTIONS
-from geoservice.errors import DataError, GeoserviceError
+from geoservice.errors import DataError, GeoserviceError, environment_problem
 from geoservice.storage import open_store
-from geoservice.storage.geojson import FILES, render_collection, write_atomically
+from geoservice.storage.geojson import FILES, remove_stale_temp, render_collection, write_atomically
 from geoservice.storage.sql import Author, SqlStore
 
 geodata = AppGroup("geodata", help="Check, import, export and dump the service's data.")
@@ -132,6 +133,8 @@ def dump_command(target: Path | None) -> None:
     change_id, _when, collections = _store().features()
     for name, spec in FILES.items():
         path = target / spec.filename
+        for stale in remove_stale_temp(path):  # left by a dump that was killed
+            click.echo(f"removed {stale} (left by an interrupted write)")
         text = render_collection(spec, collections.get(name, []))
         old = path.read_text(encoding="utf-8") if path.is_file() else None
         if text != old:
@@ -209,6 +212,39 @@ def users_token(name: str) -> None:
     except GeoserviceError as exc:
         raise click.ClickException(exc.description) from None
     click.echo(f"token: {token}")
+
+
+def _database_shown() -> str | None:
+    """The database of the running command, without its password (outside the app context)."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    app = getattr(info, "_loaded_app", None)
+    holder = app.extensions.get("geoservice") if app is not None else None
+    return _redacted(holder.store.url) if holder is not None else None
+
+
+def _one_line_errors(callback):
+    """Wrap a command: an operating-system or database problem (read-only folder, permission
+    denied, disk full, a database that cannot be opened) is one line naming the file and the
+    problem, exit code 1, no traceback."""
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - only environment problems are turned into a line
+            line = environment_problem(exc, _database_shown())
+            if line is None:
+                raise
+            raise click.ClickException(line) from None
+
+    return run
+
+
+for _group in (geodata, db, users):
+    for _command in _group.commands.values():
+        _command.callback = _one_line_errors(_command.callback)
 
 
 def init_app(app: Flask) -> None:

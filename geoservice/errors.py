@@ -108,3 +108,26 @@ class UnsupportedMediaType(GeoserviceError):
 
     status = 415
     code = "UnsupportedMediaType"
+
+
+def environment_problem(exc: BaseException, database: str | None = None) -> str | None:
+    """Return one line naming the file (or database) and the operating-system problem, or None
+    when `exc` is not such a problem (read-only folder, permission denied, disk full, missing
+    folder, a database that cannot be opened or written). Callers print it instead of a traceback.
+    """
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else "?"
+        if exc.filename2 is not None:
+            where = f"{where} -> {exc.filename2}"
+        return f"{where}: {exc.strerror or exc}"
+    try:
+        from sqlalchemy.exc import OperationalError
+    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
+        return None
+    if isinstance(exc, OperationalError):
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        hint = {"unable to open database file": " (missing folder, or no permission to create it)",
+                "attempt to write a readonly database": " (a read-only file or folder)",
+                "database or disk is full": " (disk full)"}.get(reason, "")
+        return f"database {database or '?'}: {reason}{hint}"
+    return None

@@ -10,12 +10,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
-from geoservice import i18n
+from geoservice import cache, i18n
 from geoservice.domain import timeutil
 from geoservice.errors import (
     GeoserviceError,
@@ -173,8 +174,8 @@ def etag_for(*parts: str | bytes) -> str:
 
 def request_etag(*extra: str) -> str:
     """Return an ETag from the data version, the request (path, query, base URL, language) and extra."""
-    return etag_for(dataset().version, request.path, request.query_string, base_url(),
-                    g.get("lang", "de"), *extra)
+    query = urlencode(sorted(request.args.items(multi=True)))  # any order: the same bytes
+    return etag_for(dataset().version, request.path, query, base_url(), g.get("lang", "de"), *extra)
 
 
 def record_etag(record_id: int | None, *extra: str) -> str:
@@ -260,6 +261,9 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
             if name.lower() in ("content-crs", "link", "memento-datetime"):
                 response.headers[name] = value
         return response
+    # bodies are kept (by ETag) only for a canonical request (cache.py): no other spelling or Host
+    # adds an entry
+    keep = cache.memo_key() is not None
     if callable(body):
         build = body
 
@@ -268,12 +272,13 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
             return value.encode("utf-8") if isinstance(value, str) else value
 
         # built bodies are cached by ETag: a repeated query is a dict lookup, not a rebuild
-        body = data.memo("http:bodies", _BytesLRU).get(etag, _build)
+        body = data.memo("http:bodies", _BytesLRU).get(etag, _build) if keep else _build()
     response = Response(status=status, mimetype=mimetype, headers=common)
     response.headers.update(headers or {})
     if compress and len(body) >= GZIP_MIN_BYTES:
-        cache = data.memo("http:gzip", _BytesLRU)
-        body = cache.get(tag, lambda: gzip.compress(body, 6, mtime=0))
+        raw = body
+        body = (data.memo("http:gzip", _BytesLRU).get(tag, lambda: gzip.compress(raw, 6, mtime=0))
+                if keep else gzip.compress(raw, 6, mtime=0))
         response.headers["Content-Encoding"] = "gzip"
     response.set_data(body)
     return response
@@ -306,6 +311,18 @@ def _cors(response: Response) -> Response:
     return response
 
 
+def _redirect_without_host(response: Response) -> Response:
+    """Point a redirect of this service (e.g. routing's /areas//x -> /areas/x) at BASE_URL or
+    at a path, never at the request's Host: a forged Host must not send anyone elsewhere."""
+    location = response.headers.get("Location", "")
+    if 300 <= response.status_code < 400 and location.startswith(request.url_root):
+        path = location[len(request.url_root):]
+        configured = current_app.config.get("BASE_URL") or ""
+        response.headers["Location"] = (configured.rstrip("/") + "/" + path if configured
+                                        else request.script_root + "/" + path)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register error handlers and CORS (the factory registers the blueprints)."""
 
@@ -333,3 +350,4 @@ def init_app(app: Flask) -> None:
 
     app.before_request(check_request)
     app.after_request(_cors)
+    app.after_request(_redirect_without_host)

@@ -266,6 +266,10 @@ def import_file(store: SqlStore, current: Dataset, spec: CollectionSpec, path: P
 
 def export(current: Dataset, spec: CollectionSpec, out: Path) -> int:
     """Write a collection as GeoPackage for QGIS users: the same file as the API's f=gpkg."""
+    from geoservice.storage.geojson import write_atomically
+
     gdf = current.collection(spec.name)
-    out.write_bytes(downloads.geopackage(gdf, spec, spec.fields, crs_domain.CRS84, skip_geometry=False))
+    # atomically: a failed or killed export never leaves half a GeoPackage under the name
+    write_atomically(out, downloads.geopackage(gdf, spec, spec.fields, crs_domain.CRS84,
+                                               skip_geometry=False))
     return len(gdf)

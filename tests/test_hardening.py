@@ -21,15 +21,112 @@ def test_a_host_outside_allowed_hosts_is_refused_and_never_in_a_link(make_app):
         assert "evil.example" not in response.headers.get("Location", "")
 
 
-def test_distinct_hosts_and_queries_leave_the_memo_bounded(client, app, monkeypatch):
+def test_distinct_queries_leave_the_memo_bounded(client, app, monkeypatch):
     monkeypatch.setattr(base, "MEMO_ENTRIES", 64)
     data = app.extensions["geoservice"].dataset
-    for n in range(600):  # each Host gives its own links, so its own memo entries
-        assert client.get("/openapi?f=json", base_url=f"http://h{n}.example").status_code == 200
-        assert client.get(f"/collections?lang={'de' if n % 2 else 'en'}",
-                          base_url=f"http://h{n}.example").status_code == 200
+    for n in range(300):  # canonical, distinct: each a memo entry, evicted beyond the bound
+        assert client.get(f"/collections/projects/items?offset={n}&limit=2&lang="
+                          f"{'de' if n % 2 else 'en'}").status_code == 200
     assert len(data._memo) <= 64
     assert data._memo_bytes[0] == sum(base._size(v) for v in data._memo.values())
+
+
+def _entries(app) -> int:
+    return len(app.wsgi_app.items)
+
+
+def _memo_keys(app) -> list:
+    return list(app.extensions["geoservice"].dataset._memo)
+
+
+def test_answers_for_untrusted_hosts_are_built_but_never_kept(make_app):
+    """Default configuration (any Host answered): only loopback names may key a cache."""
+    app = make_app()
+    client = app.test_client()
+    before = _entries(app)
+    for n in range(50):
+        if n == 2:  # what the first hosts derived from the data (ids, serialized features) stays
+            first_memo = _memo_keys(app)
+        for path in ("/openapi?f=json", "/collections?f=json", "/?f=json",
+                     "/collections/funding-areas/items/prohlis"):
+            response = client.get(path, base_url=f"http://h{n}.example:81")
+            assert response.status_code == 200
+            assert f"h{n}.example" in response.get_data(as_text=True)  # links follow it (local runs)
+    assert _entries(app) == before
+    assert _memo_keys(app) == first_memo
+    assert not [k for k in first_memo if "example" in repr(k)]
+    client.get("/collections?f=json", base_url="http://127.0.0.1:5000")
+    assert _entries(app) == before + 1  # a loopback name is kept
+
+
+def test_base_url_makes_the_host_irrelevant_and_allowed_hosts_a_finite_set(make_app):
+    app = make_app(BASE_URL="https://geo.example.org/prohlis")
+    client = app.test_client()
+    first = client.get("/collections?f=json", base_url="http://a.example")
+    second = client.get("/collections?f=json", base_url="http://b.example")
+    assert first.data == second.data and "https://geo.example.org/prohlis/collections" in first.get_data(as_text=True)
+    assert _entries(app) == 1
+    redirect = client.get("/areas//prohlis", base_url="http://evil.example")
+    assert redirect.headers["Location"] == "https://geo.example.org/prohlis/areas/prohlis"
+
+
+def test_orderings_and_spellings_of_one_request_make_one_entry(make_app):
+    app = make_app()
+    client = app.test_client()
+    items = "/collections/projects/items"
+    answers = [client.get(f"{items}?{q}") for q in (
+        "limit=3&offset=1&properties=title,status", "offset=1&limit=3&properties=title,status",
+        "properties=title,status&offset=1&limit=3")]
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.data for a in answers}) == 1 and len({a.headers["ETag"] for a in answers}) == 1
+    assert _entries(app) == 1
+    # other spellings of the same values: answered alike (schema order), never kept
+    for query in ("limit=+3&offset=1&properties=title,status", "limit=003&offset=1&properties=title,status",
+                  "limit=3&offset=1&properties=status,title", "limit=3&offset=1&properties=title,status,title",
+                  "limit=3&offset=1&properties=title,%20status"):
+        response = client.get(f"{items}?{query}")
+        assert response.status_code == 200, query
+        assert [list(f["properties"]) for f in response.get_json()["features"]] == [["title", "status"]] * 3
+    assert _entries(app) == 1
+    # tracking parameters on a page: the same page, no new entry; the page memo is canonical too
+    html = {"Accept": "text/html"}
+    page = client.get("/compare?from=2010&to=2020", headers=html)
+    pages_before = len([k for k in _memo_keys(app) if k[0] == "page"])
+    entries = _entries(app)
+    for query in ("from=2010&to=2020&utm_source=x", "from=2010&to=2020&fbclid=abc",
+                  "from=%202010&to=2020", "to=2020&from=2010"):
+        assert client.get(f"/compare?{query}", headers=html).data == page.data, query
+    for query in ("from=2010-06-15T23:30:00Z&to=2020", "from=2010-06-16T01:30:00%2B02:00&to=2020",
+                  "from=2010-06-16&to=2020"):
+        assert client.get(f"/compare?{query}", headers=html).status_code == 200
+    assert len([k for k in _memo_keys(app) if k[0] == "page"]) == pages_before + 1  # one day: one page
+    assert _entries(app) == entries + 1  # only the canonical spelling of the day
+
+
+def test_negotiation_headers_are_reduced_to_what_negotiation_reads(make_app):
+    app = make_app()
+    client = app.test_client()
+    for n in range(30):  # junk types, languages, encodings, cookies: one entry per variant
+        client.set_cookie("tracker", str(n))
+        response = client.get("/collections", headers={
+            "Accept": f"application/json, image/x-{n}", "Accept-Language": f"de, x-{n};q=0.5",
+            "Accept-Encoding": f"identity, x-{n}"})
+        assert response.status_code == 200
+    assert _entries(app) == 1
+    client.delete_cookie("tracker")
+    assert client.get("/collections", headers={"Accept": "text/html"}).status_code == 200
+    assert client.get("/collections", headers={"Accept-Language": "en"}).status_code == 200
+    assert _entries(app) == 3
+    # a session cookie bypasses the cache (answers may be personal)
+    client.set_cookie("session", "abc")
+    assert client.get("/collections").status_code == 200
+    assert _entries(app) == 3
+
+
+def test_a_redirect_never_follows_a_forged_host(client):
+    response = client.get("/areas//prohlis", base_url="http://evil.example")
+    assert response.status_code in (301, 308)
+    assert response.headers["Location"] == "/areas/prohlis"
 
 
 def test_healthz_and_readyz(make_app):
@@ -69,3 +166,12 @@ def test_a_worker_starting_on_an_invalid_state_serves_the_last_good_one(make_app
         Put("projects", Feature(last.fid, dict(last.properties, status="laufend"), last.wkb))])
     assert wait_for(lambda: client.get("/readyz").status_code == 200)
     assert client.get("/collections/projects/items/bmx-anlage-prohlis").get_json()["properties"]["status"] == "laufend"
+
+
+def test_an_overlong_query_is_414_even_when_it_decodes_to_a_cached_request(make_app):
+    app = make_app()
+    client = app.test_client()
+    assert client.get("/collections/projects/items?limit=2").status_code == 200
+    assert _entries(app) == 1
+    padded = client.get("/collections/projects/items?" + "&" * 9000 + "limit=2")
+    assert padded.status_code == 414

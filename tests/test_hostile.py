@@ -126,3 +126,78 @@ def test_valid_edge_values_still_answer(client):
     for path in ok:
         response = client.get(path)
         assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
+
+
+def test_a_redirect_never_follows_a_forged_host(client):
+    """/areas//prohlis with Host: evil.example (default configuration: any host answered)."""
+    response = client.get("/areas//prohlis", headers={"Host": "evil.example"})
+    assert response.status_code in (301, 308)
+    assert "evil.example" not in response.headers["Location"]
+    assert response.headers["Location"] == "/areas/prohlis"
+
+
+# files the store is seeded from: every loader rule covers every file, and a bad one is refused
+# at start with file, feature and rule in one line (never an empty timeline or a 500 later)
+BAD_FILES = [
+    ("timeline.json", "{}", "timeline.json"),
+    ("timeline.json", '"x"', "timeline.json"),
+    ("timeline.json", "null", "timeline.json"),
+    ("timeline.json", "[1]", "timeline.json"),
+    ("timeline.json", "[{}", "not valid JSON"),
+]
+
+
+@pytest.mark.parametrize("name, content, named", BAD_FILES, ids=lambda v: str(v)[:20])
+def test_a_bad_data_file_is_refused_with_file_and_rule(data_copy, make_app, name, content, named):
+    from geoservice.errors import DataError
+
+    (data_copy / name).write_text(content, encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        make_app(DATA_DIR=str(data_copy))
+    message = str(raised.value)
+    assert named in message and "\n" not in message.split(":", 1)[0], message
+    assert len(message.splitlines()) <= 3, message
+
+
+def test_focus_areas_without_id_are_refused_naming_the_feature(data_copy, make_app):
+    import json
+
+    from geoservice.errors import DataError
+
+    path = data_copy / "focus_areas.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection["features"][1].pop("id", None)
+    collection["features"][1]["properties"].pop("id", None)
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        make_app(DATA_DIR=str(data_copy))
+    assert "focus_areas.geojson" in str(raised.value) and "feature 2" in str(raised.value)
+
+
+@pytest.mark.parametrize("replacement", [None, "", '{"type": "FeatureCollection", "featu', "[1]",
+                                         '{"features": {}}', "null"])
+def test_a_file_read_while_serving_that_vanishes_or_breaks_is_no_outage(data_copy, make_app,
+                                                                        replacement):
+    """context/places.geojson is read per data snapshot; it vanishing (or being half written)
+    during a reload makes the search answer without places, never a 500 or a dropped connection."""
+    app = make_app(DATA_DIR=str(data_copy), RELOAD_INTERVAL=0)
+    client = app.test_client()
+    assert client.get("/search?q=prohliser").get_json()["numberReturned"] > 0
+    path = data_copy / "context" / "places.geojson"
+    if replacement is None:
+        path.unlink()
+    else:
+        path.write_text(replacement, encoding="utf-8")
+    store = app.extensions["geoservice"].store  # a write: every worker reloads its snapshot
+    from geoservice.storage.geojson import Feature
+    from geoservice.storage.sql import Author, Put
+
+    last = store.history("projects", "bmx-anlage-prohlis")[-1]
+    store.write(Author("test", "Test"), "Neu geladen", "update", [
+        Put("projects", Feature(last.fid, dict(last.properties, title="BMX neu"), last.wkb))])
+    app.extensions["geoservice"].maybe_reload(force=True)
+    for path_ in ("/search?q=prohliser", "/search?q=bmx", "/?f=html", "/areas/prohlis",
+                  "/inside?lon=13.8&lat=51.0&f=html"):
+        response = client.get(path_, headers={"Accept": "text/html"} if "f=html" in path_ else {})
+        assert response.status_code == 200, (path_, response.get_data(as_text=True)[:300])
+    assert client.get("/search?q=bmx").get_json()["numberReturned"] >= 1  # projects still found

@@ -25,7 +25,8 @@ def url(path: str = "", **params) -> str:
 
 def here(**changes) -> str:
     """Return the current request's URL with some query parameters replaced (None removes)."""
-    params = {k: v for k, v in request.args.items()}
+    # sorted: every ordering of one request gives the same bytes (and one cache entry)
+    params = dict(sorted(request.args.items()))
     params.update(changes)
     return url(request.path, **params)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
+from geoservice import cache
 from geoservice.api import cql_api, downloads, features, jsonfg, links, openapi, params, versions
 from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
 from geoservice.domain import areas as domain_areas
@@ -66,8 +67,8 @@ def licence_header(collection: str | None = None) -> dict[str, str]:
 
 def _memo_json(name: str, build) -> bytes:
     """Return prebuilt JSON bytes of a static resource, per base URL, language and query."""
-    key = ("ogc", name, base_url(), g.get("lang", "de"), request.query_string)
-    return dataset().memo(key, lambda: features.dumps(build()).encode())
+    # canonical key (trusted base URL, language, canonical query) or none: see geoservice.cache
+    return cache.memo(dataset(), ("ogc", name), lambda: features.dumps(build()).encode())
 
 
 def _html(template: str, **context) -> str:
@@ -140,8 +141,9 @@ def api_definition():
         doc = openapi.document(base_url(), current_app.config)
         return respond(lambda: _html("openapi.html", doc=doc, json_url=url("openapi", f="json")),
                        "text/html", request_etag("html"))
-    body = dataset().memo(("openapi", base_url()),
-                          lambda: features.dumps(openapi.document(base_url(), current_app.config)).encode())
+    body = cache.memo(dataset(), ("openapi",),
+                      lambda: features.dumps(openapi.document(base_url(), current_app.config)).encode(),
+                      query=False)
     return respond(body, OPENAPI, request_etag("json"))
 
 

@@ -26,6 +26,21 @@ def _param(name: str, description: str, schema: dict, required: bool = False,
     return item
 
 
+# --- exact formats of the time parameters (what timeutil accepts), so generated valid values are
+# accepted and others refused (schemathesis, tests/test_schemathesis.py)
+_Y = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"  # 0001-9999
+_YEAR = {"type": "string", "pattern": f"^{_Y}$"}
+_YEAR_MONTH = {"type": "string", "pattern": f"^{_Y}-(0[1-9]|1[0-2])$"}
+_DAY = {"type": "string", "format": "date"}
+_INSTANT = {"type": "string", "format": "date-time"}
+_POINT = {"anyOf": [_YEAR, _DAY, _INSTANT]}
+_OPEN_INTERVAL = {"type": "string", "pattern": "^(\\.\\.)?/([1-9][0-9]{3})?$|^[1-9][0-9]{3}/(\\.\\.)?$"}
+
+# text without control characters (a NUL or line break in a parameter or path is a 400)
+_TEXT = {"type": "string", "minLength": 1, "pattern": "^[^\\x00-\\x1f\\x7f]+$"}
+_FILTER = {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"}  # '' matches no feature
+
+
 def _parameters(config: Mapping) -> dict:
     # the URIs of OGC API - Features Part 2, and the short forms the service also accepts
     short = [f"EPSG:{uri.rsplit('/', 1)[1]}" for uri in crs.SUPPORTED if uri != crs.CRS84]
@@ -42,15 +57,15 @@ def _parameters(config: Mapping) -> dict:
         "recorded": _param("recorded", "Answer from the register as it was recorded at this instant "
                            "(RFC 3339 date-time with offset; a date means the end of that day in "
                            "Dresden): reproducible citations. Past states are immutable. 404 before "
-                           "the first record.", {"type": "string"}),
+                           "the first record.", {"anyOf": [_YEAR, _YEAR_MONTH, _DAY, _INSTANT]}),
         "limit": _param("limit", "Number of features per page (above the maximum: clamped).",
                         {"type": "integer", "minimum": 1, "maximum": int(config["MAX_LIMIT"]),
                          "default": int(config["DEFAULT_LIMIT"])}),
         "offset": _param("offset", "Number of matching features to skip.",
                          {"type": "integer", "minimum": 0, "default": 0}),
         "bbox": _param("bbox", "minx,miny,maxx,maxy (or 6 numbers with heights) in bbox-crs.",
-                       {"type": "array", "minItems": 4, "maxItems": 6,
-                        "items": {"type": "number"}}),
+                       {"type": "array", "items": {"type": "number"},
+                        "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}]}),
         "bbox-crs": _param("bbox-crs", "CRS of bbox (default CRS84).", crs_schema),
         "crs": _param("crs", "CRS of the returned geometries (default CRS84). GeoJSON: in the "
                              "CRS's axis order (EPSG:4326 lat/lon). CSV (WKT) and GeoPackage: always "
@@ -65,31 +80,30 @@ def _parameters(config: Mapping) -> dict:
                              {**crs_schema, "default": "EPSG:25833"}),
         "datetime": _param("datetime", "Instant or interval (RFC 3339, '..' for open ends; also a "
                                        "year or a date). Features whose validity overlaps match.",
-                           {"type": "string"}),
-        "properties": _param("properties", "Comma list of the properties to return.",
-                             {"type": "array", "items": {"type": "string"}}),
+                           {"anyOf": [_YEAR, _YEAR_MONTH, _DAY, _INSTANT, _OPEN_INTERVAL]}),
+        "properties": _param("properties", "Comma list of the properties to return (answered in "
+                             "schema order).", {"type": "array", "items": _TEXT}),
         "skipGeometry": _param("skipGeometry", "Leave out the geometries.",
                                {"type": "boolean", "default": False}),
         "sortby": _param("sortby", "Comma list of +field / -field.",
-                         {"type": "array", "items": {"type": "string"}}),
-        "featureId": _param("featureId", "Identifier of a feature.", {"type": "string"},
+                         {"type": "array", "items": _TEXT}),
+        "featureId": _param("featureId", "Identifier of a feature.", _TEXT,
                             required=True, where="path"),
         "areaOrVersionId": _param(
             "featureId", "A boundary version id (e.g. prohlis-2016) or an area id (area_id, e.g. "
             "prohlis): an area id answers the version in force today or on `datetime`.",
-            {"type": "string"}, required=True, where="path"),
+            _TEXT, required=True, where="path"),
         "areaFeatureId": _param("featureId", "Identifier of a funding area (area_id, e.g. prohlis).",
-                                {"type": "string"}, required=True, where="path"),
+                                _TEXT, required=True, where="path"),
         "datetime-day": _param(
             "datetime", "With an area id only: the day whose version to answer (a date or an RFC "
             "3339 date-time, Europe/Berlin days; default today). An interval is a 400.",
-            {"type": "string"}),
-        "areaId": _param("areaId", "Identifier of a funding area (area_id).", {"type": "string"},
+            {"anyOf": [_DAY, _INSTANT]}),
+        "areaId": _param("areaId", "Identifier of a funding area (area_id).", _TEXT,
                          required=True, where="path"),
-        "from": _param("from", "First date (YYYY-MM-DD or YYYY).", {"type": "string"},
+        "from": _param("from", "First date (YYYY-MM-DD or YYYY; not after `to`).", _POINT,
                        required=True),
-        "to": _param("to", "Second date (YYYY-MM-DD or YYYY).", {"type": "string"},
-                     required=True),
+        "to": _param("to", "Second date (YYYY-MM-DD or YYYY).", _POINT, required=True),
         # --- writes (OGC API - Features Part 4)
         "If-Match": _param("If-Match", "The ETag of the feature as the client last read it (GET "
                            "the item first); '*' matches any current state. Without it: 428; "
@@ -288,6 +302,10 @@ def _ok(description: str, schema: str, media: str = "application/json", html: bo
 def _get(op_id: str, summary: str, tag: str, parameters: list, responses: dict) -> dict:
     # every resource also answers from the register as it stood at `recorded`
     parameters = [*parameters, _ref("parameters", "recorded")]
+    # ... which is a 404 before the register's first record, on every resource; and a query
+    # string over MAX_QUERY_BYTES is a 414 before any parameter is read
+    responses = {**responses, "404": _ref("responses", "NotFound"),
+                 "414": _ref("responses", "URITooLong")}
     return {"get": {"operationId": op_id, "summary": summary, "tags": [tag],
                     "parameters": parameters, "responses": responses}}
 
@@ -371,6 +389,8 @@ def _collection_paths(spec: CollectionSpec) -> dict:
     for name in params.queryable(spec):
         schema = {k: v for k, v in cql_api.property_schema(spec, name).items()
                   if k in ("type", "format", "enum")}
+        if schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+            schema = {**schema, **_FILTER}  # no control characters (a 400)
         filters.append(_param(name, f"Only features whose {name} equals this value (strings: "
                                     "case-insensitive, Unicode NFC; an enum value not allowed is "
                                     "a 400).", schema))
@@ -506,11 +526,24 @@ def document(base_url: str, config: Mapping) -> dict:
             _param("lat", "Latitude (WGS 84).", {"type": "number", "minimum": -90, "maximum": 90}),
             _param("x", "Easting (or longitude) in crs (default EPSG:25833).", {"type": "number"}),
             _param("y", "Northing (or latitude) in crs (default EPSG:25833).", {"type": "number"}),
-            p("crs-locate"), _param("datetime", "The day (default: today).", {"type": "string"}),
+            p("crs-locate"), _param("datetime", "The day (default: today).", _POINT),
             p("f"), p("lang")], _ok("Areas in force on the day, inside or not, and distances.",
                                     "locate")),
         "/timeline": _get("timeline", "Programme milestones", "Planners", [p("f"), p("lang")],
                           _ok("Milestones with dates and sources.", "timeline")),
+        # the change map (an HTML page): the boundaries in force in `from` and in `to` compared
+        "/compare": _get("compare", "Change map between two years or days (HTML)", "Planners", [
+            _param("from", "First year (whole year) or day; empty or absent: 2001; not after `to`.",
+                   {"anyOf": [*_POINT["anyOf"], {"type": "string", "maxLength": 0}]}),
+            _param("to", "Second year or day; empty or absent: this year.",
+                   {"anyOf": [*_POINT["anyOf"], {"type": "string", "maxLength": 0}]}),
+            _param("embed", "1, true or yes: without header and footer (for an iframe); other "
+                            "values: the full page.", _FILTER),
+            _param("f", "The page is HTML whatever is asked.", _FILTER),
+            p("lang")], {"200": {"description": "The change map.",
+                                 "content": {"text/html": {"schema": {"type": "string"}}}},
+                         "400": _ref("responses", "BadRequest"),
+                         "406": _ref("responses", "NotAcceptable")}),
     })
     paths.update(places_paths())  # place search and the inside check over every version
     return {
@@ -532,6 +565,9 @@ def document(base_url: str, config: Mapping) -> dict:
             "responses": {
                 "BadRequest": {"description": "A parameter is malformed or unknown.", **error},
                 "NotFound": {"description": "The resource does not exist.", **error},
+                "URITooLong": {"description": "The query string is longer than the service "
+                                              "answers (MAX_QUERY_BYTES, default 8192 bytes).",
+                               **error},
                 "NotAcceptable": {"description": "The format is not offered.", **error},
                 "Gone": {"description": "The area exists, but no version of it was in force on "
                                         "the day asked (the description lists its versions).",

@@ -70,6 +70,7 @@ def places_paths() -> dict:
                                            "attribution": {"type": "string"},
                                            "links": {"type": "array", "items": {"type": "object"}}}}}}},
                 "400": _ERROR,
+                "406": {**_ERROR, "description": "The format (f or Accept) is not offered."},
             },
         }
     }
@@ -130,6 +131,7 @@ def places_paths() -> dict:
                                 "text": {"type": "array", "items": {"type": "string"}},
                             }}}, "text/html": {"schema": {"type": "string"}}}},
                 "400": _ERROR,
+                "406": {**_ERROR, "description": "The format (f or Accept) is not offered."},
                 "404": {"description": "`area` names no known area."},
             },
         }

@@ -106,12 +106,13 @@ def properties(value: str | None, spec: CollectionSpec) -> tuple[str, ...] | Non
     """Parse `properties` (comma list of property names); None means all of them."""
     if value is None:
         return None
-    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    names = set(n.strip() for n in value.split(",") if n.strip())
     unknown = [n for n in names if n not in spec.fields]
     if unknown:
-        raise InvalidParameter(f"properties: '{', '.join(unknown)}' is not a property of "
+        raise InvalidParameter(f"properties: '{', '.join(sorted(unknown))}' is not a property of "
                                f"{spec.name}; known: {', '.join(spec.fields)}")
-    return names
+    # schema order whatever the request's order: every ordering is one serialized variant
+    return tuple(n for n in spec.fields if n in names)
 
 
 def queryable(spec: CollectionSpec) -> tuple[str, ...]:

@@ -20,10 +20,10 @@ from urllib.parse import quote
 import geopandas as gpd
 import pandas as pd
 import shapely
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from geoservice import auth
+from geoservice import auth, cache
 from geoservice.api import features, links
 from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.domain import areas as domain
@@ -33,7 +33,6 @@ from geoservice.domain.timeutil import LOCAL_TZ, parse_datetime
 from geoservice.errors import InvalidParameter, NotAcceptable, NotFound
 from geoservice.http import (
     _,
-    base_url,
     check_params,
     dataset,
     output_format,
@@ -118,8 +117,8 @@ def version_on(area_id: str, day: date) -> pd.Series | Response:
 
 def version_links(row, fmt: str = "json") -> list[dict]:
     """Return the Memento links of one boundary version: its neighbours, the latest, the area."""
-    key = ("versions", "links", row["id"], fmt, base_url(), g.get("lang", "de"))
-    return [dict(item) for item in dataset().memo(key, lambda: _version_links(row, fmt))]
+    return [dict(item) for item in cache.memo(dataset(), ("versions", "links", row["id"], fmt),
+                                              lambda: _version_links(row, fmt), query=False)]
 
 
 def _version_links(row, fmt: str) -> list[dict]:

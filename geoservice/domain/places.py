@@ -12,6 +12,7 @@ Matching is German-aware: text is Unicode-normalised (NFKD), diacritics are drop
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from shapely import Geometry
 
 from geoservice.domain import crs
 from geoservice.domain.areas import require_area, versions_on
+
+log = logging.getLogger(__name__)
 
 KINDS = ("street", "address", "stop", "place", "project")
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
@@ -80,16 +83,34 @@ class Place:
 @lru_cache(maxsize=4)
 def _read_places(path: str, mtime: float) -> tuple[dict, ...]:
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    return tuple(doc.get("features", [])), doc.get("attribution", "")
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list) or not all(
+            isinstance(f, dict) and isinstance(f.get("properties"), dict) for f in features):
+        raise ValueError("not a FeatureCollection of features with properties")
+    return tuple(features), str(doc.get("attribution", ""))
 
 
 def read_places(data_dir: str | Path) -> tuple[list[dict], str]:
-    """Return (features, attribution) of DATA_DIR/context/places.geojson; empty when missing."""
+    """Return (features, attribution) of DATA_DIR/context/places.geojson; empty when missing.
+
+    The file is read while serving: one that vanishes, is half written or is no FeatureCollection
+    makes the search answer without places (logged once per state of the file), never an error.
+    """
     path = Path(data_dir) / PLACES_FILE
-    if not path.is_file():
+    try:
+        features, attribution = _read_places(str(path), path.stat().st_mtime)
+    except FileNotFoundError:
         return [], ""
-    features, attribution = _read_places(str(path), path.stat().st_mtime)
+    except (OSError, ValueError) as exc:
+        _warn_once(str(path), str(exc))
+        return [], ""
     return list(features), attribution
+
+
+@lru_cache(maxsize=16)
+def _warn_once(path: str, problem: str) -> None:
+    log.warning("%s: cannot be read (%s); the place search answers without its places", path,
+                problem)
 
 
 def _bbox(geometry: dict | None, fallback) -> tuple[float, float, float, float]:

@@ -114,6 +114,17 @@ def parse_date(value: str | None, param: str) -> date:
     return _parse_point(value, param)[0]
 
 
+def canonical_point(value: str, param: str) -> str:
+    """Return the canonical spelling of one point in time: YYYY for a year, YYYY-MM for a month,
+    else the day YYYY-MM-DD (a date-time means its day in Dresden)."""
+    start, end = _parse_point(value, param)
+    if (start.month, start.day) == (1, 1) and end == date(start.year + 1, 1, 1):
+        return f"{start.year:04d}"
+    if start.day == 1 and (end - start).days > 1:
+        return f"{start.year:04d}-{start.month:02d}"
+    return start.isoformat()
+
+
 def version_range(valid_from: date | None, valid_to: date | None) -> DayRange:
     """Return the validity range of a boundary version."""
     return DayRange(valid_from, valid_to)

@@ -169,17 +169,42 @@ def render_collection(collection: FileCollection, features: Iterable[Feature]) -
     return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write text to a temporary file beside `path` and rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def remove_stale_temp(path: Path) -> list[Path]:
+    """Remove the temporary files a killed write_atomically(path) left beside `path`."""
+    removed = []
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+        removed.append(stale)
+    return removed
+
+
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Write text (or bytes) to a temporary file beside `path` and rename it over `path`.
+
+    Leftovers of an earlier write that was killed are removed first. A `path` that exists and is
+    no regular file (a device such as /dev/stdout) is written directly. An operating-system error
+    (read-only folder, permission denied, disk full) names `path`, and leaves no temporary file.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        if path.exists() and not path.is_file():
+            path.write_bytes(data)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -283,7 +283,10 @@ def _year_range(name: str, default: int):
     """Return the raw value and its DayRange: a year is the whole year, a date that day."""
     raw = (request.args.get(name) or str(default)).strip()
     timeutil.parse_date(raw, name)  # one day or year; raises InvalidParameter naming the value
-    return raw, timeutil.parse_datetime(raw, name)
+    # the canonical spelling (YYYY, YYYY-MM or YYYY-MM-DD) keys the page: every other spelling of
+    # the same period (a date-time, an offset, ...) is the same page, not a new memo entry
+    canonical = timeutil.canonical_point(raw, name)
+    return canonical, timeutil.parse_datetime(canonical, name)
 
 
 def period_text(raw: str, when) -> str:
