@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
-from flask import Flask, g, request
+from flask import Flask, g
 
-from geoservice import i18n
+from geoservice import http, i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, Defaults
 from geoservice.storage import SchemaOutdated, open_store
@@ -57,10 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _choose_language() -> None:
-        g.lang = i18n.negotiate(
-            request.args.get("lang"), request.cookies.get("lang"),
-            request.accept_languages, app.config["DEFAULT_LANGUAGE"],
-        )
+        g.lang = http.language(app.config["DEFAULT_LANGUAGE"])
 
     @app.context_processor
     def _template_helpers() -> dict[str, Any]:
@@ -69,7 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 "lang": lang}
 
     # the factory wires the layers together: HTTP helpers, then the blueprints that use them
-    from geoservice import api, auth, cli, http, web
+    from geoservice import api, auth, cli, web
 
     http.init_app(app)
     auth.init_app(app)

@@ -30,7 +30,7 @@ def require_area(area_id: str) -> None:
 
 
 def _json(value) -> bytes:
-    return features.dumps(value).encode()
+    return features.dumps_bytes(value)
 
 
 def _page(template: str, **context) -> str:
