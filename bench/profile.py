@@ -6,8 +6,9 @@
 The service runs on its own SQLite store under bench/work/profile/ (seeded from geodata/). Every
 URL of bench/mixurls.py is requested once (a first pass warms imports and per-snapshot caches on
 a different seed), each answer must be 200, and the response cache in front of Flask is checked
-to have answered none of them (its hits are counted). Printed: time per request by kind, then
-pyinstrument's summary of where the time went (own time per library, and the top call paths).
+to have answered none of them (its hits are counted). Printed: CPU time per request by kind
+(thread time: other load on a shared machine does not count), then pyinstrument's summary of
+where the time went (own time per library, and the top call paths).
 """
 
 from __future__ import annotations
@@ -59,28 +60,32 @@ def run(client, urls: list[tuple[str, str]], gzip: bool) -> dict[str, list[float
     headers = {"Accept-Encoding": "gzip"} if gzip else {}
     times: dict[str, list[float]] = collections.defaultdict(list)
     for kind, path in urls:
-        started = time.perf_counter()
+        started = time.thread_time()  # CPU time: other load on a shared machine does not count
         response = client.get(path, headers=headers)
-        times[kind].append(time.perf_counter() - started)
+        times[kind].append(time.thread_time() - started)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}: {response.data[:300]!r}")
     return times
 
 
-def own_time(session) -> dict[str, float]:
-    """Return seconds of own (leaf) time per library from a pyinstrument session."""
+def own_time(session) -> tuple[dict[str, float], dict[str, float]]:
+    """Return seconds of own (leaf) time per library and per function from a pyinstrument session."""
     totals: dict[str, float] = collections.Counter()
+    functions: dict[str, float] = collections.Counter()
 
-    def walk(frame, path: str):
-        path = frame.file_path or path  # pyinstrument's "[self]" frames have none
+    def walk(frame, path: str, function: str):
+        if frame.file_path:  # pyinstrument's "[self]" frames have none: their parent's
+            path = frame.file_path
+            function = f"{frame.function} ({'/'.join(path.split('/')[-2:])}:{frame.line_no})"
         if not frame.children:
             name = next((lib for lib, part in LIBRARIES if part in path), "other")
             totals[name] += frame.time
+            functions[function] += frame.time
         for child in frame.children:
-            walk(child, path)
+            walk(child, path, function)
 
-    walk(session.root_frame(), "")
-    return dict(totals)
+    walk(session.root_frame(), "", "")
+    return dict(totals), dict(functions)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,14 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     counter.calls = 0
     profiler = Profiler(interval=0.0005)
     profiler.start()
-    started = time.perf_counter()
+    started = time.thread_time()
     times = run(client, urls, args.gzip)
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     session = profiler.stop()
-    print(f"{len(urls)} distinct URLs in {elapsed:.2f} s: {len(urls) / elapsed:.0f} req/s in one "
-          f"thread; {counter.calls} reached Flask, {len(urls) - counter.calls} answered by the "
-          "response cache")
-    print("\n| kind | requests | share of requests | share of time | ms per request |")
+    print(f"{len(urls)} distinct URLs in {elapsed:.2f} s CPU (profiler running): "
+          f"{len(urls) / elapsed:.0f} req/s in one thread; {counter.calls} reached Flask, "
+          f"{len(urls) - counter.calls} answered by the response cache")
+    print("\n| kind | requests | share of requests | share of CPU time | CPU ms per request |")
     print("|---|---|---|---|---|")
     total = sum(sum(v) for v in times.values())
     for kind, values in sorted(times.items(), key=lambda kv: -sum(kv[1])):
@@ -119,10 +124,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{sum(values) / total:.0%} | {1000 * sum(values) / len(values):.2f} |")
     print("\n| library (own time) | share |")
     print("|---|---|")
-    own = own_time(session)
+    own, functions = own_time(session)
     whole = sum(own.values()) or 1
     for name, seconds in sorted(own.items(), key=lambda kv: -kv[1]):
         print(f"| {name} | {seconds / whole:.0%} |")
+    print("\n| function (own time) | share |")
+    print("|---|---|")
+    for name, seconds in sorted(functions.items(), key=lambda kv: -kv[1])[:25]:
+        print(f"| {name} | {seconds / whole:.1%} |")
     print()
     print(profiler.output_text(unicode=False, color=False, show_all=False))
     if args.html:

@@ -254,6 +254,9 @@ def language(default: str) -> str:
 
 
 def _is_fresh(tag: str, last_modified) -> bool:
+    environ = request.environ
+    if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
+        return False
     if request.if_none_match:
         return request.if_none_match.contains(tag) or request.if_none_match.star_tag
     since = request.if_modified_since
@@ -283,7 +286,8 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
     max_age = current_app.config["CACHE_MAX_AGE"]
     common = {
         "ETag": f'"{tag}"',
-        "Last-Modified": format_datetime(data.last_modified, usegmt=True),
+        "Last-Modified": data.memo(("http", "last-modified"),
+                                   lambda: format_datetime(data.last_modified, usegmt=True)),
         "Cache-Control": (f"public, max-age={IMMUTABLE_MAX_AGE}, immutable" if g.get("immutable")
                           else f"public, max-age={max_age}"),
         "Vary": "Accept, Accept-Language, Accept-Encoding, Cookie",

@@ -47,3 +47,27 @@ def test_select_bbox_matches_geometric_filter(app):
         for box in boxes:
             got = features.select(data, spec, features.Query(bbox_crs84=box))
             assert list(got) == _reference(gdf, box), (spec.name, box)
+
+
+def _pandas_sorted(gdf, positions, sortby):
+    frame = gdf.iloc[positions][[name for name, _ in sortby]].copy()
+    frame["_pos"] = positions
+    frame = frame.sort_values([name for name, _ in sortby], ascending=[asc for _, asc in sortby],
+                              kind="stable", na_position="last")
+    return list(frame["_pos"])
+
+
+def test_sortby_matches_pandas_stable_sort(app):
+    from geoservice.api.params import sortable
+
+    data = app.extensions["geoservice"].dataset
+    rng = random.Random(7)
+    for spec in (PROJECTS, FUNDING_AREAS):
+        gdf = data.collection(spec.name)
+        names = sortable(spec)
+        for _ in range(400):
+            keys = tuple((name, rng.random() < 0.5) for name in rng.sample(names, rng.randint(1, 3)))
+            positions = np.sort(rng.sample(range(len(gdf)), rng.randint(2, len(gdf))))
+            positions = np.array(positions, dtype=np.intp)
+            assert list(features.sort_positions(data, spec, positions, keys)) == \
+                _pandas_sorted(gdf, positions, keys), keys

@@ -216,10 +216,43 @@ def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
     if masks:
         positions = positions[np.logical_and.reduce(masks)]
     if query.sortby and len(positions) > 1:
-        frame = gdf.iloc[positions][[name for name, _ in query.sortby]].copy()
-        frame["_pos"] = positions
-        frame = frame.sort_values([name for name, _ in query.sortby],
-                                  ascending=[asc for _, asc in query.sortby],
-                                  kind="stable", na_position="last")
-        positions = frame["_pos"].to_numpy()
+        positions = sort_positions(data, spec, positions, query.sortby)
     return positions
+
+
+def _ranks(data: Dataset, spec: CollectionSpec, name: str) -> tuple[np.ndarray, int] | None:
+    """Return a column's dense ranks (equal values equal, nulls -1) and how many distinct values,
+    once per snapshot; None when its values do not compare with each other."""
+    def build():
+        values = data.collection(spec.name)[name].astype(object).to_numpy()
+        present = [v for v in values if not pd.isna(v)]
+        try:
+            order = {value: rank for rank, value in enumerate(sorted(set(present)))}
+        except TypeError:
+            return None
+        ranks = np.array([-1 if pd.isna(v) else order[v] for v in values], dtype=np.int64)
+        return ranks, len(order)
+
+    return data.memo(("ranks", spec.name, name), build)
+
+
+def sort_positions(data: Dataset, spec: CollectionSpec, positions: np.ndarray,
+                   sortby: tuple[tuple[str, bool], ...]) -> np.ndarray:
+    """Return positions ordered by the sortby keys: stable, nulls last in either direction.
+
+    numpy on per-snapshot ranks (as DataFrame.sort_values(kind="stable", na_position="last")
+    orders them; tests/test_select_bbox.py compares both).
+    """
+    keys = []
+    for name, ascending in sortby:
+        ranked = _ranks(data, spec, name)
+        if ranked is None:  # mixed types: let pandas decide, as before
+            frame = data.collection(spec.name).iloc[positions][[n for n, _ in sortby]].copy()
+            frame["_pos"] = positions
+            frame = frame.sort_values([n for n, _ in sortby], ascending=[a for _, a in sortby],
+                                      kind="stable", na_position="last")
+            return frame["_pos"].to_numpy()
+        ranks, count = ranked
+        key = ranks[positions]
+        keys.append(np.where(key < 0, count, key if ascending else count - 1 - key))
+    return positions[np.lexsort(keys[::-1])]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import shapely
 from flask import Blueprint, render_template, request
 from shapely.geometry import Point
 
@@ -140,15 +139,17 @@ def _changes(area_id: str | None):
     data = dataset()
 
     def document() -> dict:
-        parts = domain.changes(data.funding_areas, before, after, area_id)
+        domain.changes(data.funding_areas, before, after, area_id)  # NotFound for an unknown area
+        # the parts and their GeoJSON are computed once per pair of version sets (AreaTable)
+        parts = domain.table(data.funding_areas).change_features(before, after, area_id)
         return {
             "type": "FeatureCollection",
             "features": [{
                 "type": "Feature", "id": part.change,
-                "geometry": shapely.geometry.mapping(part.geometry),
+                "geometry": geometry,
                 "properties": {"change": part.change, "area_ha": part.area_ha,
                                "area_id": area_id, "from": before, "to": after},
-            } for part in parts],
+            } for part, geometry in parts],
             "links": links.self_and_alternate(fmt, json_type=GEOJSON),
         }
 

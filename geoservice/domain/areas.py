@@ -110,6 +110,13 @@ class AreaTable:
         return self._once(("union", self.segment(day), area_id), lambda: _union(
             [row.metric for row in self.on(day, area_id)]))
 
+    def change_features(self, before: date, after: date,
+                        area_id: str | None = None) -> list[tuple[ChangePart, dict]]:
+        """Return changes() with each part's GeoJSON geometry (a dict: read it, never change it)."""
+        return self._once(("features", self.segment(before), self.segment(after), area_id),
+                          lambda: [(part, shapely.geometry.mapping(part.geometry))
+                                   for part in self.changes(before, after, area_id)])
+
     def changes(self, before: date, after: date, area_id: str | None = None) -> list[ChangePart]:
         """Return compare() of the areas in force on two days, computed once per segment pair."""
         if area_id is not None and area_id not in self.by_area:
@@ -148,6 +155,12 @@ def versions(areas: gpd.GeoDataFrame, when: DayRange, area_id: str | None = None
 def versions_on(areas: gpd.GeoDataFrame, day: date, area_id: str | None = None) -> gpd.GeoDataFrame:
     """Return the versions in force on one day."""
     return areas.iloc[[row.position for row in table(areas).on(day, area_id)]]
+
+
+def version_on(areas: gpd.GeoDataFrame, day: date, area_id: str):
+    """Return the row of the area's version in force on `day` (a Series), or None."""
+    found = table(areas).on(day, area_id)
+    return areas.iloc[found[0].position] if found else None
 
 
 def area_ids(areas: gpd.GeoDataFrame) -> list[str]:
@@ -265,7 +278,8 @@ class Location:
 def locate(areas: gpd.GeoDataFrame, point_lonlat: Geometry, day: date) -> list[Location]:
     """Return, for each version in force on `day`, whether the point is inside and its distance
     in metres to that boundary (nearest edge, whether inside or outside)."""
-    point = crs.lonlat_to_metric(point_lonlat)
+    point = shapely.Point(crs.transformer(crs.CRS84, crs.METRIC_EPSG).transform(
+        point_lonlat.x, point_lonlat.y))
     out = [Location(version_id=row.id, area_id=row.area_id, name=row.name,
                     programme=row.programme, inside=bool(row.metric.covers(point)),
                     distance_m=round(float(row.boundary.distance(point)), 1))
