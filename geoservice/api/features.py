@@ -73,26 +73,49 @@ def transform_geoms(geoms: np.ndarray, target: str) -> np.ndarray:
     return shapely.transform(geoms, _apply, interleaved=False)
 
 
+def _columns(gdf: gpd.GeoDataFrame, fields: tuple[str, ...]) -> list[np.ndarray]:
+    """Return each field as an object array with None for every null (NaN, NaT, None)."""
+    columns = []
+    for name in fields:
+        values = gdf[name].to_numpy(dtype=object)
+        missing = pd.isna(values)
+        if missing.any():
+            values = values.copy()
+            values[missing] = None
+        columns.append(values)
+    return columns
+
+
 def properties_of(gdf: gpd.GeoDataFrame, fields: tuple[str, ...]) -> list[dict]:
     """Return the rows' properties as plain dicts (None for nulls, dates kept for the encoder)."""
-    frame = gdf[list(fields)].astype(object)
-    frame = frame.where(pd.notna(frame), None)
-    return frame.to_dict("records")
+    return _rows(_columns(gdf, fields), fields, len(gdf))
+
+
+def _rows(columns: list[np.ndarray], fields: tuple[str, ...], count: int) -> list[dict]:
+    if not columns:
+        return [{} for _ in range(count)]
+    return [dict(zip(fields, row, strict=True))
+            for row in zip(*(column.tolist() for column in columns), strict=True)]
+
+
+def _encode(ids, geometries, props: list[dict]) -> list[bytes]:
+    return [b'{"type":"Feature","id":' + dumps_bytes(str(fid)) + b',"geometry":' + geometry.encode()
+            + b',"properties":' + dumps_bytes(row) + b"}"
+            for fid, geometry, row in zip(ids, geometries, props, strict=True)]
+
+
+def _geojson(geoms: np.ndarray, crs_uri: str, skip_geometry: bool) -> list[str]:
+    if skip_geometry:
+        return ["null"] * len(geoms)
+    return shapely.to_geojson(transform_geoms(geoms, crs_uri)).tolist()
 
 
 def serialize(gdf: gpd.GeoDataFrame, fields: tuple[str, ...], crs_uri: str,
               skip_geometry: bool) -> list[bytes]:
     """Serialize the rows of gdf as GeoJSON Feature byte strings."""
-    if skip_geometry:
-        geometries = ["null"] * len(gdf)
-    else:
-        geoms = transform_geoms(np.asarray(gdf.geometry.array, dtype=object), crs_uri)
-        geometries = shapely.to_geojson(geoms)
-    out = []
-    for fid, geometry, props in zip(gdf.index, geometries, properties_of(gdf, fields), strict=True):
-        out.append(b'{"type":"Feature","id":' + dumps_bytes(str(fid)) + b',"geometry":'
-                   + geometry.encode() + b',"properties":' + dumps_bytes(props) + b"}")
-    return out
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    return _encode(gdf.index, _geojson(geoms, crs_uri, skip_geometry),
+                   properties_of(gdf, fields))
 
 
 @dataclass
@@ -106,13 +129,26 @@ class FeatureCache:
     cache: np.ndarray
     memo_bytes: int = 0  # bytes that count against the memo's bound (see feature_cache)
 
+    def _serialize(self, todo: np.ndarray) -> list[bytes]:
+        """Serialize the rows at `todo` from the collection's columns as arrays (taken once per
+        variant: a page of a large, lazily serialized collection needs no DataFrame slice)."""
+        arrays = self.__dict__.get("_arrays")
+        if arrays is None:
+            arrays = (self.gdf.index.to_numpy(dtype=object),
+                      np.asarray(self.gdf.geometry.array, dtype=object),
+                      _columns(self.gdf, self.fields))
+            self.__dict__["_arrays"] = arrays
+        ids, geoms, columns = arrays
+        return _encode(ids[todo], _geojson(geoms[todo], self.crs_uri, self.skip_geometry),
+                       _rows([column[todo] for column in columns], self.fields, len(todo)))
+
     def take(self, positions: np.ndarray) -> list[bytes]:
         """Return the bytes of the rows at `positions`, serializing missing ones once."""
         values = self.cache[positions]
         missing = np.equal(values, None)
         if missing.any():
             todo = positions[missing]
-            fresh = serialize(self.gdf.iloc[todo], self.fields, self.crs_uri, self.skip_geometry)
+            fresh = self._serialize(todo)
             self.cache[todo] = np.array(fresh + [b""], dtype=object)[:-1]
             values = self.cache[positions]
         return values.tolist()
