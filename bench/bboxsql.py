@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--http-seconds", type=int, default=10)
+    parser.add_argument("--http-warmup", type=int, default=10,
+                        help="seconds of load before measuring (features are serialized on first use)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args(argv)
     reason = stores.pg_unreachable(args.pg_url)
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         srv.start()
         srv.wait_ready("/?f=json", 1200, require_200=False)
         time.sleep(5)  # every worker loaded
-        load.wrk(srv.url + "/", 3, args.connections, 2, paths=paths, blocks=True)
+        load.wrk(srv.url + "/", args.http_warmup, args.connections, 2, paths=paths, blocks=True)
         before = load.cpu_snapshot(srv.pids())
         http = load.wrk(srv.url + "/", args.http_seconds, args.connections, 2, paths=paths,
                         blocks=True)
@@ -161,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{v['cpu_ms']:.2f} |" for k, v in results.items()),
         "",
         f"Over HTTP (geoservice, deploy/gunicorn.conf.py, {args.workers} workers, in-memory path, "
-        f"{args.connections} connections, {args.http_seconds} s): **{http['rps']:,.0f} req/s**, "
+        f"{args.connections} connections, {args.http_seconds} s after {args.http_warmup} s of "
+        f"warm-up): **{http['rps']:,.0f} req/s**, "
         f"p50 {http['p50_ms']:.2f} ms, p99 {http['p99_ms']:.1f} ms, "
         f"{http['non_2xx'] + http['socket_errors']} errors, other load {http['other_cpu']:.2f} "
         "cores.", "",

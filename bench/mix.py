@@ -138,15 +138,15 @@ class Mix:
         target.write_text(json.dumps(bodies), encoding="utf-8")
         return target
 
-    def check_pygeoapi(self, srv: Server, paths: list[str]) -> list[str]:
-        """Keep the translated URLs pygeoapi answers with 200 (report how many it refused)."""
+    def check_sample(self, srv: Server, what: str, paths: list[str], size: int = 300) -> None:
+        """Fetch a sample of the list (every 1/size-th); note any answer that is not 200."""
+        sample = paths[::max(1, len(paths) // size)]
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            statuses = list(pool.map(lambda p: load.fetch(srv.url + p)["status"], paths))
-        ok = [p for p, status in zip(paths, statuses, strict=True) if status == 200]
-        if len(ok) < len(paths):
-            self.note(f"pygeoapi answered {len(paths) - len(ok)} of {len(paths)} translated items "
-                      "URLs with an error; they are left out of items-pg for every target")
-        return ok
+            statuses = list(pool.map(lambda p: load.fetch(srv.url + p)["status"], sample))
+        bad = [(p, st) for p, st in zip(sample, statuses, strict=True) if st != 200]
+        if bad:
+            self.note(f"{srv.label}, {what}: {len(bad)} of a sample of {len(sample)} URLs did not "
+                      f"answer 200 (first: {bad[0][0]} -> {bad[0][1]}); wrk counts them as errors")
 
     def measure(self, srv: Server, paths: Path, connections: int, headers: dict) -> dict:
         if self.args.warmup > 0:
@@ -186,12 +186,18 @@ class Mix:
             geo = first if server == servers[0] else self.start("geoservice", server, geo_env)
             targets[server] = [geo, self.start("bare-flask", server, refs_env),
                                self.start("bare-wsgi", server, refs_env)]
-        pg_items = [p for p in (mixurls.pygeoapi_path(p) for p in kinds.get("items", [])) if p]
+        # per kind as many distinct URLs as the mix (other seeds), checked on a sample
+        for kind in ("items", "locate", "changes"):
+            kinds[kind] = [p for _k, p in mixurls.make(args.data_dir, args.urls,
+                                                       mixurls.SEED + 100 + len(kind), only=kind)]
+            self.check_sample(first, kind, kinds[kind])
+        self.results["kind_urls"] = args.urls
+        pg_items = [p for p in (mixurls.pygeoapi_path(p) for p in kinds["items"]) if p]
         pygeoapi = None
         if not args.no_pygeoapi and (pygeo.PYGEOAPI_VENV / "bin" / "python").exists():
             pygeo.convert(args.data_dir, self.work, ["GeoJSON"])
             pygeoapi = self.start("pygeoapi", "gunicorn", {}, variant="GeoJSON", cwd=self.work)
-            pg_items = self.check_pygeoapi(pygeoapi, pg_items)
+            self.check_sample(pygeoapi, "items (translated)", pg_items)
         else:
             self.note("pygeoapi skipped (not installed: bash bench/run.sh, or --no-pygeoapi)")
         ours = {p.replace("&f=json", "") for p in pg_items}
@@ -271,6 +277,30 @@ def summary(results: dict) -> dict[tuple, dict]:
             for key, rows in groups.items()}
 
 
+def production_choice(table: dict[tuple, dict]) -> str:
+    """Return the production-server rule applied to the mix: the highest geometric-mean req/s of
+    geoservice over the mix's connection counts, among servers whose p99 at the most connections
+    is at most twice the lowest one (a server that starves some connections is no win)."""
+    mix = {key: row for key, row in table.items() if key[0] == "mix" and row["app"] == "geoservice"}
+    servers = sorted({row["server"] for row in mix.values()})
+    if len(servers) < 2:
+        return ""
+    top = max(key[1] for key in mix)
+    score, p99 = {}, {}
+    for server in servers:
+        rates = [row["rps"] for row in mix.values() if row["server"] == server]
+        score[server] = math.exp(sum(math.log(max(r, 0.01)) for r in rates) / len(rates))
+        p99[server] = mix[("mix", top, f"geoservice@{server}")]["p99"]
+    limit = 2 * min(p99.values())
+    eligible = [s for s in servers if p99[s] <= limit]
+    best = max(eligible, key=score.get)
+    return (f"Production-server rule on the mix: **{best}** (highest geometric-mean req/s over the "
+            f"mix's connection counts among servers whose p99 at {top} connections is at most 2x the "
+            "lowest): " + "; ".join(f"{s} {score[s]:,.0f} req/s, p99 {p99[s]:.1f} ms"
+                                   + ("" if s in eligible else " (excluded: tail latency)")
+                                   for s in servers) + ".")
+
+
 def render(results: dict) -> str:
     """Return the Markdown section of one mixed run."""
     table = summary(results)
@@ -280,6 +310,8 @@ def render(results: dict) -> str:
              + ", ".join(f"{n:,} {k}" for k, n in sorted(results["urls"].items()))
              + " distinct URLs; mean body bytes "
              + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(results["bytes"].items()))
+             + f"; the per-kind scenarios (items, items-pg, locate, changes) replay {results.get('kind_urls', 0):,} "
+             "distinct URLs of their kind each (other seeds)"
              + ". Load average per round: "
              + "; ".join(" ".join(r["loadavg"]) for r in results["rounds"]) + ".", ""]
     lines += ["| scenario | conns | target | req/s | p50 ms | p99 ms | / bare Flask | / pygeoapi "
@@ -326,6 +358,9 @@ def render(results: dict) -> str:
                 slower = items["rps"] / other["rps"]
                 lines.append(f"| /{kind} within 2× of an items request | {server} | "
                              f"{slower:.2f}× slower | {'yes' if slower <= 2 else 'no'} |")
+    choice = production_choice(table)
+    if choice:
+        lines += ["", choice]
     if results["notes"]:
         lines += ["", *(f"- {note}" for note in results["notes"])]
     return "\n".join(lines) + "\n"

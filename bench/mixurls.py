@@ -48,8 +48,13 @@ def _day(rng: random.Random, first: int = 2000, last: int = 2026) -> str:
     return f"{rng.randint(first, last)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
 
 
-def make(data_dir: Path, count: int = 6000, seed: int = SEED) -> list[tuple[str, str]]:
-    """Return `count` distinct (kind, path) pairs; the same list for the same data and seed."""
+def make(data_dir: Path, count: int = 6000, seed: int = SEED,
+         only: str | None = None) -> list[tuple[str, str]]:
+    """Return `count` distinct (kind, path) pairs; the same list for the same data and seed.
+
+    With `only` (a kind), all of that kind: the per-kind scenarios need as many distinct URLs as
+    the mix, or the response cache would answer them.
+    """
     rng = random.Random(seed)
     projects = _ids(data_dir, "projects.geojson")
     versions = _ids(data_dir, "funding_areas.geojson")
@@ -131,6 +136,9 @@ def make(data_dir: Path, count: int = 6000, seed: int = SEED) -> list[tuple[str,
 
     kinds = ((items_bbox, 26), (items_bbox_25833, 7), (items_areas, 8), (items_page, 12),
              (item, 12), (area_on_day, 4), (locate, 19), (changes, 10), (other, 2))
+    if only is not None:
+        chosen = [(maker, weight) for maker, weight in kinds if maker()[0] == only]
+        kinds = tuple(chosen)
     makers = [maker for maker, _ in kinds]
     weights = [weight for _, weight in kinds]
     seen: dict[str, str] = {}
