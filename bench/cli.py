@@ -90,6 +90,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed-timeout", type=int, default=900,
                         help="seconds a store's first start (seeding) may take; after that the "
                              "bench seeds it itself to measure the rest (see README)")
+    parser.add_argument("--no-mix", action="store_true",
+                        help="skip the mixed-URL (uncached) benchmark (bench/mix.py)")
     parser.add_argument("--smoke", action="store_true",
                         help="seconds-long run: 1 s, 1 connection, 1 round, no server/provider "
                              "choice, scale (and store scale) at 1k only")
@@ -578,7 +580,24 @@ class Bench:
         sizes = self.scale_sizes()
         self.store_scale(production, sizes[1:] if args.smoke else sizes)  # smoke: 1k only
         self.scale(production, sizes)
-        return self.finish(started)
+        code = self.finish(started)
+        if not args.no_mix:
+            code = code or self.mix()
+        return code
+
+    def mix(self) -> int:
+        """Run the mixed-URL benchmark (bench/mix.py); its section goes into the same results file."""
+        from bench import mix
+
+        args = self.args
+        argv = ["--smoke"] if args.smoke else []
+        argv += ["--out", str(args.out), "--workdir", str(args.workdir.resolve() / "mix"),
+                 "--workers", str(args.workers), "--data-dir", str(self.data_dir)]
+        if args.geoservice_root:
+            argv += ["--geoservice-root", str(args.geoservice_root)]
+        if args.no_pygeoapi:
+            argv.append("--no-pygeoapi")
+        return mix.main(argv)
 
     def finish(self, started: float) -> int:
         """Write the raw JSON and RESULTS.md, print the report."""

@@ -14,23 +14,29 @@ from pathlib import Path
 
 LUA = Path(__file__).resolve().parent / "stats.lua"
 PATHS_LUA = LUA.with_name("paths.lua")
+MIX_LUA = LUA.with_name("mix.lua")
 MARK = "BENCH_JSON "
 
 
 def wrk(url: str, seconds: int, connections: int, threads: int = 2, accept: str = "",
-        paths: Path | None = None) -> dict:
+        paths: Path | None = None, headers: dict[str, str] | None = None,
+        blocks: bool = False) -> dict:
     """Run wrk against `url`; return rps, latency percentiles (ms) and error counts.
 
     With `paths` (a file of URL paths, one per line) wrk requests those in turn on `url`'s
-    host (paths.lua) instead of `url` itself.
+    host (paths.lua) instead of `url` itself; with `blocks` each wrk thread replays its own
+    disjoint block of them (mix.lua). `headers` are sent with every request.
     """
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"refusing to load anything but loopback: {url}")
     threads = max(1, min(threads, connections))
+    script = (MIX_LUA if blocks else PATHS_LUA) if paths else LUA
+    extra = [f"Accept: {accept}"] if accept else []
+    extra += [f"{name}: {value}" for name, value in (headers or {}).items()]
     argv = [shutil.which("wrk") or "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
-            "--timeout", "10s", "-s", str(PATHS_LUA if paths else LUA),
-            *(["-H", f"Accept: {accept}"] if accept else []), url,
-            *(["--", str(paths)] if paths else [])]
+            "--timeout", "10s", "-s", str(script),
+            *(arg for header in extra for arg in ("-H", header)), url,
+            *(["--", str(paths), *([str(threads)] if blocks else [])] if paths else [])]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith(MARK)), None)
     if line is None:

@@ -31,6 +31,11 @@ APPS = {
 # production. Each candidate runs from .venv-servers, which sees the main venv's packages.
 CANDIDATES = ("granian", "gunicorn-gthread", "gunicorn-gevent", "gunicorn-meinheld")
 
+# Servers run from the main venv: plain gunicorn, and gunicorn with the production configuration
+# (deploy/gunicorn.conf.py: gthread workers, limits, recycling), as README "Production" starts it.
+MAIN_SERVERS = ("gunicorn", "gunicorn-deploy")
+DEPLOY_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+
 _RUNNING: list[Server] = []
 
 
@@ -45,14 +50,15 @@ def venv_python(app: str, server: str) -> Path:
     """Return the interpreter that runs `app` under `server`."""
     if app == "pygeoapi":
         return PYGEOAPI_VENV / "bin" / "python"
-    return MAIN_PY if server == "gunicorn" else SERVERS_VENV / "bin" / "python"
+    return MAIN_PY if server in MAIN_SERVERS else SERVERS_VENV / "bin" / "python"
 
 
 def available(server: str) -> bool:
     """Return True if the server (and its worker class) can be imported where it would run."""
     module = {"granian": "granian", "gunicorn-gthread": "gunicorn", "gunicorn-gevent": "gevent",
-              "gunicorn-meinheld": "meinheld", "gunicorn": "gunicorn"}[server]
-    python = MAIN_PY if server == "gunicorn" else SERVERS_VENV / "bin" / "python"
+              "gunicorn-meinheld": "meinheld", "gunicorn": "gunicorn",
+              "gunicorn-deploy": "gunicorn"}[server]
+    python = MAIN_PY if server in MAIN_SERVERS else SERVERS_VENV / "bin" / "python"
     if not python.exists():
         return False
     return subprocess.run([str(python), "-c", f"import {module}"], capture_output=True,
@@ -67,6 +73,10 @@ def command(app: str, server: str, port: int, workers: int, timeout: int = 30) -
         return [python, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
                 "--port", str(port), "--workers", str(workers), "--no-ws",
                 "--log-level", "warning", *(["--factory"] if factory else []), granian_target]
+    if server == "gunicorn-deploy":
+        return [python, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "-w", str(workers),
+                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", str(timeout),
+                gunicorn_target]
     worker_class = {
         "gunicorn": [],
         "gunicorn-gthread": ["-k", "gthread", "--threads", "8"],

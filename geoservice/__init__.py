@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, g, request
+from flask import Flask, g
 
-from geoservice import cache, i18n
+from geoservice import cache, http, i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, Defaults
 from geoservice.storage import SchemaOutdated, open_store
@@ -53,10 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _choose_language() -> None:
-        g.lang = i18n.negotiate(
-            request.args.get("lang"), request.cookies.get("lang"),
-            request.accept_languages, app.config["DEFAULT_LANGUAGE"],
-        )
+        g.lang = http.language(app.config["DEFAULT_LANGUAGE"])
 
     @app.context_processor
     def _template_helpers() -> dict[str, Any]:
@@ -65,7 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 "lang": lang}
 
     # the factory wires the layers together: HTTP helpers, then the blueprints that use them
-    from geoservice import api, auth, cli, http, web
+    from geoservice import api, auth, cli, web
 
     http.init_app(app)
     try:

@@ -49,7 +49,7 @@ def test_smoke_run_writes_well_formed_results(tmp_path):
     assert done.returncode == 0, done.stderr[-4000:]
     text = out.read_text(encoding="utf-8")
     for heading in ("Machine", "Throughput (req/s)", "Ratios (req/s)", "Targets of issue 5",
-                    "Scale curve (synthetic projects)"):
+                    "Scale curve (synthetic projects)", "Uncached: mixed URLs"):
         table = _section(text, heading)
         assert len(table) >= 3, heading  # header, separator, at least one row
         widths = {line.count("|") for line in table}
@@ -59,4 +59,10 @@ def test_smoke_run_writes_well_formed_results(tmp_path):
     for target in ("geoservice@gunicorn", "bare-wsgi@gunicorn", "bare-flask@gunicorn"):
         assert ("areas-all", target) in measured
     assert [row["size"] for row in results["scale"]] == ["bundled", "1000"]
+    mixed = json.loads((tmp_path / "work" / "mix" / "mix.json").read_text(encoding="utf-8"))
+    scenarios = {(row["scenario"], row["app"]) for row in mixed["rows"]}
+    for scenario in ("mix", "mix-gzip", "items", "locate", "changes"):
+        assert (scenario, "geoservice") in scenarios
+    assert ("mix", "bare-flask") in scenarios
+    assert not any(row["non_2xx"] for row in mixed["rows"] if row["app"] != "pygeoapi")
     assert not _leftovers(str(tmp_path)), "a benchmark server outlived the run"

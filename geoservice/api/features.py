@@ -15,14 +15,14 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
 
 from geoservice.domain import cql, crs
-from geoservice.domain.areas import time_mask
 from geoservice.domain.schema import CollectionSpec
 from geoservice.domain.timeutil import DayRange
-from geoservice.storage.base import Dataset
+from geoservice.storage.base import OPEN_END, OPEN_START, Dataset
 
 EAGER_LIMIT = 50_000  # collections up to this size are serialized completely at first use
 DECIMALS = {True: 7, False: 3}  # coordinate decimals for degrees / metres
@@ -36,9 +36,23 @@ def _json_default(value):
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
+def dumps_bytes(value) -> bytes:
+    """Serialize to compact UTF-8 JSON (umlauts kept, dates as ISO strings), with orjson.
+
+    The bytes equal json.dumps(..., ensure_ascii=False, separators=(",", ":")) but for floats
+    below 1e-4, which orjson writes without exponent (0.00001, not 1e-05). What orjson refuses
+    (an integer beyond 64 bits, a key that is not a string) goes through the json module.
+    """
+    try:
+        return orjson.dumps(value, default=_json_default, option=orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                          default=_json_default).encode()
+
+
 def dumps(value) -> str:
-    """Serialize to compact JSON, keeping umlauts and writing dates as ISO strings."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    """Serialize to compact JSON text (see dumps_bytes)."""
+    return dumps_bytes(value).decode()
 
 
 def is_geographic(crs_uri: str) -> bool:
@@ -60,26 +74,49 @@ def transform_geoms(geoms: np.ndarray, target: str) -> np.ndarray:
     return shapely.transform(geoms, _apply, interleaved=False)
 
 
+def _columns(gdf: gpd.GeoDataFrame, fields: tuple[str, ...]) -> list[np.ndarray]:
+    """Return each field as an object array with None for every null (NaN, NaT, None)."""
+    columns = []
+    for name in fields:
+        values = gdf[name].to_numpy(dtype=object)
+        missing = pd.isna(values)
+        if missing.any():
+            values = values.copy()
+            values[missing] = None
+        columns.append(values)
+    return columns
+
+
 def properties_of(gdf: gpd.GeoDataFrame, fields: tuple[str, ...]) -> list[dict]:
     """Return the rows' properties as plain dicts (None for nulls, dates kept for the encoder)."""
-    frame = gdf[list(fields)].astype(object)
-    frame = frame.where(pd.notna(frame), None)
-    return frame.to_dict("records")
+    return _rows(_columns(gdf, fields), fields, len(gdf))
+
+
+def _rows(columns: list[np.ndarray], fields: tuple[str, ...], count: int) -> list[dict]:
+    if not columns:
+        return [{} for _ in range(count)]
+    return [dict(zip(fields, row, strict=True))
+            for row in zip(*(column.tolist() for column in columns), strict=True)]
+
+
+def _encode(ids, geometries, props: list[dict]) -> list[bytes]:
+    return [b'{"type":"Feature","id":' + dumps_bytes(str(fid)) + b',"geometry":' + geometry.encode()
+            + b',"properties":' + dumps_bytes(row) + b"}"
+            for fid, geometry, row in zip(ids, geometries, props, strict=True)]
+
+
+def _geojson(geoms: np.ndarray, crs_uri: str, skip_geometry: bool) -> list[str]:
+    if skip_geometry:
+        return ["null"] * len(geoms)
+    return shapely.to_geojson(transform_geoms(geoms, crs_uri)).tolist()
 
 
 def serialize(gdf: gpd.GeoDataFrame, fields: tuple[str, ...], crs_uri: str,
               skip_geometry: bool) -> list[bytes]:
     """Serialize the rows of gdf as GeoJSON Feature byte strings."""
-    if skip_geometry:
-        geometries = ["null"] * len(gdf)
-    else:
-        geoms = transform_geoms(np.asarray(gdf.geometry.array, dtype=object), crs_uri)
-        geometries = shapely.to_geojson(geoms)
-    out = []
-    for fid, geometry, props in zip(gdf.index, geometries, properties_of(gdf, fields), strict=True):
-        out.append(f'{{"type":"Feature","id":{dumps(str(fid))},"geometry":{geometry},'
-                   f'"properties":{dumps(props)}}}'.encode())
-    return out
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    return _encode(gdf.index, _geojson(geoms, crs_uri, skip_geometry),
+                   properties_of(gdf, fields))
 
 
 @dataclass
@@ -93,13 +130,26 @@ class FeatureCache:
     cache: np.ndarray
     memo_bytes: int = 0  # bytes that count against the memo's bound (see feature_cache)
 
+    def _serialize(self, todo: np.ndarray) -> list[bytes]:
+        """Serialize the rows at `todo` from the collection's columns as arrays (taken once per
+        variant: a page of a large, lazily serialized collection needs no DataFrame slice)."""
+        arrays = self.__dict__.get("_arrays")
+        if arrays is None:
+            arrays = (self.gdf.index.to_numpy(dtype=object),
+                      np.asarray(self.gdf.geometry.array, dtype=object),
+                      _columns(self.gdf, self.fields))
+            self.__dict__["_arrays"] = arrays
+        ids, geoms, columns = arrays
+        return _encode(ids[todo], _geojson(geoms[todo], self.crs_uri, self.skip_geometry),
+                       _rows([column[todo] for column in columns], self.fields, len(todo)))
+
     def take(self, positions: np.ndarray) -> list[bytes]:
         """Return the bytes of the rows at `positions`, serializing missing ones once."""
         values = self.cache[positions]
         missing = np.equal(values, None)
         if missing.any():
             todo = positions[missing]
-            fresh = serialize(self.gdf.iloc[todo], self.fields, self.crs_uri, self.skip_geometry)
+            fresh = self._serialize(todo)
             self.cache[todo] = np.array(fresh + [b""], dtype=object)[:-1]
             values = self.cache[positions]
         return values.tolist()
@@ -144,6 +194,31 @@ def position_of(data: Dataset, spec: CollectionSpec, fid: str) -> int | None:
     return pos if isinstance(pos, int) else None
 
 
+def day_overlap(t0: np.ndarray, t1: np.ndarray, when: DayRange) -> np.ndarray:
+    """Return the mask of [t0, t1) ordinal-day spans overlapping `when` (as areas.time_mask)."""
+    start = when.start.toordinal() if when.start else OPEN_START
+    end = when.end.toordinal() if when.end else OPEN_END
+    return (t0 < end) & (t1 > start)
+
+
+def bbox_hits(data: Dataset, spec: CollectionSpec, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Return the positions of the rows intersecting a CRS84 box (unordered).
+
+    The STRtree is taken once per snapshot (GeoDataFrame.sindex builds a GeoSeries on every
+    access). When every geometry is a point, the tree's envelope test is the answer: a point's
+    envelope is the point, and a point intersects an axis-parallel box exactly when it lies in
+    it, edges included, so the exact predicate (40x slower at 100k points) is skipped.
+    """
+    def build():
+        gdf = data.collection(spec.name)
+        types = shapely.get_type_id(np.asarray(gdf.geometry.array, dtype=object))
+        return gdf.sindex, bool(len(types)) and bool(np.all(types == 0))
+
+    tree, points = data.memo(("sindex", spec.name), build)
+    geom = shapely.box(*box)
+    return tree.query(geom) if points else tree.query(geom, predicate="intersects")
+
+
 @dataclass(frozen=True)
 class Query:
     """A validated items query (everything that decides which rows are returned, in what order)."""
@@ -158,16 +233,17 @@ def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
     """Return the row positions matching the query, in output order (vectorised, no row loops)."""
     gdf = data.collection(spec.name)
     if query.bbox_crs84 is not None:
-        positions = np.sort(gdf.sindex.query(shapely.box(*query.bbox_crs84), predicate="intersects"))
+        positions = np.sort(bbox_hits(data, spec, query.bbox_crs84))
     else:
         positions = None
     masks = []
     if query.when is not None:
-        # a consolidated two-column frame, memoized: taking k rows of it costs O(k), not O(n)
-        times = data.memo(("times", spec.name), lambda: gdf[["_t0", "_t1"]].copy())
+        # the time columns as arrays, memoized: taking k rows costs O(k), no pandas per request
+        t0, t1 = data.memo(("times", spec.name),
+                           lambda: (gdf["_t0"].to_numpy(), gdf["_t1"].to_numpy()))
         if positions is not None:
-            times = times.iloc[positions]
-        masks.append(time_mask(times, query.when))
+            t0, t1 = t0[positions], t1[positions]
+        masks.append(day_overlap(t0, t1, query.when))
     if query.where is not None:
         found = cql.mask(query.where, gdf, spec, data.memo)
         masks.append(found if positions is None else found[positions])
@@ -176,10 +252,43 @@ def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
     if masks:
         positions = positions[np.logical_and.reduce(masks)]
     if query.sortby and len(positions) > 1:
-        frame = gdf.iloc[positions][[name for name, _ in query.sortby]].copy()
-        frame["_pos"] = positions
-        frame = frame.sort_values([name for name, _ in query.sortby],
-                                  ascending=[asc for _, asc in query.sortby],
-                                  kind="stable", na_position="last")
-        positions = frame["_pos"].to_numpy()
+        positions = sort_positions(data, spec, positions, query.sortby)
     return positions
+
+
+def _ranks(data: Dataset, spec: CollectionSpec, name: str) -> tuple[np.ndarray, int] | None:
+    """Return a column's dense ranks (equal values equal, nulls -1) and how many distinct values,
+    once per snapshot; None when its values do not compare with each other."""
+    def build():
+        values = data.collection(spec.name)[name].astype(object).to_numpy()
+        present = [v for v in values if not pd.isna(v)]
+        try:
+            order = {value: rank for rank, value in enumerate(sorted(set(present)))}
+        except TypeError:
+            return None
+        ranks = np.array([-1 if pd.isna(v) else order[v] for v in values], dtype=np.int64)
+        return ranks, len(order)
+
+    return data.memo(("ranks", spec.name, name), build)
+
+
+def sort_positions(data: Dataset, spec: CollectionSpec, positions: np.ndarray,
+                   sortby: tuple[tuple[str, bool], ...]) -> np.ndarray:
+    """Return positions ordered by the sortby keys: stable, nulls last in either direction.
+
+    numpy on per-snapshot ranks (as DataFrame.sort_values(kind="stable", na_position="last")
+    orders them; tests/test_select_bbox.py compares both).
+    """
+    keys = []
+    for name, ascending in sortby:
+        ranked = _ranks(data, spec, name)
+        if ranked is None:  # mixed types: let pandas decide, as before
+            frame = data.collection(spec.name).iloc[positions][[n for n, _ in sortby]].copy()
+            frame["_pos"] = positions
+            frame = frame.sort_values([n for n, _ in sortby], ascending=[a for _, a in sortby],
+                                      kind="stable", na_position="last")
+            return frame["_pos"].to_numpy()
+        ranks, count = ranked
+        key = ranks[positions]
+        keys.append(np.where(key < 0, count, key if ascending else count - 1 - key))
+    return positions[np.lexsort(keys[::-1])]

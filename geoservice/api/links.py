@@ -1,10 +1,15 @@
-"""Link objects and URLs relative to the service's base URL."""
+"""Link objects and URLs relative to the service's base URL.
+
+The links to the current resource (self, alternate, next/prev pages) come from one template per
+request: the base URL and path, and each query parameter encoded once. Only parameters the
+resource validated reach it (every route rejects unknown and repeated ones first).
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
-from flask import request
+from flask import g, request
 
 from geoservice.http import base_url
 
@@ -23,12 +28,31 @@ def url(path: str = "", **params) -> str:
     return base_url() + path.lstrip("/") + (f"?{query}" if query else "")
 
 
+def _template() -> tuple[str, dict[str, str]]:
+    """Return this request's URL without query, and its parameters as encoded `name=value`.
+
+    Sorted by name: every ordering of one request gives the same links (and one cache entry).
+    """
+    template = g.get("_link_template")
+    if template is None:
+        template = (base_url() + request.path.lstrip("/"),
+                    {name: f"{quote_plus(name)}={quote_plus(value)}"
+                     for name, value in sorted(request.args.items())})
+        g._link_template = template
+    return template
+
+
 def here(**changes) -> str:
     """Return the current request's URL with some query parameters replaced (None removes)."""
-    # sorted: every ordering of one request gives the same bytes (and one cache entry)
-    params = dict(sorted(request.args.items()))
-    params.update(changes)
-    return url(request.path, **params)
+    prefix, pairs = _template()
+    if changes:
+        pairs = dict(pairs)
+        for name, value in changes.items():
+            if value is None:
+                pairs.pop(name, None)
+            else:
+                pairs[name] = f"{quote_plus(name)}={quote_plus(str(value))}"
+    return f"{prefix}?{'&'.join(pairs.values())}" if pairs else prefix
 
 
 def link(href: str, rel: str, type_: str, title: str | None = None) -> dict:

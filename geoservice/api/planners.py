@@ -31,7 +31,7 @@ def require_area(area_id: str) -> None:
 
 
 def _json(value) -> bytes:
-    return features.dumps(value).encode()
+    return features.dumps_bytes(value)
 
 
 def _page(template: str, **context) -> str:
@@ -142,16 +142,18 @@ def _changes(area_id: str | None):
     data = dataset()
 
     def document() -> dict:
-        parts = domain.changes(data.funding_areas, before, after, area_id)
+        domain.changes(data.funding_areas, before, after, area_id)  # NotFound for an unknown area
+        # the parts and their GeoJSON are computed once per pair of version sets (AreaTable)
+        parts = domain.table(data.funding_areas).change_features(before, after, area_id)
         return {
             "type": "FeatureCollection",
             "features": [{
                 "type": "Feature", "id": part.change,
-                "geometry": shapely.geometry.mapping(
+                "geometry": geometry if target == crs.CRS84 else shapely.geometry.mapping(
                     features.transform_geoms(np.array([part.geometry], dtype=object), target)[0]),
                 "properties": {"change": part.change, "area_ha": part.area_ha,
                                "area_id": area_id, "from": before, "to": after},
-            } for part in parts],
+            } for part, geometry in parts],
             "links": links.self_and_alternate(fmt, json_type=GEOJSON),
         }
 

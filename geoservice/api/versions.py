@@ -96,9 +96,9 @@ def _validity(row) -> str:
 def version_on(area_id: str, day: date) -> pd.Series | Response:
     """Return the version of an area in force on `day`, or the 410 Gone answer when none was."""
     data = dataset()
-    found = domain.versions_on(data.funding_areas, day, area_id)
-    if len(found):
-        return found.iloc[0]
+    found = domain.version_on(data.funding_areas, day, area_id)
+    if found is not None:
+        return found
     rows = area_versions(area_id)
     listed = "; ".join(f"{row['id']} (valid {_validity(row)})" for _fid, row in rows.iterrows())
     response = render_error(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,17 +28,139 @@ def time_mask(gdf: gpd.GeoDataFrame, when: DayRange) -> np.ndarray:
     return (gdf["_t0"].to_numpy() < end) & (gdf["_t1"].to_numpy() > start)
 
 
+@dataclass(frozen=True)
+class Version:
+    """One boundary version as plain values, for answers that need no DataFrame."""
+
+    position: int  # row position in the funding-areas frame
+    id: str
+    area_id: str
+    name: str
+    programme: str
+    t0: int  # ordinal days of [valid_from, valid_to)
+    t1: int
+    metric: Geometry  # EPSG:25833, prepared (fast covers)
+    boundary: Geometry  # its boundary, for distances
+
+
+class AreaTable:
+    """The funding areas of one snapshot as tuples, built once per (immutable) frame.
+
+    Versions are kept in answer order (valid_from, then area_id, stably), with prepared metric
+    shapes. The set of versions in force changes only at the few days where a version starts or
+    ends, so the days are cut into segments at those days; everything that depends only on the
+    versions in force (the versions of a day, the union of their shapes, a comparison of two
+    days) is per segment and computed at most once.
+    """
+
+    def __init__(self, areas: gpd.GeoDataFrame):
+        starts = areas["valid_from"].tolist()
+        order = sorted(range(len(areas)),
+                       key=lambda i: (starts[i] is None, starts[i] or date.min,
+                                      str(areas["area_id"].iat[i])))
+        t0, t1 = areas["_t0"].to_numpy(), areas["_t1"].to_numpy()
+        metrics = areas["metric"].to_numpy()
+        rows = []
+        for i in order:
+            shape = metrics[i]
+            shapely.prepare(shape)
+            rows.append(Version(i, str(areas["id"].iat[i]), str(areas["area_id"].iat[i]),
+                                areas["name"].iat[i], areas["programme"].iat[i],
+                                int(t0[i]), int(t1[i]), shape, shape.boundary))
+        self.rows: tuple[Version, ...] = tuple(rows)
+        self.by_area: dict[str, tuple[Version, ...]] = {}
+        for row in rows:
+            self.by_area.setdefault(row.area_id, ())
+            self.by_area[row.area_id] += (row,)
+        self.cuts = sorted({v for row in rows for v in (row.t0, row.t1)
+                            if v not in (OPEN_START, OPEN_END)})
+        self._memo: dict = {}
+        self._lock = threading.Lock()
+
+    def _once(self, key, build):
+        value = self._memo.get(key)
+        if value is None:
+            value = build()
+            with self._lock:
+                value = self._memo.setdefault(key, value)
+        return value
+
+    def segment(self, day: date) -> int:
+        """Return the number of the segment (between version starts/ends) holding `day`."""
+        return bisect.bisect_right(self.cuts, day.toordinal())
+
+    def on(self, day: date, area_id: str | None = None) -> tuple[Version, ...]:
+        """Return the versions in force on `day` (one area's if area_id), in answer order."""
+        ordinal = day.toordinal()
+        if area_id is not None and area_id not in self.by_area:
+            return ()  # no memo entry per unknown id
+        return self._once(("on", self.segment(day), area_id), lambda: tuple(
+            row for row in (self.rows if area_id is None else self.by_area.get(area_id, ()))
+            if row.t0 <= ordinal < row.t1))
+
+    def overlapping(self, when: DayRange, area_id: str | None = None) -> list[int]:
+        """Return the frame positions of versions overlapping `when`, in answer order."""
+        start = when.start.toordinal() if when.start else OPEN_START
+        end = when.end.toordinal() if when.end else OPEN_END
+        rows = self.rows if area_id is None else self.by_area.get(area_id, ())
+        return [row.position for row in rows if row.t0 < end and row.t1 > start]
+
+    def union_on(self, day: date, area_id: str | None = None) -> Geometry:
+        """Return the union of the metric shapes in force on `day` (empty polygon if none)."""
+        return self._once(("union", self.segment(day), area_id), lambda: _union(
+            [row.metric for row in self.on(day, area_id)]))
+
+    def change_features(self, before: date, after: date,
+                        area_id: str | None = None) -> list[tuple[ChangePart, dict]]:
+        """Return changes() with each part's GeoJSON geometry (a dict: read it, never change it)."""
+        return self._once(("features", self.segment(before), self.segment(after), area_id),
+                          lambda: [(part, shapely.geometry.mapping(part.geometry))
+                                   for part in self.changes(before, after, area_id)])
+
+    def changes(self, before: date, after: date, area_id: str | None = None) -> list[ChangePart]:
+        """Return compare() of the areas in force on two days, computed once per segment pair."""
+        if area_id is not None and area_id not in self.by_area:
+            return compare(shapely.Polygon(), shapely.Polygon())
+        return self._once(("changes", self.segment(before), self.segment(after), area_id),
+                          lambda: compare(self.union_on(before, area_id),
+                                          self.union_on(after, area_id)))
+
+
+_TABLES: dict[int, tuple[weakref.ref, AreaTable]] = {}
+_TABLES_LOCK = threading.Lock()
+
+
+def table(areas: gpd.GeoDataFrame) -> AreaTable:
+    """Return the AreaTable of a funding-areas frame, built on first use.
+
+    Keyed by the frame's identity: a Dataset's frames are never mutated while serving, and an
+    entry goes when its frame is garbage (a reload), so this holds one table per live snapshot.
+    """
+    hit = _TABLES.get(id(areas))
+    if hit is not None and hit[0]() is areas:
+        return hit[1]
+    built = AreaTable(areas)
+    with _TABLES_LOCK:
+        for key in [k for k, (ref, _t) in _TABLES.items() if ref() is None]:
+            del _TABLES[key]
+        _TABLES[id(areas)] = (weakref.ref(areas), built)
+    return built
+
+
 def versions(areas: gpd.GeoDataFrame, when: DayRange, area_id: str | None = None) -> gpd.GeoDataFrame:
     """Return the boundary versions overlapping `when` (one area's if area_id), oldest first."""
-    mask = time_mask(areas, when)
-    if area_id is not None:
-        mask &= (areas["area_id"] == area_id).to_numpy()
-    return areas[mask].sort_values(["valid_from", "area_id"], kind="stable")
+    return areas.iloc[table(areas).overlapping(when, area_id)]
 
 
 def versions_on(areas: gpd.GeoDataFrame, day: date, area_id: str | None = None) -> gpd.GeoDataFrame:
     """Return the versions in force on one day."""
-    return versions(areas, DayRange(day, date.fromordinal(day.toordinal() + 1)), area_id)
+    return areas.iloc[[row.position for row in table(areas).on(day, area_id)]]
+
+
+def version_on(areas: gpd.GeoDataFrame, day: date, area_id: str):
+    """Return the row of the area's version in force on `day` (a Series), or None."""
+    found = table(areas).on(day, area_id)
+    return areas.iloc[found[0].position] if found else None
 
 
 def area_ids(areas: gpd.GeoDataFrame) -> list[str]:
@@ -51,8 +176,12 @@ def require_area(areas: gpd.GeoDataFrame, area_id: str) -> gpd.GeoDataFrame:
     return rows.sort_values("valid_from", kind="stable")
 
 
+def _union(shapes: list[Geometry]) -> Geometry:
+    return shapely.union_all(shapes) if len(shapes) else shapely.Polygon()
+
+
 def _union_metric(rows: gpd.GeoDataFrame) -> Geometry:
-    return shapely.union_all(rows["metric"].values) if len(rows) else shapely.Polygon()
+    return _union(rows["metric"].values)
 
 
 def hectares(geom_metric: Geometry) -> float:
@@ -91,10 +220,10 @@ def compare(before: Geometry, after: Geometry, min_ha: float = 0.01) -> list[Cha
 def changes(areas: gpd.GeoDataFrame, before: date, after: date,
             area_id: str | None = None) -> list[ChangePart]:
     """Return the parts added, removed and unchanged between the areas in force on two days."""
-    if area_id is not None:
+    index = table(areas)
+    if area_id is not None and area_id not in index.by_area:
         require_area(areas, area_id)
-    return compare(_union_metric(versions_on(areas, before, area_id)),
-                  _union_metric(versions_on(areas, after, area_id)))
+    return index.changes(before, after, area_id)
 
 
 @dataclass(frozen=True)
@@ -149,15 +278,12 @@ class Location:
 def locate(areas: gpd.GeoDataFrame, point_lonlat: Geometry, day: date) -> list[Location]:
     """Return, for each version in force on `day`, whether the point is inside and its distance
     in metres to that boundary (nearest edge, whether inside or outside)."""
-    point = crs.lonlat_to_metric(point_lonlat)
-    out = []
-    for _, row in versions_on(areas, day).iterrows():
-        shape = row["metric"]
-        out.append(Location(
-            version_id=row["id"], area_id=row["area_id"], name=row["name"],
-            programme=row["programme"], inside=bool(shape.covers(point)),
-            distance_m=round(float(shape.boundary.distance(point)), 1),
-        ))
+    point = shapely.Point(crs.transformer(crs.CRS84, crs.METRIC_EPSG).transform(
+        point_lonlat.x, point_lonlat.y))
+    out = [Location(version_id=row.id, area_id=row.area_id, name=row.name,
+                    programme=row.programme, inside=bool(row.metric.covers(point)),
+                    distance_m=round(float(row.boundary.distance(point)), 1))
+           for row in table(areas).on(day)]
     return sorted(out, key=lambda loc: (not loc.inside, loc.distance_m))
 
 
