@@ -212,7 +212,7 @@ def request_key(environ, config) -> tuple | None:
     cookie = environ.get("HTTP_COOKIE", "")
     if any(name in cookie for name in SESSION_COOKIES):
         return None  # an editor's session: answers may be personal
-    from geoservice.http import MAX_QUERY_BYTES
+    from geoservice.http import MAX_QUERY_BYTES, content_coding
 
     raw = environ.get("QUERY_STRING", "")
     if len(raw) > int(config.get("MAX_QUERY_BYTES") or MAX_QUERY_BYTES):
@@ -226,9 +226,9 @@ def request_key(environ, config) -> tuple | None:
     lang_cookie = parse_cookie(cookie).get("lang") if cookie else None
     languages = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
     lang = i18n.negotiate(asked, lang_cookie, languages, config["DEFAULT_LANGUAGE"])
-    gzip = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))["gzip"] > 0
+    coding = content_coding(environ.get("HTTP_ACCEPT_ENCODING"))  # as respond() will choose
     return (environ.get("PATH_INFO"), environ.get("SCRIPT_NAME"), environ.get("wsgi.url_scheme"),
-            host, tuple(sorted(query)), accept, lang, gzip, date.today())
+            host, tuple(sorted(query)), accept, lang, coding, date.today())
 
 
 class ResponseCache:

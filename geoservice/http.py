@@ -16,6 +16,7 @@ import zstandard
 from flask import Flask, Response, current_app, g, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
+from werkzeug.http import parse_accept_header
 
 from geoservice import cache, i18n
 from geoservice.domain import timeutil
@@ -225,14 +226,21 @@ class _BytesLRU:
         return value
 
 
-def _encoding() -> str | None:
-    """Return the content coding to answer with: zstd if the client names it, else gzip, else None."""
-    if "HTTP_ACCEPT_ENCODING" not in request.environ:
+def content_coding(accept_encoding: str | None) -> str | None:
+    """Return the content coding to answer with: zstd if the client names it, else gzip, else None.
+
+    The one negotiation: respond() compresses with it and the response cache keys on its result.
+    """
+    if accept_encoding is None:
         return None
-    accepted = request.accept_encodings
+    accepted = parse_accept_header(accept_encoding)
     if any(name.lower() == "zstd" and quality > 0 for name, quality in accepted):
         return "zstd"
     return "gzip" if accepted["gzip"] > 0 else None
+
+
+def _encoding() -> str | None:
+    return content_coding(request.environ.get("HTTP_ACCEPT_ENCODING"))
 
 
 def _compress(body: bytes, coding: str, static: bool) -> bytes:

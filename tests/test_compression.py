@@ -39,3 +39,13 @@ def test_static_document_compressed_once_and_kept(client, app):
     assert second.status_code == 200
     data = app.extensions["geoservice"].dataset
     assert data.memo("http:static", lambda: None).items  # kept apart from per-request bodies
+
+
+def test_the_response_cache_keys_on_the_coding_it_answers_with(client):
+    """A zstd answer kept by the response cache must never reach a client that accepts only gzip
+    (or `*`, which respond() answers with gzip): the cache negotiates as respond() does."""
+    zstd = client.get(PATH, headers={"Accept-Encoding": "zstd"})
+    assert zstd.headers["Content-Encoding"] == "zstd"
+    for header in ("gzip", "*", "gzip, deflate"):
+        again = client.get(PATH, headers={"Accept-Encoding": header})
+        assert again.headers["Content-Encoding"] == "gzip", header
