@@ -161,6 +161,10 @@ EN = {
     "Abbrechen": "Cancel",
     "Kartenhintergrund entfernen": "Remove base map",
     "Kartenhintergrund": "Base map",
+    "Der Kartenhintergrund von OpenStreetMap lässt sich gerade nicht laden (keine Verbindung?). Die Karte zeigt weiter die eigenen Daten dieses Dienstes.":  # noqa: E501
+        "The OpenStreetMap base map cannot be loaded right now (no connection?). The map still "
+        "shows this service's own data.",
+    "Zurück zur Karte ohne Hintergrund": "Back to the map without base map",
     "Stadtteile (OpenStreetMap)": "Districts (OpenStreetMap)",
     "Quellen und Genauigkeit": "Sources and accuracy",
     "Ebenen": "Layers",
@@ -179,6 +183,35 @@ EN = {
     "Karte des Gebiets mit allen Versionen": "Map of the area with all versions",
     "Gebietsversion": "Area version",
     "Karte des Projekts": "Map of the project",
+    "Karte der Objekte dieser Seite": "Map of the features on this page",
+    "Objekte dieser Seite": "Features on this page",
+    "Objekt öffnen": "Open feature",
+    "Die Karte zeigt die {n} Objekte dieser Seite, die Tabelle darunter dieselben.":
+        "The map shows the {n} features of this page; the table below lists the same.",
+    "Tabelle: {caption}": "Table: {caption}",
+    # timeline (/timeline)
+    "nur das Jahr bekannt": "only the year is known",
+    "nur der Monat bekannt": "only the month is known",
+    "Gebiet {name} {when}": "Area {name} {when}",
+    "Projekt: {title}": "Project: {title}",
+    "Die Geschichte der Fördergebiete von {first} bis heute: oben als Zeitstrahl, darunter dieselben Angaben als Liste.":  # noqa: E501
+        "The history of the funding areas from {first} to today: above as a timeline, below the same facts as a list.",
+    "Ein Ereignis, das nur auf das Jahr genau bekannt ist, steht für das ganze Jahr (ein breiter Balken); eines, das auf den Monat genau bekannt ist, für den Monat; nur Tagesdaten sind Punkte.":  # noqa: E501
+        "An event known only to the year stands for the whole year (a wide bar); one known to the month for "
+        "that month; only exact days are points.",
+    "Zeitstrahl {first}–{last}: Grenzstände der Gebiete als Balken über ihrer Gültigkeit, Ereignisse an ihrem Datum; markiert sind die Jahre mit Grenzänderung ({years}).":  # noqa: E501
+        "Timeline {first}–{last}: the areas' boundary versions as bars over their validity, events at their "
+        "dates; marked are the years with a boundary change ({years}).",
+    "Zur Liste": "To the list",
+    "Tag bekannt": "day known",
+    "Monat bekannt": "month known",
+    "nur Jahr bekannt": "only the year known",
+    "Jahr mit Grenzänderung": "year with a boundary change",
+    "Grenzstände der Gebiete": "Boundary versions of the areas",
+    "Ereignisse nach Jahren": "Events by year",
+    "Vorgeschichte (vor {first})": "Earlier history (before {first})",
+    "Beschlüsse": "Decisions",
+    "Quartiersbüros": "Neighbourhood offices",
     # web editor (/edit)
     "Redaktion": "Editing",
     "Alle Projekte": "All projects",
@@ -339,7 +372,37 @@ EN = {
     "Weitere Projekte an derselben Stelle": "More projects at the same place",
     "im gewählten Jahr": "in the chosen year",
     "geplant": "planned",
-    "laufend": "running",
 }
 
+# Data values shown as labels: a project's status and category are terms of this service, so they
+# are translated (titles, descriptions and decisions stay German). Tests check that every status
+# and category in the data has an entry; a new category added by an editor shows in German until
+# it gets one here.
+STATUS_EN = {"geplant": "planned", "laufend": "ongoing", "abgeschlossen": "completed"}
+CATEGORY_EN = {
+    "Beteiligung/Quartiersmanagement": "Participation/neighbourhood management",
+    "Bildung": "Education",
+    "Kultur": "Culture",
+    "Soziale Infrastruktur": "Social infrastructure",
+    "Sport/Spiel": "Sport/play",
+    "Umwelt/Grün": "Environment/green space",
+    "Verkehr": "Transport",
+    "Wohnumfeld/Freiraum": "Residential surroundings/open space",
+}
+VALUES_EN = {**STATUS_EN, **CATEGORY_EN}
+
+
+def value_label(value, lang: str) -> str:
+    """Return a status or category as shown in `lang` (German: the value itself)."""
+    if value is None:
+        return ""
+    return VALUES_EN.get(str(value), str(value)) if lang == "en" else str(value)
+
+
+def value_labels(lang: str) -> dict[str, str]:
+    """Return the status/category labels the browser needs for `lang` (empty for German)."""
+    return dict(VALUES_EN) if lang == "en" else {}
+
+
 i18n.register(EN)
+i18n.register(VALUES_EN)

@@ -26,10 +26,19 @@
     return parent;
   }
 
+  var MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  /* A day as people read it: "13.07.2000" in German, "13 Jul 2000" in English (pages.fmt_date). */
   function formatDate(iso) {
     if (!iso) { return ""; }
     var p = iso.split("-");
-    return document.documentElement.lang === "de" ? p[2] + "." + p[1] + "." + p[0] : iso;
+    if (document.documentElement.lang === "de") { return p[2] + "." + p[1] + "." + p[0]; }
+    return parseInt(p[2], 10) + " " + MONTHS_EN[parseInt(p[1], 10) - 1] + " " + p[0];
+  }
+
+  /* A status or category in the page's language (S.values: German value -> label; empty in German). */
+  function label(S, value) {
+    return (S && S.values && S.values[value]) || value;
   }
 
   /* A boundary version is shown in year Y if its half-open validity [valid_from, valid_to)
@@ -131,7 +140,7 @@
       stops.push((colours[cat] || "#333333") + " " + from.toFixed(1) + "deg " + to.toFixed(1) + "deg");
       at = to;
     });
-    var names = order.map(function (cat) { return cat + " (" + counts[cat] + ")"; }).join(", ");
+    var names = order.map(function (cat) { return label(S, cat) + " (" + counts[cat] + ")"; }).join(", ");
     var stack = map && sameSpot(c, map);
     var root = el("div", "gs-cluster-ring");
     root.style.background = "conic-gradient(" + stops.join(", ") + ")";
@@ -161,7 +170,8 @@
         dot.setAttribute("aria-hidden", "true");
         var a = el("a", null, p.title, li);
         a.href = urlTemplate.replace("__ID__", encodeURIComponent(p.id));
-        el("small", null, " " + years(p, S) + " · " + (statusInYear(p, year) || "") + " · " + p.category, li);
+        el("small", null, " " + years(p, S) + " · " + label(S, statusInYear(p, year) || "") + " · " +
+           label(S, p.category), li);
       });
     return root;
   }
@@ -185,9 +195,9 @@
     }
     row(S.years, years(p, S));
     var st = statusInYear(p, year);
-    row(S.status, st !== p.status ? st + " (" + year + ")" : p.status);
+    row(S.status, st !== p.status ? label(S, st) + " (" + year + ")" : label(S, p.status));
     if (st === p.status) { row(S.status_note, p.status_note); }
-    row(S.category, p.category);
+    row(S.category, label(S, p.category));
     el("p", "gs-popup-desc", p.description, root);
     dl = el("dl", null, null, root);
     row(S.funding, p.funding);
@@ -208,6 +218,55 @@
        (p.valid_to ? formatDate(p.valid_to) : S.open), root);
     el("div", null, S.accuracy + ": " + (S[p.accuracy] || p.accuracy), root);
     return root;
+  }
+
+  /* One page of a collection's items (the HTML items page): outlines and pins with popups
+     linking to each item; the page's table lists the same features. */
+  function itemPopup(p, S) {
+    var root = el("div", "gs-popup");
+    el("p", "gs-popup-title", p.title, root);
+    var dl = el("dl", null, null, root);
+    (p.rows || []).forEach(function (r) {
+      if (r[1] === null || r[1] === undefined || r[1] === "") { return; }
+      el("dt", null, r[0], dl);
+      el("dd", null, r[1], dl);
+    });
+    if (p.reconstructed) { el("p", "gs-popup-note", S.reconstructed, root); }
+    var a = el("a", "gs-popup-link", S.open, root);
+    a.href = p.url;
+    return root;
+  }
+
+  function items(map, data, S, label) {
+    var group = L.featureGroup(), ids = [];
+    data.features.forEach(function (f) {
+      var p = f.properties, layer;
+      if (p.kind === "marker") {
+        layer = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
+          title: p.title, riseOnHover: true,
+          icon: L.divIcon({className: "gs-pin", html: "", iconSize: [18, 18], iconAnchor: [9, 9],
+                           popupAnchor: [0, -8]})
+        });
+        layer.on("add", function () {
+          var node = layer.getElement();
+          if (node) { node.style.background = p.colour; node.setAttribute("aria-label", p.title); }
+        });
+      } else {
+        layer = L.geoJSON(f, {style: {color: p.colour, weight: 3, opacity: 1, fillColor: p.colour,
+                                      fillOpacity: 0.12}});
+        layer.bindTooltip(p.title, {sticky: true});
+      }
+      layer.feature = f;
+      layer.bindPopup(function () { return itemPopup(p, S); },
+                      {maxWidth: popupWidth(map), maxHeight: popupHeight(map)});
+      group.addLayer(layer);
+      ids.push(p.id);
+    });
+    group.addTo(map);
+    var entry = GS.of(map);
+    entry.items = {ids: ids, group: group, features: data.features};
+    entry.addOverlay(group, label, "items");
+    return entry.items;
   }
 
   function Entry(map) {
@@ -275,34 +334,67 @@
     });
   }
 
+  /* Is `text` already shown by the attribution control (e.g. the OSM data layers' notice)? */
+  function attributed(map, text) {
+    var shown = map.attributionControl ? Object.keys(map.attributionControl._attributions || {}) : [];
+    return shown.some(function (a) { return a && a.indexOf(text) >= 0; });
+  }
+
   function tiles(map, cfg, S) {
     var entry = GS.of(map);
     if (cfg.url) {
-      L.tileLayer(cfg.url, {attribution: cfg.attribution, maxZoom: 19}).addTo(map);
+      L.tileLayer(cfg.url, {attribution: attributed(map, cfg.attribution) ? "" : cfg.attribution,
+                            maxZoom: 19}).addTo(map);
       return;
     }
     var key = "geoservice.tiles.consent";
-    var layer = null;
+    var layer = null, failed = false;
     var box;
     function load() {
       if (!layer) {
-        layer = L.tileLayer(cfg.consentUrl, {attribution: cfg.consentAttribution, maxZoom: 19});
+        /* the data layers already credit OpenStreetMap: the attribution is shown once */
+        layer = L.tileLayer(cfg.consentUrl, {
+          attribution: attributed(map, cfg.consentAttribution) ? "" : cfg.consentAttribution, maxZoom: 19});
+        /* tiles that do not arrive (offline, blocked, server down): say so and offer the way back */
+        layer.on("tileerror", function () {
+          if (!failed) { failed = true; render(); }
+        });
+        layer.on("tileload", function () {
+          if (failed && layer._tiles && !Object.keys(layer._tiles).some(function (k) {
+            return layer._tiles[k].el && layer._tiles[k].el.classList.contains("leaflet-tile-error"); })) {
+            failed = false; render();
+          }
+        });
       }
+      failed = false;
       layer.addTo(map);
       layer.bringToBack();
       render();
     }
+    function unload(forget) {
+      if (forget) {
+        try { window.localStorage.removeItem(key); } catch (e) { /* storage blocked */ }
+      }
+      failed = false;
+      map.removeLayer(layer);
+      render();
+      box.querySelector("button").focus();
+    }
     function render() {
       box.textContent = "";
+      box.classList.toggle("gs-consent-failed", failed);
       if (layer && map.hasLayer(layer)) {
+        if (failed) {
+          var msg = el("p", "gs-tile-error", S.failed, box);
+          msg.setAttribute("role", "alert");
+          var back = el("button", "gs-button gs-tile-back", S.back, box);
+          back.type = "button";
+          back.addEventListener("click", function () { unload(true); });
+          return;
+        }
         var off = el("button", "gs-button", S.revoke, box);
         off.type = "button";
-        off.addEventListener("click", function () {
-          try { window.localStorage.removeItem(key); } catch (e) { /* storage blocked */ }
-          map.removeLayer(layer);
-          render();
-          box.querySelector("button").focus();
-        });
+        off.addEventListener("click", function () { unload(true); });
         return;
       }
       var first = el("button", "gs-button gs-consent-open", S.load, box);
@@ -327,10 +419,11 @@
       });
     }
     control(map, "topright", "gs-consent", function (div) { box = div; render(); });
-    entry.tiles = {load: load};
+    entry.tiles = {load: load, unload: unload, failed: function () { return failed; }};
     var stored = null;
     try { stored = window.localStorage.getItem(key); } catch (e) { /* storage blocked */ }
-    if (stored === cfg.consentUrl) { load(); }
+    /* after the page's other layers are added, so their attribution is known (shown once) */
+    if (stored === cfg.consentUrl) { window.setTimeout(load, 0); }
   }
 
   function locateControl(map, S) {
@@ -679,7 +772,8 @@
     listPopup: listPopup,
     el: el, linkify: linkify, versionInYear: versionInYear, startedBy: startedBy,
     projectMatches: projectMatches, projectPopup: projectPopup, areaSummary: areaSummary,
-    legend: legend, notice: notice, tiles: tiles, locateControl: locateControl,
+    legend: legend, notice: notice, tiles: tiles, locateControl: locateControl, items: items,
+    itemPopup: itemPopup, label: label,
     layerControl: function (map, S) { return GS.of(map).layerControl(S); },
     checkPoint: checkPoint, initCheckForm: initCheckForm, formatDate: formatDate,
     parseNumber: parseNumber, placeSearch: placeSearch, state: state, trackView: trackView,
