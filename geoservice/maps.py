@@ -385,8 +385,10 @@ def change_map(data: Dataset, static_url: str, tiles: Tiles, parts: list[ChangeP
 
 
 def area_map(data: Dataset, static_url: str, tiles: Tiles, area_id: str, _: Translate,
-             sources_url: str, form_id: str, places: list[dict] | None = None) -> folium.Map:
-    """Build the fact-sheet map: every version of one area (newest shown) and the click check."""
+             sources_url: str, form_id: str, places: list[dict] | None = None,
+             shown_ids: list[str] | None = None, shown_range: list | None = None) -> folium.Map:
+    """Build the fact-sheet map: every version of one area (newest shown, or `shown_ids` in
+    force during `shown_range`) and the click check."""
     rows = data.funding_areas[data.funding_areas["area_id"] == area_id]
     m = _base_map(data, static_url, _("Karte des Gebiets mit allen Versionen"), _,
                   rows.total_bounds, "min(60vh, 520px)")
@@ -397,7 +399,8 @@ def area_map(data: Dataset, static_url: str, tiles: Tiles, area_id: str, _: Tran
     AreaLayer(data_json=safe_json({"type": "FeatureCollection", "features": [
                   f for f in feats["features"] if f["properties"]["area_id"] == area_id]}),
               colours=area_colours(data), strings=area_strings(_), initial_year=None,
-              initial_ids=[newest], label=_("Gebietsversion")).add_to(m)
+              initial_ids=shown_ids if shown_ids is not None else [newest], initial_range=shown_range,
+              label=_("Gebietsversion")).add_to(m)
     _notice(m, _, sources_url)
     ClickToCheck(form_id=form_id).add_to(m)
     return _finish(m, _)

@@ -72,9 +72,11 @@ def _parameters(config: Mapping) -> dict:
             {"type": "string"}),
         "areaId": _param("areaId", "Identifier of a funding area (area_id).", {"type": "string"},
                          required=True, where="path"),
-        "from": _param("from", "First date (YYYY-MM-DD or YYYY).", {"type": "string"},
+        "from": _param("from", "First date (YYYY-MM-DD) or year (YYYY: the whole year, every "
+                       "version in force during it).", {"type": "string"},
                        required=True),
-        "to": _param("to", "Second date (YYYY-MM-DD or YYYY).", {"type": "string"},
+        "to": _param("to", "Second date (YYYY-MM-DD) or year (YYYY: the whole year, every "
+                     "version in force during it).", {"type": "string"},
                      required=True),
         # --- writes (OGC API - Features Part 4)
         "If-Match": _param("If-Match", "The ETag of the feature as the client last read it (GET "

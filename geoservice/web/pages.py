@@ -192,6 +192,7 @@ def _page(template: str, params: dict[str, str], **context) -> str:
                            fmt_number=lambda v, d=2: fmt_number(v, g.lang, d),
                            fmt_date=lambda v: fmt_date(v, g.lang), years_text=years_text,
                            label=lambda v: strings.value_label(v, g.lang),
+                           value_labels=strings.value_labels(g.lang),
                            link=link, project_url=project_url, area_url=area_url, **context)
 
 
@@ -315,6 +316,13 @@ def period_text(raw: str, when) -> str:
     return _("am {day}", day=fmt_date(when.start, g.lang))
 
 
+def period_short(raw: str, when) -> str:
+    """Name a compared period in a heading: '2016 (ganzes Jahr)' or '29.09.2016'."""
+    if len(raw) == 4:
+        return _("{year} (ganzes Jahr)", year=raw)
+    return fmt_date(when.start, g.lang)
+
+
 def _union_metric(rows):
     return shapely.union_all(rows["metric"].values) if len(rows) else shapely.Polygon()
 
@@ -331,6 +339,12 @@ def render_area(area_id: str) -> Response:
     labels = {"added": _("hinzugekommen"), "removed": _("weggefallen"),
               "unchanged": _("unverändert")}
 
+    # ?datetime= (a year, month or day, as the timeline links): the map shows the versions of this
+    # area in force then; without it the newest one
+    raw_when = (request.args.get("datetime") or "").strip()
+    when = timeutil.parse_datetime(raw_when, "datetime") if raw_when else None
+    params = {"datetime": raw_when} if raw_when else {}
+
     def build() -> str:
         steps = area_domain.steps(data.funding_areas, area_id)
         drawn = []
@@ -346,18 +360,37 @@ def render_area(area_id: str) -> Response:
                       id=step.version["id"])
             drawn.append({"step": step, "svg": Markup(_maps().step_svg(parts, title, labels)),
                           "parts": parts})
+        shown = list(area_domain.versions(data.funding_areas, when, area_id)["id"]) if when else None
         m = _maps().area_map(data, _static_url(), _tiles(), area_id, _, _sources_url(), CHECK_FORM_ID,
-                             places=_places())
+                             places=_places(), shown_ids=shown,
+                             shown_range=[when.start.isoformat() if when.start else None,
+                                          when.end.isoformat() if when.end else None] if when else None)
         timeline = [item for item in data.timeline if item.get("area_id") in (area_id, None)]
         versions = _sources(rows)
         return _page(
-            "pages/area.html", {}, map=_map_parts(m), area_id=area_id,
+            "pages/area.html", params, map=_map_parts(m), area_id=area_id,
+            when_text=period_label(raw_when, when) if when else None, shown_ids=shown,
             name=versions[-1]["name"], versions=versions, steps=drawn, labels=labels,
             colours=_maps().CHANGE_COLOURS, timeline=timeline,
             today=date.today().isoformat(), form_id=CHECK_FORM_ID,
             check_strings=_check_strings(),
         )
-    return _serve(f"area:{area_id}", {}, build)
+    return _serve(f"area:{area_id}", params, build)
+
+
+def period_label(raw: str, when) -> str:
+    """Describe a period no more precisely than it was given: 'im Jahr 2004', 'im Juli 2004',
+    'am 01.07.2004', or 'vom … bis …' for an interval."""
+    text = raw.strip()
+    if re.fullmatch(r"[0-9]{4}", text):
+        return _("im Jahr {year}", year=text)
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+        return _("im {month}", month=fmt_month(int(text[:4]), int(text[5:7]), g.lang))
+    if when.is_instant:
+        return _("am {day}", day=fmt_date(when.start, g.lang))
+    last = when.end - timedelta(days=1) if when.end else None
+    return _("vom {start} bis {end}", start=fmt_date(when.start, g.lang) if when.start else "…",
+             end=fmt_date(last, g.lang) if last else "…")
 
 
 def items_map(spec, rows) -> dict[str, Markup]:

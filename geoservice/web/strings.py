@@ -186,30 +186,16 @@ EN = {
     "Karte der Objekte dieser Seite": "Map of the features on this page",
     "Objekte dieser Seite": "Features on this page",
     "Objekt öffnen": "Open feature",
-    "Die Karte zeigt die {n} Objekte dieser Seite, die Tabelle darunter dieselben.":
-        "The map shows the {n} features of this page; the table below lists the same.",
     "Tabelle: {caption}": "Table: {caption}",
-    # timeline (/timeline)
-    "nur das Jahr bekannt": "only the year is known",
-    "nur der Monat bekannt": "only the month is known",
-    "Gebiet {name} {when}": "Area {name} {when}",
-    "Projekt: {title}": "Project: {title}",
-    "Die Geschichte der Fördergebiete von {first} bis heute: oben als Zeitstrahl, darunter dieselben Angaben als Liste.":  # noqa: E501
-        "The history of the funding areas from {first} to today: above as a timeline, below the same facts as a list.",
-    "Ein Ereignis, das nur auf das Jahr genau bekannt ist, steht für das ganze Jahr (ein breiter Balken); eines, das auf den Monat genau bekannt ist, für den Monat; nur Tagesdaten sind Punkte.":  # noqa: E501
-        "An event known only to the year stands for the whole year (a wide bar); one known to the month for "
-        "that month; only exact days are points.",
-    "Zeitstrahl {first}–{last}: Grenzstände der Gebiete als Balken über ihrer Gültigkeit, Ereignisse an ihrem Datum; markiert sind die Jahre mit Grenzänderung ({years}).":  # noqa: E501
-        "Timeline {first}–{last}: the areas' boundary versions as bars over their validity, events at their "
-        "dates; marked are the years with a boundary change ({years}).",
-    "Zur Liste": "To the list",
-    "Tag bekannt": "day known",
-    "Monat bekannt": "month known",
-    "nur Jahr bekannt": "only the year known",
-    "Jahr mit Grenzänderung": "year with a boundary change",
-    "Grenzstände der Gebiete": "Boundary versions of the areas",
-    "Ereignisse nach Jahren": "Events by year",
-    "Vorgeschichte (vor {first})": "Earlier history (before {first})",
+    "im {month}": "in {month}",
+    "{year} (ganzes Jahr)": "{year} (whole year)",
+    "vom {start} bis {end}": "from {start} to {end}",
+    "Die Karte zeigt die Grenze dieses Gebiets {when}: {versions}.":
+        "The map shows this area's boundary {when}: {versions}.",
+    "{when} galt keine Version dieses Gebiets; die Karte zeigt keine Grenze. Die Schritte unten nennen, woraus es hervorging.":  # noqa: E501
+        "{when} no version of this area was in force; the map shows no boundary. The steps below say what it "
+        "emerged from.",
+    "Aktuelle Grenze zeigen": "Show the current boundary",
     "Beschlüsse": "Decisions",
     "Quartiersbüros": "Neighbourhood offices",
     # web editor (/edit)
