@@ -52,6 +52,11 @@ class LocalMap(folium.Map):
                 zoomControl: false,
                 ...{{ this.options|tojavascript }}
             });
+            {%- if this.fit %}
+            /* the first view, not animated: an animation still running when a shared link's
+               view is restored would end on this view instead */
+            {{ this.get_name() }}.fitBounds({{ this.fit|tojson }}, {animate: false});
+            {%- endif %}
             L.control.zoom({
                 zoomInTitle: {{ this.strings.zoom_in|tojson }},
                 zoomOutTitle: {{ this.strings.zoom_out|tojson }}
@@ -77,6 +82,7 @@ class LocalMap(folium.Map):
             ("geoservice_map_css", asset_url(static_url, "css/map.css")),
         ]
         self.css_height = height
+        self.fit = None  # [[south, west], [north, east]]: the first view
         self.label = label
         self.strings = strings
 
@@ -333,10 +339,19 @@ class ProjectLayer(_Element):
                     api.visible = ids;
                     return ids;
                 },
-                show: function (id) {
+                show: function (id, keepView) {
                     var marker = markers[id];
                     if (!marker) { return; }
                     var open = function () { marker.openPopup(); };
+                    var parent = cluster.getVisibleParent ? cluster.getVisibleParent(marker) : marker;
+                    if (keepView && (parent === marker || !cluster.getVisibleParent)) {
+                        /* a shared view: open the popup where it is, without panning the map */
+                        var popup = marker.getPopup(), pan = popup.options.autoPan;
+                        popup.options.autoPan = false;
+                        marker.openPopup();
+                        popup.options.autoPan = pan;
+                        return;
+                    }
                     if (cluster.zoomToShowLayer) { cluster.zoomToShowLayer(marker, open); }
                     else { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16)); open(); }
                 }

@@ -248,7 +248,7 @@ def _base_map(data: Dataset, static_url: str, label: str, _: Translate, bounds,
     m = LocalMap(static_url, label, _common_strings(_), height=height,
                  location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
                  zoom_start=14)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    m.fit = [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
     return m
 
 

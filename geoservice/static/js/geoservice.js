@@ -553,8 +553,10 @@
 
   var highlight = null;
 
-  function showHit(entry, hit, S, formId) {
+  function showHit(entry, hit, S, formId, keepView) {
     var map = entry.map;
+    /* restoring a shared link (keepView): draw the hit, leave the shared view as it is */
+    function move(fn) { if (!keepView) { fn(); } }
     if (highlight) { map.removeLayer(highlight); highlight = null; }
     var b = hit.bbox;
     var note = "";
@@ -563,20 +565,20 @@
         L.geoJSON(hit.geometry, {interactive: false, style: {color: "#1a1a1a", weight: 10, opacity: 0.55}}),
         L.geoJSON(hit.geometry, {interactive: false, style: {color: "#ffd600", weight: 6, opacity: 1}})
       ]).addTo(map);
-      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 17, padding: [30, 30]});
+      move(function () { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 17, padding: [30, 30]}); });
     } else if (hit.kind === "street") {
       highlight = L.rectangle([[b[1] - 0.0004, b[0] - 0.0006], [b[3] + 0.0004, b[2] + 0.0006]],
         {interactive: false, color: "#1a1a1a", weight: 3, dashArray: "6 4", fillColor: "#ffd600",
          fillOpacity: 0.25}).addTo(map);
-      map.fitBounds(highlight.getBounds(), {maxZoom: 17, padding: [30, 30]});
+      move(function () { map.fitBounds(highlight.getBounds(), {maxZoom: 17, padding: [30, 30]}); });
       note = S.no_line;
     } else if (hit.kind === "project" && entry.projects && entry.projects.markers[hit.id.replace(/^project:/, "")]) {
-      entry.projects.show(hit.id.replace(/^project:/, ""));
+      entry.projects.show(hit.id.replace(/^project:/, ""), keepView);
     } else {
       highlight = L.circleMarker([hit.point[1], hit.point[0]], {radius: 10, color: "#1a1a1a", weight: 3,
         fillColor: "#ffd600", fillOpacity: 1}).bindTooltip(hit.name, {permanent: true, direction: "top",
         offset: [0, -10], className: "gs-hit-label"}).addTo(map);
-      map.setView([hit.point[1], hit.point[0]], Math.max(map.getZoom(), 17));
+      move(function () { map.setView([hit.point[1], hit.point[0]], Math.max(map.getZoom(), 17)); });
     }
     if (highlight) { highlight.gsHit = hit; }
     var form = formId && document.getElementById(formId);
@@ -634,12 +636,12 @@
       input.setAttribute("aria-expanded", String(results.length > 0));
       status.textContent = results.length ? S.results.replace("{n}", results.length) : S.no_results;
     }
-    function pick(i) {
+    function pick(i, keepView) {
       var hit = results[i];
       if (!hit) { return; }
       close();
       input.value = hit.name;
-      var note = showHit(entry, hit, S, formId);
+      var note = showHit(entry, hit, S, formId, keepView);
       status.textContent = "";
       el("span", null, S.shown.replace("{name}", hit.name).replace("{kind}", S.kinds[hit.kind] || hit.kind), status);
       if (note) { el("span", null, " " + note, status); }
@@ -679,12 +681,12 @@
     var api = {
       pick: pick,
       /* restore a shared link: search the name again and pick the hit with the same id */
-      restore: function (q, id) {
+      restore: function (q, id, keepView) {
         input.value = q;
         query(q, function () {
           var i = -1;
           results.forEach(function (hit, j) { if (hit.id === id && i < 0) { i = j; } });
-          if (i >= 0) { pick(i); } else { render(); }
+          if (i >= 0) { pick(i, keepView); } else { render(); }
         });
       }
     };
@@ -723,12 +725,19 @@
   function trackView(entry) {
     var v = state.read();
     var map = entry.map;
+    var keep = false;
     if (v.c && v.z) {
       var c = v.c.split(",").map(parseFloat), z = parseInt(v.z, 10);
-      if (c.length === 2 && isFinite(c[0]) && isFinite(c[1]) && isFinite(z)) { map.setView(c, z); }
+      if (c.length === 2 && isFinite(c[0]) && isFinite(c[1]) && isFinite(z)) {
+        /* at once, not animated: an animated jump of more than a few zoom levels could be cut
+           short by the page's next move and leave the page's own fitted view */
+        map.setView(c, z, {animate: false});
+        keep = true;
+      }
     }
-    if (v.hit && v.q && entry.search) { entry.search.restore(v.q, v.hit); }
-    if (v.project && entry.projects && entry.projects.markers[v.project]) { entry.projects.show(v.project); }
+    /* a shared view is restored exactly: the hit and the project reappear without moving it */
+    if (v.hit && v.q && entry.search) { entry.search.restore(v.q, v.hit, keep); }
+    if (v.project && entry.projects && entry.projects.markers[v.project]) { entry.projects.show(v.project, keep); }
     map.on("moveend", function () {
       var c = map.getCenter();
       state.set({c: c.lat.toFixed(5) + "," + c.lng.toFixed(5), z: map.getZoom()});
