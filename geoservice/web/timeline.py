@@ -156,7 +156,8 @@ def build(data, milestones, lang: str, today: date, link, area_colours: dict[str
         if lane:
             rows = _pack(lane, 1.2)
             event_lanes.append({"label": kind_labels.get(kind, kind), "events": lane, "rows": rows})
-    years = [{"year": y, "left": pos(date(y, 1, 1)), "change": y in change_years}
+    years = [{"year": y, "left": pos(date(y, 1, 1)), "change": y in change_years,
+              "width": round(pos(date(y + 1, 1, 1)) - pos(date(y, 1, 1)), 3)}
              for y in range(FIRST_YEAR, today.year + 1)]
     by_year: dict[int, list[dict]] = {}
     for item in events:
