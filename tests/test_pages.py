@@ -246,6 +246,8 @@ def test_fact_sheet_of_a_date_and_its_errors(client):
     assert "im Jahr 2016: prohlis-2016" in body
     body = _get(client, "/areas/prohlis-am-koitschgraben?datetime=2004-07&lang=en").get_data(as_text=True)
     assert "in Jul 2004: prohlis-am-koitschgraben-2004." in body
+    instant = _get(client, "/areas/prohlis?datetime=2018-06-01T10:00:00Z&lang=de").get_data(as_text=True)
+    assert "am 01.06.2018: prohlis-2016" in instant and "datetime=2018-06-01&amp;lang=en" in instant
     bad = _get(client, "/areas/prohlis?datetime=2016-13")
     assert bad.status_code == 400 and "2016-13" in bad.get_data(as_text=True)
 

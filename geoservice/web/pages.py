@@ -343,6 +343,7 @@ def render_area(area_id: str) -> Response:
     # area in force then; without it the newest one
     raw_when = (request.args.get("datetime") or "").strip()
     when = timeutil.parse_datetime(raw_when, "datetime") if raw_when else None
+    raw_when = canonical_period(raw_when, when) if when else ""  # the cache key: parsed, not as typed
     params = {"datetime": raw_when} if raw_when else {}
 
     def build() -> str:
@@ -376,6 +377,16 @@ def render_area(area_id: str) -> Response:
             check_strings=_check_strings(),
         )
     return _serve(f"area:{area_id}", params, build)
+
+
+def canonical_period(raw: str, when) -> str:
+    """Return one spelling per period and precision: 'YYYY', 'YYYY-MM', a day, or 'start/end'."""
+    if re.fullmatch(r"[0-9]{4}(-[0-9]{2})?", raw):
+        return raw
+    if when.is_instant:
+        return when.start.isoformat()
+    last = when.end - timedelta(days=1) if when.end else None
+    return f"{when.start.isoformat() if when.start else '..'}/{last.isoformat() if last else '..'}"
 
 
 def period_label(raw: str, when) -> str:

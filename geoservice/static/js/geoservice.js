@@ -356,14 +356,14 @@
         layer = L.tileLayer(cfg.consentUrl, {
           attribution: attributed(map, cfg.consentAttribution) ? "" : cfg.consentAttribution, maxZoom: 19});
         /* tiles that do not arrive (offline, blocked, server down): say so and offer the way back */
+        var errors = 0;  /* tiles that failed since the map last started loading a view */
+        layer.on("loading", function () { errors = 0; });
         layer.on("tileerror", function () {
+          errors += 1;
           if (!failed) { failed = true; render(); }
         });
-        layer.on("tileload", function () {
-          if (failed && layer._tiles && !Object.keys(layer._tiles).some(function (k) {
-            return layer._tiles[k].el && layer._tiles[k].el.classList.contains("leaflet-tile-error"); })) {
-            failed = false; render();
-          }
+        layer.on("load", function () {  /* every tile of the view arrived: the notice goes */
+          if (failed && errors === 0) { failed = false; render(); }
         });
       }
       failed = false;
@@ -633,6 +633,7 @@
         li.addEventListener("click", function () { pick(i); });
       });
       list.hidden = !results.length;
+      list.setAttribute("data-query", lastQuery || "");  /* which query the list answers */
       input.setAttribute("aria-expanded", String(results.length > 0));
       status.textContent = results.length ? S.results.replace("{n}", results.length) : S.no_results;
     }
