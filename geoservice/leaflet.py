@@ -7,12 +7,20 @@ templates call live in static/js/geoservice.js (`window.GS`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import folium
 from branca.element import MacroElement
 from folium.template import Template
+
+StaticUrl = str | Callable[[str], str]
+
+
+def asset_url(static_url: StaticUrl, name: str) -> str:
+    """Return the URL of a static file: `static_url(name)` (fingerprinted) or prefix + name."""
+    return static_url(name) if callable(static_url) else f"{static_url}{name}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,11 @@ class LocalMap(folium.Map):
                 zoomControl: false,
                 ...{{ this.options|tojavascript }}
             });
+            {%- if this.fit %}
+            /* the first view, not animated: an animation still running when a shared link's
+               view is restored would end on this view instead */
+            {{ this.get_name() }}.fitBounds({{ this.fit|tojson }}, {animate: false});
+            {%- endif %}
             L.control.zoom({
                 zoomInTitle: {{ this.strings.zoom_in|tojson }},
                 zoomOutTitle: {{ this.strings.zoom_out|tojson }}
@@ -55,20 +68,21 @@ class LocalMap(folium.Map):
         {% endmacro %}
     """)
 
-    def __init__(self, static_url: str, label: str, strings: dict, height: str = "60vh",
+    def __init__(self, static_url: StaticUrl, label: str, strings: dict, height: str = "60vh",
                  **kwargs):
         super().__init__(tiles=None, zoom_control=False, control_scale=False, **kwargs)
         # folium gives max_zoom to its tile layer only; markercluster needs it on the map
         self.options.update(max_zoom=19, min_zoom=11)
         self.default_js = [
-            ("leaflet", f"{static_url}vendor/leaflet/leaflet.js"),
-            ("geoservice_js", f"{static_url}js/geoservice.js"),
+            ("leaflet", asset_url(static_url, "vendor/leaflet/leaflet.js")),
+            ("geoservice_js", asset_url(static_url, "js/geoservice.js")),
         ]
         self.default_css = [
-            ("leaflet_css", f"{static_url}vendor/leaflet/leaflet.css"),
-            ("geoservice_map_css", f"{static_url}css/map.css"),
+            ("leaflet_css", asset_url(static_url, "vendor/leaflet/leaflet.css")),
+            ("geoservice_map_css", asset_url(static_url, "css/map.css")),
         ]
         self.css_height = height
+        self.fit = None  # [[south, west], [north, east]]: the first view
         self.label = label
         self.strings = strings
 
@@ -92,10 +106,10 @@ class Cluster(_Element):
     def render(self, **kwargs):
         figure = self.get_root()
         figure.header.add_child(folium.JavascriptLink(
-            f"{self.static_url}vendor/leaflet.markercluster/leaflet.markercluster.js"),
+            asset_url(self.static_url, "vendor/leaflet.markercluster/leaflet.markercluster.js")),
             name="markercluster")
         figure.header.add_child(folium.CssLink(
-            f"{self.static_url}vendor/leaflet.markercluster/MarkerCluster.css"),
+            asset_url(self.static_url, "vendor/leaflet.markercluster/MarkerCluster.css")),
             name="markercluster_css")
         super().render(**kwargs)
 
@@ -325,10 +339,19 @@ class ProjectLayer(_Element):
                     api.visible = ids;
                     return ids;
                 },
-                show: function (id) {
+                show: function (id, keepView) {
                     var marker = markers[id];
                     if (!marker) { return; }
                     var open = function () { marker.openPopup(); };
+                    var parent = cluster.getVisibleParent ? cluster.getVisibleParent(marker) : marker;
+                    if (keepView && (parent === marker || !cluster.getVisibleParent)) {
+                        /* a shared view: open the popup where it is, without panning the map */
+                        var popup = marker.getPopup(), pan = popup.options.autoPan;
+                        popup.options.autoPan = false;
+                        marker.openPopup();
+                        popup.options.autoPan = pan;
+                        return;
+                    }
                     if (cluster.zoomToShowLayer) { cluster.zoomToShowLayer(marker, open); }
                     else { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16)); open(); }
                 }
@@ -341,6 +364,20 @@ class ProjectLayer(_Element):
             entry.addOverlay(cluster, {{ this.label|tojson }}, "projects");
             entry.addOverlay(shapes, {{ this.shapes_label|tojson }}, "project-shapes");
         })();
+        {% endmacro %}
+    """)
+
+
+class ItemsLayer(_Element):
+    """The features of one page of a collection (areas as outlines, points as pins), each with a
+    popup linking to its item page; `GS.of(map).items.ids` lists what is drawn (tests compare it
+    with the table)."""
+
+    _name = "GsItems"
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        GS.items({{ this._parent.get_name() }}, {{ this.data_json }}, {{ this.strings|tojson }},
+                 {{ this.label|tojson }});
         {% endmacro %}
     """)
 

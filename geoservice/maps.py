@@ -30,6 +30,7 @@ from geoservice.leaflet import (
     ClickToCheck,
     Cluster,
     ContextLayer,
+    ItemsLayer,
     LocalMap,
     MapCall,
     PlaceContext,
@@ -248,7 +249,7 @@ def _base_map(data: Dataset, static_url: str, label: str, _: Translate, bounds,
     m = LocalMap(static_url, label, _common_strings(_), height=height,
                  location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
                  zoom_start=14)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    m.fit = [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
     return m
 
 
@@ -263,6 +264,9 @@ def _tiles(m: folium.Map, tiles: Tiles, _: Translate) -> None:
         "agree": _("Ja, OpenStreetMap laden"),
         "cancel": _("Abbrechen"),
         "revoke": _("Kartenhintergrund entfernen"),
+        "failed": _("Der Kartenhintergrund von OpenStreetMap lässt sich gerade nicht laden (keine "
+                    "Verbindung?). Die Karte zeigt weiter die eigenen Daten dieses Dienstes."),
+        "back": _("Zurück zur Karte ohne Hintergrund"),
         "base": _("Kartenhintergrund"),
     }).add_to(m)
 
@@ -320,11 +324,11 @@ def home_map(data: Dataset, static_url: str, tiles: Tiles, year: int, _: Transla
     ProjectLayer(data_json=embedded_json(data, "projects"), colours=category_colours(data),
                  cluster=True, initial_filter={"year": year}, project_url=project_url,
                  label=_("Projekte"), shapes_label=_("Projektflächen und -linien"),
-                 strings=project_strings(_)).add_to(m)
+                 strings=project_strings(_, data)).add_to(m)
     cats = category_colours(data)
     MapCall("legend", _("Legende"),
             area_legend_entries(data, _)
-            + [{"label": c, "colour": colour, "kind": "marker"} for c, colour in cats.items()],
+            + [{"label": _(c), "colour": colour, "kind": "marker"} for c, colour in cats.items()],
             "bottomright").add_to(m)
     _notice(m, _, sources_url)
     MapCall("locateControl", {
@@ -337,9 +341,17 @@ def home_map(data: Dataset, static_url: str, tiles: Tiles, year: int, _: Transla
     return _finish(m, _)
 
 
-def project_strings(_: Translate) -> dict:
-    """Return the translated labels of project popups."""
+def value_labels(data: Dataset, _: Translate) -> dict[str, str]:
+    """Return status and category labels in the page's language (only those that differ)."""
+    values = {str(v) for col in ("status", "category") for v in data.projects[col] if v}
+    values |= {"geplant", "laufend", "abgeschlossen"}
+    return {v: _(v) for v in sorted(values) if _(v) != v}
+
+
+def project_strings(_: Translate, data: Dataset | None = None) -> dict:
+    """Return the translated labels of project popups (with the data's status/category labels)."""
     return {
+        "values": value_labels(data, _) if data is not None else {},
         "years": _("Jahre"), "status": _("Status"), "status_note": _("Stand"), "category": _("Kategorie"),
         "funding": _("Förderung"), "accuracy": _("Lagegenauigkeit"), "source": _("Quelle"),
         "details": _("Projektseite öffnen"), "unknown": _("unbekannt"), "since": _("seit"),
@@ -374,8 +386,10 @@ def change_map(data: Dataset, static_url: str, tiles: Tiles, parts: list[ChangeP
 
 
 def area_map(data: Dataset, static_url: str, tiles: Tiles, area_id: str, _: Translate,
-             sources_url: str, form_id: str, places: list[dict] | None = None) -> folium.Map:
-    """Build the fact-sheet map: every version of one area (newest shown) and the click check."""
+             sources_url: str, form_id: str, places: list[dict] | None = None,
+             shown_ids: list[str] | None = None, shown_range: list | None = None) -> folium.Map:
+    """Build the fact-sheet map: every version of one area (newest shown, or `shown_ids` in
+    force during `shown_range`) and the click check."""
     rows = data.funding_areas[data.funding_areas["area_id"] == area_id]
     m = _base_map(data, static_url, _("Karte des Gebiets mit allen Versionen"), _,
                   rows.total_bounds, "min(60vh, 520px)")
@@ -386,7 +400,8 @@ def area_map(data: Dataset, static_url: str, tiles: Tiles, area_id: str, _: Tran
     AreaLayer(data_json=safe_json({"type": "FeatureCollection", "features": [
                   f for f in feats["features"] if f["properties"]["area_id"] == area_id]}),
               colours=area_colours(data), strings=area_strings(_), initial_year=None,
-              initial_ids=[newest], label=_("Gebietsversion")).add_to(m)
+              initial_ids=shown_ids if shown_ids is not None else [newest], initial_range=shown_range,
+              label=_("Gebietsversion")).add_to(m)
     _notice(m, _, sources_url)
     ClickToCheck(form_id=form_id).add_to(m)
     return _finish(m, _)
@@ -413,9 +428,35 @@ def project_map(data: Dataset, static_url: str, tiles: Tiles, fid: str, _: Trans
                  colours=category_colours(data), cluster=False, initial_filter={},
                  project_url=project_url, label=_("Projekt"),
                  shapes_label=_("Projektflächen und -linien"),
-                 strings=project_strings(_)).add_to(m)
+                 strings=project_strings(_, data)).add_to(m)
     MapCall("legend", _("Legende"), [], "bottomright").add_to(m)
     _notice(m, _, sources_url)
+    return _finish(m, _)
+
+
+def items_map(data: Dataset, static_url, tiles: Tiles, features: list[dict], legend: list[dict],
+              reconstructed: bool, _: Translate, sources_url: str, strings: dict,
+              places: list[dict] | None = None) -> folium.Map:
+    """Build the map of one page of a collection's items: exactly the rows of the page's table.
+
+    `features` are GeoJSON features whose properties carry `id`, `title`, `url`, `colour`,
+    `kind` ("area" polygons or "marker" points) and `rows` ([label, value] pairs for the popup),
+    all prepared (and translated) by the HTTP layer. The view fits the page's features.
+    """
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in features if f.get("geometry")]
+    bounds = (shapely.union_all(shapes).bounds if shapes else data.funding_areas.total_bounds)
+    if shapes and (bounds[2] - bounds[0] < 0.002 and bounds[3] - bounds[1] < 0.002):
+        cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+        bounds = (cx - 0.002, cy - 0.0015, cx + 0.002, cy + 0.0015)  # one point: a street's view
+    m = _base_map(data, static_url, _("Karte der Objekte dieser Seite"), _, bounds,
+                  "min(60vh, 520px)")
+    _tiles(m, tiles, _)
+    _context(m, data, _, places)
+    ItemsLayer(data_json=safe_json({"type": "FeatureCollection", "features": features}),
+               strings=strings, label=_("Objekte dieser Seite")).add_to(m)
+    MapCall("legend", _("Legende"), legend, "bottomright").add_to(m)
+    if reconstructed:
+        _notice(m, _, sources_url)
     return _finish(m, _)
 
 

@@ -54,7 +54,20 @@ def test_changes_over_all_areas(client):
 
 def test_changes_html_names_the_dates(client):
     html = client.get("/changes?from=2010&to=2021", headers={"Accept": BROWSER}).get_data(as_text=True)
-    assert "2010-01-01" in html and "2021-01-01" in html
+    assert "2010 (ganzes Jahr)" in html and "2021 (ganzes Jahr)" in html and "ganze Jahr" in html
+    html = client.get("/changes?from=2010-05-05&to=2021-01-01&lang=en",
+                      headers={"Accept": BROWSER}).get_data(as_text=True)
+    assert "5 May 2010" in html and "1 Jan 2021" in html
+
+
+def test_changes_a_year_means_the_whole_year(client):
+    """The area grew on 01.07.2004: the year 2004 holds the grown area (as on the map pages),
+    while 1 January 2004 alone still had the boundary of 2000."""
+    year = client.get("/changes?from=2003&to=2004").get_json()
+    day = client.get("/changes?from=2003-06-01&to=2004-01-01").get_json()
+    assert "added" in {f["properties"]["change"] for f in year["features"]}
+    assert {f["properties"]["change"] for f in day["features"]} == {"unchanged"}
+    assert year["features"][0]["properties"]["from"] == "2003"
 
 
 def test_locate_inside_prohlis(client):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
 
+import brotli
 import pytest
 
 from geoservice import i18n
@@ -198,3 +200,62 @@ def test_project_with_a_line_geometry_gets_a_marker_and_a_shape(data_copy, make_
     assert lon <= line["properties"]["lon"] <= lon + 0.002
     client = app.test_client()
     assert client.get(f"/collections/projects/items/{feature['properties']['id']}", headers=HTML).status_code == 200
+
+
+# --------------------------------------------------------------------------- static files
+
+def _assets(body: str) -> list[str]:
+    return [u.replace("&amp;", "&") for u in re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/static/[^"]+)"', body)]
+
+
+def test_static_files_are_fingerprinted_compressed_and_cacheable(client, app):
+    body = _get(client, "/").get_data(as_text=True)
+    assets = _assets(body)
+    assert any("vendor/leaflet/leaflet.js?v=" in a for a in assets)  # vendor files too
+    assert assets and all(re.search(r"\?v=[0-9a-f]{16}$", a) for a in assets), assets
+    for url in assets:
+        path = ROOT / "geoservice" / url.split("?")[0].removeprefix("/")
+        raw = path.read_bytes()
+        plain = client.get(url, headers={"Accept-Encoding": "identity"})
+        assert plain.status_code == 200 and plain.data == raw
+        assert plain.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert "Accept-Encoding" in plain.headers["Vary"]
+        assert "Content-Encoding" not in plain.headers
+        gz = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.data) == raw
+        assert len(gz.data) < len(raw)
+        br = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+        assert br.headers["Content-Encoding"] == "br" and brotli.decompress(br.data) == raw
+        assert len({plain.headers["ETag"], gz.headers["ETag"], br.headers["ETag"]}) == 3
+        fresh = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": gz.headers["ETag"]})
+        assert fresh.status_code == 304 and fresh.data == b""
+
+
+def test_static_url_follows_the_content(client, app, tmp_path):
+    url = next(a for a in _assets(_get(client, "/").get_data(as_text=True)) if "site.css" in a)
+    stale = client.get(url.split("?")[0] + "?v=0000000000000000")
+    assert stale.status_code == 200 and "immutable" not in stale.headers["Cache-Control"]
+    bare = client.get(url.split("?")[0])  # e.g. an image Leaflet's CSS names relatively
+    assert "immutable" not in bare.headers["Cache-Control"] and bare.headers["ETag"]
+    assert client.get("/static/../geoservice/config.py").status_code == 404
+    assert client.get("/static/css/none.css").status_code == 404
+
+
+def test_fact_sheet_of_a_date_and_its_errors(client):
+    body = _get(client, "/areas/prohlis?datetime=2016").get_data(as_text=True)
+    assert "im Jahr 2016: prohlis-2016" in body
+    body = _get(client, "/areas/prohlis-am-koitschgraben?datetime=2004-07&lang=en").get_data(as_text=True)
+    assert "in Jul 2004: prohlis-am-koitschgraben-2004." in body
+    instant = _get(client, "/areas/prohlis?datetime=2018-06-01T10:00:00Z&lang=de").get_data(as_text=True)
+    assert "am 01.06.2018: prohlis-2016" in instant and "datetime=2018-06-01&amp;lang=en" in instant
+    bad = _get(client, "/areas/prohlis?datetime=2016-13")
+    assert bad.status_code == 400 and "2016-13" in bad.get_data(as_text=True)
+
+
+def test_items_page_has_a_map_of_its_rows_and_embeds(client):
+    body = _get(client, "/collections/projects/items?limit=3&offset=2").get_data(as_text=True)
+    assert body.count('<tr data-id="') == 3
+    features = re.search(r"GS\.items\(\w+, (\{.*?\}), \{", body).group(1)
+    assert len(json.loads(features)["features"]) == 3
+    embedded = _get(client, "/collections/projects/items?limit=3&embed=1").get_data(as_text=True)
+    assert "<header" not in embedded and 'class="api"' not in embedded and 'class="folium-map gs-map"' in embedded

@@ -161,7 +161,7 @@ def test_inside_karl_laux_over_time(client, day, inside, area, relation, distanc
 
 def test_inside_in_english_and_spans(client):
     body = client.get("/inside", query_string={**KARL_LAUX_5, "datetime": "2010-06-01", "lang": "en"}).get_json()
-    assert body["text"][0].startswith("On 2010-06-01 the site was inside Prohlis / Am Koitschgraben")
+    assert body["text"][0].startswith("On 1 Jun 2010 the site was inside Prohlis / Am Koitschgraben")
     assert "about 110 m" in body["text"][0]
     assert body["spans"] == [{"from": "2004-07-01", "to": None, "versions": [
         "prohlis-am-koitschgraben-2004", "am-koitschgraben-2016", "am-koitschgraben-2020"]}]

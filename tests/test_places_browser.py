@@ -43,6 +43,9 @@ def _search(tab: Tab, text: str) -> None:
     field = tab.page.locator("input[type=search]#place-q")
     field.fill("")
     field.type(text, delay=20)
+    # the list of the whole text, not of a prefix typed on the way (the answers are asynchronous)
+    tab.page.wait_for_function("q => document.getElementById('place-results').dataset.query === q",
+                               arg=text.strip())
     tab.page.locator("#place-results [role=option]").first.wait_for()
 
 

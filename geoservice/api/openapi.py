@@ -101,9 +101,12 @@ def _parameters(config: Mapping) -> dict:
             {"anyOf": [_DAY, _INSTANT]}),
         "areaId": _param("areaId", "Identifier of a funding area (area_id).", _TEXT,
                          required=True, where="path"),
-        "from": _param("from", "First date (YYYY-MM-DD or YYYY; not after `to`).", _POINT,
+        "from": _param("from", "First date (YYYY-MM-DD) or year (YYYY: the whole year, every "
+                       "version in force during it).", _POINT,
                        required=True),
-        "to": _param("to", "Second date (YYYY-MM-DD or YYYY).", _POINT, required=True),
+        "to": _param("to", "Second date (YYYY-MM-DD) or year (YYYY: the whole year, every "
+                     "version in force during it).", _POINT,
+                     required=True),
         # --- writes (OGC API - Features Part 4)
         "If-Match": _param("If-Match", "The ETag of the feature as the client last read it (GET "
                            "the item first); '*' matches any current state. Without it: 428; "

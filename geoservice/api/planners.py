@@ -133,18 +133,28 @@ def area(area_id: str):
 
 # --- changes -----------------------------------------------------------------------------------
 
+def _period(name: str):
+    """Return a compared period as given and its days: a year is the whole year (every version in
+    force during it counts, as on the map pages), a date that one day."""
+    raw = request.args.get(name)
+    parse_date(raw, name)  # required, one day or one year; raises InvalidParameter naming the value
+    return raw.strip(), parse_datetime(raw, name)
+
+
 def _changes(area_id: str | None):
     pages.check_params_for(("from", "to", "crs"))
     fmt = output_format()
-    before = parse_date(request.args.get("from"), "from")
-    after = parse_date(request.args.get("to"), "to")
+    before, when_before = _period("from")
+    after, when_after = _period("to")
     target = params.crs_param(request.args.get("crs"), "crs")  # geometries in its axis order
     data = dataset()
+    if area_id is not None:
+        domain.require_area(data.funding_areas, area_id)
 
     def document() -> dict:
-        domain.changes(data.funding_areas, before, after, area_id)  # NotFound for an unknown area
-        # the parts and their GeoJSON are computed once per pair of version sets (AreaTable)
-        parts = domain.table(data.funding_areas).change_features(before, after, area_id)
+        # computed once per pair of version sets (AreaTable), whatever the spelling of the periods
+        parts = domain.table(data.funding_areas).period_change_features(when_before, when_after,
+                                                                        area_id)
         return {
             "type": "FeatureCollection",
             "features": [{
@@ -161,7 +171,9 @@ def _changes(area_id: str | None):
         labels = {"added": _("hinzugekommen"), "removed": _("weggefallen"),
                   "unchanged": _("unverändert")}
         return respond(lambda: _page("changes.html", doc=document(), area_id=area_id, labels=labels,
-                                     before=before, after=after),
+                                     before=pages.period_short(before, when_before),
+                                     after=pages.period_short(after, when_after),
+                                     year_given=len(before) == 4 or len(after) == 4),
                        "text/html", request_etag("html"))
     return respond(lambda: _json(document()), GEOJSON, request_etag("json"),
                    headers={"Content-Crs": crs.content_crs_header(target)})

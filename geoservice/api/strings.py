@@ -188,6 +188,53 @@ EN = {
         "two project locations taken from Wikipedia coordinates (Prohlis palace)",
 }
 
+# The map pages among the API's HTML (items map, visual timeline, changes): translations of
+# templates/api/items.html, timeline.html and changes.html.
+EN.update({
+    'Änderungen zwischen {before} und {after}':
+        'Changes between {before} and {after}',
+    'Ein Jahr steht für das ganze Jahr (1. Januar bis 31. Dezember), wie auf der Projektkarte: in einem Jahr mit Grenzänderung zählen die alte und die neue Grenze.':  # noqa: E501
+        'A year means the whole year (1 January to 31 December), as on the project map: in a year with a boundary change both the old and the new boundary count.',  # noqa: E501
+    'Hinzugekommene, weggefallene und unveränderte Flächen':
+        'Added, removed and unchanged parts',
+    'Die Karte zeigt die {n} Objekte dieser Seite, die Tabelle darunter dieselben.':
+        'The map shows the {n} features of this page; the table below lists the same.',
+    'Tabelle: {caption}':
+        'Table: {caption}',
+    'nur das Jahr bekannt':
+        'only the year is known',
+    'nur der Monat bekannt':
+        'only the month is known',
+    'Gebiet {name} {when}':
+        'Area {name} {when}',
+    'Projekt: {title}':
+        'Project: {title}',
+    'Die Geschichte der Fördergebiete von {first} bis heute: oben als Zeitstrahl, darunter dieselben Angaben als Liste.':  # noqa: E501
+        'The history of the funding areas from {first} to today: above as a timeline, below the same facts as a list.',
+    'Ein Ereignis, das nur auf das Jahr genau bekannt ist, steht für das ganze Jahr (ein breiter Balken); eines, das auf den Monat genau bekannt ist, für den Monat; nur Tagesdaten sind Punkte.':  # noqa: E501
+        'An event known only to the year stands for the whole year (a wide bar); one known to the month for that month; only exact days are points.',  # noqa: E501
+    'Zeitstrahl {first}–{last}: Grenzstände der Gebiete als Balken über ihrer Gültigkeit, Ereignisse an ihrem Datum; markiert sind die Jahre mit Grenzänderung ({years}).':  # noqa: E501
+        "Timeline {first}–{last}: the areas' boundary versions as bars over their validity, events at their dates; marked are the years with a boundary change ({years}).",  # noqa: E501
+    'Zur Liste':
+        'To the list',
+    'Tag bekannt':
+        'day known',
+    'Monat bekannt':
+        'month known',
+    'nur Jahr bekannt':
+        'only the year known',
+    'Jahr mit Grenzänderung':
+        'year with a boundary change',
+    'Grenzstände der Gebiete':
+        'Boundary versions of the areas',
+    'schematische Rekonstruktion':
+        'schematic reconstruction',
+    'Ereignisse nach Jahren':
+        'Events by year',
+    'Vorgeschichte (vor {first})':
+        'Earlier history (before {first})',
+})
+
 
 def register() -> None:
     """Register the English translations of the API's UI strings."""

@@ -68,6 +68,7 @@ class AreaTable:
                                 areas["name"].iat[i], areas["programme"].iat[i],
                                 int(t0[i]), int(t1[i]), shape, shape.boundary))
         self.rows: tuple[Version, ...] = tuple(rows)
+        self.by_position = {row.position: row for row in rows}
         self.by_area: dict[str, tuple[Version, ...]] = {}
         for row in rows:
             self.by_area.setdefault(row.area_id, ())
@@ -116,6 +117,24 @@ class AreaTable:
         return self._once(("features", self.segment(before), self.segment(after), area_id),
                           lambda: [(part, shapely.geometry.mapping(part.geometry))
                                    for part in self.changes(before, after, area_id)])
+
+    def union_of(self, positions: tuple[int, ...]) -> Geometry:
+        """Return the union of the metric shapes of some versions (empty polygon if none)."""
+        return self._once(("union-of", positions), lambda: _union(
+            [self.by_position[p].metric for p in positions]))
+
+    def period_change_features(self, before: DayRange, after: DayRange,
+                               area_id: str | None = None) -> list[tuple[ChangePart, dict]]:
+        """Return the parts added, removed and unchanged between the versions in force at any time
+        in two periods (a year: every version of that year), with their GeoJSON geometries.
+
+        Keyed by the two sets of versions (finitely many), so each comparison is computed once.
+        """
+        first = tuple(self.overlapping(before, area_id))
+        second = tuple(self.overlapping(after, area_id))
+        return self._once(("period-features", first, second), lambda: [
+            (part, shapely.geometry.mapping(part.geometry))
+            for part in compare(self.union_of(first), self.union_of(second))])
 
     def changes(self, before: date, after: date, area_id: str | None = None) -> list[ChangePart]:
         """Return compare() of the areas in force on two days, computed once per segment pair."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, g, request
 
 from geoservice import i18n
 
@@ -23,12 +23,24 @@ def compare() -> Response:
 
 def register(app: Flask) -> None:
     """Register the page blueprints and static vendor assets."""
-    from geoservice.web import editor, pages
+    from geoservice.web import editor, pages, static, strings
 
+    static.init_app(app)  # fingerprinted, precompressed /static/ (replaces Flask's view)
     app.register_blueprint(bp)
     editor.register(app)  # /edit: the web editor (login, project list, forms, history)
     app.add_template_filter(pages.linkify, "linkify")
     app.add_template_filter(pages.public, "public")
+    app.add_template_global(pages.items_map, "items_map")  # the map of api/items.html
+    app.add_template_global(pages.timeline_chart, "timeline_chart")  # api/timeline.html
+
+    @app.context_processor
+    def _formats() -> dict:
+        # dates, numbers and status/category labels in the page's language on every page
+        # (the map pages pass their own, equal ones)
+        lang = g.get("lang", "de")
+        return {"fmt_date": lambda v: pages.fmt_date(v, lang),
+                "fmt_number": lambda v, d=2: pages.fmt_number(v, lang, d),
+                "label": lambda v: strings.value_label(v, lang)}
 
     @app.context_processor
     def _lang_switch() -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import quote, urlencode
 
 import pandas as pd
@@ -77,11 +77,29 @@ def fmt_number(value: float | None, lang: str, decimals: int = 2) -> str:
     return text.replace(",", "\u2009").replace(".", ",") if lang == "de" else text
 
 
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def fmt_date(value: date | None, lang: str) -> str:
-    """Format a date for the UI language."""
+    """Format a day for the UI language: '13.07.2000' / '13 Jul 2000' (as GS.formatDate)."""
     if value is None:
         return _("offen")
-    return value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if lang == "de":
+        return value.strftime("%d.%m.%Y")
+    return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def fmt_month(year: int, month: int, lang: str) -> str:
+    """Format a month known to the month only: 'Juli 2000' / 'Jul 2000'."""
+    if lang == "de":
+        return f"{MONTHS_DE[month - 1]} {year}"
+    return f"{MONTHS_EN[month - 1]} {year}"
+
+
+MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+             "Oktober", "November", "Dezember")
 
 
 def years_text(start: int | None, end: int | None) -> str:
@@ -140,8 +158,11 @@ def _sources_url() -> str:
     return (request.path + "#sources") if _embed() else "#sources"
 
 
-def _static_url() -> str:
-    return url_for("static", filename="")
+def _static_url():
+    """Return the fingerprinting URL function for static files (see web/static.py)."""
+    from geoservice.web.static import static_url
+
+    return static_url
 
 
 def _lang_urls(params: dict[str, str]) -> dict[str, str]:
@@ -170,6 +191,8 @@ def _page(template: str, params: dict[str, str], **context) -> str:
     return render_template(template, embed=_embed(), lang_urls=_lang_urls(params),
                            fmt_number=lambda v, d=2: fmt_number(v, g.lang, d),
                            fmt_date=lambda v: fmt_date(v, g.lang), years_text=years_text,
+                           label=lambda v: strings.value_label(v, g.lang),
+                           value_labels=strings.value_labels(g.lang),
                            link=link, project_url=project_url, area_url=area_url, **context)
 
 
@@ -296,6 +319,13 @@ def period_text(raw: str, when) -> str:
     return _("am {day}", day=fmt_date(when.start, g.lang))
 
 
+def period_short(raw: str, when) -> str:
+    """Name a compared period in a heading: '2016 (ganzes Jahr)' or '29.09.2016'."""
+    if len(raw) == 4:
+        return _("{year} (ganzes Jahr)", year=raw)
+    return fmt_date(when.start, g.lang)
+
+
 def _union_metric(rows):
     return shapely.union_all(rows["metric"].values) if len(rows) else shapely.Polygon()
 
@@ -312,6 +342,13 @@ def render_area(area_id: str) -> Response:
     labels = {"added": _("hinzugekommen"), "removed": _("weggefallen"),
               "unchanged": _("unverändert")}
 
+    # ?datetime= (a year, month or day, as the timeline links): the map shows the versions of this
+    # area in force then; without it the newest one
+    raw_when = (request.args.get("datetime") or "").strip()
+    when = timeutil.parse_datetime(raw_when, "datetime") if raw_when else None
+    raw_when = canonical_period(raw_when, when) if when else ""  # the cache key: parsed, not as typed
+    params = {"datetime": raw_when} if raw_when else {}
+
     def build() -> str:
         steps = area_domain.steps(data.funding_areas, area_id)
         drawn = []
@@ -327,18 +364,113 @@ def render_area(area_id: str) -> Response:
                       id=step.version["id"])
             drawn.append({"step": step, "svg": Markup(_maps().step_svg(parts, title, labels)),
                           "parts": parts})
+        shown = list(area_domain.versions(data.funding_areas, when, area_id)["id"]) if when else None
         m = _maps().area_map(data, _static_url(), _tiles(), area_id, _, _sources_url(), CHECK_FORM_ID,
-                             places=_places())
+                             places=_places(), shown_ids=shown,
+                             shown_range=[when.start.isoformat() if when.start else None,
+                                          when.end.isoformat() if when.end else None] if when else None)
         timeline = [item for item in data.timeline if item.get("area_id") in (area_id, None)]
         versions = _sources(rows)
         return _page(
-            "pages/area.html", {}, map=_map_parts(m), area_id=area_id,
+            "pages/area.html", params, map=_map_parts(m), area_id=area_id,
+            when_text=period_label(raw_when, when) if when else None, shown_ids=shown,
             name=versions[-1]["name"], versions=versions, steps=drawn, labels=labels,
             colours=_maps().CHANGE_COLOURS, timeline=timeline,
             today=date.today().isoformat(), form_id=CHECK_FORM_ID,
             check_strings=_check_strings(),
         )
-    return _serve(f"area:{area_id}", {}, build)
+    return _serve(f"area:{area_id}", params, build)
+
+
+def canonical_period(raw: str, when) -> str:
+    """Return one spelling per period and precision: 'YYYY', 'YYYY-MM', a day, or 'start/end'."""
+    if re.fullmatch(r"[0-9]{4}(-[0-9]{2})?", raw):
+        return raw
+    if when.is_instant:
+        return when.start.isoformat()
+    last = when.end - timedelta(days=1) if when.end else None
+    return f"{when.start.isoformat() if when.start else '..'}/{last.isoformat() if last else '..'}"
+
+
+def period_label(raw: str, when) -> str:
+    """Describe a period no more precisely than it was given: 'im Jahr 2004', 'im Juli 2004',
+    'am 01.07.2004', or 'vom … bis …' for an interval."""
+    text = raw.strip()
+    if re.fullmatch(r"[0-9]{4}", text):
+        return _("im Jahr {year}", year=text)
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+        return _("im {month}", month=fmt_month(int(text[:4]), int(text[5:7]), g.lang))
+    if when.is_instant:
+        return _("am {day}", day=fmt_date(when.start, g.lang))
+    last = when.end - timedelta(days=1) if when.end else None
+    return _("vom {start} bis {end}", start=fmt_date(when.start, g.lang) if when.start else "…",
+             end=fmt_date(last, g.lang) if last else "…")
+
+
+def items_map(spec, rows) -> dict[str, Markup]:
+    """Return the map of one page of a collection's items (template global of api/items.html).
+
+    The map holds exactly the rows of the page's table (the same filter, sort and paging), each
+    with a popup linking to its item page; reconstructed boundaries carry the notice.
+    """
+    from geoservice.domain.schema import FUNDING_AREAS
+
+    data = http.dataset()
+    maps = _maps()
+    lang = g.lang
+    features, legend = [], {}
+    reconstructed = False
+
+    def item_url(fid: str) -> str:
+        return url_for("ogc.item", collection_id=spec.name, feature_id=fid, f="html")
+
+    if spec is FUNDING_AREAS:
+        colours = maps.area_colours(data)
+        for fid, row in rows.iterrows():
+            is_rec = row.get("accuracy") == "reconstructed"
+            reconstructed |= is_rec
+            until = (fmt_date(row["valid_to"] - timedelta(days=1), lang) if row["valid_to"]
+                     else _("heute"))
+            colour = colours.get(row["area_id"], "#333333")
+            features.append({"type": "Feature", "geometry": maps._geometry(row.geometry), "properties": {
+                "id": str(fid), "title": f"{row['name']} ({fid})", "url": item_url(str(fid)),
+                "colour": colour, "kind": "area", "reconstructed": bool(is_rec),
+                "rows": [[_("Programm"), row["programme"]],
+                         [_("Gültig"), f"{fmt_date(row['valid_from'], lang)} – {until}"],
+                         [_("Fläche"), f"{fmt_number(row['area_ha'], lang)} ha"],
+                         [_("Genauigkeit"), _("schematische Rekonstruktion") if is_rec
+                          else _("amtliche Grenze")]]}})
+            legend[row["name"]] = {"label": str(row["name"]), "colour": colour, "kind": "area"}
+    else:
+        colours = maps.category_colours(data)
+        for fid, row in rows.iterrows():
+            rep = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
+            colour = colours.get(row["category"], "#333333")
+            features.append({"type": "Feature", "geometry": {
+                "type": "Point", "coordinates": [round(rep.x, 6), round(rep.y, 6)]}, "properties": {
+                "id": str(fid), "title": str(row["title"]), "url": item_url(str(fid)),
+                "colour": colour, "kind": "marker",
+                "rows": [[_("Jahre"), years_text(row["start_year"], row["end_year"])],
+                         [_("Status"), strings.value_label(row["status"], lang)],
+                         [_("Kategorie"), strings.value_label(row["category"], lang)]]}})
+            legend[row["category"]] = {"label": strings.value_label(row["category"], lang),
+                                       "colour": colour, "kind": "marker"}
+    m = maps.items_map(data, _static_url(), _tiles(), features, list(legend.values()), reconstructed,
+                       _, link("/areas"), {
+                           "open": _("Objekt öffnen"),
+                           "reconstructed": _("Schematische Rekonstruktion, nicht die rechtsverbindliche Grenze."),
+                       }, places=_places())
+    return _map_parts(m)
+
+
+def timeline_chart(milestones) -> dict:
+    """Return the visual timeline of /timeline (template global of api/timeline.html)."""
+    from geoservice.web import timeline
+
+    data = http.dataset()
+    today = date.today()
+    return timeline.build(data, list(milestones), g.lang, today, link, _maps().area_colours(data),
+                          change_years(data.funding_areas, today.year), _)
 
 
 def status_in_year(status: str | None, start: int | None, end: int | None, year: int,

@@ -161,6 +161,10 @@ EN = {
     "Abbrechen": "Cancel",
     "Kartenhintergrund entfernen": "Remove base map",
     "Kartenhintergrund": "Base map",
+    "Der Kartenhintergrund von OpenStreetMap lässt sich gerade nicht laden (keine Verbindung?). Die Karte zeigt weiter die eigenen Daten dieses Dienstes.":  # noqa: E501
+        "The OpenStreetMap base map cannot be loaded right now (no connection?). The map still "
+        "shows this service's own data.",
+    "Zurück zur Karte ohne Hintergrund": "Back to the map without base map",
     "Stadtteile (OpenStreetMap)": "Districts (OpenStreetMap)",
     "Quellen und Genauigkeit": "Sources and accuracy",
     "Ebenen": "Layers",
@@ -179,6 +183,21 @@ EN = {
     "Karte des Gebiets mit allen Versionen": "Map of the area with all versions",
     "Gebietsversion": "Area version",
     "Karte des Projekts": "Map of the project",
+    "Karte der Objekte dieser Seite": "Map of the features on this page",
+    "Objekte dieser Seite": "Features on this page",
+    "Objekt öffnen": "Open feature",
+    "Tabelle: {caption}": "Table: {caption}",
+    "im {month}": "in {month}",
+    "{year} (ganzes Jahr)": "{year} (whole year)",
+    "vom {start} bis {end}": "from {start} to {end}",
+    "Die Karte zeigt die Grenze dieses Gebiets {when}: {versions}.":
+        "The map shows this area's boundary {when}: {versions}.",
+    "{when} galt keine Version dieses Gebiets; die Karte zeigt keine Grenze. Die Schritte unten nennen, woraus es hervorging.":  # noqa: E501
+        "{when} no version of this area was in force; the map shows no boundary. The steps below say what it "
+        "emerged from.",
+    "Aktuelle Grenze zeigen": "Show the current boundary",
+    "Beschlüsse": "Decisions",
+    "Quartiersbüros": "Neighbourhood offices",
     # web editor (/edit)
     "Redaktion": "Editing",
     "Alle Projekte": "All projects",
@@ -340,7 +359,37 @@ EN = {
     "Weitere Projekte an derselben Stelle": "More projects at the same place",
     "im gewählten Jahr": "in the chosen year",
     "geplant": "planned",
-    "laufend": "running",
 }
 
+# Data values shown as labels: a project's status and category are terms of this service, so they
+# are translated (titles, descriptions and decisions stay German). Tests check that every status
+# and category in the data has an entry; a new category added by an editor shows in German until
+# it gets one here.
+STATUS_EN = {"geplant": "planned", "laufend": "ongoing", "abgeschlossen": "completed"}
+CATEGORY_EN = {
+    "Beteiligung/Quartiersmanagement": "Participation/neighbourhood management",
+    "Bildung": "Education",
+    "Kultur": "Culture",
+    "Soziale Infrastruktur": "Social infrastructure",
+    "Sport/Spiel": "Sport/play",
+    "Umwelt/Grün": "Environment/green space",
+    "Verkehr": "Transport",
+    "Wohnumfeld/Freiraum": "Residential surroundings/open space",
+}
+VALUES_EN = {**STATUS_EN, **CATEGORY_EN}
+
+
+def value_label(value, lang: str) -> str:
+    """Return a status or category as shown in `lang` (German: the value itself)."""
+    if value is None:
+        return ""
+    return VALUES_EN.get(str(value), str(value)) if lang == "en" else str(value)
+
+
+def value_labels(lang: str) -> dict[str, str]:
+    """Return the status/category labels the browser needs for `lang` (empty for German)."""
+    return dict(VALUES_EN) if lang == "en" else {}
+
+
 i18n.register(EN)
+i18n.register(VALUES_EN)

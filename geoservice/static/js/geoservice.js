@@ -26,10 +26,19 @@
     return parent;
   }
 
+  var MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  /* A day as people read it: "13.07.2000" in German, "13 Jul 2000" in English (pages.fmt_date). */
   function formatDate(iso) {
     if (!iso) { return ""; }
     var p = iso.split("-");
-    return document.documentElement.lang === "de" ? p[2] + "." + p[1] + "." + p[0] : iso;
+    if (document.documentElement.lang === "de") { return p[2] + "." + p[1] + "." + p[0]; }
+    return parseInt(p[2], 10) + " " + MONTHS_EN[parseInt(p[1], 10) - 1] + " " + p[0];
+  }
+
+  /* A status or category in the page's language (S.values: German value -> label; empty in German). */
+  function label(S, value) {
+    return (S && S.values && S.values[value]) || value;
   }
 
   /* A boundary version is shown in year Y if its half-open validity [valid_from, valid_to)
@@ -134,7 +143,7 @@
       stops.push((colours[cat] || "#333333") + " " + from.toFixed(1) + "deg " + to.toFixed(1) + "deg");
       at = to;
     });
-    var names = order.map(function (cat) { return cat + " (" + counts[cat] + ")"; }).join(", ");
+    var names = order.map(function (cat) { return label(S, cat) + " (" + counts[cat] + ")"; }).join(", ");
     var stack = map && sameSpot(c, map);
     var root = el("div", "gs-cluster-ring");
     root.style.background = "conic-gradient(" + stops.join(", ") + ")";
@@ -164,7 +173,8 @@
         dot.setAttribute("aria-hidden", "true");
         var a = el("a", null, p.title, li);
         a.href = urlTemplate.replace("__ID__", encodeURIComponent(p.id));
-        el("small", null, " " + years(p, S) + " · " + (statusInYear(p, year) || "") + " · " + p.category, li);
+        el("small", null, " " + years(p, S) + " · " + label(S, statusInYear(p, year) || "") + " · " +
+           label(S, p.category), li);
       });
     return root;
   }
@@ -188,9 +198,9 @@
     }
     row(S.years, years(p, S));
     var st = statusInYear(p, year);
-    row(S.status, st !== p.status ? st + " (" + year + ")" : p.status);
+    row(S.status, st !== p.status ? label(S, st) + " (" + year + ")" : label(S, p.status));
     if (st === p.status) { row(S.status_note, p.status_note); }
-    row(S.category, p.category);
+    row(S.category, label(S, p.category));
     el("p", "gs-popup-desc", p.description, root);
     dl = el("dl", null, null, root);
     row(S.funding, p.funding);
@@ -211,6 +221,55 @@
        (p.valid_to ? formatDate(p.valid_to) : S.open), root);
     el("div", null, S.accuracy + ": " + (S[p.accuracy] || p.accuracy), root);
     return root;
+  }
+
+  /* One page of a collection's items (the HTML items page): outlines and pins with popups
+     linking to each item; the page's table lists the same features. */
+  function itemPopup(p, S) {
+    var root = el("div", "gs-popup");
+    el("p", "gs-popup-title", p.title, root);
+    var dl = el("dl", null, null, root);
+    (p.rows || []).forEach(function (r) {
+      if (r[1] === null || r[1] === undefined || r[1] === "") { return; }
+      el("dt", null, r[0], dl);
+      el("dd", null, r[1], dl);
+    });
+    if (p.reconstructed) { el("p", "gs-popup-note", S.reconstructed, root); }
+    var a = el("a", "gs-popup-link", S.open, root);
+    a.href = p.url;
+    return root;
+  }
+
+  function items(map, data, S, label) {
+    var group = L.featureGroup(), ids = [];
+    data.features.forEach(function (f) {
+      var p = f.properties, layer;
+      if (p.kind === "marker") {
+        layer = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
+          title: p.title, riseOnHover: true,
+          icon: L.divIcon({className: "gs-pin", html: "", iconSize: [18, 18], iconAnchor: [9, 9],
+                           popupAnchor: [0, -8]})
+        });
+        layer.on("add", function () {
+          var node = layer.getElement();
+          if (node) { node.style.background = p.colour; node.setAttribute("aria-label", p.title); }
+        });
+      } else {
+        layer = L.geoJSON(f, {style: {color: p.colour, weight: 3, opacity: 1, fillColor: p.colour,
+                                      fillOpacity: 0.12}});
+        layer.bindTooltip(p.title, {sticky: true});
+      }
+      layer.feature = f;
+      layer.bindPopup(function () { return itemPopup(p, S); },
+                      {maxWidth: popupWidth(map), maxHeight: popupHeight(map)});
+      group.addLayer(layer);
+      ids.push(p.id);
+    });
+    group.addTo(map);
+    var entry = GS.of(map);
+    entry.items = {ids: ids, group: group, features: data.features};
+    entry.addOverlay(group, label, "items");
+    return entry.items;
   }
 
   function Entry(map) {
@@ -278,34 +337,67 @@
     });
   }
 
+  /* Is `text` already shown by the attribution control (e.g. the OSM data layers' notice)? */
+  function attributed(map, text) {
+    var shown = map.attributionControl ? Object.keys(map.attributionControl._attributions || {}) : [];
+    return shown.some(function (a) { return a && a.indexOf(text) >= 0; });
+  }
+
   function tiles(map, cfg, S) {
     var entry = GS.of(map);
     if (cfg.url) {
-      L.tileLayer(cfg.url, {attribution: cfg.attribution, maxZoom: 19}).addTo(map);
+      L.tileLayer(cfg.url, {attribution: attributed(map, cfg.attribution) ? "" : cfg.attribution,
+                            maxZoom: 19}).addTo(map);
       return;
     }
     var key = "geoservice.tiles.consent";
-    var layer = null;
+    var layer = null, failed = false;
     var box;
     function load() {
       if (!layer) {
-        layer = L.tileLayer(cfg.consentUrl, {attribution: cfg.consentAttribution, maxZoom: 19});
+        /* the data layers already credit OpenStreetMap: the attribution is shown once */
+        layer = L.tileLayer(cfg.consentUrl, {
+          attribution: attributed(map, cfg.consentAttribution) ? "" : cfg.consentAttribution, maxZoom: 19});
+        /* tiles that do not arrive (offline, blocked, server down): say so and offer the way back */
+        var errors = 0;  /* tiles that failed since the map last started loading a view */
+        layer.on("loading", function () { errors = 0; });
+        layer.on("tileerror", function () {
+          errors += 1;
+          if (!failed) { failed = true; render(); }
+        });
+        layer.on("load", function () {  /* every tile of the view arrived: the notice goes */
+          if (failed && errors === 0) { failed = false; render(); }
+        });
       }
+      failed = false;
       layer.addTo(map);
       layer.bringToBack();
       render();
     }
+    function unload(forget) {
+      if (forget) {
+        try { window.localStorage.removeItem(key); } catch (e) { /* storage blocked */ }
+      }
+      failed = false;
+      map.removeLayer(layer);
+      render();
+      box.querySelector("button").focus();
+    }
     function render() {
       box.textContent = "";
+      box.classList.toggle("gs-consent-failed", failed);
       if (layer && map.hasLayer(layer)) {
+        if (failed) {
+          var msg = el("p", "gs-tile-error", S.failed, box);
+          msg.setAttribute("role", "alert");
+          var back = el("button", "gs-button gs-tile-back", S.back, box);
+          back.type = "button";
+          back.addEventListener("click", function () { unload(true); });
+          return;
+        }
         var off = el("button", "gs-button", S.revoke, box);
         off.type = "button";
-        off.addEventListener("click", function () {
-          try { window.localStorage.removeItem(key); } catch (e) { /* storage blocked */ }
-          map.removeLayer(layer);
-          render();
-          box.querySelector("button").focus();
-        });
+        off.addEventListener("click", function () { unload(true); });
         return;
       }
       var first = el("button", "gs-button gs-consent-open", S.load, box);
@@ -330,10 +422,11 @@
       });
     }
     control(map, "topright", "gs-consent", function (div) { box = div; render(); });
-    entry.tiles = {load: load};
+    entry.tiles = {load: load, unload: unload, failed: function () { return failed; }};
     var stored = null;
     try { stored = window.localStorage.getItem(key); } catch (e) { /* storage blocked */ }
-    if (stored === cfg.consentUrl) { load(); }
+    /* after the page's other layers are added, so their attribution is known (shown once) */
+    if (stored === cfg.consentUrl) { window.setTimeout(load, 0); }
   }
 
   function locateControl(map, S) {
@@ -463,8 +556,10 @@
 
   var highlight = null;
 
-  function showHit(entry, hit, S, formId) {
+  function showHit(entry, hit, S, formId, keepView) {
     var map = entry.map;
+    /* restoring a shared link (keepView): draw the hit, leave the shared view as it is */
+    function move(fn) { if (!keepView) { fn(); } }
     if (highlight) { map.removeLayer(highlight); highlight = null; }
     var b = hit.bbox;
     var note = "";
@@ -473,20 +568,20 @@
         L.geoJSON(hit.geometry, {interactive: false, style: {color: "#1a1a1a", weight: 10, opacity: 0.55}}),
         L.geoJSON(hit.geometry, {interactive: false, style: {color: "#ffd600", weight: 6, opacity: 1}})
       ]).addTo(map);
-      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 17, padding: [30, 30]});
+      move(function () { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 17, padding: [30, 30]}); });
     } else if (hit.kind === "street") {
       highlight = L.rectangle([[b[1] - 0.0004, b[0] - 0.0006], [b[3] + 0.0004, b[2] + 0.0006]],
         {interactive: false, color: "#1a1a1a", weight: 3, dashArray: "6 4", fillColor: "#ffd600",
          fillOpacity: 0.25}).addTo(map);
-      map.fitBounds(highlight.getBounds(), {maxZoom: 17, padding: [30, 30]});
+      move(function () { map.fitBounds(highlight.getBounds(), {maxZoom: 17, padding: [30, 30]}); });
       note = S.no_line;
     } else if (hit.kind === "project" && entry.projects && entry.projects.markers[hit.id.replace(/^project:/, "")]) {
-      entry.projects.show(hit.id.replace(/^project:/, ""));
+      entry.projects.show(hit.id.replace(/^project:/, ""), keepView);
     } else {
       highlight = L.circleMarker([hit.point[1], hit.point[0]], {radius: 10, color: "#1a1a1a", weight: 3,
         fillColor: "#ffd600", fillOpacity: 1}).bindTooltip(hit.name, {permanent: true, direction: "top",
         offset: [0, -10], className: "gs-hit-label"}).addTo(map);
-      map.setView([hit.point[1], hit.point[0]], Math.max(map.getZoom(), 17));
+      move(function () { map.setView([hit.point[1], hit.point[0]], Math.max(map.getZoom(), 17)); });
     }
     if (highlight) { highlight.gsHit = hit; }
     var form = formId && document.getElementById(formId);
@@ -541,15 +636,16 @@
         li.addEventListener("click", function () { pick(i); });
       });
       list.hidden = !results.length;
+      list.setAttribute("data-query", lastQuery || "");  /* which query the list answers */
       input.setAttribute("aria-expanded", String(results.length > 0));
       status.textContent = results.length ? S.results.replace("{n}", results.length) : S.no_results;
     }
-    function pick(i) {
+    function pick(i, keepView) {
       var hit = results[i];
       if (!hit) { return; }
       close();
       input.value = hit.name;
-      var note = showHit(entry, hit, S, formId);
+      var note = showHit(entry, hit, S, formId, keepView);
       status.textContent = "";
       el("span", null, S.shown.replace("{name}", hit.name).replace("{kind}", S.kinds[hit.kind] || hit.kind), status);
       if (note) { el("span", null, " " + note, status); }
@@ -589,12 +685,12 @@
     var api = {
       pick: pick,
       /* restore a shared link: search the name again and pick the hit with the same id */
-      restore: function (q, id) {
+      restore: function (q, id, keepView) {
         input.value = q;
         query(q, function () {
           var i = -1;
           results.forEach(function (hit, j) { if (hit.id === id && i < 0) { i = j; } });
-          if (i >= 0) { pick(i); } else { render(); }
+          if (i >= 0) { pick(i, keepView); } else { render(); }
         });
       }
     };
@@ -633,12 +729,19 @@
   function trackView(entry) {
     var v = state.read();
     var map = entry.map;
+    var keep = false;
     if (v.c && v.z) {
       var c = v.c.split(",").map(parseFloat), z = parseInt(v.z, 10);
-      if (c.length === 2 && isFinite(c[0]) && isFinite(c[1]) && isFinite(z)) { map.setView(c, z); }
+      if (c.length === 2 && isFinite(c[0]) && isFinite(c[1]) && isFinite(z)) {
+        /* at once, not animated: an animated jump of more than a few zoom levels could be cut
+           short by the page's next move and leave the page's own fitted view */
+        map.setView(c, z, {animate: false});
+        keep = true;
+      }
     }
-    if (v.hit && v.q && entry.search) { entry.search.restore(v.q, v.hit); }
-    if (v.project && entry.projects && entry.projects.markers[v.project]) { entry.projects.show(v.project); }
+    /* a shared view is restored exactly: the hit and the project reappear without moving it */
+    if (v.hit && v.q && entry.search) { entry.search.restore(v.q, v.hit, keep); }
+    if (v.project && entry.projects && entry.projects.markers[v.project]) { entry.projects.show(v.project, keep); }
     map.on("moveend", function () {
       var c = map.getCenter();
       state.set({c: c.lat.toFixed(5) + "," + c.lng.toFixed(5), z: map.getZoom()});
@@ -682,7 +785,8 @@
     listPopup: listPopup,
     el: el, linkify: linkify, versionInYear: versionInYear, startedBy: startedBy,
     projectMatches: projectMatches, projectPopup: projectPopup, areaSummary: areaSummary,
-    legend: legend, notice: notice, tiles: tiles, locateControl: locateControl,
+    legend: legend, notice: notice, tiles: tiles, locateControl: locateControl, items: items,
+    itemPopup: itemPopup, label: label,
     layerControl: function (map, S) { return GS.of(map).layerControl(S); },
     checkPoint: checkPoint, initCheckForm: initCheckForm, formatDate: formatDate,
     parseNumber: parseNumber, placeSearch: placeSearch, state: state, trackView: trackView,

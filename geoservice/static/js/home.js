@@ -41,7 +41,7 @@
           var p = {status: st.dataset.status, start_year: st.dataset.start ? parseInt(st.dataset.start, 10) : null,
                    end_year: st.dataset.end ? parseInt(st.dataset.end, 10) : null};
           var now = GS.statusInYear(p, opts.year);
-          st.textContent = now === p.status ? now : now + " (" + opts.year + ")";
+          st.textContent = now === p.status ? GS.label(S, now) : GS.label(S, now) + " (" + opts.year + ")";
         }
       });
     }
