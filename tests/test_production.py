@@ -261,11 +261,8 @@ def test_a_worker_started_while_the_store_is_invalid_keeps_the_service_up(tmp_pa
 
 # --- granian, the other server the README names ---------------------------------------------------
 
-GRANIAN_SUPERVISED = ["--respawn-failed-workers", "--respawn-interval", "0.5"]
-
-
 class Granian(Gunicorn):
-    """granian with 2 workers as README "Production" names it, with worker respawn switched on."""
+    """granian with 2 workers started by deploy/granian.sh, the command README "Production" names."""
 
     def __init__(self, folder: Path):  # noqa: D107 - same set-up as Gunicorn, another command
         self.database = database = new_database("sqlite", folder / "db")
@@ -275,12 +272,11 @@ class Granian(Gunicorn):
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "granian.log"
         env = {**os.environ, "GEOSERVICE_DATABASE_URL": database,
-               "GEOSERVICE_DATA_DIR": str(GEODATA)}
+               "GEOSERVICE_DATA_DIR": str(GEODATA), "GEOSERVICE_BIND": f"127.0.0.1:{self.port}",
+               "WEB_CONCURRENCY": "2", "GRANIAN": str(Path(sys.executable).parent / "granian")}
         with open(self.log, "wb") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--workers", "2", *GRANIAN_SUPERVISED, "--factory",
-                 "geoservice:create_app"],
+                ["bash", str(ROOT / "deploy" / "granian.sh")],
                 cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         if not self.wait_ready(90):
             self.stop()
@@ -288,7 +284,7 @@ class Granian(Gunicorn):
 
 
 def test_granian_respawns_a_killed_worker(tmp_path, record_property):
-    """README's granian command must carry --respawn-failed-workers: without it a killed worker
+    """deploy/granian.sh must carry --respawn-failed-workers: without it a killed worker
     (the OOM killer) shut the whole server down. With it, the worker is replaced and, once the
     new worker is up, every request is answered. Between the kill and the respawn granian refuses
     some connections (measured: 1 to 8 in four runs; gunicorn at most one reset, see above): printed,
