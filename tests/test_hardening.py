@@ -21,12 +21,22 @@ def test_a_host_outside_allowed_hosts_is_refused_and_never_in_a_link(make_app):
         assert "evil.example" not in response.headers.get("Location", "")
 
 
-def test_distinct_queries_leave_the_memo_bounded(client, app, monkeypatch):
+def test_distinct_queries_leave_the_memo_bounded(make_app, monkeypatch):
+    """Each distinct `properties` choice is a memo entry (its serialized features); beyond the
+    bound the least recently used ones go, and the byte count stays exact."""
+    from itertools import combinations
+
+    from geoservice.domain.schema import PROJECTS
+
     monkeypatch.setattr(base, "MEMO_ENTRIES", 64)
+    app = make_app()
+    client = app.test_client()
     data = app.extensions["geoservice"].dataset
-    for n in range(300):  # canonical, distinct: each a memo entry, evicted beyond the bound
-        assert client.get(f"/collections/projects/items?offset={n}&limit=2&lang="
-                          f"{'de' if n % 2 else 'en'}").status_code == 200
+    choices = [",".join(pair) for pair in combinations(PROJECTS.fields, 2)][:150]
+    for n, fields in enumerate(choices):  # canonical (schema order), distinct
+        response = client.get(f"/collections/projects/items?properties={fields}&lang="
+                              f"{'de' if n % 2 else 'en'}")
+        assert response.status_code == 200, response.get_data(as_text=True)
     assert len(data._memo) <= 64
     assert data._memo_bytes[0] == sum(base._size(v) for v in data._memo.values())
 
