@@ -254,3 +254,20 @@ def test_openapi_path_items_validate_and_describe_responses(client):
     OAS30Validator(schema).validate(_search(client, "Karl-Laux"))
     schema = places_paths()["/inside"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     OAS30Validator(schema).validate(client.get("/inside", query_string=KARL_LAUX_5).get_json())
+
+
+@pytest.mark.parametrize("query", ["lon=-79.84428098123448&lat=1e-09", "lon=10&lat=51",
+                                   "lon=13.8&lat=20", "lon=179&lat=89"])
+def test_a_site_outside_the_metric_crs_region_is_a_400_naming_it(client, query):
+    """Far from EPSG:25833's area of use the projection gives infinity (it was a 500)."""
+    response = client.get(f"/inside?{query}&f=json")
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "EPSG:25833" in response.get_json()["description"]
+
+
+@pytest.mark.parametrize("query", ["lon=-79.84&lat=1e-09", "lon=179&lat=89", "x=-170&y=10&crs=CRS84",
+                                   "x=10&y=-10&crs=EPSG:4326"])
+def test_locate_refuses_a_site_where_distances_are_undefined(client, query):
+    response = client.get(f"/locate?{query}&f=json")
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "EPSG:25833" in response.get_json()["description"]

@@ -525,8 +525,12 @@ def document(base_url: str, config: Mapping) -> dict:
         "/changes": _get("changes", "Changes of all areas between two dates", "Planners",
                          [p("from"), p("to"), p("crs-changes"), p("f"), p("lang")], changes),
         "/locate": _get("locate", "Which areas contain a point on a day", "Planners", [
-            _param("lon", "Longitude (WGS 84).", {"type": "number", "minimum": -180, "maximum": 180}),
-            _param("lat", "Latitude (WGS 84).", {"type": "number", "minimum": -90, "maximum": 90}),
+            _param("lon", "Longitude (WGS 84), within EPSG:25833's area of use (where distances "
+                   "are defined).", {"type": "number", "minimum": crs.METRIC_AREA_OF_USE[0],
+                                     "maximum": crs.METRIC_AREA_OF_USE[2]}),
+            _param("lat", "Latitude (WGS 84), within EPSG:25833's area of use.",
+                   {"type": "number", "minimum": crs.METRIC_AREA_OF_USE[1],
+                    "maximum": crs.METRIC_AREA_OF_USE[3]}),
             _param("x", "Easting (or longitude) in crs (default EPSG:25833).", {"type": "number"}),
             _param("y", "Northing (or latitude) in crs (default EPSG:25833).", {"type": "number"}),
             p("crs-locate"), _param("datetime", "The day (default: today).", _POINT),

@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+from geoservice.domain.crs import METRIC_AREA_OF_USE
 from geoservice.domain.places import KINDS
+
+_WEST, _SOUTH, _EAST, _NORTH = METRIC_AREA_OF_USE
 
 _ERROR = {"description": "A parameter is invalid; `description` names the bad value.",
           "content": {"application/json": {"schema": {
@@ -100,15 +103,17 @@ def places_paths() -> dict:
             "operationId": "insideCheck",
             "parameters": [
                 {"name": "lon", "in": "query", "required": True,
-                 "schema": {"type": "number", "minimum": -180, "maximum": 180}},
+                 "description": "longitude (WGS 84) within EPSG:25833's area of use",
+                 "schema": {"type": "number", "minimum": _WEST, "maximum": _EAST}},
                 {"name": "lat", "in": "query", "required": True,
-                 "schema": {"type": "number", "minimum": -90, "maximum": 90}},
+                 "description": "latitude (WGS 84) within EPSG:25833's area of use",
+                 "schema": {"type": "number", "minimum": _SOUTH, "maximum": _NORTH}},
                 {"name": "datetime", "in": "query", "required": False,
                  "description": "one day (YYYY-MM-DD); default today",
                  "schema": {"type": "string", "format": "date"}},
                 {"name": "area", "in": "query", "required": False,
                  "description": "area id whose predecessors/successors the answer marks",
-                 "schema": {"type": "string"}},
+                 "schema": {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"}},
                 {"name": "f", "in": "query", "required": False,
                  "schema": {"type": "string", "enum": ["json", "html"]}},
                 _COMMON[1],

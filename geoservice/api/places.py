@@ -14,6 +14,7 @@ from shapely.geometry import Point
 
 from geoservice.api import features, links, params
 from geoservice.api.links import HTML, JSON, link, url
+from geoservice.domain import crs
 from geoservice.domain import places as domain
 from geoservice.domain.areas import require_area
 from geoservice.domain.timeutil import LOCAL_TZ, parse_datetime
@@ -96,6 +97,10 @@ def search():
 
 # --- inside ------------------------------------------------------------------------------------
 
+# a site must lie where distances to the boundaries can be measured (EPSG:25833's area of use)
+WEST, SOUTH, EAST, NORTH = crs.METRIC_AREA_OF_USE
+
+
 def _day(raw: str | None) -> date:
     if raw is None or not raw.strip():
         return datetime.now(LOCAL_TZ).date()
@@ -113,7 +118,8 @@ def _coordinate(raw: str | None, name: str, low: float, high: float, lenient: bo
             text = text.replace(",", ".")  # decimal comma, as typed in German
     value = params.number(text, name)
     if not low <= value <= high:
-        raise InvalidParameter(f"{name}: '{raw}' is outside {low:g}..{high:g}")
+        raise InvalidParameter(f"{name}: '{raw}' is outside {low:g}..{high:g}, the region where "
+                               "distances in EPSG:25833 (Dresden's CRS) are defined")
     return value
 
 
@@ -165,11 +171,11 @@ def _inside_html():
     lon = lat = None
     if asked:
         try:
-            lon = _coordinate(args.get("lon"), "lon", -180, 180, lenient=True)
+            lon = _coordinate(args.get("lon"), "lon", WEST, EAST, lenient=True)
         except InvalidParameter:
             errors["lon"] = web_places.check_strings()["bad_lon"]
         try:
-            lat = _coordinate(args.get("lat"), "lat", -90, 90, lenient=True)
+            lat = _coordinate(args.get("lat"), "lat", SOUTH, NORTH, lenient=True)
         except InvalidParameter:
             errors["lat"] = web_places.check_strings()["bad_lat"]
     try:
@@ -200,8 +206,8 @@ def inside():
         pages.check_page_params(INSIDE_PARAMS)
         return _inside_html()
     check_params(INSIDE_PARAMS)
-    lon = _coordinate(request.args.get("lon"), "lon", -180, 180, lenient=False)
-    lat = _coordinate(request.args.get("lat"), "lat", -90, 90, lenient=False)
+    lon = _coordinate(request.args.get("lon"), "lon", WEST, EAST, lenient=False)
+    lat = _coordinate(request.args.get("lat"), "lat", SOUTH, NORTH, lenient=False)
     day = _day(request.args.get("datetime"))
     page_area = request.args.get("area")
     if page_area is not None:

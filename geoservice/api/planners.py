@@ -213,8 +213,11 @@ def _point() -> Point | None:
             raise InvalidParameter(f"crs: '{args['crs']}' applies to x/y only; lon/lat are "
                                    "always WGS 84 degrees")
         lon, lat = params.number(args.get("lon"), "lon"), params.number(args.get("lat"), "lat")
-        _in_range("lon", lon, -180, 180, "longitude in WGS 84 degrees")
-        _in_range("lat", lat, -90, 90, "latitude in WGS 84 degrees")
+        west, south, east, north = crs.METRIC_AREA_OF_USE
+        _in_range("lon", lon, west, east, "longitude in WGS 84 degrees where distances in "
+                  "EPSG:25833 are defined")
+        _in_range("lat", lat, south, north, "latitude in WGS 84 degrees where distances in "
+                  "EPSG:25833 are defined")
         return Point(lon, lat)
     if has_xy:
         source = params.crs_param(args.get("crs", "EPSG:25833"), "crs")
@@ -231,6 +234,11 @@ def _point() -> Point | None:
         lon, lat = crs.transformer(source, crs.CRS84).transform(x, y)
         if not (abs(lon) <= 180 and abs(lat) <= 90):
             raise InvalidParameter(f"x/y: '{args['x']},{args['y']}' is outside {source}")
+        west, south, east, north = crs.METRIC_AREA_OF_USE
+        if not (west <= lon <= east and south <= lat <= north):
+            raise InvalidParameter(f"x/y: '{args['x']},{args['y']}' lies outside the region where "
+                                   "distances in EPSG:25833 (Dresden's CRS) are defined "
+                                   f"(longitude {west:g}..{east:g}, latitude {south:g}..{north:g})")
         return Point(lon, lat)
     return None
 

@@ -15,6 +15,9 @@ EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
 # The city's official CRS: ETRS89 / UTM zone 33N. Areas and distances are computed in it.
 METRIC_EPSG = 25833
 STORAGE_CRS = CRS84
+# Where EPSG:25833 is defined (lon/lat west, south, east, north: Europe between 12°E and 18°E):
+# outside it metres and distances are meaningless (far outside, the projection gives infinity).
+METRIC_AREA_OF_USE = (12.0, 34.79, 18.01, 84.01)
 
 # What the API advertises (OGC API - Features Part 2). Order = order in `crs` lists.
 SUPPORTED = {
