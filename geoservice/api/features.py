@@ -20,9 +20,10 @@ import pandas as pd
 import shapely
 
 from geoservice.domain import cql, crs
+from geoservice.domain.areas import day_overlap
 from geoservice.domain.schema import CollectionSpec
 from geoservice.domain.timeutil import DayRange
-from geoservice.storage.base import OPEN_END, OPEN_START, Dataset
+from geoservice.storage.base import Dataset
 
 EAGER_LIMIT = 50_000  # collections up to this size are serialized completely at first use
 DECIMALS = {True: 7, False: 3}  # coordinate decimals for degrees / metres
@@ -192,13 +193,6 @@ def position_of(data: Dataset, spec: CollectionSpec, fid: str) -> int | None:
     except (KeyError, TypeError):
         return None
     return pos if isinstance(pos, int) else None
-
-
-def day_overlap(t0: np.ndarray, t1: np.ndarray, when: DayRange) -> np.ndarray:
-    """Return the mask of [t0, t1) ordinal-day spans overlapping `when` (as areas.time_mask)."""
-    start = when.start.toordinal() if when.start else OPEN_START
-    end = when.end.toordinal() if when.end else OPEN_END
-    return (t0 < end) & (t1 > start)
 
 
 def bbox_hits(data: Dataset, spec: CollectionSpec, box: tuple[float, float, float, float]) -> np.ndarray:

@@ -21,11 +21,16 @@ from geoservice.storage.base import OPEN_END, OPEN_START
 SQM_PER_HA = 10_000
 
 
-def time_mask(gdf: gpd.GeoDataFrame, when: DayRange) -> np.ndarray:
-    """Return a boolean mask of rows whose [_t0, _t1) overlaps the day range `when`."""
+def day_overlap(t0: np.ndarray, t1: np.ndarray, when: DayRange) -> np.ndarray:
+    """Return the mask of [t0, t1) ordinal-day spans overlapping the day range `when`."""
     start = when.start.toordinal() if when.start else OPEN_START
     end = when.end.toordinal() if when.end else OPEN_END
-    return (gdf["_t0"].to_numpy() < end) & (gdf["_t1"].to_numpy() > start)
+    return (t0 < end) & (t1 > start)
+
+
+def time_mask(gdf: gpd.GeoDataFrame, when: DayRange) -> np.ndarray:
+    """Return a boolean mask of rows whose [_t0, _t1) overlaps the day range `when`."""
+    return day_overlap(gdf["_t0"].to_numpy(), gdf["_t1"].to_numpy(), when)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ class CollectionSpec:
     required: tuple[str, ...]  # those that must not be empty
     enums: dict[str, frozenset[str]] = field(default_factory=dict)
     time_fields: tuple[str, str] = ("", "")
-    queryables: dict[str, str] = field(default_factory=dict)
     keywords: tuple[str, ...] = ()
     # the type of every property, one of: string, integer, number, date (ISO 8601 day). This is
     # the one schema that GeoJSON, /queryables, GeoPackage, CSV and the import follow.
@@ -72,7 +71,6 @@ FUNDING_AREAS = CollectionSpec(
            "published_area_ha": "number", "decision": "string", "accuracy": "string",
            "method": "string", "source": "string", "note": "string"},
     units={"area_ha": "har", "published_area_ha": "har"},
-    queryables={"area_id": "string", "programme": "string", "accuracy": "string", "name": "string"},
     keywords=("Soziale Stadt", "Sozialer Zusammenhalt", "Fördergebiet", "Dresden", "Prohlis"),
 )
 
@@ -102,8 +100,6 @@ PROJECTS = CollectionSpec(
            "status_note": "string", "address": "string", "funding": "string",
            "area_id": "string", "location_accuracy": "string", "location_method": "string",
            "source": "string"},
-    queryables={"category": "string", "status": "string", "area_id": "string",
-                "location_accuracy": "string"},
     keywords=("Projekte", "Quartiersmanagement", "Dresden", "Prohlis"),
 )
 
