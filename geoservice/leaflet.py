@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 StaticUrl = str | Callable[[str], str]
@@ -33,7 +33,43 @@ class Tiles:
     consent_attribution: str = ""
 
 
-class LocalMap(folium.Map):
+class _Markup(Element):
+    """Markup that is already rendered, added to the page as it is."""
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self.markup = markup
+
+    def render(self, **kwargs) -> str:
+        return self.markup
+
+
+class _RenderOnce:
+    """Render an element's header/html/script macros once and add their output as markup.
+
+    branca's MacroElement.render wraps each macro's output in `Element(output)`, which compiles
+    the output as a Jinja template and renders it a second time: data inside it (a project title
+    "{{ … }}" or "{% … %}") would be evaluated on the server, and every map paid about ten
+    template compilations. This replaces that render (and folium's JSCSSMixin part) for all of
+    our elements.
+    """
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        for name, url in getattr(self, "default_js", ()):
+            figure.header.add_child(folium.JavascriptLink(url), name=name)
+        for name, url in getattr(self, "default_css", ()):
+            figure.header.add_child(folium.CssLink(url), name=name)
+        module = self._template.module
+        for part in ("header", "html", "script"):
+            macro = getattr(module, part, None)
+            if macro is not None:
+                getattr(figure, part).add_child(_Markup(macro(self, kwargs)), name=self.get_name())
+        for element in list(self._children.values()):
+            element.render(**kwargs)
+
+
+class LocalMap(_RenderOnce, folium.Map):
     """A folium Map whose assets come from this service and whose page stays zoomable."""
 
     _template = Template("""
@@ -87,7 +123,7 @@ class LocalMap(folium.Map):
         self.strings = strings
 
 
-class _Element(MacroElement):
+class _Element(_RenderOnce, MacroElement):
     """A MacroElement with a plain-value context (`this.<name>`) for its template."""
 
     _name = "GsElement"

@@ -523,6 +523,22 @@ def test_text_is_data(service):
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[1]
 
 
+def test_template_syntax_in_text_is_shown_not_run(service):
+    # branca renders a map element's output as a Jinja template a second time; text in it
+    # ("{{ … }}") would run on the server (geoservice.leaflet._RenderOnce prevents it)
+    title = "Tor {{ 7*191 }}zz {% if true %}ja{% endif %} {# Notiz #}"
+    created = service.anna.create("projects", project(title, description="Text {{ 6*223 }}zz"))
+    assert created.status_code == 201, created.text
+    fid = created.json()["id"]
+    pages = {"items": service.public.get("/collections/projects/items",
+                                         params={"f": "html", "limit": 1000}).text,
+             "item": service.public.get(f"/collections/projects/items/{fid}", params={"f": "html"}).text,
+             "home": service.public.get("/", headers={"Accept": "text/html"}).text}
+    for name, html in pages.items():
+        assert "1337zz" not in html and "1338zz" not in html, name  # 7*191, 6*223 evaluated
+        assert "{{ 7*191 }}zz {% if true %}ja{% endif %} {# Notiz #}" in html, name  # in the map's data
+
+
 # --- the API definition --------------------------------------------------------------------------
 
 def test_openapi_documents_the_writes(service):
