@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
+    app.request_class = http.Request
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("GEOSERVICE")
     if config:

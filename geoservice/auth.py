@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -136,9 +137,20 @@ def _secret_key(app: Flask) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building a signer for a request that has no cookie
+    (almost every request: only editors have one)."""
+
+    def open_session(self, app: Flask, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Set up sessions, CSRF protection and the login manager."""
     app.config["SECRET_KEY"] = _secret_key(app)
+    app.session_interface = _SessionInterface()
     # Flask's defaults hold SESSION_COOKIE_SAMESITE = None, so setdefault() would never apply
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"

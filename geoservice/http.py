@@ -10,11 +10,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from urllib.parse import urlencode
 
 import zstandard
 from flask import Flask, Response, current_app, g, render_template, request
+from flask import Request as FlaskRequest
 from flask.globals import request_ctx
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.http import parse_accept_header
 
@@ -35,6 +36,8 @@ from geoservice.storage.base import Dataset
 # and in paths (none at all: no id holds one).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A mount point (SCRIPT_NAME) that needs no quoting in a URL.
+_PLAIN_ROOT = re.compile(r"[A-Za-z0-9/._~-]*\Z")
 # Output formats (the `f` values) and the media types that select them through `Accept`.
 MEDIA_TYPES = {
     "json": ("application/json", "application/geo+json", "application/vnd.oai.openapi+json",
@@ -61,6 +64,22 @@ MAX_QUERY_BYTES = 8192
 COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+json",
                 "application/vnd.oai.openapi+json", "text/html", "text/csv",
                 "application/vnd.ogc.fg+json")
+
+
+class Args(ImmutableMultiDict):
+    """Query (and form) parameters whose get() of an absent name is a dict lookup: werkzeug's
+    raises and catches a BadRequestKeyError, about 14 times in an items request."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        if key not in self:
+            return default
+        return super().get(key, default, type)
+
+
+class Request(FlaskRequest):
+    """The request class of the app (create_app sets it)."""
+
+    parameter_storage_class = Args
 
 
 def dataset() -> Dataset:
@@ -166,7 +185,13 @@ def base_url() -> str:
     """Return the public base URL ending in '/': config BASE_URL, else the request's host URL."""
     if "base_url" not in g:
         configured = current_app.config.get("BASE_URL") or ""
-        g.base_url = configured.rstrip("/") + "/" if configured else request.host_url
+        if configured:
+            g.base_url = configured.rstrip("/") + "/"
+        elif _PLAIN_ROOT.match(request.root_path):
+            # what request.host_url gives for such a root (its IRI conversion changes nothing)
+            g.base_url = f"{request.scheme}://{request.host}{request.root_path.rstrip('/')}/"
+        else:
+            g.base_url = request.host_url
     return g.base_url
 
 
@@ -181,7 +206,8 @@ def etag_for(*parts: str | bytes) -> str:
 
 def request_etag(*extra: str) -> str:
     """Return an ETag from the data version, the request (path, query, base URL, language) and extra."""
-    query = urlencode(sorted(request.args.items(multi=True)))  # any order: the same bytes
+    # any order: the same tag; NUL and \x01 separate (check_request refuses both in parameters)
+    query = "\0".join(f"{name}\x01{value}" for name, value in sorted(request.args.items(multi=True)))
     return etag_for(dataset().version, request.path, query, base_url(), g.get("lang", "de"), *extra)
 
 

@@ -434,30 +434,61 @@ def project_map(data: Dataset, static_url: str, tiles: Tiles, fid: str, _: Trans
     return _finish(m, _)
 
 
-def items_map(data: Dataset, static_url, tiles: Tiles, features: list[dict], legend: list[dict],
-              reconstructed: bool, _: Translate, sources_url: str, strings: dict,
-              places: list[dict] | None = None) -> folium.Map:
-    """Build the map of one page of a collection's items: exactly the rows of the page's table.
+# A value filled in per request: builders put "__gs_hole_<name>__" where it goes (as JSON).
+_HOLE = "__gs_hole_{}__"
+_HOLES = re.compile(r'"__gs_hole_(\w+)__"')
 
-    `features` are GeoJSON features whose properties carry `id`, `title`, `url`, `colour`,
-    `kind` ("area" polygons or "marker" points) and `rows` ([label, value] pairs for the popup),
-    all prepared (and translated) by the HTTP layer. The view fits the page's features.
+
+class MapShell:
+    """A rendered map whose per-request values are filled into holes.
+
+    Built once per snapshot, language and base URL instead of once per request: a folium map
+    costs a few milliseconds to build and render, filling it a few microseconds. The values are
+    inserted as HTML-safe JSON in one pass (a value is never searched for holes again).
     """
-    shapes = [shapely.geometry.shape(f["geometry"]) for f in features if f.get("geometry")]
-    bounds = (shapely.union_all(shapes).bounds if shapes else data.funding_areas.total_bounds)
-    if shapes and (bounds[2] - bounds[0] < 0.002 and bounds[3] - bounds[1] < 0.002):
-        cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
-        bounds = (cx - 0.002, cy - 0.0015, cx + 0.002, cy + 0.0015)  # one point: a street's view
-    m = _base_map(data, static_url, _("Karte der Objekte dieser Seite"), _, bounds,
+
+    def __init__(self, m: folium.Map):
+        self.parts = {name: tuple(_HOLES.split(text)) for name, text in components(m).items()}
+
+    def fill(self, **values: Any) -> dict[str, str]:
+        """Return the map's header/html/script with each hole replaced by safe_json(its value)."""
+        encoded = {name: safe_json(value) for name, value in values.items()}
+        # split() alternates literal text and a hole's name
+        return {part: "".join(encoded[piece] if i % 2 else piece for i, piece in enumerate(pieces))
+                for part, pieces in self.parts.items()}
+
+
+def items_map_shell(data: Dataset, static_url, tiles: Tiles, reconstructed: bool, _: Translate,
+                    sources_url: str, strings: dict, places: list[dict] | None = None) -> MapShell:
+    """Build the map of one page of a collection's items, with holes for what varies per page.
+
+    Holes (MapShell.fill): `items`, a FeatureCollection whose features' properties carry `id`,
+    `title`, `url`, `colour`, `kind` ("area" polygons or "marker" points) and `rows` ([label,
+    value] pairs for the popup), prepared (and translated) by the HTTP layer; `legend`, its
+    entries; `center` and `fit`, the view from items_bounds().
+    """
+    m = _base_map(data, static_url, _("Karte der Objekte dieser Seite"), _, (0, 0, 0, 0),
                   "min(60vh, 520px)")
+    m.location, m.fit = _HOLE.format("center"), _HOLE.format("fit")
     _tiles(m, tiles, _)
     _context(m, data, _, places)
-    ItemsLayer(data_json=safe_json({"type": "FeatureCollection", "features": features}),
-               strings=strings, label=_("Objekte dieser Seite")).add_to(m)
-    MapCall("legend", _("Legende"), legend, "bottomright").add_to(m)
+    ItemsLayer(data_json=f'"{_HOLE.format("items")}"', strings=strings,
+               label=_("Objekte dieser Seite")).add_to(m)
+    MapCall("legend", _("Legende"), _HOLE.format("legend"), "bottomright").add_to(m)
     if reconstructed:
         _notice(m, _, sources_url)
-    return _finish(m, _)
+    return MapShell(_finish(m, _))
+
+
+def items_view(bounds) -> dict[str, list[float]]:
+    """Return the `center` and `fit` holes of items_map_shell() for the page's bounds
+    (minx, miny, maxx, maxy); a page of one point gets a street's view."""
+    if bounds[2] - bounds[0] < 0.002 and bounds[3] - bounds[1] < 0.002:
+        cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+        bounds = (cx - 0.002, cy - 0.0015, cx + 0.002, cy + 0.0015)
+    bounds = [float(v) for v in bounds]
+    return {"center": [(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+            "fit": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]}
 
 
 def components(m: folium.Map) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.wrappers import Response
 
 from geoservice import cache
@@ -54,15 +54,21 @@ PAGE_PARAMS = frozenset({"embed"})
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 
-def licence_links(collection: str | None = None) -> list[dict]:
-    """Return the `license` links of one collection, or of the whole service (None)."""
-    return [link(lic.url, "license", HTML, f"{_(lic.name)}: {_(lic.covers)}")
-            for lic in licences.of(collection)]
+def licence_links(collection: str | None = None) -> tuple[dict, ...]:
+    """Return the `license` links of one collection, or of the whole service (None).
+
+    The same for every request of a language (absolute URLs): built once per snapshot.
+    """
+    lang = g.get("lang", "de")
+    return dataset().memo(("ogc", "licence-links", collection, lang), lambda: tuple(
+        link(lic.url, "license", HTML, f"{_(lic.name)}: {_(lic.covers)}")
+        for lic in licences.of(collection)))
 
 
 def licence_header(collection: str | None = None) -> dict[str, str]:
     """Return the HTTP Link header with the licences (RFC 8288; titles left out: ASCII only)."""
-    return {"Link": versions.link_header(licence_links(collection))}
+    return {"Link": dataset().memo(("ogc", "licence-header", collection),
+                                   lambda: versions.link_header(licence_links(collection)))}
 
 
 def _memo_json(name: str, build) -> bytes:

@@ -17,7 +17,7 @@ import shapely
 from flask import Response, current_app, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
-from geoservice import http, i18n
+from geoservice import cache, http, i18n
 from geoservice.domain import areas as area_domain
 from geoservice.domain import timeutil
 from geoservice.errors import InvalidParameter, NotAcceptable, NotFound
@@ -407,11 +407,17 @@ def period_label(raw: str, when) -> str:
              end=fmt_date(last, g.lang) if last else "…")
 
 
+# What url_for() leaves unquoted in a path part (werkzeug's converters, WHATWG path segment).
+URL_SAFE = "!$&'()*+,/:;=@"
+
+
 def items_map(spec, rows) -> dict[str, Markup]:
     """Return the map of one page of a collection's items (template global of api/items.html).
 
     The map holds exactly the rows of the page's table (the same filter, sort and paging), each
-    with a popup linking to its item page; reconstructed boundaries carry the notice.
+    with a popup linking to its item page; reconstructed boundaries carry the notice. The map
+    itself is built once per collection, language and base URL (maps.MapShell); the page's
+    features, legend and view are filled in.
     """
     from geoservice.domain.schema import FUNDING_AREAS
 
@@ -419,48 +425,63 @@ def items_map(spec, rows) -> dict[str, Markup]:
     maps = _maps()
     lang = g.lang
     features, legend = [], {}
-    reconstructed = False
+    # one URL pattern for the page instead of url_for() per feature (the same quoting)
+    item_url = url_for("ogc.item", collection_id=spec.name, feature_id="-", f="html").split("/-?")
 
-    def item_url(fid: str) -> str:
-        return url_for("ogc.item", collection_id=spec.name, feature_id=fid, f="html")
+    def feature(fid, geometry, colour: str, kind: str, title: str, popup: list, **extra) -> dict:
+        url = f"{item_url[0]}/{quote(str(fid), safe=URL_SAFE)}?{item_url[1]}"
+        return {"type": "Feature", "geometry": geometry, "properties": {
+            "id": str(fid), "title": title, "url": url, "colour": colour, "kind": kind,
+            "rows": popup, **extra}}
 
     if spec is FUNDING_AREAS:
         colours = maps.area_colours(data)
-        for fid, row in rows.iterrows():
-            is_rec = row.get("accuracy") == "reconstructed"
-            reconstructed |= is_rec
-            until = (fmt_date(row["valid_to"] - timedelta(days=1), lang) if row["valid_to"]
-                     else _("heute"))
-            colour = colours.get(row["area_id"], "#333333")
-            features.append({"type": "Feature", "geometry": maps._geometry(row.geometry), "properties": {
-                "id": str(fid), "title": f"{row['name']} ({fid})", "url": item_url(str(fid)),
-                "colour": colour, "kind": "area", "reconstructed": bool(is_rec),
-                "rows": [[_("Programm"), row["programme"]],
-                         [_("Gültig"), f"{fmt_date(row['valid_from'], lang)} – {until}"],
-                         [_("Fläche"), f"{fmt_number(row['area_ha'], lang)} ha"],
-                         [_("Genauigkeit"), _("schematische Rekonstruktion") if is_rec
-                          else _("amtliche Grenze")]]}})
-            legend[row["name"]] = {"label": str(row["name"]), "colour": colour, "kind": "area"}
+        accuracy = rows["accuracy"].tolist()
+        reconstructed = "reconstructed" in accuracy
+        for fid, geom, name, area_id, programme, start, end, hectares, acc in zip(
+                rows.index, rows.geometry, rows["name"], rows["area_id"], rows["programme"],
+                rows["valid_from"], rows["valid_to"], rows["area_ha"], accuracy):
+            is_rec = acc == "reconstructed"
+            until = fmt_date(end - timedelta(days=1), lang) if end else _("heute")
+            colour = colours.get(area_id, "#333333")
+            features.append(feature(fid, maps._geometry(geom), colour, "area", f"{name} ({fid})", [
+                [_("Programm"), programme],
+                [_("Gültig"), f"{fmt_date(start, lang)} – {until}"],
+                [_("Fläche"), f"{fmt_number(hectares, lang)} ha"],
+                [_("Genauigkeit"), _("schematische Rekonstruktion") if is_rec
+                 else _("amtliche Grenze")]], reconstructed=bool(is_rec)))
+            legend[name] = {"label": str(name), "colour": colour, "kind": "area"}
+        bounds = rows.total_bounds if len(rows) else data.funding_areas.total_bounds
     else:
+        reconstructed = False
         colours = maps.category_colours(data)
-        for fid, row in rows.iterrows():
-            rep = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
-            colour = colours.get(row["category"], "#333333")
-            features.append({"type": "Feature", "geometry": {
-                "type": "Point", "coordinates": [round(rep.x, 6), round(rep.y, 6)]}, "properties": {
-                "id": str(fid), "title": str(row["title"]), "url": item_url(str(fid)),
-                "colour": colour, "kind": "marker",
-                "rows": [[_("Jahre"), years_text(row["start_year"], row["end_year"])],
-                         [_("Status"), strings.value_label(row["status"], lang)],
-                         [_("Kategorie"), strings.value_label(row["category"], lang)]]}})
-            legend[row["category"]] = {"label": strings.value_label(row["category"], lang),
-                                       "colour": colour, "kind": "marker"}
-    m = maps.items_map(data, _static_url(), _tiles(), features, list(legend.values()), reconstructed,
-                       _, link("/areas"), {
-                           "open": _("Objekt öffnen"),
-                           "reconstructed": _("Schematische Rekonstruktion, nicht die rechtsverbindliche Grenze."),
-                       }, places=_places())
-    return _map_parts(m)
+        xs, ys = [], []
+        for fid, geom, title, category, status, start, end in zip(
+                rows.index, rows.geometry, rows["title"], rows["category"], rows["status"],
+                rows["start_year"], rows["end_year"]):
+            rep = geom if geom.geom_type == "Point" else geom.representative_point()
+            x, y = round(rep.x, 6), round(rep.y, 6)
+            xs.append(x)
+            ys.append(y)
+            colour = colours.get(category, "#333333")
+            features.append(feature(fid, {"type": "Point", "coordinates": [x, y]}, colour, "marker",
+                                    str(title), [
+                                        [_("Jahre"), years_text(start, end)],
+                                        [_("Status"), strings.value_label(status, lang)],
+                                        [_("Kategorie"), strings.value_label(category, lang)]]))
+            legend[category] = {"label": strings.value_label(category, lang), "colour": colour,
+                                "kind": "marker"}
+        bounds = ((min(xs), min(ys), max(xs), max(ys)) if xs
+                  else data.funding_areas.total_bounds)
+
+    shell = cache.memo(data, ("maps", "items-shell", spec.name, reconstructed), lambda: (
+        maps.items_map_shell(data, _static_url(), _tiles(), reconstructed, _, link("/areas"), {
+            "open": _("Objekt öffnen"),
+            "reconstructed": _("Schematische Rekonstruktion, nicht die rechtsverbindliche Grenze."),
+        }, places=_places())), query=False)
+    parts = shell.fill(items={"type": "FeatureCollection", "features": features},
+                       legend=list(legend.values()), **maps.items_view(bounds))
+    return {k: Markup(v) for k, v in parts.items()}
 
 
 def timeline_chart(milestones) -> dict:
