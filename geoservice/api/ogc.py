@@ -401,12 +401,13 @@ def items(collection_id: str):
         positions = features.select(data, spec, query)
         page = positions[offset:offset + limit]
         rows = data.collection(spec.name).iloc[page]
+        columns = [c for c in spec.fields if fields is None or c in fields]
         return _html("items.html", spec=spec, rows=rows, matched=len(positions), offset=offset,
+                     table=pages.items_table(spec, rows, columns), columns=columns,
                      links=_page_links("html", offset, limit, len(positions), spec),
                      json_url=links.here(f="json"),
                      download_urls={k: links.here(f=k, limit=None, offset=None)
-                                    for k in ("gpkg", "csv")},
-                     columns=[c for c in spec.fields if fields is None or c in fields])
+                                    for k in ("gpkg", "csv")})
 
     if fmt == "html":
         return respond(build_html, "text/html", etag, headers=licence_header(spec.name))

@@ -411,6 +411,21 @@ def period_label(raw: str, when) -> str:
 URL_SAFE = "!$&'()*+,/:;=@"
 
 
+def item_href(spec) -> Callable[[object], str]:
+    """Return fid -> the URL of its item page as HTML: one url_for() pattern for a whole page
+    instead of one call per row (the same quoting)."""
+    head, tail = url_for("ogc.item", collection_id=spec.name, feature_id="-", f="html").split("/-?")
+    return lambda fid: f"{head}/{quote(str(fid), safe=URL_SAFE)}?{tail}"
+
+
+def items_table(spec, rows, columns: list[str]) -> list[tuple[str, str, dict]]:
+    """Return the rows of an items page's table as (id, item page URL, {column: value}),
+    read column-wise (a pandas row per table row costs more than the rest of the page)."""
+    href = item_href(spec)
+    values = zip(rows.index, *(rows[c].tolist() for c in columns))
+    return [(fid, href(fid), dict(zip(columns, cells))) for fid, *cells in values]
+
+
 def items_map(spec, rows) -> dict[str, Markup]:
     """Return the map of one page of a collection's items (template global of api/items.html).
 
@@ -425,11 +440,10 @@ def items_map(spec, rows) -> dict[str, Markup]:
     maps = _maps()
     lang = g.lang
     features, legend = [], {}
-    # one URL pattern for the page instead of url_for() per feature (the same quoting)
-    item_url = url_for("ogc.item", collection_id=spec.name, feature_id="-", f="html").split("/-?")
+    item_url = item_href(spec)
 
     def feature(fid, geometry, colour: str, kind: str, title: str, popup: list, **extra) -> dict:
-        url = f"{item_url[0]}/{quote(str(fid), safe=URL_SAFE)}?{item_url[1]}"
+        url = item_url(fid)
         return {"type": "Feature", "geometry": geometry, "properties": {
             "id": str(fid), "title": title, "url": url, "colour": colour, "kind": kind,
             "rows": popup, **extra}}
@@ -444,7 +458,9 @@ def items_map(spec, rows) -> dict[str, Markup]:
             is_rec = acc == "reconstructed"
             until = fmt_date(end - timedelta(days=1), lang) if end else _("heute")
             colour = colours.get(area_id, "#333333")
-            features.append(feature(fid, maps._geometry(geom), colour, "area", f"{name} ({fid})", [
+            # a boundary's rounded GeoJSON, once per snapshot (thousands of vertices)
+            shape = data.memo(("maps", "item-geometry", spec.name, fid), lambda g=geom: maps._geometry(g))
+            features.append(feature(fid, shape, colour, "area", f"{name} ({fid})", [
                 [_("Programm"), programme],
                 [_("Gültig"), f"{fmt_date(start, lang)} – {until}"],
                 [_("Fläche"), f"{fmt_number(hectares, lang)} ha"],
