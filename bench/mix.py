@@ -57,8 +57,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="connections for the per-kind scenarios (items, locate, changes)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--servers", default="gunicorn-deploy,granian",
-                        help="servers to compare (gunicorn-deploy = deploy/gunicorn.conf.py)")
+    parser.add_argument("--servers", default="gunicorn-deploy,gunicorn-deploy-sync,granian",
+                        help="servers to compare (gunicorn-deploy = deploy/gunicorn.conf.py; -sync: its sync workers)")
     parser.add_argument("--no-pygeoapi", action="store_true")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "geodata")
     parser.add_argument("--geoservice-root", type=Path, default=None,

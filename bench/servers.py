@@ -32,8 +32,9 @@ APPS = {
 CANDIDATES = ("granian", "gunicorn-gthread", "gunicorn-gevent", "gunicorn-meinheld")
 
 # Servers run from the main venv: plain gunicorn, and gunicorn with the production configuration
-# (deploy/gunicorn.conf.py: gthread workers, limits, recycling), as README "Production" starts it.
-MAIN_SERVERS = ("gunicorn", "gunicorn-deploy")
+# (deploy/gunicorn.conf.py: gthread workers, limits, recycling), as README "Production" starts it,
+# also with its sync workers (GEOSERVICE_WORKER_CLASS=sync, for a buffering proxy in front).
+MAIN_SERVERS = ("gunicorn", "gunicorn-deploy", "gunicorn-deploy-sync")
 DEPLOY_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 
 _RUNNING: list[Server] = []
@@ -57,7 +58,7 @@ def available(server: str) -> bool:
     """Return True if the server (and its worker class) can be imported where it would run."""
     module = {"granian": "granian", "gunicorn-gthread": "gunicorn", "gunicorn-gevent": "gevent",
               "gunicorn-meinheld": "meinheld", "gunicorn": "gunicorn",
-              "gunicorn-deploy": "gunicorn"}[server]
+              "gunicorn-deploy": "gunicorn", "gunicorn-deploy-sync": "gunicorn"}[server]
     python = MAIN_PY if server in MAIN_SERVERS else SERVERS_VENV / "bin" / "python"
     if not python.exists():
         return False
@@ -73,10 +74,12 @@ def command(app: str, server: str, port: int, workers: int, timeout: int = 30) -
         return [python, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
                 "--port", str(port), "--workers", str(workers), "--no-ws",
                 "--log-level", "warning", *(["--factory"] if factory else []), granian_target]
-    if server == "gunicorn-deploy":
+    if server in ("gunicorn-deploy", "gunicorn-deploy-sync"):
+        # the command line wins over the file: -k sync is GEOSERVICE_WORKER_CLASS=sync
+        sync = ["-k", "sync", "--threads", "1"] if server == "gunicorn-deploy-sync" else []
         return [python, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "-w", str(workers),
                 "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", str(timeout),
-                gunicorn_target]
+                *sync, gunicorn_target]
     worker_class = {
         "gunicorn": [],
         "gunicorn-gthread": ["-k", "gthread", "--threads", "8"],

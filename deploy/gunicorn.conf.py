@@ -18,8 +18,18 @@ workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
 # sends part of a request and stalls does hold one thread until it closes, so several threads per
 # worker keep a few slow clients from starving it; against many, put a buffering reverse proxy
 # (nginx: client_header_timeout / client_body_timeout) in front, as for any Python server.
-worker_class = "gthread"
-threads = int(os.environ.get("GEOSERVICE_THREADS", 8))
+#
+# Behind such a proxy, GEOSERVICE_WORKER_CLASS=sync is faster on requests the response cache cannot
+# answer and has the shorter tail (bench/RESULTS.md, "Uncached"): a sync worker takes one
+# connection at a time, while a gthread worker keeps the kept-alive connections it accepted, so
+# under steady load one worker can end up holding most of them (measured: all 64 of 64, half
+# the throughput), and its threads take turns on the GIL.
+worker_class = os.environ.get("GEOSERVICE_WORKER_CLASS", "gthread")
+if worker_class not in ("gthread", "sync"):
+    raise SystemExit(f"GEOSERVICE_WORKER_CLASS: '{worker_class}' is not supported; use gthread "
+                     "(default) or sync (behind a buffering reverse proxy)")
+# (gunicorn turns sync into gthread when threads > 1)
+threads = int(os.environ.get("GEOSERVICE_THREADS", 8)) if worker_class == "gthread" else 1
 # at most this many connections per worker (kept-alive ones included); more wait in the backlog
 worker_connections = 1000
 backlog = 2048

@@ -53,7 +53,7 @@ def children(pid: int) -> set[int]:
 class Gunicorn:
     """gunicorn -c deploy/gunicorn.conf.py with 2 workers on a new SQLite database."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, **extra_env: str):
         self.database = database = new_database("sqlite", folder / "db")
         create_app({"DATABASE_URL": database, "DATA_DIR": str(GEODATA)}).extensions[
             "geoservice"].close()  # migrate and seed once, before two workers start on it
@@ -61,7 +61,7 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "gunicorn.log"
         env = {**os.environ, "GEOSERVICE_DATABASE_URL": database,
-               "GEOSERVICE_DATA_DIR": str(GEODATA)}
+               "GEOSERVICE_DATA_DIR": str(GEODATA), **extra_env}
         with open(self.log, "wb") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "-w", "2",
@@ -227,6 +227,26 @@ def test_too_many_headers_are_refused(server):
     headers = {f"X-Filler-{n}": "x" for n in range(80)}  # limit_request_fields = 64
     response = requests.get(server.url + "/healthz", headers=headers, timeout=20)
     assert response.status_code in (400, 431)  # 431 Request Header Fields Too Large
+
+
+def test_sync_workers_behind_a_proxy_and_no_other_worker_class(tmp_path):
+    # GEOSERVICE_WORKER_CLASS=sync: the set-up for a buffering reverse proxy in front
+    sync = Gunicorn(tmp_path / "sync", GEOSERVICE_WORKER_CLASS="sync")
+    try:
+        assert "Using worker: sync" in sync.log.read_text()
+        answer = requests.get(f"{sync.url}/collections/projects/items?limit=3", timeout=10)
+        assert answer.status_code == 200 and len(answer.json()["features"]) == 3
+        victim = min(sync.workers())
+        os.kill(victim, signal.SIGKILL)
+        assert sync.wait_ready(30) and victim not in sync.workers()
+    finally:
+        sync.stop()
+    refused = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "--check-config"], cwd=ROOT,
+        env={**os.environ, "GEOSERVICE_WORKER_CLASS": "gevent"}, capture_output=True, text=True,
+        timeout=60)
+    assert refused.returncode != 0
+    assert "GEOSERVICE_WORKER_CLASS: 'gevent' is not supported" in refused.stdout + refused.stderr
 
 
 def test_a_worker_started_while_the_store_is_invalid_keeps_the_service_up(tmp_path):

@@ -332,7 +332,8 @@ def _page_links(fmt: str, offset: int, limit: int, matched: int, spec: Collectio
 
 
 def _timestamp() -> str:
-    return dataset().last_modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+    data = dataset()
+    return data.memo(("ogc", "timestamp"), lambda: data.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 @bp.get("/collections/<collection_id>/items")
