@@ -139,12 +139,20 @@ def _secret_key(app: Flask) -> str:
 
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, without building a signer for a request that has no cookie
-    (almost every request: only editors have one)."""
+    (almost every request: only editors have one) or reading the cookie settings to save nothing."""
 
     def open_session(self, app: Flask, request):
         if self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if not session and not session.modified:  # nothing to set or delete: Flask's first step
+            vary = response.headers.get("Vary", "")
+            if session.accessed and "cookie" not in (v.strip().lower() for v in vary.split(",")):
+                response.vary.add("Cookie")  # (parses and rewrites the header: only when needed)
+            return
+        super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
