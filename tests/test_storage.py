@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import date
 
 import pytest
 import requests
@@ -88,3 +89,27 @@ def test_invalid_stored_state_keeps_serving_old_data(make_app):
     assert wait_for(lambda: holder.last_error is not None)
     assert holder.dataset.version == version
     assert "projects" in holder.last_error and "status 'fertig'" in holder.last_error
+
+
+def test_new_year_moves_ongoing_projects_on(make_app):
+    # an ongoing project without an end runs until "this year" (timeutil.project_days): the
+    # worker rebuilds its state at New Year, with a new version, instead of keeping last year's
+    app = make_app(RELOAD_INTERVAL=3600)
+    holder = app.extensions["geoservice"]
+    year = holder.dataset.this_year
+    clock = [date(year, 12, 31)]
+    holder.today = lambda: clock[0]
+    client = app.test_client()
+
+    def ongoing_in(day: str) -> bool:
+        answer = client.get(f"/collections/projects/items?datetime={day}&limit=1000&f=json")
+        assert answer.status_code == 200
+        return "quartiersmanagement-prohlis-stadtteilbuero" in {f["id"] for f in answer.json["features"]}
+
+    before = holder.dataset
+    assert ongoing_in(f"{year}-12-31") and not ongoing_in(f"{year + 1}-01-15")
+    clock[0] = date(year + 1, 1, 1)
+    assert ongoing_in(f"{year + 1}-01-15")
+    after = holder.dataset
+    assert after is not before and after.this_year == year + 1 and after.version != before.version
+    assert holder.dataset is after  # once: the same state for the rest of the year

@@ -67,6 +67,7 @@ class Dataset:
     last_modified: datetime
     change_id: int = 0  # the store's last change this state includes
     historical: bool = False  # a past state asked for with `recorded=`, never the live one
+    this_year: int = 0  # "this year" of ongoing projects (timeutil.project_days) in this state
     record_ids: dict = field(default_factory=dict, repr=False)  # (collection, fid) -> record id
     _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _memo_bytes: list = field(default_factory=lambda: [0], repr=False)
@@ -119,7 +120,7 @@ def _ordinal(values: list[date | None], open_value: int) -> np.ndarray:
     return np.array([v.toordinal() if v is not None else open_value for v in values], dtype=np.int64)
 
 
-def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> gpd.GeoDataFrame:
+def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec, this_year: int | None = None) -> gpd.GeoDataFrame:
     """Normalize types (dates, years, nulls), index by id and add vectorised time columns.
 
     Assumes the frame passed validation. `_t0`/`_t1` are ordinal days of [start, end) (a
@@ -148,7 +149,7 @@ def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> gpd.GeoDataFrame:
         # the one rule for a project's time (timeutil.project_days): no known start, no time
         # (_t0 >= _t1: matches no time query); an unknown end is this year while ongoing, else
         # the start year only
-        this_year = date.today().year
+        this_year = this_year or date.today().year
         spans = [project_days(s, e, st, this_year)
                  for s, e, st in zip(starts, ends, gdf["status"], strict=True)]
         gdf["_t0"] = np.array([d[0].toordinal() if d else OPEN_END for d in spans], dtype=np.int64)
@@ -183,12 +184,15 @@ def _indexed(gdf: gpd.GeoDataFrame, features) -> gpd.GeoDataFrame:
 
 
 def build_dataset(collections: dict, version: str, last_modified: datetime, change_id: int = 0,
-                  sources: dict[str, str] | None = None, historical: bool = False) -> Dataset:
+                  sources: dict[str, str] | None = None, historical: bool = False,
+                  this_year: int | None = None) -> Dataset:
     """Validate and index stored features into a Dataset; DataError names collection and feature.
 
     `collections` maps the stored collection names (storage.geojson.FILES) to feature lists;
-    `sources` names where each came from in error messages (default: "store: NAME").
+    `sources` names where each came from in error messages (default: "store: NAME");
+    `this_year` is how far ongoing projects without an end run (default: today's year).
     """
+    this_year = this_year or date.today().year
     def source(name: str) -> str:
         return (sources or {}).get(name, f"store: {name}")
 
@@ -199,7 +203,7 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
         problems = validate(gdf, spec)
         if problems:
             raise DataError(source(spec.name), problems)
-        return prepare(gdf, spec)
+        return prepare(gdf, spec, this_year)
 
     areas = checked(FUNDING_AREAS)
     projects = checked(PROJECTS)
@@ -224,5 +228,6 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
         last_modified=last_modified,
         change_id=change_id,
         historical=historical,
+        this_year=this_year,
         record_ids=record_ids,
     )

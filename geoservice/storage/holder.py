@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from datetime import date
 
 from geoservice.errors import DataError
 from geoservice.storage.base import Dataset
@@ -28,14 +29,16 @@ PAST_STATES = 2  # past states kept per worker (each is a full Dataset: memory a
 class DataHolder:
     """The one reference to the serving Dataset; readers never see a half-loaded state."""
 
-    def __init__(self, store: SqlStore, interval: float = 1.0, listen: bool | None = None):
+    def __init__(self, store: SqlStore, interval: float = 1.0, listen: bool | None = None,
+                 today=date.today):
         self.store = store
+        self.today = today  # the clock of New Year (tests pass their own)
         self.interval = float(interval)
         self.listen = store.dialect == "postgresql" if listen is None else listen
         self._signature = store.signature()
         self.last_error: str | None = None
         try:
-            self._dataset = store.load()
+            self._dataset = store.load(this_year=today().year)
         except DataError as exc:
             # a worker (re)started while the newest state is invalid serves the last good one
             # and reports not-ready, instead of failing to boot and taking the service down
@@ -52,7 +55,7 @@ class DataHolder:
         head = int(self._signature)
         for change_id in range(head - 1, max(0, head - 1 - LAST_GOOD_SEARCH), -1):
             try:
-                dataset = self.store.load(change_id, current=True)
+                dataset = self.store.load(change_id, current=True, this_year=self.today().year)
             except DataError:
                 continue
             self.last_error = str(error)
@@ -63,7 +66,10 @@ class DataHolder:
 
     @property
     def dataset(self) -> Dataset:
-        """Return the current dataset, reloading first if the store changed (SQLite polling)."""
+        """Return the current dataset, reloading first if the store changed (SQLite polling), or
+        at New Year: ongoing projects without an end then run until the new year."""
+        if self._dataset.this_year != self.today().year:
+            self.maybe_reload(force=True)
         if self.listen:
             self._ensure_listener()
         else:
@@ -80,10 +86,10 @@ class DataHolder:
         try:
             self._checked = now
             signature = self.store.signature()
-            if signature == self._signature:
+            if signature == self._signature and self._dataset.this_year == self.today().year:
                 return False
             try:
-                dataset = self.store.load()
+                dataset = self.store.load(this_year=self.today().year)
             except DataError as exc:
                 self._signature = signature
                 self.last_error = str(exc)
@@ -105,7 +111,7 @@ class DataHolder:
             if hit is not None:
                 self._past.move_to_end(change_id)
                 return hit
-        dataset = self.store.load(change_id)
+        dataset = self.store.load(change_id, this_year=self.today().year)
         with self._past_lock:
             self._past[change_id] = dataset
             while len(self._past) > PAST_STATES:

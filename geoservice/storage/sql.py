@@ -193,26 +193,31 @@ class SqlStore:
                     Feature(fid, json.loads(properties), wkb, record_id, digest))
         return change_id, when, out
 
-    def load(self, change_id: int | None = None, current: bool = False) -> Dataset:
+    def load(self, change_id: int | None = None, current: bool = False,
+             this_year: int | None = None) -> Dataset:
         """Return the state after `change_id` (default: the latest) as a validated Dataset.
 
         A state before the latest is `historical` (a `recorded=` answer) unless `current` says it
         is what the worker serves as its present (the last good state before an invalid one).
+        `this_year`: until when ongoing projects without an end run (default: today's year).
         """
         historical = change_id is not None and not current
         change_id, when, collections = self.features(change_id)
         if change_id == 0:
             raise DataError("store", ["the database holds no data yet; run "
                                       "`flask --app geoservice db upgrade` and start the service once"])
-        # the state's version from the digests stored with each record (computed once, at write)
+        # the state's version from the digests stored with each record (computed once, at write),
+        # and the year ongoing projects run until: answers to time queries change at New Year
+        this_year = this_year or date.today().year
         digest = hashlib.blake2b(digest_size=8)
+        digest.update(f"this year\0{this_year}\0".encode())
         for name in sorted(collections):
             for feature in collections[name]:
                 digest.update(f"{name}\0{feature.fid}\0{feature.digest}".encode())
         # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
         modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
         return build_dataset(collections, digest.hexdigest(), modified,
-                             change_id, historical=historical)
+                             change_id, historical=historical, this_year=this_year)
 
     def last_changes(self, collection: str) -> dict[str, sa.Row]:
         """Return, per current feature of a collection, the change that made its record (one query).
