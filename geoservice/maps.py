@@ -465,7 +465,7 @@ def items_map_shell(data: Dataset, static_url, tiles: Tiles, reconstructed: bool
     Holes (MapShell.fill): `items`, a FeatureCollection whose features' properties carry `id`,
     `title`, `url`, `colour`, `kind` ("area" polygons or "marker" points) and `rows` ([label,
     value] pairs for the popup), prepared (and translated) by the HTTP layer; `legend`, its
-    entries; `center` and `fit`, the view from items_bounds().
+    entries; `center` and `fit`, the view from items_view().
     """
     m = _base_map(data, static_url, _("Karte der Objekte dieser Seite"), _, (0, 0, 0, 0),
                   "min(60vh, 520px)")

@@ -422,8 +422,8 @@ def items_table(spec, rows, columns: list[str]) -> list[tuple[str, str, dict]]:
     """Return the rows of an items page's table as (id, item page URL, {column: value}),
     read column-wise (a pandas row per table row costs more than the rest of the page)."""
     href = item_href(spec)
-    values = zip(rows.index, *(rows[c].tolist() for c in columns))
-    return [(fid, href(fid), dict(zip(columns, cells))) for fid, *cells in values]
+    values = zip(rows.index, *(rows[c].tolist() for c in columns), strict=True)
+    return [(fid, href(fid), dict(zip(columns, cells, strict=True))) for fid, *cells in values]
 
 
 def items_map(spec, rows) -> dict[str, Markup]:
@@ -454,12 +454,12 @@ def items_map(spec, rows) -> dict[str, Markup]:
         reconstructed = "reconstructed" in accuracy
         for fid, geom, name, area_id, programme, start, end, hectares, acc in zip(
                 rows.index, rows.geometry, rows["name"], rows["area_id"], rows["programme"],
-                rows["valid_from"], rows["valid_to"], rows["area_ha"], accuracy):
+                rows["valid_from"], rows["valid_to"], rows["area_ha"], accuracy, strict=True):
             is_rec = acc == "reconstructed"
             until = fmt_date(end - timedelta(days=1), lang) if end else _("heute")
             colour = colours.get(area_id, "#333333")
             # a boundary's rounded GeoJSON, once per snapshot (thousands of vertices)
-            shape = data.memo(("maps", "item-geometry", spec.name, fid), lambda g=geom: maps._geometry(g))
+            shape = data.memo(("maps", "item-geometry", spec.name, fid), lambda geom=geom: maps._geometry(geom))
             features.append(feature(fid, shape, colour, "area", f"{name} ({fid})", [
                 [_("Programm"), programme],
                 [_("Gültig"), f"{fmt_date(start, lang)} – {until}"],
@@ -474,7 +474,7 @@ def items_map(spec, rows) -> dict[str, Markup]:
         xs, ys = [], []
         for fid, geom, title, category, status, start, end in zip(
                 rows.index, rows.geometry, rows["title"], rows["category"], rows["status"],
-                rows["start_year"], rows["end_year"]):
+                rows["start_year"], rows["end_year"], strict=True):
             rep = geom if geom.geom_type == "Point" else geom.representative_point()
             x, y = round(rep.x, 6), round(rep.y, 6)
             xs.append(x)
