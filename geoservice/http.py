@@ -36,8 +36,6 @@ from geoservice.storage.base import Dataset
 # and in paths (none at all: no id holds one).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# A mount point (SCRIPT_NAME) that needs no quoting in a URL.
-_PLAIN_ROOT = re.compile(r"[A-Za-z0-9/._~-]*\Z")
 # Output formats (the `f` values) and the media types that select them through `Accept`.
 MEDIA_TYPES = {
     "json": ("application/json", "application/geo+json", "application/vnd.oai.openapi+json",
@@ -185,13 +183,7 @@ def base_url() -> str:
     """Return the public base URL ending in '/': config BASE_URL, else the request's host URL."""
     if "base_url" not in g:
         configured = current_app.config.get("BASE_URL") or ""
-        if configured:
-            g.base_url = configured.rstrip("/") + "/"
-        elif _PLAIN_ROOT.match(request.root_path):
-            # what request.host_url gives for such a root (its IRI conversion changes nothing)
-            g.base_url = f"{request.scheme}://{request.host}{request.root_path.rstrip('/')}/"
-        else:
-            g.base_url = request.host_url
+        g.base_url = configured.rstrip("/") + "/" if configured else request.host_url
     return g.base_url
 
 

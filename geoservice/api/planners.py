@@ -194,6 +194,10 @@ def all_changes():
 
 # --- locate ------------------------------------------------------------------------------------
 
+# a site must lie where distances to the boundaries can be measured (as /inside: api/places.py)
+WEST, SOUTH, EAST, NORTH = crs.METRIC_AREA_OF_USE
+
+
 def _in_range(name: str, value: float, low: float, high: float, what: str) -> None:
     """Raise InvalidParameter naming the value unless low <= value <= high."""
     if not low <= value <= high:
@@ -213,10 +217,9 @@ def _point() -> Point | None:
             raise InvalidParameter(f"crs: '{args['crs']}' applies to x/y only; lon/lat are "
                                    "always WGS 84 degrees")
         lon, lat = params.number(args.get("lon"), "lon"), params.number(args.get("lat"), "lat")
-        west, south, east, north = crs.METRIC_AREA_OF_USE
-        _in_range("lon", lon, west, east, "longitude in WGS 84 degrees where distances in "
+        _in_range("lon", lon, WEST, EAST, "longitude in WGS 84 degrees where distances in "
                   "EPSG:25833 are defined")
-        _in_range("lat", lat, south, north, "latitude in WGS 84 degrees where distances in "
+        _in_range("lat", lat, SOUTH, NORTH, "latitude in WGS 84 degrees where distances in "
                   "EPSG:25833 are defined")
         return Point(lon, lat)
     if has_xy:
@@ -234,11 +237,10 @@ def _point() -> Point | None:
         lon, lat = crs.transformer(source, crs.CRS84).transform(x, y)
         if not (abs(lon) <= 180 and abs(lat) <= 90):
             raise InvalidParameter(f"x/y: '{args['x']},{args['y']}' is outside {source}")
-        west, south, east, north = crs.METRIC_AREA_OF_USE
-        if not (west <= lon <= east and south <= lat <= north):
+        if not (WEST <= lon <= EAST and SOUTH <= lat <= NORTH):
             raise InvalidParameter(f"x/y: '{args['x']},{args['y']}' lies outside the region where "
                                    "distances in EPSG:25833 (Dresden's CRS) are defined "
-                                   f"(longitude {west:g}..{east:g}, latitude {south:g}..{north:g})")
+                                   f"(longitude {WEST:g}..{EAST:g}, latitude {SOUTH:g}..{NORTH:g})")
         return Point(lon, lat)
     return None
 
