@@ -207,10 +207,16 @@ def _accept_key(header: str | None) -> tuple | None:
     return ("*", *entries)
 
 
+def has_session(environ) -> bool:
+    """Return True when the request carries an editor's session (or remember) cookie."""
+    cookie = environ.get("HTTP_COOKIE", "")
+    return any(name in cookie for name in SESSION_COOKIES)
+
+
 def request_key(environ, config) -> tuple | None:
     """Return the canonical key of a GET from its WSGI environ, or None: not to be cached."""
     cookie = environ.get("HTTP_COOKIE", "")
-    if any(name in cookie for name in SESSION_COOKIES):
+    if has_session(environ):
         return None  # an editor's session: answers may be personal
     from geoservice.http import MAX_QUERY_BYTES, content_coding
 

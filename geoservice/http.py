@@ -318,6 +318,9 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
         "Last-Modified": data.memo(("http", "last-modified"),
                                    lambda: format_datetime(data.last_modified, usegmt=True)),
         "Cache-Control": (f"public, max-age={IMMUTABLE_MAX_AGE}, immutable" if g.get("immutable")
+                          # an editor asks again each time (a 304 while nothing changed), so
+                          # the public pages show their own edit at once, not up to max-age later
+                          else "private, no-cache" if cache.has_session(request.environ)
                           else f"public, max-age={max_age}"),
         "Vary": "Accept, Accept-Language, Accept-Encoding, Cookie",
     }

@@ -195,6 +195,18 @@ def test_a_copied_session_cookie_stops_working_at_logout(anna, editor_app):
     assert copy.get("/edit", headers=HTML).status_code == 302  # the copied cookie is dead too
 
 
+def test_an_editor_revalidates_public_pages_so_an_edit_shows_at_once(anna, editor_app):
+    # a browser keeps a public answer for CACHE_MAX_AGE; an editor who just saved must not see
+    # the old map from that cache: with a session every answer says private, no-cache (ETag: 304)
+    for path in ("/", "/collections/projects/items?f=json", "/collections/projects/items?f=html"):
+        mine = anna.get(path, headers=HTML)
+        assert mine.status_code == 200 and mine.headers["Cache-Control"] == "private, no-cache", path
+        again = anna.get(path, headers={**HTML, "If-None-Match": mine.headers["ETag"]})
+        assert again.status_code == 304, path
+        public = editor_app.test_client().get(path, headers=HTML)
+        assert public.headers["Cache-Control"].startswith("public, max-age="), path
+
+
 def test_disabling_an_account_ends_its_sessions_and_expired_ones_end(anna, editor_app):
     assert anna.get("/edit", headers=HTML).status_code == 200
     Accounts(_store(editor_app)).disable("anna", "test")
