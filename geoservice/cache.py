@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from datetime import date
 from urllib.parse import parse_qsl
 
 from flask import current_app, g, request
@@ -36,6 +35,7 @@ from werkzeug.datastructures import LanguageAccept, MIMEAccept
 from werkzeug.http import parse_accept_header, parse_cookie
 
 from geoservice import i18n
+from geoservice.domain import clock
 from geoservice.errors import GeoserviceError
 from geoservice.storage.holder import DataHolder
 
@@ -234,7 +234,7 @@ def request_key(environ, config) -> tuple | None:
     lang = i18n.negotiate(asked, lang_cookie, languages, config["DEFAULT_LANGUAGE"])
     coding = content_coding(environ.get("HTTP_ACCEPT_ENCODING"))  # as respond() will choose
     return (environ.get("PATH_INFO"), environ.get("SCRIPT_NAME"), environ.get("wsgi.url_scheme"),
-            host, tuple(sorted(query)), accept, lang, coding, date.today())
+            host, tuple(sorted(query)), accept, lang, coding, clock.today())
 
 
 class ResponseCache:

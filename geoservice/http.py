@@ -21,6 +21,7 @@ from werkzeug.http import parse_accept_header
 
 from geoservice import cache, i18n
 from geoservice.domain import timeutil
+from geoservice.domain.dataset import Dataset
 from geoservice.errors import (
     GeoserviceError,
     InvalidParameter,
@@ -30,7 +31,6 @@ from geoservice.errors import (
     Unauthorized,
     UnknownParameter,
 )
-from geoservice.storage.base import Dataset
 
 # Control characters refused in query parameters (tab and line breaks may occur in free text)
 # and in paths (none at all: no id holds one).

@@ -20,6 +20,7 @@ import pyogrio
 from geoservice.api import downloads
 from geoservice.domain import areas as area_domain
 from geoservice.domain import crs as crs_domain
+from geoservice.domain.dataset import Dataset, prepare
 from geoservice.domain.schema import (
     FUNDING_AREAS,
     PROJECTS,
@@ -29,7 +30,6 @@ from geoservice.domain.schema import (
     validate,
 )
 from geoservice.errors import DataError, InvalidParameter
-from geoservice.storage.base import Dataset, prepare
 from geoservice.storage.geojson import features_from_frame
 from geoservice.storage.sql import Author, Put, SqlStore
 

@@ -525,7 +525,7 @@ def test_text_is_data(service):
 
 def test_template_syntax_in_text_is_shown_not_run(service):
     # branca renders a map element's output as a Jinja template a second time; text in it
-    # ("{{ … }}") would run on the server (geoservice.leaflet._RenderOnce prevents it)
+    # ("{{ … }}") would run on the server (geoservice.web.leaflet._RenderOnce prevents it)
     title = "Tor {{ 7*191 }}zz {% if true %}ja{% endif %} {# Notiz #}"
     created = service.anna.create("projects", project(title, description="Text {{ 6*223 }}zz"))
     assert created.status_code == 201, created.text

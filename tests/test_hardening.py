@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geoservice.storage import base
+from geoservice.domain import dataset as base
 from geoservice.storage.geojson import Feature
 from geoservice.storage.sql import Author, Put
 from tests.conftest import wait_for

@@ -86,7 +86,7 @@ def test_pages_are_cached_and_answer_304(client, app):
 
 
 def test_embedded_geojson_is_serialized_once_per_dataset(client, app):
-    from geoservice import maps
+    from geoservice.web import maps
 
     _get(client, "/")
     data = _data(app)
@@ -162,7 +162,7 @@ _LITERAL = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
 def _ui_strings() -> dict[str, str]:
     """Return every _("...") msgid in the map pages' templates and Python, with its file."""
     files = [ROOT / "templates/base.html", *sorted((ROOT / "templates/pages").glob("*.html")),
-             *sorted((ROOT / "geoservice/web").glob("*.py")), ROOT / "geoservice/maps.py"]
+             *sorted((ROOT / "geoservice/web").glob("*.py"))]
     found = {}
     for path in files:
         for call in _CALL.finditer(path.read_text(encoding="utf-8")):
@@ -192,7 +192,7 @@ def test_project_with_a_line_geometry_gets_a_marker_and_a_shape(data_copy, make_
     feature["geometry"] = {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.002, lat + 0.001]]}
     path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     app = make_app(DATA_DIR=str(data_copy))
-    from geoservice import maps
+    from geoservice.web import maps
 
     embedded = maps.projects_geojson(_data(app))
     line = next(f for f in embedded["features"] if f["id"] == feature["properties"]["id"])

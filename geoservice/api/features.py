@@ -21,9 +21,9 @@ import shapely
 
 from geoservice.domain import cql, crs
 from geoservice.domain.areas import day_overlap
+from geoservice.domain.dataset import Dataset
 from geoservice.domain.schema import CollectionSpec
 from geoservice.domain.timeutil import DayRange
-from geoservice.storage.base import Dataset
 
 EAGER_LIMIT = 50_000  # collections up to this size are serialized completely at first use
 DECIMALS = {True: 7, False: 3}  # coordinate decimals for degrees / metres

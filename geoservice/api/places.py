@@ -7,17 +7,17 @@ shown in the page's language next to their field instead of an error page.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, Response, g, render_template, request
 from shapely.geometry import Point
 
 from geoservice.api import features, links, params
 from geoservice.api.links import HTML, JSON, link, url
-from geoservice.domain import crs
+from geoservice.domain import clock, crs
 from geoservice.domain import places as domain
 from geoservice.domain.areas import require_area
-from geoservice.domain.timeutil import LOCAL_TZ, parse_datetime
+from geoservice.domain.timeutil import parse_datetime
 from geoservice.errors import InvalidParameter
 from geoservice.http import check_params, dataset, output_format, request_etag, respond
 from geoservice.web import pages
@@ -103,7 +103,7 @@ WEST, SOUTH, EAST, NORTH = crs.METRIC_AREA_OF_USE
 
 def _day(raw: str | None) -> date:
     if raw is None or not raw.strip():
-        return datetime.now(LOCAL_TZ).date()
+        return clock.today()
     when = parse_datetime(raw)
     if not when.is_instant:
         raise InvalidParameter(f"datetime: '{raw}' is not a single day; give a date such as 2010-06-01")
@@ -190,7 +190,7 @@ def _inside_html():
         doc = inside_document(point, day, page_area)
     status = 400 if errors else 200
     body = render_template("pages/inside.html", doc=doc, errors=errors, args=args,
-                           day=(day or datetime.now(LOCAL_TZ).date()).isoformat(),
+                           day=(day or clock.today()).isoformat(),
                            page_area=page_area, link=pages.link, area_url=pages.area_url,
                            fmt_date=lambda v: pages.fmt_date(v, g.lang))
     if status != 200:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import numpy as np
 import shapely
 from flask import Blueprint, render_template, request
@@ -13,8 +11,8 @@ from geoservice.api import features, links, params
 from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.api.ogc import PAGE_PARAMS
 from geoservice.domain import areas as domain
-from geoservice.domain import crs
-from geoservice.domain.timeutil import LOCAL_TZ, parse_date, parse_datetime
+from geoservice.domain import clock, crs
+from geoservice.domain.timeutil import parse_date, parse_datetime
 from geoservice.errors import InvalidParameter
 from geoservice.http import _, dataset, output_format, request_etag, respond
 from geoservice.web import pages
@@ -43,7 +41,7 @@ def _page(template: str, **context) -> str:
 def area_summaries() -> list[dict]:
     """Return one entry per area: its versions, current version and links."""
     gdf = dataset().funding_areas
-    today = datetime.now(LOCAL_TZ).date()
+    today = clock.today()
     out = []
     for area_id in domain.area_ids(gdf):
         rows = domain.require_area(gdf, area_id)
@@ -270,7 +268,7 @@ def locate():
                                    "give a date such as 2018-06-01")
         day = when.start
     else:
-        day = datetime.now(LOCAL_TZ).date()
+        day = clock.today()
     if point is None and fmt == "json":
         raise InvalidParameter("lon and lat (or x and y with crs) are required")
 

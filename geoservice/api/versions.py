@@ -27,9 +27,11 @@ from geoservice import auth, cache
 from geoservice.api import features, links
 from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.domain import areas as domain
+from geoservice.domain import clock
 from geoservice.domain import history as diffs
+from geoservice.domain.clock import LOCAL_TZ
 from geoservice.domain.schema import FUNDING_AREAS, CollectionSpec, spec_of
-from geoservice.domain.timeutil import LOCAL_TZ, parse_datetime
+from geoservice.domain.timeutil import parse_datetime
 from geoservice.errors import InvalidParameter, NotAcceptable, NotFound
 from geoservice.http import (
     _,
@@ -60,7 +62,7 @@ def http_date(day: date) -> str:
 
 def today() -> date:
     """Return today's date in Dresden."""
-    return datetime.now(LOCAL_TZ).date()
+    return clock.today()
 
 
 def is_area(area_id: str) -> bool:

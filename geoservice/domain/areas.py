@@ -14,9 +14,9 @@ import shapely
 from shapely import Geometry
 
 from geoservice.domain import crs
+from geoservice.domain.dataset import OPEN_END, OPEN_START
 from geoservice.domain.timeutil import DayRange
 from geoservice.errors import NotFound
-from geoservice.storage.base import OPEN_END, OPEN_START
 
 SQM_PER_HA = 10_000
 

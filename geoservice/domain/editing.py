@@ -22,7 +22,7 @@ from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, pr
 from geoservice.errors import InvalidParameter
 
 if TYPE_CHECKING:
-    from geoservice.storage.base import Dataset
+    from geoservice.domain.dataset import Dataset
 
 FID = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 MAX_NOTE = 2000

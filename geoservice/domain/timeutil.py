@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from geoservice.domain.clock import LOCAL_TZ
 from geoservice.errors import InvalidParameter
 
-LOCAL_TZ = ZoneInfo("Europe/Berlin")
 # [0-9], never \d: \d also matches Arabic-Indic, fullwidth and other Unicode digits, which
 # int() and date() would then read. `\Z`, never `$`: `$` also matches before a final newline.
 _YEAR = re.compile(r"^[0-9]{4}\Z")

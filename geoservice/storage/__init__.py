@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from geoservice.storage.base import Dataset, Store
+from geoservice.domain.dataset import Dataset
+from geoservice.storage.base import Store
 from geoservice.storage.sql import SqlStore
 
 __all__ = ["Dataset", "SchemaOutdated", "SqlStore", "Store", "database_url", "open_store"]

@@ -27,7 +27,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from geoservice.domain import cql
+from geoservice.domain import clock, cql
 from geoservice.domain.schema import FUNDING_AREAS, CollectionSpec
 from geoservice.domain.timeutil import ONGOING
 from geoservice.storage.tables import records
@@ -151,4 +151,4 @@ def translate(node, spec: CollectionSpec, dialect: str, this_year: int | None = 
     """Return (condition on `records` or None, exact) for a checked filter (see the table above)."""
     if node is None:
         return None, True
-    return _Sql(spec, dialect, this_year or date.today().year).node(node)
+    return _Sql(spec, dialect, this_year or clock.this_year()).node(node)

@@ -14,10 +14,10 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from datetime import date
 
+from geoservice.domain import clock
+from geoservice.domain.dataset import Dataset
 from geoservice.errors import DataError
-from geoservice.storage.base import Dataset
 from geoservice.storage.sql import NOTIFY_CHANNEL, SqlStore
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class DataHolder:
     """The one reference to the serving Dataset; readers never see a half-loaded state."""
 
     def __init__(self, store: SqlStore, interval: float = 1.0, listen: bool | None = None,
-                 today=date.today):
+                 today=clock.today):
         self.store = store
         self.today = today  # the clock of New Year (tests pass their own)
         self.interval = float(interval)

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,11 +30,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from geoservice.domain import cql
+from geoservice.domain import clock, cql
+from geoservice.domain.dataset import Dataset, build_dataset, frame, prepare
 from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
 from geoservice.storage import cql_sql
-from geoservice.storage.base import Dataset, build_dataset, frame, prepare
 from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.tables import changes, records
 from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
@@ -208,7 +208,7 @@ class SqlStore:
                                       "`flask --app geoservice db upgrade` and start the service once"])
         # the state's version from the digests stored with each record (computed once, at write),
         # and the year ongoing projects run until: answers to time queries change at New Year
-        this_year = this_year or date.today().year
+        this_year = this_year or clock.this_year()
         digest = hashlib.blake2b(digest_size=8)
         digest.update(f"this year\0{this_year}\0".encode())
         for name in sorted(collections):
@@ -242,7 +242,7 @@ class SqlStore:
         (`recheck=False` returns the database's candidates alone, for tests).
         """
         spec = COLLECTIONS[collection]
-        this_year = this_year or date.today().year
+        this_year = this_year or clock.this_year()
         condition, exact = cql_sql.translate(where, spec, self.dialect, this_year)
         with self._snapshot() as conn:
             if change_id is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import flask_login
@@ -36,10 +36,10 @@ from markupsafe import Markup
 
 from geoservice import auth, http
 from geoservice.domain import areas as area_domain
-from geoservice.domain import editing
+from geoservice.domain import clock, editing
 from geoservice.domain import history as diffs
+from geoservice.domain.clock import LOCAL_TZ
 from geoservice.domain.schema import PROJECTS
-from geoservice.domain.timeutil import LOCAL_TZ
 from geoservice.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
 from geoservice.http import _
 from geoservice.storage.geojson import features_from_frame
@@ -271,8 +271,8 @@ def _status_note(status: str) -> str:
 def _edit_map(point=None) -> dict[str, Markup]:
     """Build the form's map: areas in force today, the project's point, click/drag to place it."""
     from geoservice import maps  # folium loads with the first map (as in pages.py)
-    from geoservice.leaflet import AreaLayer, MapCall
     from geoservice.web import pages
+    from geoservice.web.leaflet import AreaLayer, MapCall
 
     data = http.dataset()
     if point is not None:
@@ -283,7 +283,7 @@ def _edit_map(point=None) -> dict[str, Markup]:
                        bounds, "min(55vh, 460px)")
     maps._tiles(m, pages._tiles(), _)
     maps._context(m, data, _)
-    today = area_domain.versions_on(data.funding_areas, date.today())
+    today = area_domain.versions_on(data.funding_areas, clock.today())
     AreaLayer(data_json=maps.embedded_json(data, "areas"), colours=maps.area_colours(data),
               strings=maps.area_strings(_), initial_year=None, initial_ids=list(today["id"]),
               label=_("Fördergebiete")).add_to(m)
@@ -298,7 +298,7 @@ def _edit_map(point=None) -> dict[str, Markup]:
 
 
 def _preview_strings() -> dict:
-    from geoservice import maps
+    from geoservice.web import maps
 
     return maps.project_strings(_)
 

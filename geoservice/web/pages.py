@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from geoservice import cache, http, i18n
 from geoservice.domain import areas as area_domain
-from geoservice.domain import timeutil
+from geoservice.domain import clock, timeutil
 from geoservice.errors import InvalidParameter, NotAcceptable, NotFound
 from geoservice.http import _
 from geoservice.web import (
@@ -36,7 +36,7 @@ _URL = re.compile(r"(https?://[^\s;|,]+)")
 
 def _maps():
     """Return the maps module; folium takes ~0.5 s to import, so it loads with the first map."""
-    from geoservice import maps
+    from geoservice.web import maps
 
     return maps
 
@@ -200,7 +200,7 @@ def _serve(name: str, params: dict[str, str], build: Callable[[], str]) -> Respo
     """Render (or reuse) a page and answer it with ETag/Last-Modified; 304 when fresh."""
     data = http.dataset()
     key = ("page", name, g.lang, _embed(), tuple(sorted(params.items())), request.script_root,
-           date.today().year)
+           clock.this_year())
 
     def render() -> tuple[bytes, str]:
         body = build().encode("utf-8")
@@ -233,7 +233,7 @@ def _sources(rows) -> list[dict]:
 
 def render_home() -> Response:
     """Render the landing page: areas and projects on one map with year slider, filters, list."""
-    year = date.today().year
+    year = clock.this_year()
 
     def build() -> str:
         data = http.dataset()
@@ -249,7 +249,7 @@ def render_home() -> Response:
             versions=_sources(data.funding_areas.sort_values(["valid_from", "area_id"])),
             area_ids=area_domain.area_ids(data.funding_areas),
             area_names=_area_names(data.funding_areas),
-            form_id=CHECK_FORM_ID, today=date.today().isoformat(), check_strings=_check_strings(),
+            form_id=CHECK_FORM_ID, today=clock.today().isoformat(), check_strings=_check_strings(),
             change_years=change_years(data.funding_areas, year),
         )
     return _serve("home", {}, build)
@@ -273,7 +273,7 @@ def render_compare() -> Response:
     boundaries compared are those in force at any time in that year (in a year with a boundary
     change, both versions count). A full date (YYYY-MM-DD) compares that one day.
     """
-    this_year = date.today().year
+    this_year = clock.this_year()
     check_params_for(("from", "to", "embed"))
     raw_from, when_from = _year_range("from", 2001)
     raw_to, when_to = _year_range("to", this_year)
@@ -376,7 +376,7 @@ def render_area(area_id: str) -> Response:
             when_text=period_label(raw_when, when) if when else None, shown_ids=shown,
             name=versions[-1]["name"], versions=versions, steps=drawn, labels=labels,
             colours=_maps().CHANGE_COLOURS, timeline=timeline,
-            today=date.today().isoformat(), form_id=CHECK_FORM_ID,
+            today=clock.today().isoformat(), form_id=CHECK_FORM_ID,
             check_strings=_check_strings(),
         )
     return _serve(f"area:{area_id}", params, build)
@@ -505,7 +505,7 @@ def timeline_chart(milestones) -> dict:
     from geoservice.web import timeline
 
     data = http.dataset()
-    today = date.today()
+    today = clock.today()
     return timeline.build(data, list(milestones), g.lang, today, link, _maps().area_colours(data),
                           change_years(data.funding_areas, today.year), _)
 
@@ -568,16 +568,16 @@ def render_project(fid: str) -> Response:
         row = data.projects.loc[fid]
         # the project's known time, by the rule every time query follows (timeutil.project_days)
         known = timeutil.project_days(row["start_year"], row["end_year"], row["status"],
-                                      date.today().year)
+                                      clock.this_year())
         versions = area_domain.versions(data.funding_areas, timeutil.DayRange(*known)) \
             if known else data.funding_areas.iloc[0:0]
         if versions.empty:
-            versions = area_domain.versions_on(data.funding_areas, date.today())
+            versions = area_domain.versions_on(data.funding_areas, clock.today())
         m = _maps().project_map(data, _static_url(), _tiles(), fid, _, project_url("__ID__"),
                              _sources_url(), list(versions["id"]), places=_places())
         start, end = row["start_year"], row["end_year"]
         project_years = (str(start) if start == end else f"{start}/{end}") if start and end else \
-            str(start or end or date.today().year)
+            str(start or end or clock.this_year())
         funding = row["funding"]
         if funding and funding == row["location_method"]:
             funding = None  # a location note in the funding field is not a funding statement
@@ -585,6 +585,6 @@ def render_project(fid: str) -> Response:
                      versions=_sources(versions),
                      area_names=_area_names(data.funding_areas),
                      project_years=project_years, funding=funding,
-                     phases=status_phases(row["status"], start, end, date.today().year),
+                     phases=status_phases(row["status"], start, end, clock.this_year()),
                      json_url=project_url(fid) + "?f=json")
     return _serve(f"project:{fid}", {}, build)

@@ -23,8 +23,9 @@ from jinja2.utils import htmlsafe_json_dumps
 from shapely.geometry import mapping
 
 from geoservice.domain.areas import ChangePart
+from geoservice.domain.dataset import Dataset
 from geoservice.domain.schema import FUNDING_AREAS, PROJECTS
-from geoservice.leaflet import (
+from geoservice.web.leaflet import (
     AreaLayer,
     ChangeLayer,
     ClickToCheck,
@@ -37,7 +38,6 @@ from geoservice.leaflet import (
     ProjectLayer,
     Tiles,
 )
-from geoservice.storage.base import Dataset
 
 Translate = Callable[..., str]
 
