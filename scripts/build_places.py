@@ -1,21 +1,7 @@
+#!/usr/bin/env python
 """Build geodata/context/places.geojson (the place search and the map's context layer).
 
-Reads ONLY geodata/sources/ (see sources/SOURCE.md) and writes one reviewable GeoJSON file that the
-service reads at start-up; the service never reads the shared research folder:
-
-- kind "street":  OSM street ways (osm_streets_prohlis_esn.geojson) merged per name into one
-                  MultiLineString. Streets the extract does not contain as a line but that known
-                  addresses or stops name (e.g. Karl-Laux-Straße) become a street WITHOUT geometry:
-                  only the bounding box of those sourced points, marked `line: false`.
-- kind "stop":    DVB stop nodes of 2014 (dvb_haltestellen_prohlis_osm2014.geojson); the nodes of one
-                  name within 250 m (one per direction) become one MultiPoint.
-- kind "address": the geocoded addresses of addresses.csv (kind "address"), each geocode its own
-                  feature (two geocodes of one address both stay, with their notes).
-- kind "place":   poi_prohlis_koitschgraben.geojson (named places; own source per feature).
-
-Every feature keeps its `source` and `licence`; the collection has an `attribution` member. OSM
-data is ODbL 1.0: anything derived from it keeps "© OpenStreetMap contributors".
-Deterministic: sorted output, coordinates rounded to 7 decimals, indent=1.
+Reads ONLY geodata/sources/ (see sources/SOURCE.md); the steps are in scripts/geodata_build/places.py.
 
     .venv/bin/python scripts/build_places.py [--out geodata/context/places.geojson]
 """
@@ -23,183 +9,23 @@ Deterministic: sorted output, coordinates rounded to 7 decimals, indent=1.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import math
-import re
-from collections import defaultdict
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "geodata" / "sources"
-OUT = ROOT / "geodata" / "context" / "places.geojson"
-OSM = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
-ATTRIBUTION = (
-    "Straßen und Haltestellen: © OpenStreetMap-Mitwirkende, ODbL 1.0 "
-    "(https://www.openstreetmap.org/copyright), über EqualStreetNames Dresden und offenesdresden/trammap. "
-    "Adressen und Orte: Quelle je Objekt (Feld source/licence). Abgeleitet aus geodata/sources/ "
-    "mit scripts/build_places.py."
-)
-STOP_MERGE_M = 250
-_HOUSE = re.compile(r"^(?P<street>.+?)\s+\d+[a-zA-Z]?\b")
+HERE = Path(__file__).resolve().parent
+for _path in (HERE, HERE.parent):  # scripts/ for geodata_build, the repository for geoservice
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-
-def _r(value: float) -> float:
-    return round(value, 7)
-
-
-def _metres(a, b) -> float:
-    """Approximate distance in metres between two lon/lat points (equirectangular, Dresden)."""
-    dx = (a[0] - b[0]) * 111_320 * math.cos(math.radians(51.0))
-    dy = (a[1] - b[1]) * 110_574
-    return math.hypot(dx, dy)
-
-
-def _licence(source: str) -> str:
-    text = source.lower()
-    if "openstreetmap" in text or "osm" in text or "trammap" in text or "equalstreetnames" in text:
-        return OSM
-    if "cc by-sa" in text or "nearbywiki" in text or "wikipedia" in text:
-        return "CC BY-SA 3.0 (Wikipedia-derived)"
-    if "(mit)" in text:
-        return "MIT"
-    return "keine Datenlizenz angegeben (Quelle siehe source)"
-
-
-def _bbox(points) -> list[float]:
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return [_r(min(xs)), _r(min(ys)), _r(max(xs)), _r(max(ys))]
-
-
-def _street_of(address: str) -> str | None:
-    """Return the street of 'Karl-Laux-Straße 5, 01219 Dresden' ('Str.' written out)."""
-    match = _HOUSE.match(address.split(",")[0].strip())
-    if not match:
-        return None
-    street = match.group("street")
-    return re.sub(r"[Ss]tr\.$", lambda m: m.group(0)[0] + "traße", street)
-
-
-def streets() -> list[dict]:
-    doc = json.loads((SRC / "osm_streets_prohlis_esn.geojson").read_text(encoding="utf-8"))
-    ways: dict[str, list] = defaultdict(list)
-    ids: dict[str, list] = defaultdict(list)
-    for f in doc["features"]:
-        name = f["properties"]["name"]
-        ways[name].append([[_r(x), _r(y)] for x, y in f["geometry"]["coordinates"]])
-        ids[name].append(f["properties"]["osm_way_id"])
-    out = []
-    for name in sorted(ways):
-        lines = sorted(ways[name])
-        out.append({"type": "Feature", "properties": {
-            "kind": "street", "name": name, "line": True,
-            "osm_way_ids": sorted(ids[name]),
-            "source": "EqualStreetNames/equalstreetnames-dresden@1c6b4b4b85f23769df7c2b8b681e0e1f2072a0e7:"
-                      "data/ways.geojson (via geodata/sources/osm_streets_prohlis_esn.geojson)",
-            "licence": OSM,
-        }, "geometry": {"type": "MultiLineString", "coordinates": lines}})
-    return out
-
-
-def stops() -> list[dict]:
-    doc = json.loads((SRC / "dvb_haltestellen_prohlis_osm2014.geojson").read_text(encoding="utf-8"))
-    groups: dict[str, list[list[dict]]] = defaultdict(list)
-    for f in sorted(doc["features"], key=lambda f: (f["properties"]["name"], f["properties"]["osm_node_id"])):
-        name = f["properties"]["name"]
-        pt = f["geometry"]["coordinates"]
-        for group in groups[name]:
-            if any(_metres(pt, g["geometry"]["coordinates"]) <= STOP_MERGE_M for g in group):
-                group.append(f)
-                break
-        else:
-            groups[name].append([f])
-    out = []
-    for name in sorted(groups):
-        for group in groups[name]:
-            pts = sorted([_r(c) for c in g["geometry"]["coordinates"][:2]] for g in group)
-            lines = sorted({str(line) for g in group for line in g["properties"].get("lines") or []},
-                           key=lambda s: (len(s), s))
-            out.append({"type": "Feature", "properties": {
-                "kind": "stop", "name": name, "lines": lines,
-                "osm_node_ids": sorted(g["properties"]["osm_node_id"] for g in group),
-                "source": "offenesdresden/trammap@c67eb0a6647830904ef95ff33596bebee2326278:static/lines/*.json "
-                          "(OSM route relations 2014, via geodata/sources/dvb_haltestellen_prohlis_osm2014.geojson)",
-                "licence": OSM,
-            }, "geometry": ({"type": "Point", "coordinates": pts[0]} if len(pts) == 1
-                            else {"type": "MultiPoint", "coordinates": pts})})
-    return out
-
-
-def addresses() -> list[dict]:
-    out = []
-    with (SRC / "addresses.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["kind"] != "address":
-                continue
-            text = row["name"]
-            name, _, note = text.partition(" (")
-            note = note.rstrip(")") or None
-            out.append({"type": "Feature", "properties": {
-                "kind": "address", "name": name.strip(), "note": note,
-                "street": _street_of(name), "source": row["source"], "licence": _licence(row["source"]),
-            }, "geometry": {"type": "Point", "coordinates": [_r(float(row["lon"])), _r(float(row["lat"]))]}})
-    return sorted(out, key=lambda f: (f["properties"]["name"], f["geometry"]["coordinates"]))
-
-
-def places() -> list[dict]:
-    doc = json.loads((SRC / "poi_prohlis_koitschgraben.geojson").read_text(encoding="utf-8"))
-    out = []
-    for f in doc["features"]:
-        p = f["properties"]
-        out.append({"type": "Feature", "properties": {
-            "kind": "place", "name": p["name"], "address": p.get("address"),
-            "stadtteil": p.get("stadtteil_osm"), "source": p["source"], "licence": _licence(p["source"]),
-        }, "geometry": {"type": "Point", "coordinates": [_r(c) for c in f["geometry"]["coordinates"][:2]]}})
-    return sorted(out, key=lambda f: (f["properties"]["name"], f["geometry"]["coordinates"]))
-
-
-def streets_without_line(lines: list[dict], points: list[dict]) -> list[dict]:
-    """Streets named by addresses/stops but missing from the OSM extract: bbox only, no line."""
-    known = {f["properties"]["name"] for f in lines}
-    seen: dict[str, list] = defaultdict(list)
-    # only addresses say a street exists here; a stop named after it then widens the frame
-    for f in points:
-        p = f["properties"]
-        if p["kind"] == "address" and p.get("street") and p["street"] not in known:
-            seen[p["street"]].append(f["geometry"]["coordinates"])
-    for f in points:
-        p = f["properties"]
-        if p["kind"] == "stop" and p["name"] in seen:
-            coords = f["geometry"]["coordinates"]
-            seen[p["name"]].extend(coords if f["geometry"]["type"] == "MultiPoint" else [coords])
-    out = []
-    for street in sorted(seen):
-        out.append({"type": "Feature", "bbox": _bbox(seen[street]), "properties": {
-            "kind": "street", "name": street, "line": False,
-            "note": "Der Straßenverlauf fehlt im OSM-Auszug; bekannt sind nur Adressen/Haltestellen an "
-                    "dieser Straße (Rahmen = deren Ausdehnung)",
-            "source": "abgeleitet aus den Adressen und Haltestellen dieser Datei",
-            "licence": OSM,
-        }, "geometry": None})
-    return out
-
-
-def build() -> dict:
-    lines = streets()
-    points = stops() + addresses()
-    features = lines + streets_without_line(lines, points) + points + places()
-    return {"type": "FeatureCollection", "name": "places", "attribution": ATTRIBUTION,
-            "features": features}
+from geodata_build.places import OUT, write  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(build(), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out} ({len(text)} bytes)")
+    size = write(args.out)
+    print(f"wrote {args.out} ({size} bytes)")
 
 
 if __name__ == "__main__":

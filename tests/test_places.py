@@ -62,7 +62,8 @@ def test_places_build_is_reproducible(tmp_path):
 
 
 def test_service_never_reads_shared_folder():
-    for path in [*(ROOT / "geoservice").rglob("*.py"), ROOT / "scripts/build_places.py"]:
+    for path in [*(ROOT / "geoservice").rglob("*.py"), ROOT / "scripts/build_places.py",
+                 *(ROOT / "scripts/geodata_build").rglob("*.py")]:
         assert "../shared" not in path.read_text(encoding="utf-8"), path
 
 
