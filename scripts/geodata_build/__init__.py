@@ -7,5 +7,6 @@
 - areas:       funding-area versions and focus areas (area_versions.json), checkpoints (checkpoints.json)
 - projects:    project status, location and area (projects.csv, project_rules.json)
 - timeline:    milestones (milestones.json) and the OSM Stadtteile context layer
+- places:      geodata/context/places.geojson (streets, stops, addresses, places; own layout)
 - build:       runs the steps and writes the files through geoservice.storage.geojson (as `geodata dump` does)
 """
