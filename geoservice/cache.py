@@ -34,22 +34,15 @@ from flask import current_app, g, request
 from werkzeug.datastructures import LanguageAccept, MIMEAccept
 from werkzeug.http import parse_accept_header, parse_cookie
 
-from geoservice import i18n
+from geoservice import i18n, params
 from geoservice.domain import clock
 from geoservice.errors import GeoserviceError
+from geoservice.negotiation import MAX_QUERY_BYTES, MEDIA_TYPES, content_coding
 from geoservice.storage.holder import DataHolder
 
 # Host names links may be built from when neither BASE_URL nor ALLOWED_HOSTS is configured.
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
 _HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253})(?::([0-9]{1,5}))?\Z", re.ASCII)
-# Canonical spellings (what the service writes in its own links).
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{0,14}[1-9])?\Z", re.ASCII)
-_INTEGER = re.compile(r"(?:0|[1-9][0-9]{0,8})\Z", re.ASCII)
-_POINT = r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
-_YEAR_OR_DAY = re.compile(rf"{_POINT}\Z", re.ASCII)
-_INTERVAL = re.compile(rf"(?:{_POINT}|(?:{_POINT}|\.\.)/(?:{_POINT}|\.\.))\Z", re.ASCII)
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}\Z", re.ASCII)
 _WILDCARDS = ("*/*", "application/*", "text/*")
 MAX_ACCEPT_ENTRIES = 16
 SESSION_COOKIES = ("session=", "remember_token=")
@@ -84,61 +77,13 @@ def base_key() -> str | None:
 
 # --------------------------------------------------------------------------- query
 
-def _comma_list_in_order(value: str, names: tuple[str, ...]) -> bool:
-    items = value.split(",")
-    if not all(items) or len(set(items)) != len(items) or any(n not in names for n in items):
-        return False
-    return items == sorted(items, key=names.index)
-
-
 def _value_is_canonical(name: str, value: str) -> bool:
-    """Return True when `value` of parameter `name` is spelled the one way the service writes it."""
-    from geoservice.api import params
-    from geoservice.domain import crs
-    from geoservice.domain.schema import COLLECTIONS
-    from geoservice.http import MEDIA_TYPES, dataset
-
-    collection = (request.view_args or {}).get("collection_id")
-    spec = COLLECTIONS.get(collection or "")
-    if name == "f":
-        return value in MEDIA_TYPES or value == "linkformat"
-    if name == "lang":
-        return value in i18n.LANGUAGES
-    if name in ("limit", "offset"):
-        return bool(_INTEGER.match(value))
-    if name in ("lon", "lat", "x", "y"):
-        return bool(_NUMBER.match(value))
-    if name == "bbox":
-        parts = value.split(",")
-        return len(parts) == 4 and all(_NUMBER.match(p) for p in parts)
-    if name in ("crs", "bbox-crs"):
-        return value in crs.SUPPORTED
-    if name == "datetime":
-        return bool(_INTERVAL.match(value))
-    if name in ("from", "to"):
-        return bool(_YEAR_OR_DAY.match(value))
-    if name == "recorded":
-        return bool(_DAY.match(value))
-    if name == "skipGeometry":
-        return value in ("true", "false")
-    if name == "embed":
-        return value == "1"
-    if name == "area":
-        return bool(_SLUG.match(value))
-    if spec is None:
-        return False
-    if name == "properties":
-        return _comma_list_in_order(value, spec.fields)
-    if name == "sortby":
-        allowed = params.sortable(spec)
-        fields = [item[1:] if item.startswith("-") else item for item in value.split(",")]
-        return all(fields) and len(set(fields)) == len(fields) and all(f in allowed for f in fields)
-    if name in params.queryable(spec):
-        data = dataset()
-        known = data.memo(("cache", "values", spec.name, name), lambda: frozenset(
-            str(v) for v in data.collection(spec.name)[name].dropna().unique()))
-        return value in known
-    return False  # unknown here (e.g. utm_* on a page, free text such as q): never a key
+    """Return True when `value` of parameter `name` is spelled the one way the service writes it
+    (its declaration in geoservice.params says; undeclared names, such as utm_* on a page, and
+    free text such as q are never part of a key)."""
+    spec = params.spec_of_request(request.view_args)
+    declared = params.declaration(name, spec)
+    return declared is not None and declared.is_canonical(value, spec)
 
 
 def canonical_query() -> tuple[tuple[str, str], ...] | None:
@@ -184,8 +129,6 @@ def mark_canonical(response):
 def _accept_key(header: str | None) -> tuple | None:
     """Return the Accept entries negotiation can act on (known formats and wildcards, in the
     order the parser ranks them), or None when the header is not reducible to a finite key."""
-    from geoservice.http import MEDIA_TYPES
-
     if header is None:
         return ()
     if not header.strip():
@@ -218,8 +161,6 @@ def request_key(environ, config) -> tuple | None:
     cookie = environ.get("HTTP_COOKIE", "")
     if has_session(environ):
         return None  # an editor's session: answers may be personal
-    from geoservice.http import MAX_QUERY_BYTES, content_coding
-
     raw = environ.get("QUERY_STRING", "")
     if len(raw) > int(config.get("MAX_QUERY_BYTES") or MAX_QUERY_BYTES):
         return None  # Flask answers 414, whatever the parameters decode to

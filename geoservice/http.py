@@ -8,7 +8,6 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import zstandard
@@ -17,37 +16,25 @@ from flask import Request as FlaskRequest
 from flask.globals import request_ctx
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
-from werkzeug.http import parse_accept_header
 
-from geoservice import cache, i18n
-from geoservice.domain import timeutil
-from geoservice.domain.dataset import Dataset
+from geoservice import cache, i18n, params
+from geoservice.current import dataset
 from geoservice.errors import (
     GeoserviceError,
     InvalidParameter,
     NotAcceptable,
-    NotFound,
     PreconditionFailed,
     Unauthorized,
     UnknownParameter,
 )
+from geoservice.negotiation import FORMAT_ALIASES, MAX_QUERY_BYTES, MEDIA_TYPES, content_coding
 
 # Control characters refused in query parameters (tab and line breaks may occur in free text)
 # and in paths (none at all: no id holds one).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Output formats (the `f` values) and the media types that select them through `Accept`.
-MEDIA_TYPES = {
-    "json": ("application/json", "application/geo+json", "application/vnd.oai.openapi+json",
-             "application/schema+json"),
-    "html": ("text/html", "application/xhtml+xml"),
-    "gpkg": ("application/geopackage+sqlite3",),
-    "csv": ("text/csv",),
-    "jsonfg": ("application/vnd.ogc.fg+json",),
-}
-FORMAT_ALIASES = {"geojson": "json"}
 # Parameters every resource accepts besides its own (recorded: the register as published then).
-COMMON_PARAMS = frozenset({"f", "lang", "recorded"})
+COMMON_PARAMS = frozenset(params.COMMON)
 # How long clients may keep answers about past states of the register: they never change.
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 GZIP_MIN_BYTES = 1024
@@ -56,9 +43,6 @@ GZIP_MIN_BYTES = 1024
 # the API definition) are compressed once, hard, and kept.
 GZIP_LEVEL, GZIP_LEVEL_STATIC = 1, 9
 ZSTD_LEVEL, ZSTD_LEVEL_STATIC = 3, 19
-# Longest query string answered (bytes, percent-encoded); longer ones get 414. No parameter of the
-# service needs more; config MAX_QUERY_BYTES overrides it.
-MAX_QUERY_BYTES = 8192
 COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+json",
                 "application/vnd.oai.openapi+json", "text/html", "text/csv",
                 "application/vnd.ogc.fg+json")
@@ -78,32 +62,6 @@ class Request(FlaskRequest):
     """The request class of the app (create_app sets it)."""
 
     parameter_storage_class = Args
-
-
-def dataset() -> Dataset:
-    """Return the dataset for this request (the same object for the whole request).
-
-    With `recorded=INSTANT` it is the register as it stood then (every items, item, page and
-    download request accepts it), so a report can cite the map of a given day.
-    """
-    if "dataset" not in g:
-        holder = current_app.extensions["geoservice"]
-        raw = request.args.get("recorded")
-        g.dataset = holder.dataset if raw is None else _recorded(holder, raw)
-    return g.dataset
-
-
-def _recorded(holder, raw: str) -> Dataset:
-    if len(request.args.getlist("recorded")) > 1:
-        raise InvalidParameter("recorded: given more than once; give it once")
-    instant = timeutil.parse_recorded(raw)
-    change_id = holder.store.change_at(instant)
-    if change_id is None:
-        raise NotFound(f"recorded: '{raw}' is before the register's first record")
-    # every write is recorded at its own "now", so a state more than a moment in the past can
-    # never change any more (the second covers a write committing while we read): keep it for good
-    g.immutable = instant < datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
-    return holder.at(change_id)
 
 
 def _(message: str, **values) -> str:
@@ -159,6 +117,36 @@ def check_params(allowed: Iterable[str]) -> None:
         if len(request.args.getlist(name)) > 1:
             raise InvalidParameter(f"{name}: given more than once "
                                    f"({', '.join(request.args.getlist(name))}); give it once")
+
+
+def check_page_params(allowed: Iterable[str]) -> None:
+    """Check the parameters of an HTML page: known ones strictly, unknown ones ignored.
+
+    Links pick up tracking parameters on the way (utm_*, fbclid, gclid, ...); a person following
+    one should get the page, not a 400. Known parameters (and lang) are still validated; the JSON
+    API stays strict (check_params). What a page accepts beyond the API's spelling of a known
+    parameter is its declaration's `page` (geoservice.params).
+    """
+    known = COMMON_PARAMS.union(allowed)
+    lang = request.args.get("lang")
+    if lang is not None and lang not in i18n.LANGUAGES:
+        raise InvalidParameter(f"lang: '{lang}' is not offered; use one of {', '.join(i18n.LANGUAGES)}")
+    for name in request.args:
+        if name in known and len(request.args.getlist(name)) > 1:
+            raise InvalidParameter(f"{name}: given more than once "
+                                   f"({', '.join(request.args.getlist(name))}); give it once")
+
+
+def check_params_for(allowed: Iterable[str], offered: Iterable[str] = ("json", "html")) -> None:
+    """Strict parameters for JSON (and other data formats), lenient ones for an HTML answer."""
+    try:
+        fmt = output_format(offered)
+    except NotAcceptable:
+        fmt = None
+    if fmt == "html":
+        check_page_params(allowed)
+    else:
+        check_params(allowed)
 
 
 def check_request() -> None:
@@ -242,19 +230,6 @@ class _BytesLRU:
                     _, old = self.items.popitem(last=False)
                     self.size -= len(old)
         return value
-
-
-def content_coding(accept_encoding: str | None) -> str | None:
-    """Return the content coding to answer with: zstd if the client names it, else gzip, else None.
-
-    The one negotiation: respond() compresses with it and the response cache keys on its result.
-    """
-    if accept_encoding is None:
-        return None
-    accepted = parse_accept_header(accept_encoding)
-    if any(name.lower() == "zstd" and quality > 0 for name, quality in accepted):
-        return "zstd"
-    return "gzip" if accepted["gzip"] > 0 else None
 
 
 def _encoding() -> str | None:

@@ -58,7 +58,7 @@ def _pandas_sorted(gdf, positions, sortby):
 
 
 def test_sortby_matches_pandas_stable_sort(app):
-    from geoservice.api.params import sortable
+    from geoservice.params import sortable
 
     data = app.extensions["geoservice"].dataset
     rng = random.Random(7)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from geoservice.api import params
+from geoservice import params
 from geoservice.domain import cql
 from geoservice.domain.schema import CollectionSpec
 
@@ -26,10 +26,8 @@ CONFORMANCE = (
     OGC + "cql2/1.0/conf/spatial-functions",
     OGC + "cql2/1.0/conf/temporal-functions",
 )
-LANGS = ("cql2-text", "cql2-json")
-# "cql-text" is the Part 3 draft's name of the text encoding; GDAL's OAPIF driver (3.12 included)
-# sends its attribute filters only as `filter-lang=cql-text`, in syntax CQL2 text also reads.
-ALIASES = {"cql-text": "cql2-text"}
+LANGS = params.FILTER_LANGS  # declared with the parameter (geoservice.params)
+ALIASES = params.FILTER_LANG_ALIASES
 GEOMETRY_SCHEMA = "https://geojson.org/schema/Geometry.json"
 _JSON_TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"},
                "number": {"type": "number"}, "date": {"type": "string", "format": "date"}}

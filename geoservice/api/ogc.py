@@ -8,8 +8,8 @@ import numpy as np
 from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.wrappers import Response
 
-from geoservice import cache
-from geoservice.api import cql_api, downloads, features, jsonfg, links, openapi, params, versions
+from geoservice import cache, params
+from geoservice.api import cql_api, downloads, features, jsonfg, links, openapi, versions
 from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
 from geoservice.domain import areas as domain_areas
 from geoservice.domain import crs, licences
@@ -19,13 +19,15 @@ from geoservice.errors import InvalidParameter, NotFound
 from geoservice.http import (
     _,
     base_url,
+    check_params_for,
     dataset,
     output_format,
     record_etag,
     request_etag,
     respond,
 )
-from geoservice.web import pages
+from geoservice.web import map_pages
+from geoservice.web.display import items_table
 
 bp = Blueprint("ogc", __name__)
 
@@ -117,10 +119,10 @@ def landing_document() -> dict:
 @bp.get("/")
 def landing():
     """Landing page: JSON document, or the home page for browsers."""
-    pages.check_params_for(PAGE_PARAMS)
+    check_params_for(PAGE_PARAMS)
     fmt = output_format()
     if fmt == "html":
-        return pages.render_home()  # the residents' project map
+        return map_pages.render_home()  # the residents' project map
     return respond(_memo_json("landing", landing_document), JSON, request_etag("json"),
                    headers=licence_header())
 
@@ -128,7 +130,7 @@ def landing():
 @bp.get("/conformance")
 def conformance():
     """The conformance classes this service implements."""
-    pages.check_params_for(())
+    check_params_for(())
     fmt = output_format()
 
     def document():
@@ -141,7 +143,7 @@ def conformance():
 @bp.get("/openapi")
 def api_definition():
     """The OpenAPI 3.0 definition (JSON) or a readable overview of it (HTML)."""
-    pages.check_params_for(())
+    check_params_for(())
     fmt = output_format()
     if fmt == "html":
         doc = openapi.document(base_url(), current_app.config)
@@ -224,7 +226,7 @@ def collection_document(spec: CollectionSpec) -> dict:
 @bp.get("/collections")
 def collections():
     """The list of collections."""
-    pages.check_params_for(())
+    check_params_for(())
     fmt = output_format()
 
     def document():
@@ -242,7 +244,7 @@ def collections():
 def collection(collection_id: str):
     """One collection's metadata."""
     spec = spec_of(collection_id)
-    pages.check_params_for(())
+    check_params_for(())
     fmt = output_format()
     return _document(fmt, f"collection:{spec.name}", lambda: collection_document(spec),
                      "collection.html", f"collections/{spec.name}",
@@ -253,7 +255,7 @@ def collection(collection_id: str):
 def queryables(collection_id: str):
     """Every property usable in `filter` and as `?property=value` (JSON Schema, Part 3)."""
     spec = spec_of(collection_id)
-    pages.check_params_for(())
+    check_params_for(())
     fmt = output_format()
     return _document(fmt, f"queryables:{spec.name}",
                      lambda: cql_api.queryables_document(spec, url(f"collections/{spec.name}/queryables")),
@@ -264,7 +266,7 @@ def queryables(collection_id: str):
 def sortables(collection_id: str):
     """The properties `sortby` accepts (JSON Schema, like the queryables)."""
     spec = spec_of(collection_id)
-    pages.check_params_for(())
+    check_params_for(())
     fmt = output_format()
     return _document(fmt, f"sortables:{spec.name}",
                      lambda: cql_api.sortables_document(spec, url(f"collections/{spec.name}/sortables")),
@@ -340,7 +342,7 @@ def _timestamp() -> str:
 def items(collection_id: str):
     """Features of a collection: filtered, sorted, paged; GeoJSON, HTML, GeoPackage or CSV."""
     spec = spec_of(collection_id)
-    pages.check_params_for(ITEM_PARAMS | set(params.queryable(spec)), ITEM_FORMATS)
+    check_params_for(ITEM_PARAMS | set(params.queryable(spec)), ITEM_FORMATS)
     fmt = output_format(ITEM_FORMATS)
     config = current_app.config
     limit = params.limit(request.args.get("limit"), int(config["DEFAULT_LIMIT"]),
@@ -404,7 +406,7 @@ def items(collection_id: str):
         rows = data.collection(spec.name).iloc[page]
         columns = [c for c in spec.fields if fields is None or c in fields]
         return _html("items.html", spec=spec, rows=rows, matched=len(positions), offset=offset,
-                     table=pages.items_table(spec, rows, columns), columns=columns,
+                     table=items_table(spec, rows, columns), columns=columns,
                      links=_page_links("html", offset, limit, len(positions), spec),
                      json_url=links.here(f="json"),
                      download_urls={k: links.here(f=k, limit=None, offset=None)
@@ -441,7 +443,7 @@ def item(collection_id: str, feature_id: str):
     pos = features.position_of(data, spec, feature_id)
     day = None
     if pos is None and spec is FUNDING_AREAS and versions.is_area(feature_id):
-        pages.check_params_for({"crs", "datetime", *PAGE_PARAMS}, ITEM_FORMAT)
+        check_params_for({"crs", "datetime", *PAGE_PARAMS}, ITEM_FORMAT)
         day, asked = versions.requested_day()
         found = versions.version_on(feature_id, day)
         if isinstance(found, Response):
@@ -452,7 +454,7 @@ def item(collection_id: str, feature_id: str):
     elif pos is None:
         raise NotFound(f"feature '{feature_id}' does not exist in collection '{spec.name}'")
     else:
-        pages.check_params_for({"crs", *PAGE_PARAMS}, ITEM_FORMAT)
+        check_params_for({"crs", *PAGE_PARAMS}, ITEM_FORMAT)
         etag_extra = ()
     fmt = output_format(ITEM_FORMAT)
     target = params.crs_param(request.args.get("crs"), "crs")
@@ -463,7 +465,7 @@ def item(collection_id: str, feature_id: str):
         headers = versions.memento_headers(row, [*_item_links(spec, feature_id, fmt), *version_links])
     if fmt == "html":
         if spec is PROJECTS:
-            return pages.render_project(feature_id)
+            return map_pages.render_project(feature_id)
         return respond(lambda: _html("item_version.html", spec=spec, row=row, fid=row["id"],
                                      json_url=links.here(f="json"),
                                      area_url=url(f"areas/{row['area_id']}"),

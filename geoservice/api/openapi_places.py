@@ -5,20 +5,19 @@
 
 from __future__ import annotations
 
-from geoservice.domain.crs import METRIC_AREA_OF_USE
 from geoservice.domain.places import KINDS
-
-_WEST, _SOUTH, _EAST, _NORTH = METRIC_AREA_OF_USE
+from geoservice.params import PARAMS
 
 _ERROR = {"description": "A parameter is invalid; `description` names the bad value.",
           "content": {"application/json": {"schema": {
               "type": "object", "required": ["code", "description"],
               "properties": {"code": {"type": "string"}, "description": {"type": "string"}}}},
                       "text/html": {"schema": {"type": "string"}}}}  # f=html or a browser's Accept
-_COMMON = [
-    {"name": "f", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json"]}},
-    {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["de", "en"]}},
-]
+
+
+def _q(name: str, variant: str | None = None, **changes) -> dict:
+    """The parameter object of a declared query parameter (geoservice.params), short layout."""
+    return PARAMS[name].openapi(variant=variant, short=True, **changes)
 
 
 def places_paths() -> dict:
@@ -55,13 +54,8 @@ def places_paths() -> dict:
                            "(derived from OpenStreetMap and the project's sources; no third-party request).",
             "operationId": "searchPlaces",
             "parameters": [
-                {"name": "q", "in": "query", "required": True,
-                 "schema": {"type": "string", "minLength": 1, "maxLength": 100}},
-                {"name": "limit", "in": "query", "required": False,
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}},
-                {"name": "kind", "in": "query", "required": False, "style": "form", "explode": False,
-                 "schema": {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}},
-                *_COMMON,
+                _q("q", description=""), _q("limit", "search"), _q("kind", description=""),
+                _q("f", "places"), _q("lang", "places"),
             ],
             "responses": {
                 "200": {"description": "The hits, best first, with the data's attribution.",
@@ -102,21 +96,9 @@ def places_paths() -> dict:
             "summary": "Was a site inside a funding area on a day? (all areas and versions)",
             "operationId": "insideCheck",
             "parameters": [
-                {"name": "lon", "in": "query", "required": True,
-                 "description": "longitude (WGS 84) within EPSG:25833's area of use",
-                 "schema": {"type": "number", "minimum": _WEST, "maximum": _EAST}},
-                {"name": "lat", "in": "query", "required": True,
-                 "description": "latitude (WGS 84) within EPSG:25833's area of use",
-                 "schema": {"type": "number", "minimum": _SOUTH, "maximum": _NORTH}},
-                {"name": "datetime", "in": "query", "required": False,
-                 "description": "one day (YYYY-MM-DD); default today",
-                 "schema": {"type": "string", "format": "date"}},
-                {"name": "area", "in": "query", "required": False,
-                 "description": "area id whose predecessors/successors the answer marks",
-                 "schema": {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"}},
-                {"name": "f", "in": "query", "required": False,
-                 "schema": {"type": "string", "enum": ["json", "html"]}},
-                _COMMON[1],
+                _q("lon", "inside"), _q("lat", "inside"), _q("datetime", "inside"), _q("area"),
+                _q("f", "inside"),
+                _q("lang", "places"),
             ],
             "responses": {
                 "200": {"description": "The versions in force that day, inside or not, with honest "

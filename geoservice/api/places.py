@@ -12,23 +12,31 @@ from datetime import date
 from flask import Blueprint, Response, g, render_template, request
 from shapely.geometry import Point
 
-from geoservice.api import features, links, params
+from geoservice import params
+from geoservice.api import features, links
 from geoservice.api.links import HTML, JSON, link, url
 from geoservice.domain import clock, crs
 from geoservice.domain import places as domain
 from geoservice.domain.areas import require_area
-from geoservice.domain.timeutil import parse_datetime
 from geoservice.errors import InvalidParameter
-from geoservice.http import check_params, dataset, output_format, request_etag, respond
-from geoservice.web import pages
+from geoservice.http import (
+    check_page_params,
+    check_params,
+    dataset,
+    output_format,
+    request_etag,
+    respond,
+)
 from geoservice.web import places as web_places
+from geoservice.web.display import area_url, fmt_date, fmt_until
+from geoservice.web.display import link as page_link
 
 bp = Blueprint("places", __name__)
 
 SEARCH_PARAMS = ("q", "limit", "kind")
 INSIDE_PARAMS = ("lon", "lat", "datetime", "area")
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 50
+DEFAULT_LIMIT = params.SEARCH_DEFAULT_LIMIT
+MAX_LIMIT = params.SEARCH_MAX_LIMIT
 MAX_QUERY = 100
 
 
@@ -102,20 +110,11 @@ WEST, SOUTH, EAST, NORTH = crs.METRIC_AREA_OF_USE
 
 
 def _day(raw: str | None) -> date:
-    if raw is None or not raw.strip():
-        return clock.today()
-    when = parse_datetime(raw)
-    if not when.is_instant:
-        raise InvalidParameter(f"datetime: '{raw}' is not a single day; give a date such as 2010-06-01")
-    return when.start
+    return params.one_day(raw, "give a date such as 2010-06-01", blank_is_today=True)
 
 
 def _coordinate(raw: str | None, name: str, low: float, high: float, lenient: bool) -> float:
-    text = raw
-    if lenient and raw is not None:
-        text = raw.strip().replace("\u2009", "").replace(" ", "")
-        if text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")  # decimal comma, as typed in German
+    text = params.lenient_number(raw) if lenient else raw  # decimal comma, as typed in German
     value = params.number(text, name)
     if not low <= value <= high:
         raise InvalidParameter(f"{name}: '{raw}' is outside {low:g}..{high:g}, the region where "
@@ -191,8 +190,9 @@ def _inside_html():
     status = 400 if errors else 200
     body = render_template("pages/inside.html", doc=doc, errors=errors, args=args,
                            day=(day or clock.today()).isoformat(),
-                           page_area=page_area, link=pages.link, area_url=pages.area_url,
-                           fmt_date=lambda v: pages.fmt_date(v, g.lang))
+                           page_area=page_area, link=page_link, area_url=area_url,
+                           fmt_date=lambda v: fmt_date(v, g.lang),
+                           fmt_until=lambda v: fmt_until(v, g.lang))
     if status != 200:
         return Response(body, status=status, mimetype="text/html")
     return respond(body, "text/html", request_etag("html", str(day)))
@@ -203,7 +203,7 @@ def inside():
     """Was a site inside a funding area on a day? Every area and version, spans and distances."""
     fmt = output_format()
     if fmt == "html":
-        pages.check_page_params(INSIDE_PARAMS)
+        check_page_params(INSIDE_PARAMS)
         return _inside_html()
     check_params(INSIDE_PARAMS)
     lon = _coordinate(request.args.get("lon"), "lon", WEST, EAST, lenient=False)

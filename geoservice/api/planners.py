@@ -7,15 +7,16 @@ import shapely
 from flask import Blueprint, render_template, request
 from shapely.geometry import Point
 
-from geoservice.api import features, links, params
+from geoservice import params
+from geoservice.api import features, links
 from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.api.ogc import PAGE_PARAMS
 from geoservice.domain import areas as domain
 from geoservice.domain import clock, crs
-from geoservice.domain.timeutil import parse_date, parse_datetime
 from geoservice.errors import InvalidParameter
-from geoservice.http import _, dataset, output_format, request_etag, respond
-from geoservice.web import pages
+from geoservice.http import _, check_params_for, dataset, output_format, request_etag, respond
+from geoservice.web import map_pages
+from geoservice.web.display import period_short
 
 bp = Blueprint("planners", __name__)
 
@@ -64,7 +65,7 @@ def area_summaries() -> list[dict]:
 @bp.get("/areas")
 def area_list():
     """All funding areas with their versions."""
-    pages.check_params_for(())
+    check_params_for(())
     fmt = output_format()
     if fmt == "html":
         return respond(lambda: _page("areas.html", areas=area_summaries()), "text/html",
@@ -122,28 +123,20 @@ def fact_sheet(area_id: str) -> dict:
 def area(area_id: str):
     """The fact sheet of one funding area."""
     require_area(area_id)
-    pages.check_params_for(PAGE_PARAMS)
+    check_params_for(PAGE_PARAMS)
     fmt = output_format()
     if fmt == "html":
-        return pages.render_area(area_id)
+        return map_pages.render_area(area_id)
     return respond(lambda: _json(fact_sheet(area_id)), JSON, request_etag("json"))
 
 
 # --- changes -----------------------------------------------------------------------------------
 
-def _period(name: str):
-    """Return a compared period as given and its days: a year is the whole year (every version in
-    force during it counts, as on the map pages), a date that one day."""
-    raw = request.args.get(name)
-    parse_date(raw, name)  # required, one day or one year; raises InvalidParameter naming the value
-    return raw.strip(), parse_datetime(raw, name)
-
-
 def _changes(area_id: str | None):
-    pages.check_params_for(("from", "to", "crs"))
+    check_params_for(("from", "to", "crs"))
     fmt = output_format()
-    before, when_before = _period("from")
-    after, when_after = _period("to")
+    before, _canonical, when_before = params.period(request.args.get("from"), "from")
+    after, _canonical, when_after = params.period(request.args.get("to"), "to")
     target = params.crs_param(request.args.get("crs"), "crs")  # geometries in its axis order
     data = dataset()
     if area_id is not None:
@@ -169,8 +162,8 @@ def _changes(area_id: str | None):
         labels = {"added": _("hinzugekommen"), "removed": _("weggefallen"),
                   "unchanged": _("unverändert")}
         return respond(lambda: _page("changes.html", doc=document(), area_id=area_id, labels=labels,
-                                     before=pages.period_short(before, when_before),
-                                     after=pages.period_short(after, when_after),
+                                     before=period_short(before, when_before),
+                                     after=period_short(after, when_after),
                                      year_given=len(before) == 4 or len(after) == 4),
                        "text/html", request_etag("html"))
     return respond(lambda: _json(document()), GEOJSON, request_etag("json"),
@@ -258,17 +251,10 @@ def _sentence(found: list[domain.Location]) -> str:
 @bp.get("/locate")
 def locate():
     """Which areas contain a point on a day, and how far it is to the nearest boundary."""
-    pages.check_params_for(("lon", "lat", "x", "y", "crs", "datetime"))
+    check_params_for(("lon", "lat", "x", "y", "crs", "datetime"))
     fmt = output_format()
     point = _point()
-    if "datetime" in request.args:
-        when = parse_datetime(request.args["datetime"])
-        if not when.is_instant:
-            raise InvalidParameter(f"datetime: '{request.args['datetime']}' is not a single day; "
-                                   "give a date such as 2018-06-01")
-        day = when.start
-    else:
-        day = clock.today()
+    day = params.one_day(request.args.get("datetime"), "give a date such as 2018-06-01")
     if point is None and fmt == "json":
         raise InvalidParameter("lon and lat (or x and y with crs) are required")
 
@@ -298,7 +284,7 @@ def locate():
 @bp.get("/timeline")
 def timeline():
     """The programme's milestones with dates and sources."""
-    pages.check_params_for(())
+    check_params_for(())
     fmt = output_format()
     milestones = list(dataset().timeline)
     if fmt == "html":

@@ -23,7 +23,7 @@ import shapely
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from geoservice import auth, cache
+from geoservice import auth, cache, params
 from geoservice.api import features, links
 from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.domain import areas as domain
@@ -31,8 +31,7 @@ from geoservice.domain import clock
 from geoservice.domain import history as diffs
 from geoservice.domain.clock import LOCAL_TZ
 from geoservice.domain.schema import FUNDING_AREAS, CollectionSpec, spec_of
-from geoservice.domain.timeutil import parse_datetime
-from geoservice.errors import InvalidParameter, NotAcceptable, NotFound
+from geoservice.errors import NotAcceptable, NotFound
 from geoservice.http import (
     _,
     check_params,
@@ -82,13 +81,9 @@ def requested_day() -> tuple[date, bool]:
     raw = request.args.get("datetime")
     if raw is None:
         return today(), False
-    when = parse_datetime(raw)
-    if not when.is_instant:
-        raise InvalidParameter(
-            f"datetime: '{raw}' is not a single day; an area answers the one version in force on "
-            f"a day (give a date such as 2018-06-01); versions overlapping an interval are listed "
-            f"by {AREA_ITEMS}?datetime=…")
-    return when.start, True
+    return params.one_day(raw, "an area answers the one version in force on a day (give a date "
+                               "such as 2018-06-01); versions overlapping an interval are listed "
+                               f"by {AREA_ITEMS}?datetime=…"), True
 
 
 def _validity(row) -> str:

@@ -16,30 +16,31 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 @bp.get("/compare")
 def compare() -> Response:
     """Change map between two years: /compare?from=YEAR&to=YEAR."""
-    from geoservice.web import pages
+    from geoservice.web import map_pages
 
-    return pages.render_compare()
+    return map_pages.render_compare()
 
 
 def register(app: Flask) -> None:
     """Register the page blueprints and static vendor assets."""
-    from geoservice.web import editor, pages, static, strings
+    from geoservice.web import display, editor, items_map, pages, static, strings
 
     static.init_app(app)  # fingerprinted, precompressed /static/ (replaces Flask's view)
     app.register_blueprint(bp)
     editor.register(app)  # /edit: the web editor (login, project list, forms, history)
-    app.add_template_filter(pages.linkify, "linkify")
+    app.add_template_filter(display.linkify, "linkify")
     app.add_template_filter(pages.public, "public")
-    app.add_template_global(pages.items_map, "items_map")  # the map of api/items.html
-    app.add_template_global(pages.timeline_chart, "timeline_chart")  # api/timeline.html
+    app.add_template_global(items_map.items_map, "items_map")  # the map of api/items.html
+    app.add_template_global(items_map.timeline_chart, "timeline_chart")  # api/timeline.html
 
     @app.context_processor
     def _formats() -> dict:
         # dates, numbers and status/category labels in the page's language on every page
         # (the map pages pass their own, equal ones)
         lang = g.get("lang", "de")
-        return {"fmt_date": lambda v: pages.fmt_date(v, lang),
-                "fmt_number": lambda v, d=2: pages.fmt_number(v, lang, d),
+        return {"fmt_date": lambda v: display.fmt_date(v, lang),
+                "fmt_until": lambda v: display.fmt_until(v, lang),
+                "fmt_number": lambda v, d=2: display.fmt_number(v, lang, d),
                 "label": lambda v: strings.value_label(v, lang)}
 
     @app.context_processor

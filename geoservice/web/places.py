@@ -15,7 +15,7 @@ from geoservice import http
 from geoservice.domain import places as domain
 from geoservice.http import _
 from geoservice.web import strings_places  # noqa: F401  (registers the English UI strings)
-from geoservice.web.pages import fmt_date
+from geoservice.web.display import fmt_date
 
 
 def index() -> domain.PlaceIndex:

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date, timedelta
 from urllib.parse import quote
 
-from geoservice.web.pages import fmt_date, fmt_month
+from geoservice.web.display import fmt_date, fmt_month, fmt_until
 
 FIRST_YEAR = 2000
 KINDS = ("decision", "programme", "office", "project")
@@ -117,12 +117,11 @@ def build(data, milestones, lang: str, today: date, link, area_colours: dict[str
         bars = []
         for _fid, v in areas[areas["area_id"] == area_id].iterrows():
             end = v["valid_to"] or today
-            last = (v["valid_to"] - timedelta(days=1)) if v["valid_to"] else None
             bars.append({
                 "id": v["id"], "left": pos(v["valid_from"]),
                 "width": round(pos(end) - pos(v["valid_from"]), 3), "colour": area_colours.get(area_id, "#333"),
                 "text": f"{v['name']} ({v['programme']}): {fmt_date(v['valid_from'], lang)} – "
-                        + (fmt_date(last, lang) if last else _("heute")),
+                        + fmt_until(v["valid_to"], lang),
                 "reconstructed": v["accuracy"] == "reconstructed",
                 "href": area_link(area_id, v["valid_from"].isoformat()),
             })

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
+from typing import NamedTuple
 
-from geoservice.domain import crs
+from geoservice.domain import clock, crs
 from geoservice.domain.schema import CollectionSpec
+from geoservice.domain.timeutil import DayRange, canonical_point, parse_date, parse_datetime
 from geoservice.errors import InvalidParameter
 
 # Numbers are ASCII only: Python's int()/float() also read Arabic-Indic, fullwidth and other
@@ -30,6 +33,8 @@ def _float(text: str) -> float | None:
     result = float(text)
     return result if math.isfinite(result) else None
 
+
+# --------------------------------------------------------------------------- parsers
 
 def integer(value: str | None, name: str, default: int, minimum: int) -> int:
     """Parse a whole number >= minimum, or return the default when absent."""
@@ -143,3 +148,46 @@ def sortby(value: str | None, spec: CollectionSpec) -> list[tuple[str, bool]]:
                                    f"'{_shown(value)}'; sort by each property once")
         keys.append((name, ascending))
     return keys
+
+
+def one_day(raw: str | None, hint: str, blank_is_today: bool = False) -> date:
+    """Parse `datetime` as one day (a date or a date-time: its day in Dresden); today when absent
+    (or blank with `blank_is_today`). An interval or a year is a 400 ending in `hint`."""
+    if raw is None or (blank_is_today and not raw.strip()):
+        return clock.today()
+    when = parse_datetime(raw)
+    if not when.is_instant:
+        raise InvalidParameter(f"datetime: '{raw}' is not a single day; {hint}")
+    return when.start
+
+
+class Period(NamedTuple):
+    """A compared period (`from`, `to`): a year is the whole year (every version in force during
+    it counts, as on the map pages), a month that month, a date that one day."""
+
+    given: str  # as given, stripped (echoed in answers)
+    canonical: str  # YYYY, YYYY-MM or YYYY-MM-DD: one spelling per period (page cache keys)
+    days: DayRange
+
+
+def period(raw: str | None, name: str) -> Period:
+    """Parse a required period; raise InvalidParameter naming the value."""
+    parse_date(raw, name)  # required, one day, month or year
+    given = raw.strip()
+    canonical = canonical_point(given, name)
+    return Period(given, canonical, parse_datetime(canonical, name))
+
+
+def lenient_number(raw: str | None) -> str | None:
+    """How an HTML form's number is read: spaces dropped, one decimal comma (German) a point."""
+    if raw is None:
+        return None
+    text = raw.strip().replace("\u2009", "").replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    return text
+
+
+def embed(raw: str | None) -> bool:
+    """Parse a page's `embed`: 1, true or yes (any case) embed; any other value is the full page."""
+    return (raw or "").lower() in ("1", "true", "yes")

@@ -1,0 +1,133 @@
+"""The OpenAPI 3.0 parts of the write operations (OGC API - Features Part 4): POST on the items,
+PUT/PATCH/DELETE on one item, their headers and error responses. openapi.document() merges them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from geoservice.domain import crs
+from geoservice.domain.schema import CollectionSpec
+
+REF = "#/components/{kind}/{name}"
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": REF.format(kind=kind, name=name)}
+
+
+def write_headers(header: Callable[..., dict]) -> dict:
+    """The request headers of the writes, as reusable parameter objects."""
+    return {
+        "If-Match": header("If-Match", "The ETag of the feature as the client last read it (GET "
+                           "the item first); '*' matches any current state. Without it: 428; "
+                           "if the feature changed since: 412.", {"type": "string"},
+                           required=True),
+        "Content-Crs": header("Content-Crs", "CRS of the body's coordinates in its axis order, "
+                              "e.g. <http://www.opengis.net/def/crs/EPSG/0/25833> (default CRS84). "
+                              "Supported: " + ", ".join(crs.SUPPORTED) + ".",
+                              {"type": "string"}),
+        "X-Change-Note": header("X-Change-Note", "Why the change is made (at most 2000 "
+                                "characters; recorded in the public history). Required here or as "
+                                "the body member 'note' (for text beyond ISO 8859-1).",
+                                {"type": "string", "maxLength": 2000}),
+        "X-Change-Note-required": header("X-Change-Note", "Why the feature is retired (at most "
+                                         "2000 characters; recorded in the public history).",
+                                         {"type": "string", "minLength": 1, "maxLength": 2000},
+                                         required=True),
+    }
+
+
+WRITE_ROLES = {"projects": "an account with the role editor or admin",
+               "funding-areas": "an account with the role admin"}
+
+
+def _write_op(op_id: str, summary: str, description: str, parameters: list, responses: dict,
+              body: str | None = None) -> dict:
+    """A Part 4 write operation: Bearer token required, answers errors as exceptions."""
+    error = lambda name: _ref("responses", name)  # noqa: E731
+    responses = {**responses, "400": error("InvalidFeature"), "401": error("Unauthorized"),
+                 "403": error("Forbidden"), "404": error("NotFound")}
+    op = {"operationId": op_id, "summary": summary, "description": description,
+          "tags": ["Editing"], "parameters": parameters, "security": [{"bearer": []}],
+          "responses": dict(sorted(responses.items()))}
+    if body:
+        op["requestBody"] = _ref("requestBodies", body)
+    return op
+
+
+def write_paths(spec: CollectionSpec) -> dict:
+    """POST on the items, PUT/PATCH/DELETE on one item (OGC API - Features Part 4)."""
+    p = lambda name: _ref("parameters", name)  # noqa: E731
+    r = lambda name: _ref("responses", name)  # noqa: E731
+    key = spec.name.replace("-", "_")
+    who = WRITE_ROLES[spec.name]
+    locking = r("PreconditionFailed"), r("PreconditionRequired")
+    derived = (" area_id is derived from the location (a value sent is ignored)."
+               if spec.name == "projects" else
+               " area_ha is computed from the geometry when empty; two versions of one area may "
+               "not be in force on the same day (409).")
+    fid = {"name": "featureId", "in": "path", "description": "Identifier of a feature"
+           + (" (a boundary version id, not an area id)" if spec.name == "funding-areas"
+              else "") + ".", "required": True, "schema": {"type": "string"}}
+    h = lambda name: _ref("headers", name)  # noqa: E731
+    written = {"description": "The feature as now stored (CRS84).", "headers": {
+        "ETag": h("ETag"), "Location": h("Location"), "Content-Crs": h("Content-Crs")},
+        "content": {"application/geo+json": {"schema": _ref("schemas", "featureGeoJSON")}}}
+    created = {**written, "description": "Created; Location names the new feature."}
+    changed = {**written, "description": "Written; the body is the feature as now stored (a body "
+                                         "equal to the stored feature makes no new record)."}
+    replace_desc = (f"Needs {who} and If-Match with the feature's current ETag (from a GET): "
+                    "a change made by someone else in between is refused (412), never "
+                    "overwritten. Each write is recorded with its change note; the public "
+                    "history names the account's organisation, never the account." + derived)
+    return {
+        f"/collections/{spec.name}/items": {"post": _write_op(
+            f"create_{key}", f"Create a feature of {spec.name}",
+            f"Needs {who}. The id is taken from the body or made from the title (a made id "
+            "never reuses one of a retired feature); the id of a current feature is a 409."
+            + derived,
+            [p("Content-Crs"), p("X-Change-Note")],
+            {"201": created, "409": r("Conflict")}, "feature")},
+        f"/collections/{spec.name}/items/{{featureId}}": {
+            "put": _write_op(f"replace_{key}", f"Replace a feature of {spec.name}", replace_desc,
+                             [fid, p("If-Match"), p("Content-Crs"), p("X-Change-Note")],
+                             {"200": changed, "409": r("Conflict"), "412": locking[0],
+                              "428": locking[1]}, "feature"),
+            "patch": _write_op(f"update_{key}", f"Change properties or the geometry of a feature "
+                               f"of {spec.name} (JSON merge patch)", replace_desc,
+                               [fid, p("If-Match"), p("Content-Crs"), p("X-Change-Note")],
+                               {"200": changed, "409": r("Conflict"), "412": locking[0],
+                                "428": locking[1]}, "mergePatch"),
+            "delete": _write_op(f"delete_{key}", f"Retire a feature of {spec.name}",
+                                f"Needs {who} and If-Match. The feature is no longer served and "
+                                "stays in its history (…/history) as retired.",
+                                [fid, p("If-Match"), p("X-Change-Note-required")],
+                                {"204": {"description": "Retired.", "headers": {"ETag": h("ETag")}},
+                                 "412": locking[0], "428": locking[1]}),
+        },
+    }
+
+
+
+def write_responses(error: dict) -> dict:
+    """The error responses of the write operations (each an exception document)."""
+    return {
+        "InvalidFeature": {"description": "The body, a header or the feature is invalid; nothing "
+                                          "was written. `problems` lists every problem of the "
+                                          "feature.", **error},
+        "Unauthorized": {"description": "No valid Bearer token (missing, unknown, revoked or of a "
+                                        "disabled account).",
+                         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, **error},
+        "Forbidden": {"description": "The account's role may not change this collection.", **error},
+        "Conflict": {"description": "The write breaks a rule of the stored data: the id exists, "
+                                    "or two versions of an area would be in force on one day.",
+                     **error},
+        "PreconditionFailed": {"description": "The feature changed since the ETag sent in "
+                                              "If-Match; GET it again. Nothing was written.",
+                               "headers": {"ETag": {
+                                   "description": "Names the feature's current record (valid as "
+                                                  "If-Match).", "schema": {"type": "string"}}},
+                               **error},
+        "PreconditionRequired": {"description": "If-Match is missing: no change may overwrite "
+                                                "another unseen.", **error},
+    }

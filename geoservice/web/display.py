@@ -1,0 +1,175 @@
+"""How the pages write things: URLs inside the service, numbers, days, months, periods and
+validity ends in the UI language, and the rows of an items page's table.
+
+One home for display helpers used by the map pages, the API's HTML pages and the place texts
+(web/places.py, web/timeline.py): it imports nothing of geoservice.web or geoservice.api.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from urllib.parse import quote
+
+from flask import g, request, url_for
+from markupsafe import Markup, escape
+
+from geoservice.http import _
+
+_URL = re.compile(r"(https?://[^\s;|,]+)")
+
+
+def link(path: str) -> str:
+    """Return an absolute path inside this service (respects a mount prefix)."""
+    return request.script_root + path
+
+
+def project_url(fid: str) -> str:
+    """Return the URL of a project's page."""
+    return link(f"/collections/projects/items/{quote(fid, safe='')}")
+
+
+def area_url(area_id: str) -> str:
+    """Return the URL of an area's fact sheet."""
+    return link(f"/areas/{quote(area_id, safe='')}")
+
+
+def linkify(text: str | None) -> Markup:
+    """Escape text and turn http(s) URLs in it into links (Jinja filter)."""
+    if not text:
+        return Markup("")
+    out = []
+    for part in _URL.split(str(text)):
+        if _URL.fullmatch(part):
+            out.append(Markup('<a href="{0}" rel="noopener noreferrer">{0}</a>').format(part))
+        else:
+            out.append(escape(part))
+    return Markup("").join(out)
+
+
+def fmt_number(value: float | None, lang: str, decimals: int = 2) -> str:
+    """Format a number for the UI language (German decimal comma)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", ",") if lang == "de" else text
+
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def fmt_date(value: date | None, lang: str) -> str:
+    """Format a day for the UI language: '13.07.2000' / '13 Jul 2000' (as GS.formatDate)."""
+    if value is None:
+        return _("offen")
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if lang == "de":
+        return value.strftime("%d.%m.%Y")
+    return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def fmt_until(valid_to: date | None, lang: str) -> str:
+    """Format the end of a validity as its last day in force (valid_to is exclusive): the one
+    convention of every page; an open end is 'heute' (today)."""
+    return fmt_date(valid_to - timedelta(days=1), lang) if valid_to else _("heute")
+
+
+def fmt_month(year: int, month: int, lang: str) -> str:
+    """Format a month known to the month only: 'Juli 2000' / 'Jul 2000'."""
+    if lang == "de":
+        return f"{MONTHS_DE[month - 1]} {year}"
+    return f"{MONTHS_EN[month - 1]} {year}"
+
+
+MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+             "Oktober", "November", "Dezember")
+
+
+def years_text(start: int | None, end: int | None) -> str:
+    """Describe a project's years (inclusive; unknown ends stay open)."""
+    if start is None and end is None:
+        return _("unbekannt")
+    if start is None:
+        return f"{_('bis')} {end}"
+    if end is None:
+        return f"{_('seit')} {start}"
+    return str(start) if start == end else f"{start}–{end}"
+
+
+def period_text(raw: str, when) -> str:
+    """Describe a compared period: 'im Jahr 2016' or 'am 29.09.2016'."""
+    if len(raw) == 4:
+        return _("im Jahr {year}", year=raw)
+    return _("am {day}", day=fmt_date(when.start, g.lang))
+
+
+def period_short(raw: str, when) -> str:
+    """Name a compared period in a heading: '2016 (ganzes Jahr)' or '29.09.2016'."""
+    if len(raw) == 4:
+        return _("{year} (ganzes Jahr)", year=raw)
+    return fmt_date(when.start, g.lang)
+
+
+def canonical_period(raw: str, when) -> str:
+    """Return one spelling per period and precision: 'YYYY', 'YYYY-MM', a day, or 'start/end'."""
+    if re.fullmatch(r"[0-9]{4}(-[0-9]{2})?", raw):
+        return raw
+    if when.is_instant:
+        return when.start.isoformat()
+    last = when.end - timedelta(days=1) if when.end else None
+    return f"{when.start.isoformat() if when.start else '..'}/{last.isoformat() if last else '..'}"
+
+
+def period_label(raw: str, when) -> str:
+    """Describe a period no more precisely than it was given: 'im Jahr 2004', 'im Juli 2004',
+    'am 01.07.2004', or 'vom … bis …' for an interval."""
+    text = raw.strip()
+    if re.fullmatch(r"[0-9]{4}", text):
+        return _("im Jahr {year}", year=text)
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+        return _("im {month}", month=fmt_month(int(text[:4]), int(text[5:7]), g.lang))
+    if when.is_instant:
+        return _("am {day}", day=fmt_date(when.start, g.lang))
+    last = when.end - timedelta(days=1) if when.end else None
+    return _("vom {start} bis {end}", start=fmt_date(when.start, g.lang) if when.start else "…",
+             end=fmt_date(last, g.lang) if last else "…")
+
+
+def status_phases(status: str | None, start: int | None, end: int | None,
+                  this_year: int) -> list[tuple[str, str]]:
+    """Return (years, status) phases for the project page: 'bis 2018: geplant', ..."""
+    if not status or start is None:
+        return []
+    phases = [(f"{_('bis')} {start - 1}", "geplant")]
+    running_to = end if end is not None else start
+    if status == "abgeschlossen" and running_to < this_year:
+        years = str(start) if running_to == start else f"{start}–{running_to}"
+        phases.append((years, "laufend"))
+        phases.append((f"{_('ab')} {running_to + 1}" if end is not None else _("später"), status))
+    elif status == "geplant":
+        phases = [(_("heute"), status)]
+    else:
+        phases.append((f"{_('seit')} {start}", status))
+    return phases
+
+
+# What url_for() leaves unquoted in a path part (werkzeug's converters, WHATWG path segment).
+URL_SAFE = "!$&'()*+,/:;=@"
+
+
+def item_href(spec) -> Callable[[object], str]:
+    """Return fid -> the URL of its item page as HTML: one url_for() pattern for a whole page
+    instead of one call per row (the same quoting)."""
+    head, tail = url_for("ogc.item", collection_id=spec.name, feature_id="-", f="html").split("/-?")
+    return lambda fid: f"{head}/{quote(str(fid), safe=URL_SAFE)}?{tail}"
+
+
+def items_table(spec, rows, columns: list[str]) -> list[tuple[str, str, dict]]:
+    """Return the rows of an items page's table as (id, item page URL, {column: value}),
+    read column-wise (a pandas row per table row costs more than the rest of the page)."""
+    href = item_href(spec)
+    values = zip(rows.index, *(rows[c].tolist() for c in columns), strict=True)
+    return [(fid, href(fid), dict(zip(columns, cells, strict=True))) for fid, *cells in values]
