@@ -218,7 +218,7 @@
     el("strong", null, p.name, root);
     el("div", null, p.programme, root);
     el("div", null, S.valid + ": " + formatDate(p.valid_from) + " – " +
-       (p.valid_to ? formatDate(p.valid_to) : S.open), root);
+       (p.valid_to ? formatDate(lastDay(p.valid_to)) : S.open), root);
     el("div", null, S.accuracy + ": " + (S[p.accuracy] || p.accuracy), root);
     return root;
   }
@@ -536,7 +536,7 @@
         var li = el("li", null, null, ul);
         var link = el("a", null, S.version.replace("{id}", a.version_id), li);
         link.href = a.links[0].href;
-        el("span", null, " (" + formatDate(a.valid_from) + " – " + (a.valid_to ? formatDate(a.valid_to) : "…") +
+        el("span", null, " (" + formatDate(a.valid_from) + " – " + (a.valid_to ? formatDate(lastDay(a.valid_to)) : "…") +
            "): " + a.text + " ", li);
         el("small", null, S.decision.replace("{decision}", a.decision), li);
       });
