@@ -270,8 +270,10 @@ def _status_note(status: str) -> str:
 
 def _edit_map(point=None) -> dict[str, Markup]:
     """Build the form's map: areas in force today, the project's point, click/drag to place it."""
-    from geoservice import maps  # folium loads with the first map (as in pages.py)
-    from geoservice.web import pages
+    from geoservice.web import (
+        maps,  # folium loads with the first map (as in pages.py)
+        pages,
+    )
     from geoservice.web.leaflet import AreaLayer, MapCall
 
     data = http.dataset()

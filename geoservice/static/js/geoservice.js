@@ -28,7 +28,7 @@
 
   var MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-  /* A day as people read it: "13.07.2000" in German, "13 Jul 2000" in English (pages.fmt_date). */
+  /* A day as people read it: "13.07.2000" in German, "13 Jul 2000" in English (display.fmt_date). */
   function formatDate(iso) {
     if (!iso) { return ""; }
     var p = iso.split("-");
@@ -106,7 +106,7 @@
     return {label: label, colour: colours[p.area_id] || "#333333", kind: role === "outgoing" ? "area-old" : "area"};
   }
 
-  /* A project's status in a year (pages.status_in_year says the same): planned before its start
+  /* A project's status in a year: planned before its start
      year, running from start to end year, the recorded status this year and where nothing is known. */
   function statusInYear(p, year) {
     var now = new Date().getFullYear();
