@@ -23,7 +23,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from geoservice.domain.schema import PROJECTS, CollectionSpec
+from geoservice.domain.schema import CollectionSpec
 from geoservice.errors import Forbidden, GeoserviceError, Unauthorized
 from geoservice.storage.accounts import Account, Accounts
 
@@ -56,7 +56,7 @@ def accounts() -> Accounts:
 
 def may_write(account: Account, spec: CollectionSpec) -> bool:
     """Return True if the account's role may change features of the collection."""
-    return account.role == "admin" or (account.role == "editor" and spec is PROJECTS)
+    return account.role in spec.write_roles
 
 
 def api_account(spec: CollectionSpec) -> Account:

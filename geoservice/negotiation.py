@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from werkzeug.http import parse_accept_header
 
-# Output formats (the `f` values) and the media types that select them through `Accept`.
+# Output formats (the `f` values) and the media types that select them through `Accept`; the
+# formats of items add theirs when they register (api/formats/).
 MEDIA_TYPES = {
     "json": ("application/json", "application/geo+json", "application/vnd.oai.openapi+json",
              "application/schema+json"),
     "html": ("text/html", "application/xhtml+xml"),
-    "gpkg": ("application/geopackage+sqlite3",),
-    "csv": ("text/csv",),
-    "jsonfg": ("application/vnd.ogc.fg+json",),
 }
 FORMAT_ALIASES = {"geojson": "json"}
 

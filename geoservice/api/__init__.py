@@ -6,9 +6,11 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Register the API blueprints and their English UI strings, and pre-serialize the features."""
     from geoservice import auth
-    from geoservice.api import edit, features, health, ogc, planners, slashes, strings, versions
+    from geoservice.api import edit, features, formats, health, ogc, planners, slashes, strings, versions
+    from geoservice.api import items as items  # items and items/{id}: routes of ogc.bp
     from geoservice.api import places as places  # /search and /inside (place search, inside check)
 
+    formats.load()  # every output format of items (api/formats/: one module each)
     strings.register()
     slashes.init_app(app)  # /collections/ -> 308 /collections
     app.register_blueprint(ogc.bp)

@@ -1,4 +1,6 @@
-"""File downloads of items: GeoPackage and CSV, both typed by the collection's schema.
+"""The files of items downloads: GeoPackage and CSV, both typed by the collection's schema.
+
+The renderers `f=gpkg` and `f=csv` (api/formats/) answer with them; `geodata export` writes them.
 
 The schema (`spec.types`) decides every column: GeoPackage stores integer as INTEGER, number as
 REAL, date as DATE and string as TEXT (written through pyogrio's raw writer, which maps numpy
@@ -22,8 +24,8 @@ import pyogrio.raw
 import shapely
 
 from geoservice.api.features import DECIMALS, is_geographic, properties_of, transform_geoms
-from geoservice.domain import crs, licences
-from geoservice.domain.schema import FUNDING_AREAS, CollectionSpec
+from geoservice.domain import crs
+from geoservice.domain.schema import CollectionSpec
 
 # GeoPackage 1.2: read without warnings by GDAL >= 2.2 (Debian 12's GDAL 3.6, QGIS 3.22); GDAL's
 # default since 3.7 is 1.4, which older readers report as "only partially supported".
@@ -52,9 +54,10 @@ def _array(values: list, kind: str) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def geometry_type(spec: CollectionSpec, geoms: np.ndarray) -> str:
-    """Return the layer's geometry type: MultiPolygon for funding areas, else the one type present."""
-    if spec is FUNDING_AREAS:
-        return "MultiPolygon"
+    """Return the layer's geometry type: the collection's one type if it has one (funding areas:
+    MultiPolygon), else the one type present."""
+    if len(spec.geometry_types) == 1:
+        return next(iter(spec.geometry_types))
     types = {g.geom_type for g in geoms if g is not None}
     return types.pop() if len(types) == 1 else "Unknown"
 
@@ -68,8 +71,8 @@ def gpkg_crs(target: str) -> str:
 
 def attribution(spec: CollectionSpec) -> str:
     """Return the attribution text with the licences of a collection (German, as the data)."""
-    names = "; ".join(f"{lic.name} <{lic.url}>: {lic.covers}" for lic in licences.of(spec.name))
-    return f"{licences.ATTRIBUTION[spec.name]} Lizenzen: {names}."
+    names = "; ".join(f"{lic.name} <{lic.url}>: {lic.covers}" for lic in spec.licences)
+    return f"{spec.attribution} Lizenzen: {names}."
 
 
 def geopackage(rows: gpd.GeoDataFrame, spec: CollectionSpec, fields: tuple[str, ...],
@@ -101,8 +104,8 @@ def geopackage(rows: gpd.GeoDataFrame, spec: CollectionSpec, fields: tuple[str, 
             driver="GPKG", geometry_type=geom_type, crs=layer_crs,
             dataset_options={"VERSION": GPKG_VERSION},
             layer_options={"IDENTIFIER": spec.title, "DESCRIPTION": text},
-            layer_metadata={"ATTRIBUTION": licences.ATTRIBUTION[spec.name],
-                            "LICENSE": " ; ".join(lic.url for lic in licences.of(spec.name))},
+            layer_metadata={"ATTRIBUTION": spec.attribution,
+                            "LICENSE": " ; ".join(lic.url for lic in spec.licences)},
             dataset_metadata={"ATTRIBUTION": text})
         with open(path, "rb") as handle:
             return handle.read()
@@ -137,11 +140,3 @@ def csv_text(rows: gpd.GeoDataFrame, fields: tuple[str, ...], target: str,
         writer.writerow(line)
     return buffer.getvalue().encode("utf-8")
 
-
-def build(fmt: str, rows: gpd.GeoDataFrame, spec: CollectionSpec, fields: tuple[str, ...] | None,
-          target: str, skip_geometry: bool) -> bytes:
-    """Return the download in `fmt` ('gpkg' or 'csv'); both always carry the feature id."""
-    fields = download_fields(spec, fields)
-    if fmt == "gpkg":
-        return geopackage(rows, spec, fields, target, skip_geometry)
-    return csv_text(rows, fields, target, skip_geometry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from geoservice import params
-from geoservice.api import cql_api
+from geoservice.api import cql_api, formats
 from geoservice.api.openapi_places import places_paths
 from geoservice.api.openapi_schemas import schemas
 from geoservice.api.openapi_writes import write_headers, write_paths, write_responses
@@ -39,7 +39,10 @@ def _parameters(config: Mapping) -> dict:
         return params.PARAMS[name].openapi(config, variant)
 
     return {
-        "f": q("f"), "f-items": q("f", "items"), "f-item": q("f", "item"),
+        "f": q("f"),
+        # the formats of items and of one item come from the renderer registry (api/formats/)
+        "f-items": {**q("f", "items"), "schema": {"type": "string", "enum": list(formats.items_formats())}},
+        "f-item": {**q("f", "item"), "schema": {"type": "string", "enum": list(formats.item_formats())}},
         "lang": q("lang"), "recorded": q("recorded"), "limit": q("limit"), "offset": q("offset"),
         "bbox": q("bbox"), "bbox-crs": q("bbox-crs"), "crs": q("crs"),
         "crs-changes": q("crs", "changes"), "crs-locate": q("crs", "locate"),
@@ -103,17 +106,16 @@ def _collection_paths(spec: CollectionSpec) -> dict:
         params.PARAMS["filter-crs"].openapi(),
     ]
     items_ok = _ok("The matching features.", "featureCollectionGeoJSON", "application/geo+json")
-    items_ok["200"]["content"]["application/geopackage+sqlite3"] = {
-        "schema": {"type": "string", "format": "binary"}}
-    items_ok["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
-    items_ok["200"]["content"]["application/vnd.ogc.fg+json"] = {
-        "schema": _ref("schemas", "featureCollectionJSONFG")}
+    for renderer in formats.REGISTRY.values():  # the other formats besides GeoJSON and HTML
+        if renderer.items is not None and renderer.items_schema is not None:
+            items_ok["200"]["content"][renderer.media_type] = {"schema": renderer.items_schema}
     items_ok["200"]["headers"]["Content-Crs"] = {"schema": {"type": "string"}}
     items_ok["200"]["headers"]["Link"] = {"description": "rel=\"license\": the data's licences.",
                                           "schema": {"type": "string"}}
     item_ok = _ok("One feature.", "featureGeoJSON", "application/geo+json")
-    item_ok["200"]["content"]["application/vnd.ogc.fg+json"] = {
-        "schema": _ref("schemas", "featureJSONFG")}
+    for renderer in formats.REGISTRY.values():
+        if renderer.item is not None and renderer.item_schema is not None:
+            item_ok["200"]["content"][renderer.media_type] = {"schema": renderer.item_schema}
     item_ok["404"] = _ref("responses", "NotFound")
     item_params = [p("featureId"), p("f-item"), p("lang"), p("crs")]
     item_summary = f"One feature of {spec.name}"
@@ -126,7 +128,7 @@ def _collection_paths(spec: CollectionSpec) -> dict:
             f"history_{key}", f"Record history of a feature of {spec.name}", "Versions",
             [p("featureId"), p("f"), p("lang")], history_ok),
     }
-    if spec.name == "funding-areas":
+    if spec.versioned:
         item_params = [p("areaOrVersionId"), p("datetime-day"), p("f-item"), p("lang"), p("crs")]
         item_summary = ("One boundary version, or the version of an area in force today / on "
                         "`datetime` (Versioned Features, Memento RFC 7089)")

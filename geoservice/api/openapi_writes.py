@@ -37,10 +37,6 @@ def write_headers(header: Callable[..., dict]) -> dict:
     }
 
 
-WRITE_ROLES = {"projects": "an account with the role editor or admin",
-               "funding-areas": "an account with the role admin"}
-
-
 def _write_op(op_id: str, summary: str, description: str, parameters: list, responses: dict,
               body: str | None = None) -> dict:
     """A Part 4 write operation: Bearer token required, answers errors as exceptions."""
@@ -60,14 +56,14 @@ def write_paths(spec: CollectionSpec) -> dict:
     p = lambda name: _ref("parameters", name)  # noqa: E731
     r = lambda name: _ref("responses", name)  # noqa: E731
     key = spec.name.replace("-", "_")
-    who = WRITE_ROLES[spec.name]
+    who = f"an account with the role {' or '.join(spec.write_roles)}"
     locking = r("PreconditionFailed"), r("PreconditionRequired")
     derived = (" area_id is derived from the location (a value sent is ignored)."
                if spec.name == "projects" else
                " area_ha is computed from the geometry when empty; two versions of one area may "
                "not be in force on the same day (409).")
     fid = {"name": "featureId", "in": "path", "description": "Identifier of a feature"
-           + (" (a boundary version id, not an area id)" if spec.name == "funding-areas"
+           + (" (a boundary version id, not an area id)" if spec.versioned
               else "") + ".", "required": True, "schema": {"type": "string"}}
     h = lambda name: _ref("headers", name)  # noqa: E731
     written = {"description": "The feature as now stored (CRS84).", "headers": {

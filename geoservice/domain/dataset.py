@@ -22,12 +22,12 @@ import shapely
 from geoservice.domain import crs
 from geoservice.domain.clock import this_year as current_year
 from geoservice.domain.schema import (
+    DAYS,
     FUNDING_AREAS,
     PROJECTS,
     CollectionSpec,
-    as_date,
-    as_year,
     check_references,
+    parse_time,
     promote,
     validate,
 )
@@ -120,20 +120,15 @@ def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec, this_year: int | None =
         if name not in gdf.columns:
             gdf[name] = None
     start, end = spec.time_fields
-    if spec is FUNDING_AREAS:
-        starts = [as_date(v) for v in gdf[start]]
-        ends = [as_date(v) for v in gdf[end]]
-        gdf[start] = pd.Series(starts, index=gdf.index, dtype=object)
-        gdf[end] = pd.Series(ends, index=gdf.index, dtype=object)
+    starts = [parse_time(spec, v) for v in gdf[start]]
+    ends = [parse_time(spec, v) for v in gdf[end]]
+    gdf[start] = pd.Series(starts, index=gdf.index, dtype=object)
+    gdf[end] = pd.Series(ends, index=gdf.index, dtype=object)
+    if spec.time_model == DAYS:
         gdf["_t0"] = _ordinal(starts, OPEN_START)
         gdf["_t1"] = _ordinal(ends, OPEN_END)
         gdf["_ongoing"] = np.array([e is None for e in ends])  # in force until further notice
-        gdf["metric"] = gpd.GeoSeries(gdf.geometry, crs="OGC:CRS84").to_crs(crs.METRIC_EPSG).values
     else:
-        starts = [as_year(v) for v in gdf[start]]
-        ends = [as_year(v) for v in gdf[end]]
-        gdf[start] = pd.Series(starts, index=gdf.index, dtype=object)
-        gdf[end] = pd.Series(ends, index=gdf.index, dtype=object)
         # the one rule for a project's time (timeutil.project_days): no known start, no time
         # (_t0 >= _t1: matches no time query); an unknown end is this year while ongoing, else
         # the start year only
@@ -144,6 +139,8 @@ def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec, this_year: int | None =
         gdf["_t1"] = np.array([d[1].toordinal() if d else OPEN_START for d in spans], dtype=np.int64)
         gdf["_ongoing"] = np.array([bool(d) and e is None and st == ONGOING
                                     for d, e, st in zip(spans, ends, gdf["status"], strict=True)])
+    if spec.versioned:  # the area operations (domain/areas.py) measure in metres
+        gdf["metric"] = gpd.GeoSeries(gdf.geometry, crs="OGC:CRS84").to_crs(crs.METRIC_EPSG).values
     for name in spec.fields:
         if name in (start, end):
             continue

@@ -12,11 +12,15 @@ import pandas as pd
 import shapely
 
 from geoservice.domain import crs
+from geoservice.domain.licences import CC_BY_SA, DL_DE_BY, ODBL, Licence
 from geoservice.errors import NotFound
 
 # Dresden's extent in lon/lat (generous by ~1 km); data outside it is certainly wrong.
 DRESDEN_BOUNDS = (13.57, 50.97, 13.97, 51.18)
 AREA_TOLERANCE = 0.01  # stored area_ha may differ from the geometry's area by 1 %
+# Time models of a collection's `time_fields`: ISO days of a validity [from, to), or whole years
+# (a project's rule: timeutil.project_days, the JSON-FG time of api/jsonfg.py).
+DAYS, YEARS = "days", "years"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,15 @@ class CollectionSpec:
     # the one schema that GeoJSON, /queryables, GeoPackage, CSV and the import follow.
     types: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)  # UCUM-style unit of numeric properties
+    time_model: str = DAYS  # what `time_fields` hold: DAYS or YEARS (parsing, `_t0`/`_t1`, seed)
+    feature_type: str = ""  # JSON-FG `featureType` of its features
+    write_roles: tuple[str, ...] = ("admin",)  # the account roles that may write it (auth.py)
+    licences: tuple[Licence, ...] = ()  # what covers its data (domain/licences.py)
+    attribution: str = ""  # the attribution to give (German, as the data; GeoPackage metadata)
+    # its features are versions of an area (`area_id`) on a validity axis: Versioned Features,
+    # /items/{area_id} answers the version in force, a version id must differ from every area_id
+    versioned: bool = False
+    map_item_page: bool = False  # an item's HTML is the residents' map page (web/pages.py)
 
     @property
     def nullable(self) -> tuple[str, ...]:
@@ -72,6 +85,17 @@ FUNDING_AREAS = CollectionSpec(
            "method": "string", "source": "string", "note": "string"},
     units={"area_ha": "har", "published_area_ha": "har"},
     keywords=("Soziale Stadt", "Sozialer Zusammenhalt", "Fördergebiet", "Dresden", "Prohlis"),
+    time_model=DAYS,
+    feature_type="FundingAreaVersion",
+    write_roles=("admin",),
+    # election-district polygons of the city, cut along OSM street lines (geodata/README.md)
+    licences=(ODBL, DL_DE_BY),
+    attribution=(
+        "Fördergebiete Prohlis / Am Koitschgraben, schematisch rekonstruiert (keine amtliche "
+        "Grenze). Grundlage: Wahlbezirke © Landeshauptstadt Dresden (dl-de/by-2-0, angenommen); "
+        "Schnittlinien © OpenStreetMap-Mitwirkende (ODbL 1.0). Methode und Quellen: "
+        "geodata/README.md."),
+    versioned=True,
 )
 
 PROJECTS = CollectionSpec(
@@ -101,10 +125,34 @@ PROJECTS = CollectionSpec(
            "area_id": "string", "location_accuracy": "string", "location_method": "string",
            "source": "string"},
     keywords=("Projekte", "Quartiersmanagement", "Dresden", "Prohlis"),
+    time_model=YEARS,
+    feature_type="Project",
+    write_roles=("editor", "admin"),
+    # points on OSM street lines and OSM stops, geocoded addresses (Afeefa, no licence stated)
+    # and two Wikipedia coordinates (geodata/README.md)
+    licences=(ODBL, CC_BY_SA),
+    attribution=(
+        "Projekte im Fördergebiet Prohlis / Am Koitschgraben, Standorte genähert. Standorte "
+        "teils © OpenStreetMap-Mitwirkende (ODbL 1.0), teils Wikipedia (CC BY-SA 3.0), teils "
+        "geokodierte Adressen der Datensammlung Afeefa Dresden (ohne angegebene Lizenz). "
+        "Quellen je Objekt im Feld source; Methode: geodata/README.md."),
+    map_item_page=True,
 )
 
 COLLECTIONS = {spec.name: spec for spec in (FUNDING_AREAS, PROJECTS)}
 assert all(set(spec.types) == set(spec.fields) for spec in COLLECTIONS.values())
+# the licences of the whole service, in the order the collections name them
+LICENCES = tuple(dict.fromkeys(lic for spec in COLLECTIONS.values() for lic in spec.licences))
+
+
+def licences_of(spec: CollectionSpec | None) -> tuple[Licence, ...]:
+    """Return the licences of one collection, or of the whole service (None)."""
+    return LICENCES if spec is None else spec.licences
+
+
+def parse_time(spec: CollectionSpec, value) -> date | int | None:
+    """Return a value of one of the collection's `time_fields` as its time model reads it."""
+    return as_year(value) if spec.time_model == YEARS else as_date(value)
 
 
 def promote(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> gpd.GeoDataFrame:
@@ -328,10 +376,10 @@ def validate(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> list[str]:
     if len(gdf) == 0:
         return [f"{spec.name}: the file has no features"]
     problems = list(_check_geometry(gdf, spec)) + list(_check_fields(gdf, spec))
-    if spec is FUNDING_AREAS:
+    if spec.versioned:
         problems += _check_area_versions(gdf)
         problems += _check_version_ids(gdf)
-    if spec is PROJECTS:
+    if spec.time_model == YEARS:
         problems += _check_project_years(gdf)
     return problems
 

@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.polygon import orient
 
-from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, as_date, as_year
+from geoservice.domain.schema import COLLECTIONS, CollectionSpec, parse_time
 from geoservice.errors import DataError
 
 COORD_DECIMALS = 7
@@ -40,8 +40,7 @@ FOCUS_AREAS = FileCollection("focus-areas", "focus_areas.geojson")
 TIMELINE = FileCollection("timeline", "timeline.json", geometry=False)
 CONTEXT = FileCollection("context", "context/stadtteile.geojson")
 FILES = {c.name: c for c in (
-    FileCollection(FUNDING_AREAS.name, FUNDING_AREAS.filename),
-    FileCollection(PROJECTS.name, PROJECTS.filename),
+    *(FileCollection(spec.name, spec.filename) for spec in COLLECTIONS.values()),
     FOCUS_AREAS, TIMELINE, CONTEXT,
 )}
 
@@ -97,11 +96,10 @@ def features_from_frame(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> list[Fea
     """Turn validated CRS84 rows into stored features (the published property set and geometry)."""
     out = []
     geoms = gdf.geometry.to_numpy()
-    years = spec is PROJECTS  # time fields: whole years for projects, ISO days for boundaries
     for pos, props in enumerate(gdf.reindex(columns=list(spec.fields)).to_dict("records")):
         properties = {name: _plain(props.get(name)) for name in spec.fields}
         for name in spec.time_fields:
-            value = as_year(properties[name]) if years else as_date(properties[name])
+            value = parse_time(spec, properties[name])  # whole years or ISO days
             properties[name] = value.isoformat() if hasattr(value, "isoformat") else value
         geometry = shapely.geometry.shape(normal_geometry(geoms[pos]))
         out.append(Feature(str(properties["id"]), properties, shapely.to_wkb(geometry)))

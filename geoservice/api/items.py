@@ -1,0 +1,182 @@
+"""OGC API - Features items and items/{id}: parse and check the request, find the features,
+hand them to the negotiated renderer (api/formats/)."""
+
+from __future__ import annotations
+
+import numpy as np
+from flask import current_app, request
+from werkzeug.wrappers import Response
+
+from geoservice import params
+from geoservice.api import cql_api, features, formats, links, versions
+from geoservice.api.links import JSON, link, url
+from geoservice.api.ogc import PAGE_PARAMS, bp, licence_header, licence_links
+from geoservice.domain import crs
+from geoservice.domain.schema import CollectionSpec, spec_of
+from geoservice.domain.timeutil import parse_datetime
+from geoservice.errors import InvalidParameter, NotFound
+from geoservice.http import _, check_params_for, dataset, output_format, request_etag
+
+ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
+                         "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs"})
+
+
+def bbox_to_crs84(box: tuple[float, float, float, float], box_crs: str) -> tuple[float, ...]:
+    """Return a bbox given in `box_crs` (its axis order) as a CRS84 bbox."""
+    if box_crs == crs.CRS84:
+        return box
+    try:
+        result = crs.transformer(box_crs, crs.CRS84).transform_bounds(*box, densify_pts=21)
+    except Exception:  # pyproj raises ProjError for boxes outside the CRS's area of use
+        raise InvalidParameter(f"bbox: '{request.args.get('bbox')}' cannot be transformed from "
+                               f"{box_crs}") from None
+    if not np.all(np.isfinite(result)):
+        raise InvalidParameter(f"bbox: '{request.args.get('bbox')}' lies outside the area of "
+                               f"use of {box_crs}")
+    return tuple(result)
+
+
+def parse_query(spec: CollectionSpec) -> features.Query:
+    """Parse the filters and order of an items request."""
+    box = params.bbox(request.args.get("bbox"))
+    box_crs = params.crs_param(request.args.get("bbox-crs"), "bbox-crs")
+    if "datetime" in request.args:
+        when = parse_datetime(request.args["datetime"])
+    else:
+        when = None
+    return features.Query(
+        bbox_crs84=bbox_to_crs84(box, box_crs) if box else None,
+        when=when,
+        where=cql_api.where(spec, request.args),
+        sortby=tuple(params.sortby(request.args.get("sortby"), spec)),
+    )
+
+
+def view_links(fmt: str, kind: str) -> list[dict]:
+    """Return the links to this page or feature in every format showing it, `fmt`'s first.
+
+    GeoJSON and HTML lead (the one in `fmt` first, as links.self_and_alternate), the other
+    formats follow in the registry's order."""
+    shown = formats.views(kind)
+    names = [r.name for r in shown]
+    lead = [n for n in (("json", "html") if fmt == "json" else ("html", "json")) if n in names]
+    ordered = [formats.get(n) for n in lead] + [r for r in shown if r.name not in lead]
+    out = [link(links.here(f=r.name), "self" if r.name == fmt else "alternate", r.media_type,
+                _(r.page_title if kind == "items" else r.item_title)) for r in ordered]
+    return out
+
+
+def _self_first(items: list[dict]) -> list[dict]:
+    items.sort(key=lambda item: item["rel"] != "self")
+    return items
+
+
+def page_links(spec: CollectionSpec, target: str, fmt: str, offset: int, limit: int,
+               matched: int) -> list[dict]:
+    """Return the links of one page of items as shown in `fmt`."""
+    renderer = formats.get(fmt)
+    out = view_links(fmt, "items")
+    if renderer.profile is not None:
+        out.extend(renderer.profile(target))
+    _self_first(out)
+    kind = renderer.media_type
+    if offset + limit < matched:
+        out.append(link(links.here(offset=str(offset + limit), f=fmt), "next", kind,
+                        _("Nächste Seite")))
+    if offset > 0:
+        out.append(link(links.here(offset=str(max(0, offset - limit)), f=fmt), "prev", kind,
+                        _("Vorige Seite")))
+    out.append(link(url(f"collections/{spec.name}", f="json"), "collection", JSON,
+                    _("Die Sammlung")))
+    out.extend(licence_links(spec))
+    return out
+
+
+def _timestamp() -> str:
+    data = dataset()
+    return data.memo(("ogc", "timestamp"), lambda: data.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    """Features of a collection: filtered, sorted, paged; in any registered format."""
+    spec = spec_of(collection_id)
+    offered = formats.items_formats()
+    check_params_for(ITEM_PARAMS | set(params.queryable(spec)), offered)
+    fmt = output_format(offered)
+    config = current_app.config
+    limit = params.limit(request.args.get("limit"), int(config["DEFAULT_LIMIT"]),
+                         int(config["MAX_LIMIT"]))
+    offset = params.integer(request.args.get("offset"), "offset", 0, 0)
+    target = params.crs_param(request.args.get("crs"), "crs")
+    fields = params.properties(request.args.get("properties"), spec)
+    skip = params.boolean(request.args.get("skipGeometry"), "skipGeometry")
+    query = parse_query(spec)
+    licences = licence_header(spec)
+    page = formats.Page(
+        data=dataset(), spec=spec, query=query, offset=offset, limit=limit, fields=fields,
+        target=target, skip_geometry=skip,
+        paged="limit" in request.args or "offset" in request.args, etag=request_etag(fmt),
+        headers={"Content-Crs": crs.content_crs_header(target), **licences},
+        licence_header=licences,
+        link_builder=lambda f, o, n, m: page_links(spec, target, f, o, n, m),
+        timestamp=_timestamp)
+    return formats.get(fmt).items(page)
+
+
+def item_links(spec: CollectionSpec, fmt: str) -> list[dict]:
+    """Return the links of one feature as shown in `fmt` (without its versions)."""
+    return _self_first([
+        *view_links(fmt, "item"),
+        link(url(f"collections/{spec.name}", f="json"), "collection", JSON, _("Die Sammlung")),
+        *licence_links(spec),
+    ])
+
+
+@bp.get("/collections/<collection_id>/items/<path:feature_id>")
+def item(collection_id: str, feature_id: str):
+    """One feature in any registered format (projects' HTML: the residents' project page).
+
+    A versioned collection's features are versions: a version id (`prohlis-2016`) answers that
+    version, an area id (`prohlis`) the version in force today or on `?datetime=DAY` (410 Gone
+    when none was). Both carry Memento-Datetime and the version links (geoservice.api.versions).
+    """
+    spec = spec_of(collection_id)
+    data = dataset()
+    offered = formats.item_formats()
+    pos = features.position_of(data, spec, feature_id)
+    day = None
+    if pos is None and spec.versioned and versions.is_area(feature_id):
+        check_params_for({"crs", "datetime", *PAGE_PARAMS}, offered)
+        day, asked = versions.requested_day()
+        found = versions.version_on(feature_id, day)
+        if isinstance(found, Response):
+            return found  # 410 Gone: the area existed, but not on that day
+        pos = features.position_of(data, spec, found["id"])
+        # without datetime the answer is today's version: it can change at midnight
+        etag_extra = () if asked else (str(day),)
+    elif pos is None:
+        raise NotFound(f"feature '{feature_id}' does not exist in collection '{spec.name}'")
+    else:
+        check_params_for({"crs", *PAGE_PARAMS}, offered)
+        etag_extra = ()
+    fmt = output_format(offered)
+    target = params.crs_param(request.args.get("crs"), "crs")
+    row = data.collection(spec.name).iloc[pos]
+    headers = licence_header(spec)
+    version_links: list[dict] = []
+    if spec.versioned:
+        version_links = versions.version_links(row, "json" if fmt not in ("json", "html") else fmt)
+        headers = versions.memento_headers(row, [*item_links(spec, fmt), *version_links])
+
+    def links_in(shown: str) -> list[dict]:
+        renderer = formats.get(shown)
+        out = item_links(spec, shown) + version_links
+        if renderer.profile is not None:
+            out.extend(renderer.profile(target))
+        return out
+
+    return formats.get(fmt).item(formats.Item(
+        data=data, spec=spec, feature_id=feature_id, pos=pos, row=row, target=target,
+        headers=headers, version_links=version_links, day=day, etag_extra=etag_extra,
+        link_builder=links_in))
