@@ -180,7 +180,7 @@ def _timemap_format() -> str:
 
 
 def _require_area_for_timemap(spec: CollectionSpec, feature_id: str) -> None:
-    if spec is not FUNDING_AREAS:
+    if not spec.versioned:
         raise NotFound(f"collection '{spec.name}' has no versions on a validity axis (only "
                        f"{FUNDING_AREAS.name} has); the record history of '{feature_id}' is at "
                        f"{url(f'collections/{spec.name}/items/{feature_id}/history')}")
@@ -300,7 +300,7 @@ def history(collection_id: str, feature_id: str):
     records = [r for r in store.history(spec.name, feature_id) if r.change_id <= data.change_id]
     if not records:
         hint = ""
-        if spec is FUNDING_AREAS and is_area(feature_id):
+        if spec.versioned and is_area(feature_id):
             hint = (f"; '{feature_id}' is an area: its boundary versions are listed at "
                     f"{url(f'{AREA_ITEMS}/{feature_id}/versions')}, each with a history of its own")
         raise NotFound(f"feature '{feature_id}' has no record in collection '{spec.name}'{hint}")

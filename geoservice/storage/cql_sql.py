@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from geoservice.domain import clock, cql
-from geoservice.domain.schema import FUNDING_AREAS, CollectionSpec
+from geoservice.domain.schema import DAYS, CollectionSpec
 from geoservice.domain.timeutil import ONGOING
 from geoservice.storage.tables import records
 
@@ -80,7 +80,7 @@ class _Sql:
     def feature_days(self):
         """(first, last, known): the feature's closed interval of days, as in-memory `_t0/_t1`."""
         start, end = self.spec.time_fields
-        if self.spec is FUNDING_AREAS:
+        if self.spec.time_model == DAYS:
             first = self.day(self.value(start))
             last = sa.case((self.text(end).is_(None), OPEN), else_=self.day(self.value(end)) - 1)
             return first, last, self.text(start).isnot(None)
