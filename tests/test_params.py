@@ -15,7 +15,7 @@ from geoservice import params
 from geoservice.domain.schema import COLLECTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
-ROUTE_MODULES = sorted([*(ROOT / "geoservice/api").glob("*.py"),
+ROUTE_MODULES = sorted([*(ROOT / "geoservice/api").rglob("*.py"),
                         *(ROOT / "geoservice/web").glob("*.py")])
 CHECKS = {"check_params", "check_params_for", "check_page_params"}
 # form fields of the web editor and its login (POST bodies, not query parameters), and the
@@ -68,7 +68,7 @@ def _query_names_in_source() -> dict[str, set[str]]:
 
 def test_the_scan_sees_the_routes_parameters():
     found = _query_names_in_source()
-    assert {"limit", "sortby", "filter"} <= found["geoservice/api/ogc.py"]
+    assert {"limit", "sortby", "filter"} <= found["geoservice/api/items.py"]
     assert {"from", "to", "lon", "x"} <= found["geoservice/api/planners.py"]
     assert {"q", "kind", "area"} <= found["geoservice/api/places.py"]
     assert {"from", "to", "embed", "datetime"} <= found["geoservice/web/map_pages.py"]
