@@ -117,7 +117,7 @@ class _Sql:
             return None, False  # CASEI / ACCENTI: Unicode folding is done in Python
         if isinstance(node, cql.Compare):
             column, value = self.value(node.prop), self.literal(node.kind, node.value)
-            return cql._cmp(column, node.op, value), True
+            return cql.compare(column, node.op, value), True
         if isinstance(node, cql.In):
             return self.value(node.prop).in_([self.literal(node.kind, v) for v in node.values]), True
         if isinstance(node, cql.Between):
@@ -141,7 +141,7 @@ class _Sql:
                 known = self.text(node.left.prop).isnot(None)
             b0 = -OPEN if node.right.first is None else node.right.first
             b1 = OPEN if node.right.last is None else node.right.last
-            relation = cql._relation(node.op, a0, a1, sa.literal(b0), sa.literal(b1))
+            relation = cql.relation(node.op, a0, a1, sa.literal(b0), sa.literal(b1))
             # a feature without a known time is unknown (NULL), not false: NOT must not select it
             return sa.case((known, relation), else_=sa.null()), True
         raise TypeError(f"unknown filter node {node!r}")
