@@ -40,13 +40,6 @@ class NotAcceptable(GeoserviceError):
     code = "NotAcceptable"
 
 
-class MethodNotAllowed(GeoserviceError):
-    """Only GET/HEAD/OPTIONS are served."""
-
-    status = 405
-    code = "MethodNotAllowed"
-
-
 class DataError(Exception):
     """A data file (bundled or imported) broke a validation rule; lists every problem."""
 
@@ -69,13 +62,6 @@ class Forbidden(GeoserviceError):
 
     status = 403
     code = "Forbidden"
-
-
-class Gone(GeoserviceError):
-    """The resource existed, but not at the time asked for (e.g. an area before its first version)."""
-
-    status = 410
-    code = "Gone"
 
 
 class Conflict(GeoserviceError):

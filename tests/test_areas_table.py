@@ -18,7 +18,7 @@ from geoservice.domain.timeutil import DayRange
 
 
 def ref_versions(gdf, when, area_id=None):
-    mask = areas.time_mask(gdf, when)
+    mask = areas.day_overlap(gdf["_t0"].to_numpy(), gdf["_t1"].to_numpy(), when)
     if area_id is not None:
         mask &= (gdf["area_id"] == area_id).to_numpy()
     return gdf[mask].sort_values(["valid_from", "area_id"], kind="stable")

@@ -2,9 +2,12 @@
 
 from datetime import date
 
+import numpy as np
 import pytest
 
-from geoservice.domain.timeutil import DayRange, parse_date, parse_datetime, year_range
+from geoservice.domain.areas import day_overlap
+from geoservice.domain.dataset import OPEN_END, OPEN_START
+from geoservice.domain.timeutil import DayRange, parse_date, parse_datetime, project_days
 from geoservice.errors import InvalidParameter
 
 D = date
@@ -67,11 +70,15 @@ def test_parse_date_requires_value_and_names_parameter():
     ],
 )
 def test_overlaps_half_open(a, b, overlap):
-    assert DayRange(*a).overlaps(DayRange(*b)) is overlap
-    assert DayRange(*b).overlaps(DayRange(*a)) is overlap
+    def overlaps(x, y):  # [t0, t1) as the frames keep it (_t0/_t1), tested by areas.day_overlap
+        t0 = np.array([x[0].toordinal() if x[0] else OPEN_START])
+        t1 = np.array([x[1].toordinal() if x[1] else OPEN_END])
+        return bool(day_overlap(t0, t1, DayRange(*y))[0])
+    assert overlaps(a, b) is overlap
+    assert overlaps(b, a) is overlap
 
 
 def test_project_years_are_inclusive():
-    years = year_range(2010, 2012)
-    assert years.contains_day(D(2012, 12, 31)) and not years.contains_day(D(2013, 1, 1))
-    assert year_range(None, None) == DayRange(None, None)
+    first, after = project_days(2010, 2012, "abgeschlossen", 2024)
+    assert first <= D(2012, 12, 31) < after and not D(2013, 1, 1) < after
+    assert parse_datetime("2010/2012") == DayRange(first, after)

@@ -28,11 +28,6 @@ def day_overlap(t0: np.ndarray, t1: np.ndarray, when: DayRange) -> np.ndarray:
     return (t0 < end) & (t1 > start)
 
 
-def time_mask(gdf: gpd.GeoDataFrame, when: DayRange) -> np.ndarray:
-    """Return a boolean mask of rows whose [_t0, _t1) overlaps the day range `when`."""
-    return day_overlap(gdf["_t0"].to_numpy(), gdf["_t1"].to_numpy(), when)
-
-
 @dataclass(frozen=True)
 class Version:
     """One boundary version as plain values, for answers that need no DataFrame."""
@@ -115,13 +110,6 @@ class AreaTable:
         """Return the union of the metric shapes in force on `day` (empty polygon if none)."""
         return self._once(("union", self.segment(day), area_id), lambda: _union(
             [row.metric for row in self.on(day, area_id)]))
-
-    def change_features(self, before: date, after: date,
-                        area_id: str | None = None) -> list[tuple[ChangePart, dict]]:
-        """Return changes() with each part's GeoJSON geometry (a dict: read it, never change it)."""
-        return self._once(("features", self.segment(before), self.segment(after), area_id),
-                          lambda: [(part, shapely.geometry.mapping(part.geometry))
-                                   for part in self.changes(before, after, area_id)])
 
     def union_of(self, positions: tuple[int, ...]) -> Geometry:
         """Return the union of the metric shapes of some versions (empty polygon if none)."""

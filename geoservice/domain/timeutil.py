@@ -32,16 +32,6 @@ class DayRange:
     start: date | None
     end: date | None
 
-    def overlaps(self, other: DayRange) -> bool:
-        """Return True if the two half-open ranges share at least one day."""
-        return (self.end is None or other.start is None or other.start < self.end) and (
-            other.end is None or self.start is None or self.start < other.end
-        )
-
-    def contains_day(self, day: date) -> bool:
-        """Return True if day lies in [start, end)."""
-        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
-
     @property
     def is_instant(self) -> bool:
         """True for a single day."""
@@ -122,19 +112,6 @@ def canonical_point(value: str, param: str) -> str:
     if start.day == 1 and (end - start).days > 1:
         return f"{start.year:04d}-{start.month:02d}"
     return start.isoformat()
-
-
-def version_range(valid_from: date | None, valid_to: date | None) -> DayRange:
-    """Return the validity range of a boundary version."""
-    return DayRange(valid_from, valid_to)
-
-
-def year_range(start_year: int | None, end_year: int | None) -> DayRange:
-    """Return the range of a project's years (both inclusive; unknown years are open ends)."""
-    return DayRange(
-        date(int(start_year), 1, 1) if start_year is not None else None,
-        date(int(end_year) + 1, 1, 1) if end_year is not None else None,
-    )
 
 
 def parse_recorded(value: str, param: str = "recorded") -> datetime:

@@ -43,7 +43,7 @@
 
   /* A boundary version is shown in year Y if its half-open validity [valid_from, valid_to)
      overlaps [Y-01-01, (Y+1)-01-01) -- the range timeutil.parse_datetime("Y") returns and
-     areas.time_mask() tests. ISO dates compare correctly as strings; null is an open end. */
+     areas.day_overlap() tests. ISO dates compare correctly as strings; null is an open end. */
   function versionInYear(p, year) {
     var start = year + "-01-01", end = (year + 1) + "-01-01";
     return (p.valid_from == null || p.valid_from < end) && (p.valid_to == null || p.valid_to > start);
