@@ -19,7 +19,8 @@ from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import DataError, GeoserviceError, environment_problem
 from geoservice.storage import open_store
 from geoservice.storage.geojson import FILES, remove_stale_temp, render_collection, write_atomically
-from geoservice.storage.sql import Author, SqlStore
+from geoservice.storage.sql import SqlStore
+from geoservice.writes import Author, Writes
 
 geodata = AppGroup("geodata", help="Check, import, export and dump the service's data.")
 db = AppGroup("db", help="The database schema (migrations).")
@@ -92,8 +93,9 @@ def import_command(file: str, collection: str, crs: str | None, layer: str | Non
     spec = COLLECTIONS[collection]
     current = current_app.extensions["geoservice"].dataset
     try:
-        report = importer.import_file(_store(), current, spec, source, crs=crs, layer=layer,
-                                      dry_run=dry_run, author=_author(author, role), note=note or "")
+        report = importer.import_file(Writes.of(current_app.extensions["geoservice"]), current, spec,
+                                      source, crs=crs, layer=layer, dry_run=dry_run,
+                                      author=_author(author, role), note=note or "")
     except DataError as exc:
         click.echo(f"import rejected, nothing written.\n{exc}", err=True)
         raise SystemExit(1) from None
@@ -107,7 +109,6 @@ def import_command(file: str, collection: str, crs: str | None, layer: str | Non
                    f"from {report.source_crs}")
         return
     click.echo(f"imported: {report.features} features into {collection} from {report.source_crs}")
-    current_app.extensions["geoservice"].maybe_reload(force=True)
     if report.written:
         click.echo(f"change {report.change_id}: {report.created} new, {report.changed} changed, "
                    f"{report.retired} retired, {report.unchanged} unchanged")

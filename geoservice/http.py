@@ -28,6 +28,7 @@ from geoservice.errors import (
     UnknownParameter,
 )
 from geoservice.negotiation import FORMAT_ALIASES, MAX_QUERY_BYTES, MEDIA_TYPES, content_coding
+from geoservice.writes import feature_etag
 
 # Control characters refused in query parameters (tab and line breaks may occur in free text)
 # and in paths (none at all: no id holds one).
@@ -192,18 +193,8 @@ def request_etag(*extra: str) -> str:
 
 
 def record_etag(record_id: int | None, *extra: str) -> str:
-    """Return the ETag of one feature's representation: '<record id>-<variant>'.
-
-    The record id in front is what optimistic locking compares (If-Match): any representation
-    of the current record matches, one of an older record does not.
-    """
-    return f"{record_id or 0}-{request_etag(*extra)}"
-
-
-def record_of_etag(tag: str) -> int | None:
-    """Return the record id an ETag of record_etag() names (None for a foreign tag)."""
-    head = tag.strip().strip('"').split("-", 1)[0]
-    return int(head) if head.isascii() and head.isdigit() else None
+    """Return the ETag of one feature's representation (writes.feature_etag: record id first)."""
+    return feature_etag(record_id, request_etag(*extra))
 
 
 class _BytesLRU:

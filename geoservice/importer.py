@@ -1,8 +1,8 @@
 """Import of official data for the planners' GIS staff: read any format, transform, validate, replace.
 
-Nothing is written unless every feature passes the same rules as start-up; the write is one store
-transaction recorded like any other change (author, note): changed features get a new record,
-missing ones are retired, unchanged ones stay as they are.
+Nothing is written unless every feature passes the same rules as start-up; the write goes through
+geoservice.writes like every other: one store transaction recorded like any other change (author,
+note), changed features get a new record, missing ones are retired, unchanged ones stay as they are.
 """
 
 from __future__ import annotations
@@ -20,18 +20,10 @@ import pyogrio
 from geoservice.api import downloads
 from geoservice.domain import areas as area_domain
 from geoservice.domain import crs as crs_domain
-from geoservice.domain.dataset import Dataset, prepare
-from geoservice.domain.schema import (
-    FUNDING_AREAS,
-    PROJECTS,
-    CollectionSpec,
-    check_references,
-    promote,
-    validate,
-)
+from geoservice.domain.dataset import Dataset
+from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, promote
 from geoservice.errors import DataError, InvalidParameter
-from geoservice.storage.geojson import features_from_frame
-from geoservice.storage.sql import Author, Put, SqlStore
+from geoservice.writes import Author, Writes, collection_problems
 
 SHAPEFILE_FIELD_LENGTH = 10  # DBF truncates field names; map them back
 
@@ -235,7 +227,7 @@ def _note_name(source: Path | str) -> str:
     return source_label(source) if is_url(source) else Path(source).name
 
 
-def import_file(store: SqlStore, current: Dataset, spec: CollectionSpec, path: Path | str,
+def import_file(writes: Writes, current: Dataset, spec: CollectionSpec, path: Path | str,
                 crs: str | None = None, layer: str | None = None, dry_run: bool = False,
                 author: Author | None = None, note: str = "") -> ImportReport:
     """Validate a file or URL against every rule and, unless dry_run, replace the collection in one change."""
@@ -243,20 +235,12 @@ def import_file(store: SqlStore, current: Dataset, spec: CollectionSpec, path: P
     gdf, report.source_crs = read_source(path, crs, layer, report.notes)
     report.features = len(gdf)
     gdf = normalize(gdf, spec, current, report.notes)
-    problems = validate(gdf, spec)
-    if not problems:
-        prepared = prepare(gdf, spec)
-        if spec is FUNDING_AREAS:
-            problems = [f"the current projects would break: {p}"
-                        for p in check_references(current.projects, prepared)]
-        else:
-            problems = check_references(prepared, current.funding_areas)
+    problems = collection_problems(gdf, spec, current)
     if problems:
         raise DataError(source_label(path), problems)
     if not dry_run:
-        ops = [Put(spec.name, feature) for feature in features_from_frame(gdf, spec)]
-        result = store.write(author or Author("import", "Datenpflege"), note or f"Import aus {_note_name(path)}",
-                             "import", ops, replace=[spec.name])
+        result = writes.replace_collection(
+            author or Author("import", "Datenpflege"), note or f"Import aus {_note_name(path)}", spec, gdf)
         report.written = result.change_id is not None
         report.change_id = result.change_id
         report.created, report.changed = result.created, result.changed

@@ -3,10 +3,8 @@
 The write path, in order, in every handler:
   1. auth      auth.api_account(spec): Bearer token, role may change this collection (401/403)
   2. locking   _expected_record(): If-Match names the current record (428 missing, 412 stale)
-  3. domain    editing.check(): the import's rules on the one feature, derived fields (400)
-  4. store     store.write(): one transaction, the old record closed, the new one inserted,
-               the no-overlap rule checked (409), NOTIFY to every instance
-  5. serve     holder.maybe_reload(force=True): this instance serves the new state at once
+  3. write     geoservice.writes: the import's rules on the one feature, derived fields (400),
+               one store transaction (409 on overlapping versions, NOTIFY), served at once
 """
 
 from __future__ import annotations
@@ -28,9 +26,8 @@ from geoservice.errors import (
     PreconditionRequired,
     UnsupportedMediaType,
 )
-from geoservice.http import dataset, etag_for, record_of_etag
-from geoservice.storage.geojson import Feature, features_from_frame
-from geoservice.storage.sql import Author, Put, Retire, WriteResult
+from geoservice.http import dataset, etag_for
+from geoservice.writes import RETIRED, Author, Kind, Writes, feature_etag, record_of_etag
 
 bp = Blueprint("edit", __name__)
 MAX_BODY = 5 * 2**20  # a feature larger than 5 MiB is a mistake
@@ -38,6 +35,14 @@ MAX_BODY = 5 * 2**20  # a feature larger than 5 MiB is a mistake
 
 def _holder():
     return current_app.extensions["geoservice"]
+
+
+def _writes() -> Writes:
+    return Writes.of(_holder())
+
+
+def _author(account) -> Author:
+    return Author(account.name, account.organisation)
 
 
 def _content_crs() -> str:
@@ -102,29 +107,18 @@ def _current_feature(spec: CollectionSpec, fid: str) -> dict:
     return json.loads(features.feature_cache(data, spec).take([pos])[0])
 
 
-def _write(spec: CollectionSpec, account, note: str, kind: str, op) -> WriteResult:
-    holder = _holder()
-    result = holder.store.write(Author(account.name, account.organisation), note, kind, [op])
-    holder.maybe_reload(force=True)
-    return result
-
-
-def _answer(spec: CollectionSpec, fid: str, result: WriteResult, status: int) -> Response:
+def _answer(spec: CollectionSpec, fid: str, result, status: int) -> Response:
     """Answer a write with the feature as now stored, its ETag and Location."""
     record = result.records.get((spec.name, fid))
     data = _holder().dataset
     pos = features.position_of(data, spec, fid)
     body = features.feature_cache(data, spec).take([pos])[0] if pos is not None else b"{}"
     response = Response(body, status=status, mimetype=GEOJSON)
-    response.headers["ETag"] = f'"{record}-{etag_for(body)}"'
+    response.set_etag(feature_etag(record, etag_for(body)))
     response.headers["Location"] = url(f"collections/{spec.name}/items/{fid}")
     response.headers["Content-Crs"] = crs.content_crs_header(crs.CRS84)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _stored(spec: CollectionSpec, draft: editing.Draft) -> Feature:
-    return features_from_frame(editing.check(spec, dataset(), draft), spec)[0]
 
 
 @bp.post("/collections/<collection_id>/items")
@@ -135,11 +129,11 @@ def create(collection_id: str):
     body = _body()
     note = _note(body)
     properties, geometry, fid = editing.read_feature(body, _content_crs())
+    writes = _writes()
     if fid is None:
-        taken = _holder().store.feature_ids(spec.name)  # retired ids stay taken: history keeps them
-        fid = editing.new_id(str(properties.get("title") or properties.get("name") or ""), taken)
-    feature = _stored(spec, editing.Draft(fid, properties, geometry))
-    result = _write(spec, account, note, "create", Put(spec.name, feature, create_only=True))
+        fid = writes.new_id(spec, str(properties.get("title") or properties.get("name") or ""))
+    feature = writes.checked(spec, dataset(), editing.Draft(fid, properties, geometry))
+    result = writes.create(_author(account), note, spec, feature)
     return _answer(spec, fid, result, 201)
 
 
@@ -154,8 +148,9 @@ def replace(collection_id: str, feature_id: str):
     properties, geometry, fid = editing.read_feature(body, _content_crs())
     if fid not in (None, feature_id):
         raise InvalidParameter(f"the body's id '{fid}' differs from the URL's '{feature_id}'")
-    feature = _stored(spec, editing.Draft(feature_id, properties, geometry))
-    result = _write(spec, account, note, "replace", Put(spec.name, feature, expect=expect))
+    writes = _writes()
+    feature = writes.checked(spec, dataset(), editing.Draft(feature_id, properties, geometry))
+    result = writes.put(_author(account), note, spec, feature, expect, Kind.REPLACE)
     return _answer(spec, feature_id, result, 200)
 
 
@@ -179,8 +174,9 @@ def update(collection_id: str, feature_id: str):
         geometry = editing.read_geometry(current["geometry"], crs.CRS84)
     if properties.get("id", feature_id) != feature_id:
         raise InvalidParameter("the id of a feature cannot be changed; create a new one instead")
-    feature = _stored(spec, editing.Draft(feature_id, properties, geometry))
-    result = _write(spec, account, note, "update", Put(spec.name, feature, expect=expect))
+    writes = _writes()
+    feature = writes.checked(spec, dataset(), editing.Draft(feature_id, properties, geometry))
+    result = writes.put(_author(account), note, spec, feature, expect, Kind.UPDATE)
     return _answer(spec, feature_id, result, 200)
 
 
@@ -191,7 +187,7 @@ def retire(collection_id: str, feature_id: str):
     account = auth.api_account(spec)
     expect = _expected_record(spec, feature_id)
     note = editing.change_note(_header_note())
-    result = _write(spec, account, note, "retire", Retire(spec.name, feature_id, expect=expect))
+    result = _writes().retire(_author(account), note, spec, feature_id, expect)
     response = Response(status=204)
-    response.headers["ETag"] = f'"{result.records[(spec.name, feature_id)]}-retired"'
+    response.set_etag(feature_etag(result.records[(spec.name, feature_id)], RETIRED))
     return response

@@ -14,6 +14,7 @@ from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.domain import history as diffs
 from geoservice.domain.schema import CollectionSpec
 from geoservice.http import _, dataset
+from geoservice.writes import kind_label
 
 
 def rfc3339(moment: datetime | None) -> str | None:
@@ -76,12 +77,6 @@ def _geometry_json(geom: diffs.GeometryChange | None) -> dict | None:
     return out
 
 
-def _kind_label(kind: str) -> str:
-    labels = {"seed": _("Erstbefüllung"), "import": _("Import"), "update": _("Bearbeitung"),
-              "create": _("Neuanlage"), "retire": _("Stilllegung")}
-    return labels.get(kind, kind)
-
-
 def history_document(spec: CollectionSpec, fid: str, records: list, fmt: str, admin: bool = False) -> dict:
     """Return every record of a feature (oldest first) with what changed.
 
@@ -105,7 +100,7 @@ def history_document(spec: CollectionSpec, fid: str, records: list, fmt: str, ad
             "recorded_to": rfc3339(until),
             "change_id": record.change_id,
             "kind": record.kind,
-            "kind_label": _kind_label(record.kind),
+            "kind_label": kind_label(record.kind, _),
             "note": record.note,
             "author_role": record.author_role,  # public label only; the account stays internal
             "retired": bool(record.retired),

@@ -150,11 +150,6 @@ EN = {
         "{after} ha",
     "Geometrie um bis zu {distance} m verschoben": "geometry moved by up to {distance} m",
     "keine inhaltliche Änderung": "no change in content",
-    "Erstbefüllung": "initial load",
-    "Import": "import",
-    "Bearbeitung": "edit",
-    "Neuanlage": "creation",
-    "Stilllegung": "retirement",
     # collection metadata (domain/schema.py: German titles, descriptions and keywords)
     "Projekte im Fördergebiet": "Projects in the funding areas",
     "Fördergebiete der Städtebauförderung (Soziale Stadt, seit Oktober 2020 Sozialer "

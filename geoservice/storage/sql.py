@@ -39,6 +39,7 @@ from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.tables import changes, records
 from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
     Author,
+    Kind,
     NothingChanged,
     Put,
     Retire,
@@ -145,7 +146,7 @@ class SqlStore:
                       sources={name: str(Path(data_dir) / spec.filename) for name, spec in FILES.items()})
         ops = [Put(name, feature) for name, features in collections.items() for feature in features]
         return self.write(Author(*SEED_AUTHOR), f"Erstbefüllung aus den Dateien in {Path(data_dir).name}/",
-                          "seed", ops, only_if_empty=True)
+                          Kind.SEED, ops, only_if_empty=True)
 
     # ------------------------------------------------------------------ reads
 
@@ -319,7 +320,7 @@ class SqlStore:
             if last is not None and now <= last.recorded_at:
                 now = last.recorded_at + timedelta(microseconds=1)  # strictly increasing
             change_id = conn.execute(changes.insert().values(
-                recorded_at=now, author=author.name, author_role=author.role, kind=kind,
+                recorded_at=now, author=author.name, author_role=author.role, kind=str(kind),
                 note=note)).inserted_primary_key[0]
             writer = Writer(conn, change_id, now, result)
             named: dict[str, set[str]] = {}

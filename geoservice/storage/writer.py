@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -29,6 +30,17 @@ def digest_of(properties: dict, wkb: bytes | None) -> str:
     h.update(json.dumps(properties, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
     h.update(b"\0" + (wkb or b""))
     return h.hexdigest()
+
+
+class Kind(StrEnum):
+    """What a change did, as the `changes.kind` column records it (labels: geoservice/writes.py)."""
+
+    SEED = "seed"  # the first fill of an empty store from the data files
+    IMPORT = "import"  # a collection replaced from a file or URL
+    CREATE = "create"  # one new feature (API POST, the editor's new form)
+    REPLACE = "replace"  # one feature replaced whole (API PUT)
+    UPDATE = "update"  # one feature changed in part (API PATCH, the editor's form and status)
+    RETIRE = "retire"  # one feature no longer served (API DELETE, the editor's retire form)
 
 
 @dataclass(frozen=True)

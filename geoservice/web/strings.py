@@ -306,11 +306,6 @@ EN = {
     "Feld": "Field",
     "vorher": "before",
     "nachher": "after",
-    "Erstbefüllung": "initial load",
-    "Import": "import",
-    "Bearbeitung": "edit",
-    "Neuanlage": "creation",
-    "Stilllegung": "retirement",
     "angelegt": "created",
     "stillgelegt (nicht mehr veröffentlicht; bleibt in der Historie)":
         "retired (no longer published; stays in the history)",
