@@ -12,7 +12,7 @@ from flask import Flask, g
 
 from geoservice import cache, http, i18n
 from geoservice.cache import ResponseCache
-from geoservice.config import ROOT, Defaults
+from geoservice.config import ROOT, SettingsError, settings
 from geoservice.storage import SchemaOutdated, open_store
 from geoservice.storage.holder import DataHolder
 
@@ -29,11 +29,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     app.request_class = http.Request
-    app.config.from_object(Defaults)
-    app.config.from_prefixed_env("GEOSERVICE")
-    if config:
-        app.config.update(config)
     logging.basicConfig(level=logging.INFO)
+    try:
+        checked = settings(config)
+    except SettingsError as exc:
+        _fail_to_start_with(str(exc))
+        raise
+    app.config.from_prefixed_env("GEOSERVICE")  # Flask's own keys (e.g. SESSION_COOKIE_SAMESITE)
+    app.config.update(checked)
+    app.config.update({k: v for k, v in (config or {}).items() if k not in checked})
     if app.config.get("ALLOWED_HOSTS"):
         app.config["TRUSTED_HOSTS"] = list(app.config["ALLOWED_HOSTS"])  # Flask answers others 400
 
@@ -104,6 +108,11 @@ def _fail_to_start(exc: BaseException, database: str) -> None:
     line = environment_problem(exc, shown)
     if line is None:
         return  # anything else keeps its traceback
+    _fail_to_start_with(line)
+
+
+def _fail_to_start_with(line: str) -> None:
+    """Stop with `line`: a `flask` command's error, or a server's log line and exit code."""
     if click.get_current_context(silent=True) is not None:
         raise click.ClickException(f"cannot start: {line}") from None
     log.error("cannot start: %s", line)

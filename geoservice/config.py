@@ -1,53 +1,155 @@
-"""Configuration defaults; every key can be overridden by a GEOSERVICE_* environment variable."""
+"""The settings: each with its type, its constraints and its default, checked before the app starts.
 
+Every key can be set by a GEOSERVICE_* environment variable (GEOSERVICE_MAX_LIMIT=5000); the
+mapping given to create_app overrides both. A value that does not fit stops the start with one
+line naming the variable and what it accepts (settings()), never a failing request later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "GEOSERVICE_"
+
+_DATABASE = r"^(|sqlite://.*|(postgres|postgresql)(\+psycopg)?://.+)$"
+_HTTP_URL = r"^(|https?://.+)$"
+_PASSWORD = re.compile(r"://[^/@]*@")  # user:password@ of a URL, never shown in a message
 
 
-class Defaults:
-    """Default settings, read by create_app before the environment and the caller's mapping."""
+class SettingsError(ValueError):
+    """One or more settings do not fit: the message is one line naming each and what it accepts."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the service with its default (the app.config key is the field's name)."""
+
+    # an empty variable means the default (as if it were not set)
+    model_config = SettingsConfigDict(env_prefix=PREFIX, case_sensitive=True, extra="ignore",
+                                      env_ignore_empty=True, validate_default=True)
 
     # The database: sqlite:///PATH (embedded; default: a file in the instance folder) or
     # postgresql://USER@HOST/DB (PostGIS; for several service instances).
-    DATABASE_URL = ""
+    DATABASE_URL: Annotated[str, Field(pattern=_DATABASE, description=(
+        "empty, sqlite:///PATH or postgresql://USER@HOST/DB"))] = ""
     # Migrate an older database and seed an empty one from DATA_DIR when the service starts.
-    AUTO_UPGRADE = True
+    AUTO_UPGRADE: bool = True
     # Folder of the reviewable data files (funding_areas.geojson, projects.geojson, ...): an empty
     # store is seeded from it, `geodata dump` writes the store's state back into it.
-    DATA_DIR = str(ROOT / "geodata")
+    DATA_DIR: Annotated[str, Field(min_length=1)] = str(ROOT / "geodata")
     # SQLite: seconds between checks of the store's change counter; 0 = every request.
     # PostgreSQL needs no polling (LISTEN/NOTIFY).
-    RELOAD_INTERVAL = 1.0
+    RELOAD_INTERVAL: Annotated[float, Field(ge=0, le=3600)] = 1.0
     # Public base URL (e.g. https://geo.example.org/prohlis); empty = derive from the request.
-    BASE_URL = ""
-    # Host names the service answers to (e.g. ["geo.example.org"]); others get a 400. Empty:
-    # any (local runs). Set it (or BASE_URL) in production: links never follow a forged Host.
-    ALLOWED_HOSTS: list[str] = []
+    BASE_URL: Annotated[str, Field(pattern=_HTTP_URL)] = ""
+    # Host names the service answers to (e.g. ["geo.example.org"] or geo.example.org,other.org);
+    # others get a 400. Empty: any (local runs). Set it (or BASE_URL) in production: links
+    # never follow a forged Host.
+    ALLOWED_HOSTS: Annotated[list[Annotated[str, Field(min_length=1)]], NoDecode] = []
     # Behind N reverse proxies: trust their X-Forwarded-For/-Proto/-Host/-Prefix (0 = none).
-    PROXY_FIX_HOPS = 0
+    PROXY_FIX_HOPS: Annotated[int, Field(ge=0, le=10)] = 0
     # Base-map tiles. Empty TILE_URL = OpenStreetMap behind two-click consent. A first-party tile
     # server (same host or one the operator controls) can be set here and is then loaded directly.
-    TILE_URL = ""
-    TILE_ATTRIBUTION = ""
-    TILE_CONSENT_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    TILE_CONSENT_ATTRIBUTION = (
+    TILE_URL: str = ""
+    TILE_ATTRIBUTION: str = ""
+    TILE_CONSENT_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TILE_CONSENT_ATTRIBUTION: str = (
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     )
     # Items paging limits (OGC API - Features).
-    DEFAULT_LIMIT = 100
-    MAX_LIMIT = 10_000
+    DEFAULT_LIMIT: Annotated[int, Field(ge=1, le=1_000_000)] = 100
+    MAX_LIMIT: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
     # Seconds clients/proxies may cache data responses.
-    CACHE_MAX_AGE = 60
-    DEFAULT_LANGUAGE = "de"
+    CACHE_MAX_AGE: Annotated[int, Field(ge=0, le=31_536_000)] = 60
+    DEFAULT_LANGUAGE: Literal["de", "en"] = "de"
+    # The longest query string answered; a longer one is a 414 (http.py, cache.py).
+    MAX_QUERY_BYTES: Annotated[int, Field(ge=1024, le=1_048_576)] = 8192
     # Sessions of the web editor. Empty SECRET_KEY: one is generated into the instance folder
     # (shared by the workers of one machine; set it for several machines). Set
     # SESSION_COOKIE_SECURE=true when the service is served over HTTPS.
-    SECRET_KEY = ""
-    SESSION_COOKIE_SECURE = False
+    SECRET_KEY: str = ""
+    SESSION_COOKIE_SECURE: bool = False
     # Login throttling: this many failed logins per account and address lock it for the window.
     # An editor session ends after this many hours (and at logout, on the server).
-    EDITOR_SESSION_HOURS = 12
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_WINDOW_MINUTES = 15
-    JSON_SORT_KEYS = False
+    EDITOR_SESSION_HOURS: Annotated[float, Field(gt=0, le=24 * 366)] = 12
+    LOGIN_MAX_FAILURES: Annotated[int, Field(ge=1, le=1000)] = 5
+    LOGIN_WINDOW_MINUTES: Annotated[float, Field(gt=0, le=24 * 60 * 366)] = 15
+    JSON_SORT_KEYS: bool = False
+
+    @field_validator("ALLOWED_HOSTS", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> Any:
+        """A JSON list or comma-separated names (GEOSERVICE_ALLOWED_HOSTS=a.org,b.org)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    raise ValueError("a JSON list of host names, or names separated by commas") from None
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> Settings:
+        if self.DEFAULT_LIMIT > self.MAX_LIMIT:
+            raise ValueError(f"DEFAULT_LIMIT ({self.DEFAULT_LIMIT}) is larger than MAX_LIMIT "
+                             f"({self.MAX_LIMIT})")
+        return self
+
+
+# what each kind of value accepts, for the one-line message
+_ACCEPTS = {
+    "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "float_parsing": "a number", "bool_parsing": "true or false",
+    "literal_error": None, "string_pattern_mismatch": None,
+    "greater_than_equal": None, "less_than_equal": None, "greater_than": None,
+}
+
+
+def _accepts(name: str, error: dict) -> str:
+    field = Settings.model_fields.get(name)
+    if field is not None and field.description:
+        return field.description
+    ctx = error.get("ctx") or {}
+    if error["type"] == "literal_error":
+        return "one of " + ctx.get("expected", "")
+    if error["type"] in ("greater_than_equal", "less_than_equal", "greater_than"):
+        meta = {type(m).__name__: m for m in (field.metadata if field else [])}
+        low = getattr(meta.get("Ge"), "ge", None)
+        low = low if low is not None else getattr(meta.get("Gt"), "gt", None)
+        high = getattr(meta.get("Le"), "le", None)
+        kind = "a whole number" if field is not None and field.annotation is int else "a number"
+        if "Gt" in meta:
+            return f"{kind} above {low}, at most {high}"
+        return f"{kind} from {low} to {high}"
+    return _ACCEPTS.get(error["type"]) or error["msg"].removeprefix("Value error, ")
+
+
+def settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return every setting checked: defaults, then GEOSERVICE_* variables, then `overrides`.
+
+    Keys of `overrides` that are no setting of the service (TESTING, WTF_CSRF_ENABLED, ...) are
+    left to the caller. Raises SettingsError with one line naming each bad value.
+    """
+    given = {k: v for k, v in (overrides or {}).items() if k in Settings.model_fields}
+    try:
+        return Settings(**given).model_dump()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            if not error["loc"]:  # a rule over two settings
+                problems.append(error["msg"].removeprefix("Value error, "))
+                continue
+            name = str(error["loc"][0])
+            where = name if name in given else f"{PREFIX}{name}"
+            shown = _PASSWORD.sub("://***@", error["input"]) if isinstance(error["input"], str) else error["input"]
+            problems.append(f"{where}={shown!r} is not accepted: expected {_accepts(name, error)}")
+        raise SettingsError("; ".join(problems)) from None
