@@ -161,12 +161,6 @@ class SqlStore:
             return conn.execute(sa.select(sa.func.max(changes.c.id))
                                 .where(changes.c.recorded_at <= instant)).scalar()
 
-    def change_info(self, change_id: int) -> dict | None:
-        """Return one change's public metadata."""
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(changes).where(changes.c.id == change_id)).mappings().first()
-        return dict(row) if row else None
-
     @contextmanager
     def _snapshot(self) -> Iterator[Connection]:
         """A read transaction that sees one consistent state."""
