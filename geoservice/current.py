@@ -28,8 +28,9 @@ def dataset() -> Dataset:
 
 
 def _recorded(holder, raw: str) -> Dataset:
-    if len(request.args.getlist("recorded")) > 1:
-        raise InvalidParameter("recorded: given more than once; give it once")
+    if len(set(request.args.getlist("recorded"))) > 1:  # the same value twice is one (http.py)
+        raise InvalidParameter(f"recorded: given more than once with different values "
+                               f"({', '.join(request.args.getlist('recorded'))}); give it once")
     instant = timeutil.parse_recorded(raw)
     change_id = holder.store.change_at(instant)
     if change_id is None:

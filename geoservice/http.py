@@ -9,6 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from email.utils import format_datetime
+from urllib.parse import quote, unquote_plus
 
 import zstandard
 from flask import Flask, Response, current_app, g, render_template, request
@@ -115,9 +116,30 @@ def check_params(allowed: Iterable[str]) -> None:
         if name not in allowed:
             raise UnknownParameter(f"unknown parameter '{name}'; allowed here: "
                                    f"{', '.join(sorted(allowed))}")
-        if len(request.args.getlist(name)) > 1:
-            raise InvalidParameter(f"{name}: given more than once "
-                                   f"({', '.join(request.args.getlist(name))}); give it once")
+        _given_once(name)
+
+
+def _given_once(name: str) -> None:
+    """Refuse a parameter given more than once with different values. The same value twice is
+    one: GDAL appends its connection URL's query to every URL, also to a `next` link that
+    already holds it in another spelling (`%3A` for `:`)."""
+    values = request.args.getlist(name)
+    if len(set(values)) > 1:
+        raise InvalidParameter(f"{name}: given more than once with different values "
+                               f"({', '.join(values)}); give it once")
+
+
+def query_pieces() -> dict[str, str]:
+    """Return the caller's query as {name: `name=value` as the caller spelled it}, in the
+    caller's order; a repeated parameter once (its first spelling). Characters a URL may not
+    hold are percent-encoded; existing escapes stay as they are."""
+    pieces: dict[str, str] = {}
+    for piece in request.query_string.decode("latin-1").split("&"):
+        if not piece:
+            continue
+        name = unquote_plus(piece.partition("=")[0])
+        pieces.setdefault(name, quote(piece, safe="!$'()*+,;=:@/?%-._~"))
+    return pieces
 
 
 def check_page_params(allowed: Iterable[str]) -> None:
@@ -133,9 +155,8 @@ def check_page_params(allowed: Iterable[str]) -> None:
     if lang is not None and lang not in i18n.LANGUAGES:
         raise InvalidParameter(f"lang: '{lang}' is not offered; use one of {', '.join(i18n.LANGUAGES)}")
     for name in request.args:
-        if name in known and len(request.args.getlist(name)) > 1:
-            raise InvalidParameter(f"{name}: given more than once "
-                                   f"({', '.join(request.args.getlist(name))}); give it once")
+        if name in known:
+            _given_once(name)
 
 
 def check_params_for(allowed: Iterable[str], offered: Iterable[str] = ("json", "html")) -> None:
@@ -189,7 +210,10 @@ def request_etag(*extra: str) -> str:
     """Return an ETag from the data version, the request (path, query, base URL, language) and extra."""
     # any order: the same tag; NUL and \x01 separate (check_request refuses both in parameters)
     query = "\0".join(f"{name}\x01{value}" for name, value in sorted(request.args.items(multi=True)))
-    return etag_for(dataset().version, request.path, query, base_url(), g.get("lang", "de"), *extra)
+    # another spelling than the canonical one: links repeat it (api/links.py), so the tag too
+    spelled = "" if cache.canonical_query() is not None else request.query_string.decode("latin-1")
+    return etag_for(dataset().version, request.path, query, base_url(), g.get("lang", "de"),
+                    spelled, *extra)
 
 
 def record_etag(record_id: int | None, *extra: str) -> str:

@@ -38,8 +38,7 @@ def where(spec: CollectionSpec, args: Mapping[str, str]):
     nodes = [cql.equals(spec, name, args[name]) for name in params.queryable(spec) if name in args]
     text = args.get("filter")
     lang = (args.get("filter-lang") or "cql2-text").strip()
-    lang = ALIASES.get(lang, lang)
-    if lang not in LANGS:
+    if ALIASES.get(lang, lang) not in LANGS:
         raise cql.FilterError(f"filter-lang: '{lang[:80]}' is not supported; use "
                               f"{' or '.join(LANGS)}")
     filter_crs = params.crs_param(args.get("filter-crs"), "filter-crs")
@@ -78,6 +77,10 @@ def queryables_document(spec: CollectionSpec, self_url: str) -> dict:
                         "parameter tests); geometry literals are in `filter-crs`."),
         "properties": props,
         "additionalProperties": False,
+        # the Part 3 draft's list, which GDAL's OAPIF driver (3.12 included) reads instead of
+        # `properties` (a JSON Schema keyword it does not know; validators ignore it)
+        "queryables": [{"id": name, "type": _JSON_TYPES[spec.types[name]].get("format")
+                        or spec.types[name]} for name in spec.fields],
     }
 
 

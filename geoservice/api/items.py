@@ -10,15 +10,11 @@ from werkzeug.wrappers import Response
 from geoservice import params
 from geoservice.api import cql_api, features, formats, links, versions
 from geoservice.api.links import JSON, link, url
-from geoservice.api.ogc import PAGE_PARAMS, bp, licence_header, licence_links
+from geoservice.api.ogc import ITEM_PARAMS, PAGE_PARAMS, bp, licence_header, licence_links
 from geoservice.domain import crs
 from geoservice.domain.schema import CollectionSpec, spec_of
-from geoservice.domain.timeutil import parse_datetime
 from geoservice.errors import InvalidParameter, NotFound
 from geoservice.http import _, check_params_for, dataset, output_format, request_etag
-
-ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
-                         "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs"})
 
 
 def bbox_to_crs84(box: tuple[float, float, float, float], box_crs: str) -> tuple[float, ...]:
@@ -41,7 +37,7 @@ def parse_query(spec: CollectionSpec) -> features.Query:
     box = params.bbox(request.args.get("bbox"))
     box_crs = params.crs_param(request.args.get("bbox-crs"), "bbox-crs")
     if "datetime" in request.args:
-        when = parse_datetime(request.args["datetime"])
+        when = params.datetime_interval(request.args["datetime"])
     else:
         when = None
     return features.Query(

@@ -2,7 +2,8 @@
 
 The links to the current resource (self, alternate, next/prev pages) come from one template per
 request: the base URL and path, and each query parameter encoded once. Only parameters the
-resource validated reach it (every route rejects unknown and repeated ones first).
+resource validated reach it (every route rejects unknown ones and repeated ones with different
+values first).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from urllib.parse import quote_plus, urlencode
 
 from flask import g, request
 
-from geoservice.http import base_url
+from geoservice.cache import canonical_query
+from geoservice.http import base_url, query_pieces
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -31,13 +33,21 @@ def url(path: str = "", **params) -> str:
 def _template() -> tuple[str, dict[str, str]]:
     """Return this request's URL without query, and its parameters as encoded `name=value`.
 
-    Sorted by name: every ordering of one request gives the same links (and one cache entry).
+    A request in canonical spelling (geoservice.cache: the answers that may be kept) gets its
+    parameters sorted by name and encoded as the service writes them: every ordering of one
+    request gives the same links (and one cache entry). Any other request gets its parameters as
+    the caller spelled them, in the caller's order (http.query_pieces): a client that appends
+    its own parameters unless it finds them verbatim (GDAL's OAPIF driver with a connection URL
+    `?recorded=…`) finds them in `next`.
     """
     template = g.get("_link_template")
     if template is None:
-        template = (base_url() + request.path.lstrip("/"),
-                    {name: f"{quote_plus(name)}={quote_plus(value)}"
-                     for name, value in sorted(request.args.items())})
+        if canonical_query() is not None:
+            pairs = {name: f"{quote_plus(name)}={quote_plus(value)}"
+                     for name, value in sorted(request.args.items())}
+        else:
+            pairs = query_pieces()
+        template = (base_url() + request.path.lstrip("/"), pairs)
         g._link_template = template
     return template
 

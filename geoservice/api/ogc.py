@@ -9,9 +9,9 @@ from datetime import date
 
 from flask import Blueprint, current_app, g, render_template
 
-from geoservice import cache
+from geoservice import cache, params
 from geoservice.api import cql_api, features, formats, links, openapi, versions
-from geoservice.api.links import HTML, JSON, OPENAPI, SCHEMA, link, url
+from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
 from geoservice.domain import areas as domain_areas
 from geoservice.domain import crs
 from geoservice.domain.schema import COLLECTIONS, CollectionSpec, licences_of, spec_of
@@ -37,6 +37,18 @@ CONFORMANCE = (
 )  # then each registered format's classes (api/formats/: JSON-FG)
 # Parameters of the map pages rendered by geoservice.web (embed=1: without header and footer).
 PAGE_PARAMS = frozenset({"embed"})
+# The parameters of items (api/items.py). The metadata resources accept and ignore them (and
+# the collections' property names): GDAL's OAPIF driver and QGIS append a connection URL's query
+# (`OAPIF:http://host?datetime=2010`) to every URL they request, /, /openapi and /collections too.
+ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
+                         "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs",
+                         "profile"})
+
+
+def check_metadata_params(*extra: str) -> None:
+    """Check a metadata resource's parameters; item parameters are accepted and ignored."""
+    names = {name for spec in COLLECTIONS.values() for name in params.queryable(spec)}
+    check_params_for(ITEM_PARAMS | names | set(extra))
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 
@@ -104,7 +116,7 @@ def landing_document() -> dict:
 @bp.get("/")
 def landing():
     """Landing page: JSON document, or the home page for browsers."""
-    check_params_for(PAGE_PARAMS)
+    check_metadata_params(*PAGE_PARAMS)
     fmt = output_format()
     if fmt == "html":
         return map_pages.render_home()  # the residents' project map
@@ -115,7 +127,7 @@ def landing():
 @bp.get("/conformance")
 def conformance():
     """The conformance classes this service implements."""
-    check_params_for(())
+    check_metadata_params()
     fmt = output_format()
 
     def document():
@@ -128,7 +140,7 @@ def conformance():
 @bp.get("/openapi")
 def api_definition():
     """The OpenAPI 3.0 definition (JSON) or a readable overview of it (HTML)."""
-    check_params_for(())
+    check_metadata_params()
     fmt = output_format()
     if fmt == "html":
         doc = openapi.document(base_url(), current_app.config)
@@ -191,10 +203,16 @@ def collection_document(spec: CollectionSpec) -> dict:
         "links": [
             link(url(base, f="json"), "self", JSON, _("Diese Sammlung als JSON")),
             link(url(base, f="html"), "alternate", HTML, _("Diese Sammlung als HTML")),
-            *(link(url(f"{base}/items", f=r.name), "items", r.media_type, _(r.collection_title))
+            # GeoJSON's items link has no query: GDAL's OAPIF driver appends /{id} to it
+            *(link(url(f"{base}/items", f=None if r.media_type == GEOJSON else r.name), "items",
+                   r.media_type, _(r.collection_title))
               for r in [*formats.views("items"), *formats.downloads()]),
             link(url(f"{base}/queryables", f="json"),
                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA,
+                 _("Filterbare Eigenschaften")),
+            # the draft's `rel=queryables`: GDAL's OAPIF driver sends a filter to the server
+            # only for properties listed there (its `queryables` array)
+            link(url(f"{base}/queryables", f="json"), "queryables", JSON,
                  _("Filterbare Eigenschaften")),
             link(url(f"{base}/sortables", f="json"),
                  "http://www.opengis.net/def/rel/ogc/1.0/sortables", SCHEMA,
@@ -208,7 +226,7 @@ def collection_document(spec: CollectionSpec) -> dict:
 @bp.get("/collections")
 def collections():
     """The list of collections."""
-    check_params_for(())
+    check_metadata_params()
     fmt = output_format()
 
     def document():
@@ -226,7 +244,7 @@ def collections():
 def collection(collection_id: str):
     """One collection's metadata."""
     spec = spec_of(collection_id)
-    check_params_for(())
+    check_metadata_params()
     fmt = output_format()
     return _document(fmt, f"collection:{spec.name}", lambda: collection_document(spec),
                      "collection.html", f"collections/{spec.name}",
@@ -237,7 +255,7 @@ def collection(collection_id: str):
 def queryables(collection_id: str):
     """Every property usable in `filter` and as `?property=value` (JSON Schema, Part 3)."""
     spec = spec_of(collection_id)
-    check_params_for(())
+    check_metadata_params()
     fmt = output_format()
     return _document(fmt, f"queryables:{spec.name}",
                      lambda: cql_api.queryables_document(spec, url(f"collections/{spec.name}/queryables")),
@@ -248,7 +266,7 @@ def queryables(collection_id: str):
 def sortables(collection_id: str):
     """The properties `sortby` accepts (JSON Schema, like the queryables)."""
     spec = spec_of(collection_id)
-    check_params_for(())
+    check_metadata_params()
     fmt = output_format()
     return _document(fmt, f"sortables:{spec.name}",
                      lambda: cql_api.sortables_document(spec, url(f"collections/{spec.name}/sortables")),

@@ -23,13 +23,13 @@ from geoservice import i18n
 from geoservice.domain import crs
 from geoservice.domain.places import KINDS
 from geoservice.domain.schema import COLLECTIONS, CollectionSpec
-from geoservice.domain.timeutil import parse_datetime
 from geoservice.params.parsers import (  # noqa: F401  (the parsers are params.bbox etc.)
     MAX_NUMBER_CHARS,
     Period,
     bbox,
     boolean,
     crs_param,
+    datetime_interval,
     embed,
     integer,
     lenient_number,
@@ -232,9 +232,10 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
                          "schema": lambda config: {**_crs_schema(config),
                                                    "default": "EPSG:25833"}}}),
     Param("datetime", "Instant or interval (RFC 3339, '..' for open ends; also a year or a "
-          "date). Features whose validity overlaps match.",
+          "date). Features whose validity overlaps match. An interval start in year 0000 and an "
+          "end on 9999-12-31 are open ends too (QGIS 3.22 writes them for '..').",
           {"anyOf": [YEAR, YEAR_MONTH, DAY, INSTANT, OPEN_INTERVAL]},
-          _matches(_CANON_INTERVAL), parse=parse_datetime,
+          _matches(_CANON_INTERVAL), parse=datetime_interval,
           page="an area page reads a year, month, day or interval; the key is its canonical "
                "spelling", variants={
               "day": {"description": "With an area id only: the day whose version to answer (a "

@@ -150,6 +150,32 @@ def sortby(value: str | None, spec: CollectionSpec) -> list[tuple[str, bool]]:
     return keys
 
 
+# Open ends as QGIS 3.22's OAPIF provider writes them: it has no '..' and sends year 0 and the
+# last day of year 9999 instead (`datetime=0000-01-01T00:00:00Z/D`, `datetime=D/9999-12-31T00:00:00Z`;
+# qgsoapifprovider.cpp, translateNodeToServer). Neither is a day of the register's calendar.
+_OPEN_START = re.compile(r"0000-[0-9]{2}-[0-9]{2}(?:[Tt ].*)?\Z", re.ASCII)
+_OPEN_END = re.compile(r"9999-12-31(?:[Tt ].*)?\Z", re.ASCII)
+# GDAL's OAPIF driver writes a date as `YYYY-MM-DDT` (SerializeDateTime: the T always, the time
+# only when the literal had one)
+_DATE_T = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]\Z", re.ASCII)
+
+
+def _date_t(text: str) -> str:
+    match = _DATE_T.match(text.strip())
+    return match.group(1) if match else text
+
+
+def datetime_interval(raw: str | None, param: str = "datetime") -> DayRange:
+    """Parse an items `datetime` (timeutil.parse_datetime) where clients' spellings of open ends
+    (QGIS 3.22's year 0 and 9999-12-31) mean '..', and GDAL's `YYYY-MM-DDT` means the date."""
+    if raw is None or "/" not in raw or raw.count("/") != 1:
+        return parse_datetime(None if raw is None else _date_t(raw), param)
+    left, right = (part.strip() for part in raw.split("/"))
+    left = ".." if _OPEN_START.match(left) else _date_t(left)
+    right = ".." if _OPEN_END.match(right) else _date_t(right)
+    return parse_datetime(f"{left}/{right}", param)
+
+
 def one_day(raw: str | None, hint: str, blank_is_today: bool = False) -> date:
     """Parse `datetime` as one day (a date or a date-time: its day in Dresden); today when absent
     (or blank with `blank_is_today`). An interval or a year is a 400 ending in `hint`."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import shapely
@@ -45,6 +46,12 @@ from geoservice.domain.schema import CollectionSpec
 from geoservice.domain.timeutil import parse_datetime
 from geoservice.errors import InvalidParameter
 
+# A string literal read as a date when compared with a date property: how GDAL's OAPIF driver
+# writes dates in `filter-lang=cql-text` (SerializeDateTime: 'YYYY-MM-DDT', with the time
+# 'YYYY-MM-DDTHH[:MM[:SS]]Z' only when the literal had one), and plain 'YYYY-MM-DD'
+_DATE_STRING = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[Tt](?:([0-9]{2}(?::[0-9]{2}){0,2})"
+                          r"(?:\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?)?\Z", re.ASCII)
+
 
 def _literal(value) -> str:
     """Show a literal as CQL2 text would: 'string', number, DATE('…'), TIMESTAMP('…')."""
@@ -64,8 +71,10 @@ def _literal(value) -> str:
 class Checker:
     """Walk cql2's JSON form, check it against a collection's schema, build the node tree."""
 
-    def __init__(self, spec: CollectionSpec, filter_crs: str, text: str, lang: str):
+    def __init__(self, spec: CollectionSpec, filter_crs: str, text: str, lang: str,
+                 dates_as_strings: bool = False):
         self.spec = spec
+        self.dates_as_strings = dates_as_strings  # cql-text: 'YYYY-MM-DD[T…]' against a date
         self.filter_crs = filter_crs
         self.text = text
         self.lang = lang
@@ -188,6 +197,15 @@ class Checker:
                 days = self.days_of(str(raw), path)
                 if days.first != days.last:
                     raise self.error(f"'{raw}' is not one day", str(raw), path)
+                return days.first
+            if self.dates_as_strings and isinstance(value, str) and (
+                    match := _DATE_STRING.match(value)):
+                day, time, zone = match.groups()
+                if time and len(time) < 8:
+                    time += ":00" * ((8 - len(time)) // 3)
+                days = self.days_of(f"{day}T{time}{zone}" if time else day, path)
+                if days.first != days.last:
+                    raise self.error(f"'{value}' is not one day", value, path)
                 return days.first
             hint = f" DATE('{value}')" if isinstance(value, str) else " DATE('YYYY-MM-DD')"
             raise self.error(f"'{prop}' is a date; compare it with{hint}, not {shown}",

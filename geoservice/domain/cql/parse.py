@@ -89,9 +89,34 @@ def _depth(text: str, lang: str) -> int:
     return deepest + nots
 
 
+# `a [NOT] ILIKE 'p'` (GDAL's case-insensitive LIKE, from the CQL draft; not CQL2 syntax) outside
+# string literals: the left operand is a bare or double-quoted property name
+_ILIKE = re.compile(r"""('(?:[^']|'')*')"""  # a string literal: kept as it is
+                    r"""|((?:[A-Za-z_][A-Za-z0-9_.:-]*|"[^"]+")\s+)(NOT\s+)?ILIKE(\s+)('(?:[^']|'')*')""",
+                    re.IGNORECASE)
+
+
+def _ilike_as_casei(text: str) -> str:
+    """Rewrite `a ILIKE 'p'` as CQL2's `CASEI(a) LIKE CASEI('p')` (the same in every position)."""
+    def rewrite(match: re.Match) -> str:
+        if match.group(1):
+            return match.group(1)
+        name, negated, space, pattern = match.group(2).rstrip(), match.group(3), match.group(4), \
+            match.group(5)
+        return f"CASEI({name}) {'NOT ' if negated else ''}LIKE{space}CASEI({pattern})"
+    return _ILIKE.sub(rewrite, text) if re.search("ilike", text, re.IGNORECASE) else text
+
+
 def parse(text: str, spec: CollectionSpec, lang: str = "cql2-text",
           filter_crs: str = crs.CRS84) -> Filter:
-    """Parse and check a CQL2 filter for a collection; FilterError (400) names place and problem."""
+    """Parse and check a CQL2 filter for a collection; FilterError (400) names place and problem.
+
+    `cql-text` (the Part 3 draft's name, which GDAL's OAPIF driver sends) is CQL2 text that also
+    compares date properties with strings ('2010-01-01', GDAL's '2010-01-01T'). Both text forms
+    read `ILIKE` as CASEI() LIKE CASEI()."""
+    draft = lang == "cql-text"
+    if draft:
+        lang = "cql2-text"
     if not text or not text.strip():
         raise FilterError("filter: empty; give a CQL2 expression, e.g. status = 'laufend'")
     if len(text) > MAX_FILTER_CHARS:
@@ -101,7 +126,7 @@ def parse(text: str, spec: CollectionSpec, lang: str = "cql2-text",
                           "simplify the filter")
     if lang == "cql2-text":
         try:
-            expr = cql2.parse_text(text)
+            expr = cql2.parse_text(_ilike_as_casei(text))
         except _NEVER_SWALLOWED:
             raise
         except _PARSER_FAILURES as exc:  # cql2 raises plain Exception with pest's message
@@ -126,7 +151,7 @@ def parse(text: str, spec: CollectionSpec, lang: str = "cql2-text",
         raise
     except _PARSER_FAILURES as exc:
         raise FilterError(f"filter: not CQL2 ({str(exc)[:300]})") from None
-    node = Checker(spec, filter_crs, text, lang).boolean(tree)
+    node = Checker(spec, filter_crs, text, lang, dates_as_strings=draft).boolean(tree)
     return Filter(node)
 
 
