@@ -271,7 +271,7 @@ def test_csv_download_has_wkt(client):
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert rows and all(row["status"] == "laufend" for row in rows)
-    assert rows[0]["geometry"].split(" ")[0] in ("POINT", "MULTIPOINT", "LINESTRING", "POLYGON",
+    assert rows[0]["WKT"].split(" ")[0] in ("POINT", "MULTIPOINT", "LINESTRING", "POLYGON",
                                                  "MULTIPOLYGON", "MULTILINESTRING")
 
 

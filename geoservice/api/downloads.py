@@ -122,11 +122,17 @@ def xy_geometries(geoms: np.ndarray, target: str) -> np.ndarray:
     return transform_geoms(geoms, target)  # the projected CRSs offered are easting, northing
 
 
+CSV_GEOMETRY = "WKT"
+
+
 def csv_text(rows: gpd.GeoDataFrame, fields: tuple[str, ...], target: str,
              skip_geometry: bool) -> bytes:
-    """Return the rows as CSV (UTF-8), geometry as WKT with x = easting/longitude."""
+    """Return the rows as CSV (UTF-8), geometry as WKT with x = easting/longitude.
+
+    The geometry column is named `WKT`: GDAL's CSV driver (and so QGIS) reads a column of that
+    name as the geometry without options (not `geometry`, which needs GEOM_POSSIBLE_NAMES)."""
     buffer = io.StringIO()
-    columns = list(fields) + ([] if skip_geometry else ["geometry"])
+    columns = list(fields) + ([] if skip_geometry else [CSV_GEOMETRY])
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     if not skip_geometry:

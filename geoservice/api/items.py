@@ -9,12 +9,12 @@ from werkzeug.wrappers import Response
 
 from geoservice import params
 from geoservice.api import cql_api, features, formats, links, versions
-from geoservice.api.links import JSON, link, url
+from geoservice.api.links import GEOJSON, JSON, link, url
 from geoservice.api.ogc import ITEM_PARAMS, PAGE_PARAMS, bp, licence_header, licence_links
 from geoservice.domain import crs
 from geoservice.domain.schema import CollectionSpec, spec_of
 from geoservice.errors import InvalidParameter, NotFound
-from geoservice.http import _, check_params_for, dataset, output_format, request_etag
+from geoservice.http import _, check_params_for, dataset, request_etag
 
 
 def bbox_to_crs84(box: tuple[float, float, float, float], box_crs: str) -> tuple[float, ...]:
@@ -48,7 +48,7 @@ def parse_query(spec: CollectionSpec) -> features.Query:
     )
 
 
-def view_links(fmt: str, kind: str) -> list[dict]:
+def view_links(fmt: str, kind: str, profile: str | None = None) -> list[dict]:
     """Return the links to this page or feature in every format showing it, `fmt`'s first.
 
     GeoJSON and HTML lead (the one in `fmt` first, as links.self_and_alternate), the other
@@ -57,9 +57,16 @@ def view_links(fmt: str, kind: str) -> list[dict]:
     names = [r.name for r in shown]
     lead = [n for n in (("json", "html") if fmt == "json" else ("html", "json")) if n in names]
     ordered = [formats.get(n) for n in lead] + [r for r in shown if r.name not in lead]
-    out = [link(links.here(f=r.name), "self" if r.name == fmt else "alternate", r.media_type,
+    # `?profile=` stays on the self link only (it would choose JSON-FG on the GeoJSON link)
+    out = [link(links.here(f=r.name) if r.name == fmt else links.here(f=r.name, profile=None),
+                "self" if r.name == fmt else "alternate", _media_type(r, fmt, profile),
                 _(r.page_title if kind == "items" else r.item_title)) for r in ordered]
     return out
+
+
+def _media_type(renderer: formats.Renderer, fmt: str, profile: str | None) -> str:
+    """Return the media type of the answer a link to `renderer` gives (with `?profile=`: GeoJSON)."""
+    return GEOJSON if profile is not None and renderer.name == fmt else renderer.media_type
 
 
 def _self_first(items: list[dict]) -> list[dict]:
@@ -68,14 +75,14 @@ def _self_first(items: list[dict]) -> list[dict]:
 
 
 def page_links(spec: CollectionSpec, target: str, fmt: str, offset: int, limit: int,
-               matched: int) -> list[dict]:
-    """Return the links of one page of items as shown in `fmt`."""
+               matched: int, profile: str | None = None) -> list[dict]:
+    """Return the links of one page of items as shown in `fmt` (`profile`: the one asked)."""
     renderer = formats.get(fmt)
-    out = view_links(fmt, "items")
+    out = view_links(fmt, "items", profile)
     if renderer.profile is not None:
-        out.extend(renderer.profile(target))
+        out.extend(renderer.profile(target, profile))
     _self_first(out)
-    kind = renderer.media_type
+    kind = _media_type(renderer, fmt, profile)
     if offset + limit < matched:
         out.append(link(links.here(offset=str(offset + limit), f=fmt), "next", kind,
                         _("Nächste Seite")))
@@ -99,7 +106,7 @@ def items(collection_id: str):
     spec = spec_of(collection_id)
     offered = formats.items_formats()
     check_params_for(ITEM_PARAMS | set(params.queryable(spec)), offered)
-    fmt = output_format(offered)
+    fmt, profile = formats.negotiate(offered)
     config = current_app.config
     limit = params.limit(request.args.get("limit"), int(config["DEFAULT_LIMIT"]),
                          int(config["MAX_LIMIT"]))
@@ -115,15 +122,16 @@ def items(collection_id: str):
         paged="limit" in request.args or "offset" in request.args, etag=request_etag(fmt),
         headers={"Content-Crs": crs.content_crs_header(target), **licences},
         licence_header=licences,
-        link_builder=lambda f, o, n, m: page_links(spec, target, f, o, n, m),
-        timestamp=_timestamp)
+        link_builder=lambda f, o, n, m: page_links(spec, target, f, o, n, m,
+                                                   profile if f == fmt else None),
+        timestamp=_timestamp, profile=profile)
     return formats.get(fmt).items(page)
 
 
-def item_links(spec: CollectionSpec, fmt: str) -> list[dict]:
+def item_links(spec: CollectionSpec, fmt: str, profile: str | None = None) -> list[dict]:
     """Return the links of one feature as shown in `fmt` (without its versions)."""
     return _self_first([
-        *view_links(fmt, "item"),
+        *view_links(fmt, "item", profile),
         link(url(f"collections/{spec.name}", f="json"), "collection", JSON, _("Die Sammlung")),
         *licence_links(spec),
     ])
@@ -143,7 +151,7 @@ def item(collection_id: str, feature_id: str):
     pos = features.position_of(data, spec, feature_id)
     day = None
     if pos is None and spec.versioned and versions.is_area(feature_id):
-        check_params_for({"crs", "datetime", *PAGE_PARAMS}, offered)
+        check_params_for({"crs", "datetime", "profile", *PAGE_PARAMS}, offered)
         day, asked = versions.requested_day()
         found = versions.version_on(feature_id, day)
         if isinstance(found, Response):
@@ -154,9 +162,9 @@ def item(collection_id: str, feature_id: str):
     elif pos is None:
         raise NotFound(f"feature '{feature_id}' does not exist in collection '{spec.name}'")
     else:
-        check_params_for({"crs", *PAGE_PARAMS}, offered)
+        check_params_for({"crs", "profile", *PAGE_PARAMS}, offered)
         etag_extra = ()
-    fmt = output_format(offered)
+    fmt, profile = formats.negotiate(offered)
     target = params.crs_param(request.args.get("crs"), "crs")
     row = data.collection(spec.name).iloc[pos]
     headers = licence_header(spec)
@@ -167,12 +175,12 @@ def item(collection_id: str, feature_id: str):
 
     def links_in(shown: str) -> list[dict]:
         renderer = formats.get(shown)
-        out = item_links(spec, shown) + version_links
+        out = item_links(spec, shown, profile if shown == fmt else None) + version_links
         if renderer.profile is not None:
-            out.extend(renderer.profile(target))
+            out.extend(renderer.profile(target, profile if shown == fmt else None))
         return out
 
     return formats.get(fmt).item(formats.Item(
         data=data, spec=spec, feature_id=feature_id, pos=pos, row=row, target=target,
         headers=headers, version_links=version_links, day=day, etag_extra=etag_extra,
-        link_builder=links_in))
+        link_builder=links_in, profile=profile))

@@ -47,7 +47,7 @@ def _parameters(config: Mapping) -> dict:
         "bbox": q("bbox"), "bbox-crs": q("bbox-crs"), "crs": q("crs"),
         "crs-changes": q("crs", "changes"), "crs-locate": q("crs", "locate"),
         "datetime": q("datetime"), "properties": q("properties"),
-        "skipGeometry": q("skipGeometry"), "sortby": q("sortby"),
+        "skipGeometry": q("skipGeometry"), "sortby": q("sortby"), "profile": q("profile"),
         "featureId": _path("featureId", "Identifier of a feature."),
         "areaOrVersionId": _path(
             "featureId", "A boundary version id (e.g. prohlis-2016) or an area id (area_id, e.g. "
@@ -117,7 +117,7 @@ def _collection_paths(spec: CollectionSpec) -> dict:
         if renderer.item is not None and renderer.item_schema is not None:
             item_ok["200"]["content"][renderer.media_type] = {"schema": renderer.item_schema}
     item_ok["404"] = _ref("responses", "NotFound")
-    item_params = [p("featureId"), p("f-item"), p("lang"), p("crs")]
+    item_params = [p("featureId"), p("f-item"), p("lang"), p("crs"), p("profile")]
     item_summary = f"One feature of {spec.name}"
     history_ok = _ok("Every stored record of the feature, oldest first, with what changed (fields "
                      "before/after, geometry moved by, area before/after) and the public author "
@@ -129,7 +129,8 @@ def _collection_paths(spec: CollectionSpec) -> dict:
             [p("featureId"), p("f"), p("lang")], history_ok),
     }
     if spec.versioned:
-        item_params = [p("areaOrVersionId"), p("datetime-day"), p("f-item"), p("lang"), p("crs")]
+        item_params = [p("areaOrVersionId"), p("datetime-day"), p("f-item"), p("lang"), p("crs"),
+                       p("profile")]
         item_summary = ("One boundary version, or the version of an area in force today / on "
                         "`datetime` (Versioned Features, Memento RFC 7089)")
         item_ok["200"]["headers"]["Memento-Datetime"] = {
@@ -165,7 +166,7 @@ def _collection_paths(spec: CollectionSpec) -> dict:
                               "Features",
                               [p("f-items"), p("lang"), p("limit"), p("offset"), p("bbox"),
                                p("bbox-crs"), p("datetime"), p("crs"), p("properties"),
-                               p("skipGeometry"), p("sortby"), *filters], items_ok),
+                               p("skipGeometry"), p("sortby"), p("profile"), *filters], items_ok),
         f"{base}/items/{{featureId}}": _get(f"item_{key}", item_summary, "Features", item_params,
                                             item_ok),
         **extra,

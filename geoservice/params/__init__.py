@@ -173,6 +173,8 @@ def _f_schema(*formats: str) -> dict:
     return {"type": "string", "enum": list(formats)}
 
 
+# the GeoJSON profiles of JSON-FG 1.0 (§14; http://www.opengis.net/def/profile/OGC/0/<name>)
+PROFILES = ("rfc7946", "jsonfg", "jsonfg-plus")
 # the encodings of `filter`; "cql-text" is the Part 3 draft's name of the text encoding: GDAL's
 # OAPIF driver (3.12 included) sends its attribute filters only as `filter-lang=cql-text`, in
 # syntax CQL2 text also reads
@@ -259,6 +261,10 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("filter-crs", "The CRS of geometry literals in `filter`, in its axis order (default "
           "CRS84; EPSG:n is also read).",
           {"type": "string", "format": "uri", "enum": list(crs.SUPPORTED)}),
+    Param("profile", "GeoJSON profile of the answer (OGC API – Features Part 5, JSON-FG 1.0): "
+          "rfc7946 plain GeoJSON, jsonfg / jsonfg-plus JSON-FG, both as application/geo+json "
+          "with a `Link: <…>; rel=\"profile\"` header; overrides the Accept header.",
+          _f_schema(*PROFILES), _one_of(*PROFILES)),
     # --- map pages
     Param("embed", "1, true or yes: without header and footer (for an iframe); other values: "
           "the full page.", FILTER, _one_of("1"), parse=embed,

@@ -20,11 +20,18 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from flask import request
 
-from geoservice import http
+from geoservice import http, params
 from geoservice.api import features
 from geoservice.domain.dataset import Dataset
 from geoservice.domain.schema import CollectionSpec
+from geoservice.errors import InvalidParameter
+from geoservice.negotiation import FORMAT_ALIASES
+
+PROFILE_URI = "http://www.opengis.net/def/profile/OGC/0/"
+# the format that writes each GeoJSON profile (`?profile=`, JSON-FG 1.0 §15)
+PROFILE_FORMATS = {"rfc7946": "json", "jsonfg": "jsonfg", "jsonfg-plus": "jsonfg"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,35 @@ def item_formats() -> tuple[str, ...]:
     return tuple(r.name for r in REGISTRY.values() if r.item is not None)
 
 
+def negotiate(offered: tuple[str, ...]) -> tuple[str, str | None]:
+    """Return the format of an items or item answer and the GeoJSON profile asked (or None).
+
+    `?profile=` (rfc7946, jsonfg, jsonfg-plus, or the profile's URI) chooses the GeoJSON format
+    writing it and overrides `Accept` (GDAL's JSONFG driver asks for text/plain,
+    application/json); with `f` naming a format that is not GeoJSON it does not apply."""
+    raw = request.args.get("profile")
+    if raw is None:
+        return http.output_format(offered), None
+    profile = raw.strip().removeprefix(PROFILE_URI)
+    if profile not in PROFILE_FORMATS:
+        raise InvalidParameter(f"profile: '{raw[:80]}' is not offered; use one of "
+                               f"{', '.join(params.PROFILES)}")
+    asked = request.args.get("f")
+    asked = None if asked is None else FORMAT_ALIASES.get(asked.strip().lower(), asked.strip().lower())
+    if asked in (None, "json", "jsonfg") and PROFILE_FORMATS[profile] in offered:
+        return PROFILE_FORMATS[profile], profile
+    return http.output_format(offered), None
+
+
+def profile_headers(headers: dict[str, str], profile: str | None) -> dict[str, str]:
+    """Return the headers with the profile's `Link: <uri>; rel="profile"` added (JSON-FG 1.0
+    Annex A, profile-parameter tests)."""
+    if profile is None:
+        return headers
+    entry = f'<{PROFILE_URI}{profile}>; rel="profile"'
+    return {**headers, "Link": f"{headers['Link']}, {entry}" if headers.get("Link") else entry}
+
+
 def conformance() -> list[str]:
     """Return the conformance classes of the registered formats, in their order."""
     return [uri for r in REGISTRY.values() for uri in r.conformance]
@@ -123,6 +159,7 @@ class Page:
     licence_header: dict[str, str]
     link_builder: Callable[[str, int, int, int], list[dict]] = field(repr=False)
     timestamp: Callable[[], str] = field(repr=False)
+    profile: str | None = None  # the GeoJSON profile asked (`?profile=`), None: not asked
 
     @cached_property
     def matched(self) -> np.ndarray:
@@ -168,6 +205,7 @@ class Item:
     day: Any  # the day asked of an area (None: a feature asked by its id)
     etag_extra: tuple[str, ...]  # what else the answer depends on (today's version)
     link_builder: Callable[[str], list[dict]] = field(repr=False)
+    profile: str | None = None  # the GeoJSON profile asked (`?profile=`), None: not asked
 
     def links(self, fmt: str) -> list[dict]:
         """Return the feature's links as shown in `fmt`."""
@@ -176,4 +214,4 @@ class Item:
     def record_etag(self, fmt: str) -> str:
         """Return the ETag of the feature in `fmt`: led by the record id (what If-Match compares)."""
         return http.record_etag(self.data.record_id(self.spec.name, self.row["id"]), fmt,
-                                *self.etag_extra)
+                                *((self.profile,) if self.profile else ()), *self.etag_extra)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from geoservice.api import features
-from geoservice.api.formats import Item, Page, Renderer, register
+from geoservice.api.formats import Item, Page, Renderer, profile_headers, register
 from geoservice.api.links import GEOJSON
 from geoservice.domain import crs
 from geoservice.http import respond
@@ -17,7 +17,7 @@ def items(page: Page):
         return b"".join((b'{"type":"FeatureCollection","features":[',
                          b",".join(cache.take(page.positions)), b"],", page.tail("json")))
 
-    return respond(build, GEOJSON, page.etag, headers=page.headers)
+    return respond(build, GEOJSON, page.etag, headers=profile_headers(page.headers, page.profile))
 
 
 def item(found: Item):
@@ -25,7 +25,8 @@ def item(found: Item):
         body = features.feature_cache(found.data, found.spec, found.target).take(np.array([found.pos]))[0]
         return body[:-1] + b"," + features.dumps_bytes({"links": found.links("json")})[1:]
 
-    headers = {**found.headers, "Content-Crs": crs.content_crs_header(found.target)}
+    headers = profile_headers({**found.headers, "Content-Crs": crs.content_crs_header(found.target)},
+                              found.profile)
     return respond(build, GEOJSON, found.record_etag("json"), headers=headers)
 
 

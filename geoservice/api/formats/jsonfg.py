@@ -21,16 +21,20 @@ import shapely
 
 from geoservice.api import features
 from geoservice.api.features import dumps, transform_geoms
-from geoservice.api.formats import Item, Page, Renderer, register
+from geoservice.api.formats import PROFILE_URI, Item, Page, Renderer, profile_headers, register
+from geoservice.api.links import GEOJSON
 from geoservice.domain import crs
 from geoservice.domain.schema import DAYS, CollectionSpec
 from geoservice.http import respond
 
+# JSON-FG 1.0 (§16): a JSON-FG document is GeoJSON, `application/geo+json`, chosen with
+# `?profile=jsonfg|jsonfg-plus` (formats.negotiate); the drafts' type stays for older clients
+# (`f=jsonfg`, Accept: application/vnd.ogc.fg+json)
 MEDIA_TYPE = "application/vnd.ogc.fg+json"
 CORE = "http://www.opengis.net/spec/json-fg-1/1.0/conf/core"
 TYPES_SCHEMAS = "http://www.opengis.net/spec/json-fg-1/1.0/conf/types-schemas"
 CONFORMANCE = (CORE, TYPES_SCHEMAS)
-PROFILE_PLUS = "http://www.opengis.net/def/profile/OGC/0/jsonfg-plus"
+PROFILE_PLUS = PROFILE_URI + "jsonfg-plus"
 DIMENSION = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1, "Polygon": 2,
              "MultiPolygon": 2}
 
@@ -104,8 +108,11 @@ def collection_head(spec: CollectionSpec, rows: gpd.GeoDataFrame, target: str,
     return dumps(head)[:-1].encode() + b',"features":['
 
 
-def profile(target: str) -> list[dict]:
-    """Return the profile link of an answer with `place` (JSON-FG plus: place + fallback geometry)."""
+def profile(target: str, asked: str | None = None) -> list[dict]:
+    """Return the profile link: the profile asked, else JSON-FG plus for an answer with `place`
+    (place + fallback geometry; such a document is also a jsonfg one)."""
+    if asked is not None:
+        return [{"href": PROFILE_URI + asked, "rel": "profile"}]
     return [{"href": PROFILE_PLUS, "rel": "profile"}] if has_place(target) else []
 
 
@@ -119,7 +126,8 @@ def items(page: Page):
                          b",".join(body), b"],", tail))
 
     headers = {**page.headers, "Content-Crs": crs.content_crs_header(content_crs(page.target))}
-    return respond(build, MEDIA_TYPE, page.etag, headers=headers)
+    return respond(build, GEOJSON if page.profile else MEDIA_TYPE, page.etag,
+                   headers=profile_headers(headers, page.profile))
 
 
 def item(found: Item):
@@ -130,7 +138,8 @@ def item(found: Item):
         return body[:-1] + b"," + features.dumps_bytes({"links": found.links("jsonfg")})[1:]
 
     headers = {**found.headers, "Content-Crs": crs.content_crs_header(content_crs(found.target))}
-    return respond(build, MEDIA_TYPE, found.record_etag("jsonfg"), headers=headers)
+    return respond(build, GEOJSON if found.profile else MEDIA_TYPE, found.record_etag("jsonfg"),
+                   headers=profile_headers(headers, found.profile))
 
 
 register(Renderer(
