@@ -158,6 +158,29 @@ class LiveServer:
         self.thread.join(timeout=5)
 
 
+class Recorder:
+    """WSGI middleware keeping each request's path and decoded query: what a client sent."""
+
+    def __init__(self, app):
+        self.app, self.seen = app, []
+
+    def __call__(self, environ, start_response):
+        from urllib.parse import unquote_plus
+
+        self.seen.append(f"{environ.get('PATH_INFO', '')}?{unquote_plus(environ.get('QUERY_STRING', ''))}")
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def recorded_server(app):
+    """The bundled-data app on a real server that records the requests (`.recorder.seen`)."""
+    recorder = Recorder(app)
+    server = LiveServer(recorder)
+    server.recorder = recorder
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """The bundled-data app on a real server on loopback, shared by the session's client tests."""

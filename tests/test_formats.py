@@ -114,7 +114,7 @@ def test_properties_title_keeps_the_id(client, tmp_path):
     assert list(frame.columns) == ["id", "title", "geometry"]
     assert set(frame["id"]) == set(_features("projects.geojson"))
     text = client.get(PROJECT_ITEMS, query_string={"f": "csv", "properties": "title"}).get_data(as_text=True)
-    assert text.splitlines()[0] == "id,title,geometry"
+    assert text.splitlines()[0] == "id,title,WKT"
 
 
 def test_geodata_export_is_the_same_typed_geopackage(app, tmp_path):

@@ -29,8 +29,10 @@ gdal.PushErrorHandler(lambda level, number, text: messages.append(text))
 app = QgsApplication([], False)
 app.initQgis()
 out = {"qgis": Qgis.QGIS_VERSION, "gdal": gdal.__version__, "layers": {}}
-for name, source, provider in json.loads(sys.argv[1]):
+for name, source, provider, *subset in json.loads(sys.argv[1]):
     layer = QgsVectorLayer(source, name, provider)
+    if subset:  # a filter expression, as typed in QGIS's query builder
+        layer.setSubsetString(subset[0])
     entry = {"valid": layer.isValid()}
     if layer.isValid():
         entry.update(
@@ -114,3 +116,57 @@ def test_qgis_oapif_provider_reads_both_collections(qgis, live_server, tmp_path)
     for spec, layer in ((COLLECTIONS["funding-areas"], areas), (COLLECTIONS["projects"], projects)):
         assert layer["fields"] == {field: oapif[spec.types[field]] for field in spec.fields}
     assert {str(year) for year in range(2000, 2025)} & set(projects["years"])
+
+
+# QGIS 3.22's date filters (issue 21). Its OAPIF provider turns the top-level AND terms
+# `date_field OP 'literal'` into ONE `datetime` interval (every date field alike, `>` as `>=`), with
+# year 0 / 9999-12-31 for open ends, and keeps the other terms for itself
+# (qgsoapifprovider.cpp, QgsOapifSharedData::translateNodeToServer). The service reads `datetime`
+# as OGC API - Features does (the validity overlaps the interval), so an expression gives exactly
+# its versions when its translated terms mean that overlap: docs/CLIENTS.md.
+ON_A_DAY = "\"valid_from\" <= '2018-06-01' AND (\"valid_to\" > '2018-06-01' OR \"valid_to\" IS NULL)"
+DURING = ("\"valid_from\" <= '2016-12-31' AND (\"valid_to\" > '2010-01-01' OR \"valid_to\" IS NULL)")
+QGIS_DATE_FILTERS = [  # (expression, the versions it matches, the datetime QGIS sends or None)
+    ("\"valid_from\" <= '2010-01-01'",  # open start
+     lambda v: v["valid_from"] <= "2010-01-01", "0000-01-01T00:00:00Z/2010-01-01"),
+    (ON_A_DAY,  # the version in force on a day: open start + QGIS's own check of the rest
+     lambda v: v["valid_from"] <= "2018-06-01" and (v["valid_to"] is None
+                                                   or v["valid_to"] > "2018-06-01"),
+     "0000-01-01T00:00:00Z/2018-06-01"),
+    (DURING,  # closed range: every version in force at some time in 2010-2016
+     lambda v: v["valid_from"] <= "2016-12-31" and (v["valid_to"] is None
+                                                   or v["valid_to"] > "2010-01-01"),
+     "0000-01-01T00:00:00Z/2016-12-31"),
+    ("\"valid_from\" >= to_date('2016-09-29')",  # open end: to_date() keeps it in QGIS, exact
+     lambda v: v["valid_from"] >= "2016-09-29", None),
+    ("\"valid_from\" >= to_date('2004-07-01') AND \"valid_from\" <= '2016-09-29'",  # closed
+     lambda v: "2004-07-01" <= v["valid_from"] <= "2016-09-29", "0000-01-01T00:00:00Z/2016-09-29"),
+]
+
+
+def test_qgis_322_date_filters_give_exactly_the_versions_they_match(qgis, recorded_server,
+                                                                     client, tmp_path):
+    versions = [f["properties"] for f in client.get(
+        "/collections/funding-areas/items?skipGeometry=true").get_json()["features"]]
+    source = f"url='{recorded_server.url}' typename='funding-areas' pagingEnabled='true'"
+    layers = [(f"f{n}", source, "OAPIF", expression)
+              for n, (expression, _, _) in enumerate(QGIS_DATE_FILTERS)]
+    result = qgis(layers, tmp_path)
+    for n, (expression, matches, sent) in enumerate(QGIS_DATE_FILTERS):
+        layer = result["layers"][f"f{n}"]
+        assert layer["valid"], expression
+        assert layer["ids"] == sorted(v["id"] for v in versions if matches(v)), expression
+        if sent:
+            assert any(f"datetime={sent}" in s for s in recorded_server.recorder.seen), sent
+
+
+def test_qgis_322_open_end_is_the_overlap_not_the_field(qgis, recorded_server, client, tmp_path):
+    """What QGIS 3.22 cannot ask: `"valid_from" >= '2016-09-29'` becomes
+    datetime=2016-09-29/9999-12-31T00:00:00Z, which does not say which field; the answer is every
+    version still in force then (docs/CLIENTS.md: use to_date() for such terms)."""
+    source = f"url='{recorded_server.url}' typename='funding-areas' pagingEnabled='true'"
+    result = qgis([("open", source, "OAPIF", "\"valid_from\" >= '2016-09-29'")], tmp_path)
+    overlap = client.get("/collections/funding-areas/items",
+                         query_string={"datetime": "2016-09-29/.."}).get_json()["features"]
+    assert result["layers"]["open"]["ids"] == sorted(f["id"] for f in overlap)
+    assert any("datetime=2016-09-29/9999-12-31T00:00:00Z" in s for s in recorded_server.recorder.seen)

@@ -10,11 +10,15 @@ from werkzeug.wrappers import Response
 from geoservice import params
 from geoservice.api import cql_api, features, formats, links, versions
 from geoservice.api.links import GEOJSON, JSON, link, url
-from geoservice.api.ogc import ITEM_PARAMS, PAGE_PARAMS, bp, licence_header, licence_links
+from geoservice.api.ogc import PAGE_PARAMS, bp, licence_header, licence_links
 from geoservice.domain import crs
 from geoservice.domain.schema import CollectionSpec, spec_of
 from geoservice.errors import InvalidParameter, NotFound
 from geoservice.http import _, check_params_for, dataset, request_etag
+
+ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
+                         "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs",
+                         "profile"})
 
 
 def bbox_to_crs84(box: tuple[float, float, float, float], box_crs: str) -> tuple[float, ...]:

@@ -37,16 +37,13 @@ CONFORMANCE = (
 )  # then each registered format's classes (api/formats/: JSON-FG)
 # Parameters of the map pages rendered by geoservice.web (embed=1: without header and footer).
 PAGE_PARAMS = frozenset({"embed"})
-# The parameters of items (api/items.py). The metadata resources accept and ignore them (and
-# the collections' property names): GDAL's OAPIF driver and QGIS append a connection URL's query
-# (`OAPIF:http://host?datetime=2010`) to every URL they request, /, /openapi and /collections too.
-ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
-                         "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs",
-                         "profile"})
-
-
 def check_metadata_params(*extra: str) -> None:
-    """Check a metadata resource's parameters; item parameters are accepted and ignored."""
+    """Check a metadata resource's parameters; item parameters are accepted and ignored.
+
+    GDAL's OAPIF driver and QGIS append a connection URL's query (`OAPIF:http://host?datetime=
+    2010`) to every URL they request: /, /openapi and /collections too."""
+    from geoservice.api.items import ITEM_PARAMS  # items.py imports this module
+
     names = {name for spec in COLLECTIONS.values() for name in params.queryable(spec)}
     check_params_for(ITEM_PARAMS | names | set(extra))
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
