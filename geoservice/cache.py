@@ -171,6 +171,10 @@ def request_key(environ, config) -> tuple | None:
     query = parse_qsl(raw, keep_blank_values=True, errors="replace")
     asked = next((v for k, v in query if k == "lang"), None)
     lang_cookie = parse_cookie(cookie).get("lang") if cookie else None
+    if asked in i18n.LANGUAGES and asked != lang_cookie:
+        # the answer remembers the choice (Set-Cookie, web/__init__.py): kept for a client that
+        # already has the cookie, it would be replayed without it to one that has not
+        return None
     languages = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
     lang = i18n.negotiate(asked, lang_cookie, languages, config["DEFAULT_LANGUAGE"])
     coding = content_coding(environ.get("HTTP_ACCEPT_ENCODING"))  # as respond() will choose

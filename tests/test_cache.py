@@ -47,6 +47,20 @@ def test_language_switch_with_cookie_is_not_cached(counted):
     assert len(calls) == 2
 
 
+def test_an_answer_kept_for_a_remembered_language_still_sets_the_cookie_for_others(counted):
+    """A client that already has the cookie gets an answer without Set-Cookie; kept, it was
+    replayed to a new client asking ?lang=en, whose choice was then never remembered."""
+    app, _, _ = counted
+    regular = app.test_client()
+    regular.get("/?lang=en", headers={"Accept": "text/html"})  # sets the cookie
+    for _ in range(2):  # with the cookie: no Set-Cookie
+        assert "Set-Cookie" not in regular.get("/?lang=en", headers={"Accept": "text/html"}).headers
+    newcomer = app.test_client()
+    answer = newcomer.get("/?lang=en", headers={"Accept": "text/html"})
+    assert "lang=en" in answer.headers.get("Set-Cookie", "")
+    assert b'<html lang="en"' in newcomer.get("/compare", headers={"Accept": "text/html"}).data
+
+
 def test_reload_empties_the_cache(counted):
     app, calls, _data = counted
     client = app.test_client()
