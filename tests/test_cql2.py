@@ -368,7 +368,9 @@ def test_queryables_list_every_property_with_its_type(client):
             assert schema.get("format") == ("date" if kind == "date" else None)
             assert sorted(spec.enums.get(name, [])) == schema.get("enum", [])
             assert schema.get("x-ogc-unit") == spec.units.get(name)
-        assert doc["properties"]["geometry"]["$ref"].endswith("Geometry.json")
+        # Part 3 /req/queryables/get-queryables-response D, E (and Part 5): no `$ref`, a format
+        assert doc["properties"]["geometry"]["format"].startswith("geometry-")
+        assert "$ref" not in doc["properties"]["geometry"]
     assert client.get("/collections/funding-areas/queryables").get_json()["properties"][
         "area_ha"]["x-ogc-unit"] == "har"
 

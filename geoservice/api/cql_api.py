@@ -1,6 +1,6 @@
 """OGC API – Features Part 3 over HTTP: `filter` / `filter-lang` / `filter-crs`, the
-`?property=value` parameters, /queryables and /sortables. Parsing and evaluation live in
-geoservice.domain.cql; this module only reads request arguments and writes JSON Schema."""
+`?property=value` parameters. Parsing and evaluation live in geoservice.domain.cql; this module
+only reads request arguments (the /queryables and /sortables documents: api/schemas.py)."""
 
 from __future__ import annotations
 
@@ -28,9 +28,6 @@ CONFORMANCE = (
 )
 LANGS = params.FILTER_LANGS  # declared with the parameter (geoservice.params)
 ALIASES = params.FILTER_LANG_ALIASES
-GEOMETRY_SCHEMA = "https://geojson.org/schema/Geometry.json"
-_JSON_TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"},
-               "number": {"type": "number"}, "date": {"type": "string", "format": "date"}}
 
 
 def where(spec: CollectionSpec, args: Mapping[str, str]):
@@ -47,50 +44,3 @@ def where(spec: CollectionSpec, args: Mapping[str, str]):
     elif "filter-lang" in args or "filter-crs" in args:
         raise cql.FilterError("filter-lang and filter-crs describe a `filter`; give one")
     return cql.conjunction(nodes)
-
-
-def property_schema(spec: CollectionSpec, name: str) -> dict:
-    schema = {"title": name, **_JSON_TYPES[spec.types[name]]}
-    if name in spec.enums:
-        schema["enum"] = sorted(spec.enums[name])
-    if name in spec.units:
-        schema["x-ogc-unit"] = spec.units[name]
-    start, end = spec.time_fields
-    if name in (start, end):  # Part 5 roles: the feature's time (INTERVAL(start, end) in CQL2)
-        schema["x-ogc-role"] = "primary-interval-start" if name == start else "primary-interval-end"
-    return schema
-
-
-def queryables_document(spec: CollectionSpec, self_url: str) -> dict:
-    """Every property with its JSON type, enums and units, and the geometry (Part 3 queryables)."""
-    props = {name: property_schema(spec, name) for name in spec.fields}
-    props[cql.GEOMETRY] = {"title": cql.GEOMETRY, "format": "geometry-any",
-                           "$ref": GEOMETRY_SCHEMA}
-    start, end = spec.time_fields
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": self_url,
-        "type": "object",
-        "title": spec.title,
-        "description": (f"CQL2 filter properties of {spec.name}. A feature's time is "
-                        f"INTERVAL({start}, {end}) in T_ functions (the same time the `datetime` "
-                        "parameter tests); geometry literals are in `filter-crs`."),
-        "properties": props,
-        "additionalProperties": False,
-        # the Part 3 draft's list, which GDAL's OAPIF driver (3.12 included) reads instead of
-        # `properties` (a JSON Schema keyword it does not know; validators ignore it)
-        "queryables": [{"id": name, "type": _JSON_TYPES[spec.types[name]].get("format")
-                        or spec.types[name]} for name in spec.fields],
-    }
-
-
-def sortables_document(spec: CollectionSpec, self_url: str) -> dict:
-    """The properties `sortby` accepts, as JSON Schema."""
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": self_url,
-        "type": "object",
-        "title": spec.title,
-        "properties": {name: property_schema(spec, name) for name in params.sortable(spec)},
-        "additionalProperties": False,
-    }

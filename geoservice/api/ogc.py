@@ -1,4 +1,4 @@
-"""OGC API - Features (Parts 1, 2 and 3 queryables): landing page to queryables.
+"""OGC API - Features (Parts 1, 2, 3 queryables, 5 schemas): landing page to schemas.
 
 The items and items/{id} routes of the same blueprint are in api/items.py, their formats in
 api/formats/."""
@@ -10,7 +10,7 @@ from datetime import date
 from flask import Blueprint, current_app, g, render_template
 
 from geoservice import cache, params
-from geoservice.api import cql_api, features, formats, links, openapi, versions
+from geoservice.api import cql_api, features, formats, links, openapi, schemas, versions
 from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
 from geoservice.domain import areas as domain_areas
 from geoservice.domain import crs
@@ -20,6 +20,7 @@ from geoservice.web import map_pages
 
 bp = Blueprint("ogc", __name__)
 
+# Approved standards (OGC API – Features Parts 1–3 and Part 5 / Common Part 3, CQL2 1.0)
 CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -29,11 +30,17 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     *cql_api.CONFORMANCE,  # Part 3 filter + the CQL2 classes domain/cql.py evaluates
-    versions.CONFORMANCE,  # draft: Versioned Features (funding areas on their validity axis)
-    # Part 4 (draft): writes with Bearer tokens, If-Match required (geoservice.api.edit)
+    *schemas.CONFORMANCE,  # Part 5 (approved 2026-04-30): /schema, /queryables, /sortables
+)
+# Drafts, with the URIs their current drafts define (no approved version exists; a URI may still
+# change): Part 4 1.0.0-draft.2 (writes with Bearer tokens, If-Match required: api/edit.py),
+# Part 6 property selection, Part 8 sorting, Versioned Features
+DRAFT_CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+    *schemas.DRAFT_CONFORMANCE,
+    versions.CONFORMANCE,  # funding areas on their validity axis
 )  # then each registered format's classes (api/formats/: JSON-FG)
 # Parameters of the map pages rendered by geoservice.web (embed=1: without header and footer).
 PAGE_PARAMS = frozenset({"embed"})
@@ -128,10 +135,11 @@ def conformance():
     fmt = output_format()
 
     def document():
-        return {"conformsTo": [*CONFORMANCE, *formats.conformance()],
+        return {"conformsTo": [*CONFORMANCE, *DRAFT_CONFORMANCE, *formats.conformance()],
                 "links": links.self_and_alternate(fmt)}
 
-    return _document(fmt, "conformance", document, "conformance.html", "conformance")
+    return _document(fmt, "conformance", document, "conformance.html", "conformance",
+                     approved=set(CONFORMANCE))
 
 
 @bp.get("/openapi")
@@ -204,6 +212,8 @@ def collection_document(spec: CollectionSpec) -> dict:
             *(link(url(f"{base}/items", f=None if r.media_type == GEOJSON else r.name), "items",
                    r.media_type, _(r.collection_title))
               for r in [*formats.views("items"), *formats.downloads()]),
+            link(url(f"{base}/schema", f="json"), schemas.REL_SCHEMA, SCHEMA,
+                 _("Schema der Objekte")),
             link(url(f"{base}/queryables", f="json"),
                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA,
                  _("Filterbare Eigenschaften")),
@@ -248,6 +258,18 @@ def collection(collection_id: str):
                      headers=licence_header(spec), spec=spec)
 
 
+@bp.get("/collections/<collection_id>/schema")
+def schema(collection_id: str):
+    """Every property of a feature with type, role and order (JSON Schema, Part 5)."""
+    spec = spec_of(collection_id)
+    check_metadata_params()
+    fmt = output_format()
+    return _document(fmt, f"schema:{spec.name}",
+                     lambda: schemas.schema_document(spec, url(f"collections/{spec.name}/schema")),
+                     "queryables.html", f"collections/{spec.name}/schema", SCHEMA, spec=spec,
+                     heading=_("Schema der Objekte"))
+
+
 @bp.get("/collections/<collection_id>/queryables")
 def queryables(collection_id: str):
     """Every property usable in `filter` and as `?property=value` (JSON Schema, Part 3)."""
@@ -255,8 +277,9 @@ def queryables(collection_id: str):
     check_metadata_params()
     fmt = output_format()
     return _document(fmt, f"queryables:{spec.name}",
-                     lambda: cql_api.queryables_document(spec, url(f"collections/{spec.name}/queryables")),
-                     "queryables.html", f"collections/{spec.name}/queryables", SCHEMA, spec=spec)
+                     lambda: schemas.queryables_document(spec, url(f"collections/{spec.name}/queryables")),
+                     "queryables.html", f"collections/{spec.name}/queryables", SCHEMA, spec=spec,
+                     heading=_("Filterbare Eigenschaften"))
 
 
 @bp.get("/collections/<collection_id>/sortables")
@@ -266,6 +289,6 @@ def sortables(collection_id: str):
     check_metadata_params()
     fmt = output_format()
     return _document(fmt, f"sortables:{spec.name}",
-                     lambda: cql_api.sortables_document(spec, url(f"collections/{spec.name}/sortables")),
+                     lambda: schemas.sortables_document(spec, url(f"collections/{spec.name}/sortables")),
                      "queryables.html", f"collections/{spec.name}/sortables", SCHEMA, spec=spec,
-                     sortables=True)
+                     heading=_("Sortierbare Eigenschaften"))

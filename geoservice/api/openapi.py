@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from geoservice import params
-from geoservice.api import cql_api, formats
+from geoservice.api import formats
+from geoservice.api import schemas as json_schemas
 from geoservice.api.openapi_places import places_paths
 from geoservice.api.openapi_schemas import schemas
 from geoservice.api.openapi_writes import write_headers, write_paths, write_responses
@@ -89,7 +90,7 @@ def _collection_paths(spec: CollectionSpec) -> dict:
     key = spec.name.replace("-", "_")
     filters = []
     for name in params.queryable(spec):
-        schema = {k: v for k, v in cql_api.property_schema(spec, name).items()
+        schema = {k: v for k, v in json_schemas.property_schema(spec, name).items()
                   if k in ("type", "format", "enum")}
         if schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
             schema = {**schema, **params.FILTER}  # no control characters (a 400)
@@ -154,6 +155,11 @@ def _collection_paths(spec: CollectionSpec) -> dict:
     return {
         base: _get(f"describe_{key}", f"Describe {spec.title}", "Collections",
                    [p("f"), p("lang")], _ok("Collection metadata.", "collection")),
+        f"{base}/schema": _get(f"schema_{key}", f"Schema of {spec.name}", "Collections",
+                               [p("f"), p("lang")],
+                               _ok("Every property with type, role and order (JSON Schema, "
+                                   "OGC API – Features Part 5).", "queryables",
+                                   "application/schema+json")),
         f"{base}/queryables": _get(f"queryables_{key}", f"Queryables of {spec.name}", "Collections",
                                    [p("f"), p("lang")],
                                    _ok("Queryable properties (JSON Schema).", "queryables",

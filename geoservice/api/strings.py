@@ -39,6 +39,11 @@ EN = {
     "Download als CSV": "Download as CSV",
     "Filterbare Eigenschaften": "Queryable properties",
     "Sortierbare Eigenschaften": "Sortable properties",
+    "Schema der Objekte": "Schema of the features",
+    "Rolle": "role",
+    "Verabschiedete Standards": "Approved standards",
+    "Entwürfe (noch kein OGC-Standard; die URIs können sich ändern)":
+        "Drafts (not yet OGC standards; the URIs may change)",
     "Räumliche Ausdehnung": "Spatial extent",
     "Zeitliche Ausdehnung": "Temporal extent",
     "Koordinatensysteme": "Coordinate reference systems",
