@@ -82,6 +82,24 @@ class Settings(BaseSettings):
     LOGIN_MAX_FAILURES: Annotated[int, Field(ge=1, le=1000)] = 5
     LOGIN_WINDOW_MINUTES: Annotated[float, Field(gt=0, le=24 * 60 * 366)] = 15
     JSON_SORT_KEYS: bool = False
+    # The operator (imprint, privacy page, accessibility statement: web/legal.py). Empty: the
+    # pages show "to be filled in by the operator" in their place; set every one before going
+    # public. Lines of an address are separated by "\n" or "|".
+    OPERATOR_NAME: Annotated[str, Field(max_length=300)] = ""
+    OPERATOR_ADDRESS: Annotated[str, Field(max_length=1000)] = ""
+    OPERATOR_EMAIL: Annotated[str, Field(pattern=r"^(|[^@\s]+@[^@\s]+)$", max_length=300,
+                                         description="empty or an e-mail address")] = ""
+    OPERATOR_PHONE: Annotated[str, Field(max_length=100)] = ""
+    OPERATOR_REPRESENTATIVE: Annotated[str, Field(max_length=300)] = ""  # who represents it
+    PRIVACY_OFFICER: Annotated[str, Field(max_length=1000)] = ""  # data protection officer
+    # Accessibility statement: the law that applies (its name as the operator's lawyers give it),
+    # the enforcement body (name, address, web), and the day the statement was prepared
+    ACCESSIBILITY_LAW: Annotated[str, Field(max_length=500)] = ""
+    ENFORCEMENT_BODY: Annotated[str, Field(max_length=1000)] = ""
+    ACCESSIBILITY_STATEMENT_DATE: Annotated[str, Field(
+        pattern=r"^(|\d{4}-\d{2}-\d{2})$", description="empty or a date YYYY-MM-DD")] = ""
+    # Feedback form: messages one address may send per hour (then 429)
+    FEEDBACK_PER_HOUR: Annotated[int, Field(ge=1, le=1000)] = 5
 
     @field_validator("ALLOWED_HOSTS", mode="before")
     @classmethod

@@ -81,3 +81,18 @@ login_attempts = Table(
     Column("at", DateTime, nullable=False),
     Column("ok", Boolean, nullable=False),
 )
+
+# Messages of the feedback form (accessibility statement): read by administrators in the editor.
+# `address` is a keyed hash of the sender's IP address (only to limit messages per hour), never
+# the address itself.
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("received_at", DateTime, nullable=False, index=True),  # UTC
+    Column("address", String(64), nullable=False),
+    Column("name", String(200), nullable=False),  # optional: empty
+    Column("contact", String(300), nullable=False),  # optional e-mail or phone: empty
+    Column("page", String(500), nullable=False),  # which page the message is about (optional)
+    Column("message", Text, nullable=False),
+    Column("lang", String(5), nullable=False),
+)

@@ -23,11 +23,12 @@ def compare() -> Response:
 
 def register(app: Flask) -> None:
     """Register the page blueprints and static vendor assets."""
-    from geoservice.web import display, editor, items_map, pages, static, strings
+    from geoservice.web import display, editor, items_map, legal, pages, static, strings
 
     static.init_app(app)  # fingerprinted, precompressed /static/ (replaces Flask's view)
     app.register_blueprint(bp)
     editor.register(app)  # /edit: the web editor (login, project list, forms, history)
+    legal.register(app)  # imprint, privacy, accessibility statement + feedback (web/legal.py)
     app.add_template_filter(display.linkify, "linkify")
     app.add_template_filter(pages.public, "public")
     app.add_template_global(items_map.items_map, "items_map")  # the map of api/items.html
