@@ -19,18 +19,22 @@ class Licence:
     url: str
     name: str
     covers: str  # German: which data of this service it applies to
+    dcat_ap_de: str = ""  # its URI in the DCAT-AP.de licence vocabulary (dcat-ap.de/def/licenses)
 
 
 ODBL = Licence(
     "odbl", "https://opendatacommons.org/licenses/odbl/1-0/",
     "Open Database License (ODbL) 1.0",
-    "aus OpenStreetMap abgeleitete Geometrie (© OpenStreetMap-Mitwirkende)")
+    "aus OpenStreetMap abgeleitete Geometrie (© OpenStreetMap-Mitwirkende)",
+    "http://dcat-ap.de/def/licenses/odbl")
 DL_DE_BY = Licence(
     "dl-de-by-2.0", "https://www.govdata.de/dl-de/by-2-0",
     "Datenlizenz Deutschland – Namensnennung – Version 2.0",
     "Wahlbezirke der Landeshauptstadt Dresden als Grundlage der Gebietsgrenzen "
-    "(Lizenz laut Open-Data-Praxis der Stadt angenommen, nicht bestätigt)")
+    "(Lizenz laut Open-Data-Praxis der Stadt angenommen, nicht bestätigt)",
+    "http://dcat-ap.de/def/licenses/dl-by-de/2.0")
 CC_BY_SA = Licence(
     "cc-by-sa-3.0", "https://creativecommons.org/licenses/by-sa/3.0/",
     "Creative Commons BY-SA 3.0",
-    "zwei Projektstandorte nach Wikipedia-Koordinaten (Schloss Prohlis)")
+    "zwei Projektstandorte nach Wikipedia-Koordinaten (Schloss Prohlis)",
+    "http://dcat-ap.de/def/licenses/cc-by-sa")  # the vocabulary has no unported 3.0 entry
