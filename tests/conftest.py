@@ -1,17 +1,28 @@
-"""Shared fixtures: the app on the bundled data in both stores, a test client, a real server.
+"""Shared fixtures: the app on the bundled data, a test client, a real server, a browser.
 
-Every test that uses `app` (or `client`, `live_server`, `make_app`) runs twice: on the embedded
-SQLite store and on PostgreSQL with PostGIS (GEOSERVICE_TEST_POSTGRES, default the local server
-that `make test` makes sure of). Each app gets a database of its own, dropped at the end.
+Tests run in tiers (README "Tests"):
+- on **both stores** (the embedded SQLite store and PostgreSQL with PostGIS, GEOSERVICE_TEST_POSTGRES,
+  default the local server that `make test` makes sure of) where the store matters: the module says
+  so with `pytestmark = pytest.mark.both_stores`; `pytest --all-stores` runs every test on both;
+- on **SQLite only** for everything else (domain, read API, pages, formats, browser journeys): the
+  `backend` fixture is parametrised by `pytest_generate_tests` below, so the ids stay `[sqlite]`.
+
+Each app gets a database of its own, dropped at the end. Apps on the bundled data are copies of one
+database per store seeded once per session (SQLite: the backup API; PostgreSQL: CREATE DATABASE
+... TEMPLATE), so a writing test pays for a copy, not for the migrations and the seed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import sqlite3
+import tempfile
 import threading
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -19,6 +30,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from geoservice import create_app
+from geoservice.storage import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 GEODATA = ROOT / "geodata"
@@ -63,21 +75,98 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         engine.dispose()
     except sa.exc.OperationalError:
         pass  # no PostgreSQL in this run: nothing to drop
+    for folder in _template_dirs:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _seed_key(data_dir: Path) -> str:
+    """What a seed from `data_dir` depends on: the folder's name (in the seed's note) and its files."""
+    digest = hashlib.sha256(data_dir.name.encode())
+    for path in sorted(data_dir.rglob("*")):
+        relative = path.relative_to(data_dir)
+        if path.is_file() and relative.parts[0] != "sources" and path.suffix not in (".md", ".csv"):
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+GEODATA_KEY = _seed_key(GEODATA)
+_templates: dict[str, str] = {}  # backend -> URL of this session's database seeded from geodata/
+
+
+def _template_folder() -> Path:
+    """The session's folder for the SQLite template (removed at the session's end)."""
+    if not _template_dirs:
+        _template_dirs.append(Path(tempfile.mkdtemp(prefix="geoservice-template-")))
+    return _template_dirs[0]
+
+
+_template_dirs: list[Path] = []
+
+
+def _seeded_copy(backend: str, folder: Path) -> str:
+    """Return the URL of a new database of the backend holding the seed of geodata/.
+
+    The first call per backend migrates and seeds a template; later ones copy it.
+    """
+    if backend not in _templates:
+        url = new_database(backend, _template_folder())
+        open_store({"DATABASE_URL": url, "DATA_DIR": str(GEODATA)}, "").dispose()
+        _templates[backend] = url
+    template = sa.engine.make_url(_templates[backend])
+    if backend == "sqlite":
+        url = new_database(backend, folder)
+        with closing(sqlite3.connect(template.database)) as source, \
+                closing(sqlite3.connect(sa.engine.make_url(url).database)) as copy:
+            source.backup(copy)
+        return url
+    name = f"geoservice_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    engine = _admin()
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
+    engine.dispose()
+    return template.set(database=name).render_as_string(hide_password=False)
 
 
 def build_app(backend: str, folder: Path, **config):
-    """Create the app on a new database of `backend`, seeded from DATA_DIR (default geodata/)."""
-    settings = {"TESTING": True, "DATA_DIR": str(GEODATA),
-                "DATABASE_URL": new_database(backend, folder)}
+    """Create the app on a new database of `backend`, seeded from DATA_DIR (default geodata/).
+
+    A database seeded from the same files as geodata/ is a copy of the session's template.
+    """
+    settings = {"TESTING": True, "DATA_DIR": str(GEODATA)}
     settings.update(config)
+    if "DATABASE_URL" not in settings:
+        if settings.get("AUTO_UPGRADE", True) and _seed_key(Path(settings["DATA_DIR"])) == GEODATA_KEY:
+            settings["DATABASE_URL"] = _seeded_copy(backend, folder)
+        else:
+            settings["DATABASE_URL"] = new_database(backend, folder)
     app = create_app(settings)
     _apps.append(app)
     return app
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+def pytest_addoption(parser) -> None:
+    parser.addoption("--all-stores", action="store_true",
+                     help="run every test that uses a store on SQLite and PostgreSQL, not only "
+                          "the modules marked both_stores")
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Parametrise `backend`: both stores for tests marked both_stores (or --all-stores), else SQLite."""
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.config.getoption("all_stores") or metafunc.definition.get_closest_marker("both_stores")
+        metafunc.parametrize("backend", BACKENDS if both else BACKENDS[:1], indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Tests that drive Chromium are marked `browser` (`pytest -m "not browser"` skips them)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
 def backend(request) -> str:
-    """The store under test: 'sqlite' or 'postgresql'."""
+    """The store under test: 'sqlite' or 'postgresql' (parametrised by pytest_generate_tests)."""
     return request.param
 
 

@@ -22,6 +22,8 @@ from geoservice.api.cql_api import CONFORMANCE
 from geoservice.domain import cql, crs
 from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, PROJECTS
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 AREAS = "/collections/funding-areas/items"
 PROJ = "/collections/projects/items"
 CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/"

@@ -20,6 +20,8 @@ from shapely import wkb as shapely_wkb
 
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 GEOJSON = "application/geo+json"
 MERGE_PATCH = "application/merge-patch+json"
 EPSG_25833 = "http://www.opengis.net/def/crs/EPSG/0/25833"

@@ -18,6 +18,8 @@ from geoservice import auth, i18n
 from geoservice.storage.accounts import Accounts
 from geoservice.web import strings  # noqa: F401  (registers the English UI strings)
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 HTML = {"Accept": "text/html", "Accept-Language": "de"}

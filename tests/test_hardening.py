@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from geoservice.domain import dataset as base
 from geoservice.storage.geojson import Feature
 from geoservice.storage.sql import Author, Put
 from tests.conftest import wait_for
+
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
 
 
 def test_a_host_outside_allowed_hosts_is_refused_and_never_in_a_link(make_app):

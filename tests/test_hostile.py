@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 ITEMS = "/collections/projects/items"
 AREAS = "/collections/funding-areas/items"
 LONG_CODE = "9" * 4301  # one digit over Python's int-from-string limit (ValueError, not 400)

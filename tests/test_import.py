@@ -12,6 +12,8 @@ import geopandas as gpd
 import pyogrio
 import pytest
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 AREAS = "funding_areas.geojson"
 PROJECTS = "projects.geojson"
 

@@ -17,6 +17,8 @@ from geoservice import importer
 from geoservice.storage.geojson import Feature
 from geoservice.storage.sql import Author, Put
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 NEW_TITLE = "Umbenannt für den Import per OGC API"
 
 

@@ -22,6 +22,8 @@ from geoservice import create_app
 from geoservice.storage import geojson
 from tests.conftest import GEODATA, ROOT, new_database
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 NO_OVERRIDE = (["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
                if os.geteuid() == 0 else [])
 READ_ONLY_DIR = stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH

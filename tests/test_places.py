@@ -1,6 +1,6 @@
 """Place search (/search), German folding, the inside check (/inside) and lenient HTML pages.
 
-Every test that takes `client`/`app` runs on SQLite and on PostgreSQL (see conftest.py).
+Tests that take `client`/`app` read the bundled data on SQLite (`--all-stores`: on PostgreSQL too).
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.test_edit_api import add_user
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 MAX_EXAMPLES = {"GET": 12, "POST": 8, "PUT": 8, "PATCH": 8, "DELETE": 8}
 # werkzeug's test transport does not decode gzip; the bodies are compared uncompressed
 HEADERS = {"Accept-Encoding": "identity"}

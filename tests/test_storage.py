@@ -15,6 +15,8 @@ from geoservice.storage.geojson import Feature
 from geoservice.storage.sql import Author, Put
 from tests.conftest import LiveServer, wait_for
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 
 def test_bad_data_stops_start_up_naming_file_and_feature(data_copy, make_app):
     path = data_copy / "funding_areas.geojson"

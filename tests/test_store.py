@@ -25,6 +25,8 @@ from geoservice.storage.geojson import Feature
 from geoservice.storage.sql import Author, Put, SqlStore
 from tests.conftest import GEODATA, ROOT, new_database
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 FID = "masterplan-prohlis-2030"
 FILES = ("funding_areas.geojson", "projects.geojson", "focus_areas.geojson", "timeline.json",
          "context/stadtteile.geojson")

@@ -20,6 +20,8 @@ from geoservice.domain import history as diffs
 from geoservice.domain.schema import FUNDING_AREAS
 from geoservice.domain.schema import validate as validate_collection
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 ITEMS = "/collections/funding-areas/items"
 CORE = "http://www.opengis.net/spec/ogcapi-features-n/0.0/conf/versioned-features-core"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
