@@ -6,14 +6,18 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# pytest workers for `make test` (pytest-xdist; a module stays on one worker): one per core
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint bench install install-dev vendor system-packages postgres
 
 run: install vendor
 	$(PY) run.py
 
+# the whole suite (docs/TESTING.md), with the line coverage of geoservice/ and the slowest tests
 test: install-dev vendor system-packages postgres
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --cov=geoservice --cov-report=term:skip-covered \
+	  --durations=15
 
 lint: install-dev
 	$(VENV)/bin/ruff check geoservice tests bench scripts run.py

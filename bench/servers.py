@@ -32,7 +32,7 @@ APPS = {
 CANDIDATES = ("granian", "gunicorn-gthread", "gunicorn-gevent", "gunicorn-meinheld")
 
 # Servers run from the main venv: plain gunicorn, and gunicorn with the production configuration
-# (deploy/gunicorn.conf.py: gthread workers, limits, recycling), as README "Production" starts it,
+# (deploy/gunicorn.conf.py: gthread workers, limits, recycling), as docs/OPERATIONS.md "Production" starts it,
 # also with its sync workers (GEOSERVICE_WORKER_CLASS=sync, for a buffering proxy in front).
 MAIN_SERVERS = ("gunicorn", "gunicorn-deploy", "gunicorn-deploy-sync")
 DEPLOY_CONF = ROOT / "deploy" / "gunicorn.conf.py"

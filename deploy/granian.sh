@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# granian for production: `deploy/granian.sh` (README "Production"). Like deploy/gunicorn.conf.py:
+# granian for production: `deploy/granian.sh` (docs/OPERATIONS.md "Production"). Like deploy/gunicorn.conf.py:
 # one worker per core, a failed worker is respawned, workers are recycled (by age and by memory),
 # bounded backlog, a header read timeout against clients that stall. Override with the variables
 # below or append granian options (they win).

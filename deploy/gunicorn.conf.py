@@ -1,6 +1,6 @@
 """gunicorn configuration for production: `gunicorn -c deploy/gunicorn.conf.py`.
 
-Supervised, bounded workers (README "Production"). Every value can be changed on the command line
+Supervised, bounded workers (docs/OPERATIONS.md "Production"). Every value can be changed on the command line
 (`-w 4 -b 0.0.0.0:8000`, which wins over this file) or by the environment variables read below.
 The master restarts a worker that dies (crash, SIGKILL, OOM killer) and recycles each worker after
 `max_requests` requests, so no worker's memory grows without bound.

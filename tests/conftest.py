@@ -1,6 +1,6 @@
 """Shared fixtures: the app on the bundled data, a test client, a real server, a browser.
 
-Tests run in tiers (README "Tests"):
+Tests run in tiers (docs/TESTING.md):
 - on **both stores** (the embedded SQLite store and PostgreSQL with PostGIS, GEOSERVICE_TEST_POSTGRES,
   default the local server that `make test` makes sure of) where the store matters: the module says
   so with `pytestmark = pytest.mark.both_stores`; `pytest --all-stores` runs every test on both;

@@ -16,8 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(shutil.which("wrk") is None,
-                                reason="wrk is not installed (bash bench/run.sh installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("wrk") is None,
+                                                   reason="wrk is not installed (bash bench/run.sh installs it)")]
 
 
 def _section(text: str, heading: str) -> list[str]:

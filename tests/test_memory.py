@@ -15,7 +15,7 @@ within **baseline + 128 MiB** (BOUND_MIB): the caches' byte limits (response cac
 Dataset.memo 32 MiB, bodies and gzip 16 MiB each, all LRU: 96 MiB of payload) plus 32 MiB for
 their keys, object headers and the allocator's slack; and the Host flood alone adds at most
 **16 MiB** (HOST_BOUND_MIB), since nothing is kept for those Hosts. Measured on 2 shared cores
-with the bundled data (README "Hardening"): growth 23-52 MiB per worker in all, 0.3-3.6 MiB from
+with the bundled data (docs/OPERATIONS.md "Hardening"): growth 23-52 MiB per worker in all, 0.3-3.6 MiB from
 the Host flood; a compare flood over 2,000 *distinct* days (every page a new canonical entry)
 filled the page caches and reached 96 MiB.
 """
@@ -32,6 +32,8 @@ from pathlib import Path
 import pytest
 
 from tests.test_production import Gunicorn
+
+pytestmark = pytest.mark.slow  # starts servers or external programs (tests/conftest.py)
 
 BOUND_MIB = 128  # the caches' 96 MiB of payload + 32 MiB for keys, object headers, allocator
 HOST_BOUND_MIB = 16  # answers for Hosts outside the trusted set are never kept

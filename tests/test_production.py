@@ -1,6 +1,6 @@
 """The production set-up (deploy/gunicorn.conf.py) under faults: a killed worker, slow clients.
 
-gunicorn runs exactly as README "Production" says, with 2 workers, on a fresh SQLite database
+gunicorn runs exactly as docs/OPERATIONS.md "Production" says, with 2 workers, on a fresh SQLite database
 on 127.0.0.1. What is measured is printed (`pytest -s`) and written to the test's properties;
 timings are asserted only against generous bounds.
 """
@@ -21,6 +21,8 @@ import requests
 
 from geoservice import create_app
 from tests.conftest import GEODATA, ROOT, new_database
+
+pytestmark = pytest.mark.slow  # starts servers or external programs (tests/conftest.py)
 
 CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 URLS = ["/collections/projects/items?limit=5", "/collections/funding-areas/items?f=json",
@@ -279,10 +281,10 @@ def test_a_worker_started_while_the_store_is_invalid_keeps_the_service_up(tmp_pa
         fresh.stop()
 
 
-# --- granian, the other server the README names ---------------------------------------------------
+# --- granian, the other server docs/OPERATIONS.md names -------------------------------------------
 
 class Granian(Gunicorn):
-    """granian with 2 workers started by deploy/granian.sh, the command README "Production" names."""
+    """granian with 2 workers started by deploy/granian.sh, the command docs/OPERATIONS.md "Production" names."""
 
     def __init__(self, folder: Path):  # noqa: D107 - same set-up as Gunicorn, another command
         self.database = database = new_database("sqlite", folder / "db")

@@ -16,6 +16,8 @@ import pytest
 
 from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS
 
+pytestmark = pytest.mark.slow  # starts servers or external programs (tests/conftest.py)
+
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 QGIS_TYPES = {"string": "String", "integer": "Integer64", "number": "Real", "date": "Date"}
 

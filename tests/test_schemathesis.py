@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.test_edit_api import add_user
 
-pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+pytestmark = [pytest.mark.both_stores, pytest.mark.slow]  # writes; hundreds of generated requests
 
 MAX_EXAMPLES = {"GET": 12, "POST": 8, "PUT": 8, "PATCH": 8, "DELETE": 8}
 # werkzeug's test transport does not decode gzip; the bodies are compared uncompressed
