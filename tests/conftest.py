@@ -150,9 +150,18 @@ def pytest_addoption(parser) -> None:
                           "the modules marked both_stores")
 
 
+def _parametrizes_backend(metafunc) -> bool:
+    """Return True when the test itself parametrises `backend` (it then chooses the stores)."""
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0] if mark.args else mark.kwargs.get("argnames", ())
+        if "backend" in ([n.strip() for n in names.split(",")] if isinstance(names, str) else names):
+            return True
+    return False
+
+
 def pytest_generate_tests(metafunc) -> None:
     """Parametrise `backend`: both stores for tests marked both_stores (or --all-stores), else SQLite."""
-    if "backend" in metafunc.fixturenames:
+    if "backend" in metafunc.fixturenames and not _parametrizes_backend(metafunc):
         both = metafunc.config.getoption("all_stores") or metafunc.definition.get_closest_marker("both_stores")
         metafunc.parametrize("backend", BACKENDS if both else BACKENDS[:1], indirect=True, scope="session")
 

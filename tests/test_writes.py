@@ -13,6 +13,8 @@ import pytest
 from geoservice import i18n
 from geoservice.writes import KIND_LABELS, RETIRED, Kind, feature_etag, kind_label, record_of_etag
 
+pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
+
 GEOJSON = "application/geo+json"
 FID = "masterplan-prohlis-2030"
 
