@@ -195,7 +195,7 @@ def test_gdal_312_jsonfg_driver_reads_the_final_media_type(recorded_server):
 
 @needs_ogr2ogr
 def test_gdal_opens_one_collection_by_its_url(recorded_server, client):
-    """The README's connection strings: OAPIF:http://host (every layer, above) and one
+    """The connection strings of docs/API.md: OAPIF:http://host (every layer, above) and one
     collection's URL (not …/collections/, which GDAL reads as one collection)."""
     got = _ogr2ogr_ids(f"OAPIF:{recorded_server.url}/collections/funding-areas", "funding-areas")
     assert got == _api_ids(client, "funding-areas")
