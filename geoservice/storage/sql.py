@@ -145,7 +145,7 @@ class SqlStore:
         build_dataset(collections, "check", utcnow(),
                       sources={name: str(Path(data_dir) / spec.filename) for name, spec in FILES.items()})
         ops = [Put(name, feature) for name, features in collections.items() for feature in features]
-        return self.write(Author(*SEED_AUTHOR), f"Erstbefüllung aus den Dateien in {Path(data_dir).name}/",
+        return self.write(Author(*SEED_AUTHOR), "Erstbefüllung aus den veröffentlichten Grundlagendaten",
                           Kind.SEED, ops, only_if_empty=True)
 
     # ------------------------------------------------------------------ reads

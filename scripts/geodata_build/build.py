@@ -30,7 +30,12 @@ def build(out: Path) -> dict:
         "am-koitschgraben": geo["ak2016"],
         "prohlis-am-koitschgraben": unary_union([geo["prohlis"], geo["zw"], geo["ak_focus"]]),
     }
-    write_collection(out, "projects", project_features(projects, streets, addr, areas, versions))
+    provenance: dict = {}
+    write_collection(out, "projects", project_features(projects, streets, addr, areas, versions, provenance))
+    write_text(out / "provenance.json", json.dumps(
+        {"about": "Research notes behind public records: internal, shown to editors only "
+                  "(geodata/README.md, 'Provenance'). Never rendered on public pages or in the API.",
+         "projects": provenance}, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     write_collection(out, "timeline", timeline_features())
     write_collection(out, "context", stadtteile_features(st))
     return geo

@@ -29,19 +29,27 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from shapely.geometry import MultiLineString, Point
+
+from .licensing import on_osm_street, street_of, unlicensed
 from .output import write_text
 from .sources import ROOT, SRC
 
 OUT = ROOT / "geodata" / "context" / "places.geojson"
 OSM = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
 ATTRIBUTION = (
-    "Straßen und Haltestellen: © OpenStreetMap-Mitwirkende, ODbL 1.0 "
-    "(https://www.openstreetmap.org/copyright), über EqualStreetNames Dresden und offenesdresden/trammap. "
-    "Adressen und Orte: Quelle je Objekt (Feld source/licence). Abgeleitet aus geodata/sources/ "
-    "mit scripts/build_places.py."
+    "Straßen, Haltestellen und Adresslagen: © OpenStreetMap-Mitwirkende, ODbL 1.0 "
+    "(https://www.openstreetmap.org/copyright). Einzelne Orte: Wikipedia (CC BY-SA 3.0) bzw. "
+    "Beebo (MIT), Quelle je Objekt."
 )
+SOURCE_OSM_STREETS = "OpenStreetMap-Mitwirkende (Straßen)"
+SOURCE_OSM_STOPS = "OpenStreetMap-Mitwirkende (Haltestellen, Stand 2014)"
 STOP_MERGE_M = 250
-_HOUSE = re.compile(r"^(?P<street>.+?)\s+\d+[a-zA-Z]?\b")
+PUBLIC_NAMES = {  # research labels of the licensed places -> the name a resident reads
+    "Bibliothek Prohlis (waypoint 'Prohlis')": "Bibliothek Prohlis",
+    "Prohlis (Stadtteil reference point, Wikipedia infobox)": "Prohlis (Ortsmitte laut Wikipedia)",
+    "Schloss Prohlis (abgerissen 1985), site": "Standort des ehemaligen Schlosses Prohlis (abgerissen 1985)",
+}
 
 
 def _r(value: float) -> float:
@@ -63,7 +71,17 @@ def _licence(source: str) -> str:
         return "CC BY-SA 3.0 (Wikipedia-derived)"
     if "(mit)" in text:
         return "MIT"
-    return "keine Datenlizenz angegeben (Quelle siehe source)"
+    raise ValueError(f"no licence known for {source!r}: not published (licensing.py)")
+
+
+def _plain_source(source: str) -> str:
+    """The public name of a licensed source (the repository trail goes to `provenance`)."""
+    text = source.lower()
+    if "nearbywiki" in text or "wikipedia" in text:
+        return "Wikipedia"
+    if "beebo" in text:
+        return "Beebo (Florian Mehnert)"
+    raise ValueError(f"no public name for the source {source!r}")
 
 
 def _bbox(points) -> list[float]:
@@ -71,13 +89,6 @@ def _bbox(points) -> list[float]:
     return [_r(min(xs)), _r(min(ys)), _r(max(xs)), _r(max(ys))]
 
 
-def _street_of(address: str) -> str | None:
-    """Return the street of 'Karl-Laux-Straße 5, 01219 Dresden' ('Str.' written out)."""
-    match = _HOUSE.match(address.split(",")[0].strip())
-    if not match:
-        return None
-    street = match.group("street")
-    return re.sub(r"[Ss]tr\.$", lambda m: m.group(0)[0] + "traße", street)
 
 
 def streets() -> list[dict]:
@@ -94,9 +105,9 @@ def streets() -> list[dict]:
         out.append({"type": "Feature", "properties": {
             "kind": "street", "name": name, "line": True,
             "osm_way_ids": sorted(ids[name]),
-            "source": "EqualStreetNames/equalstreetnames-dresden@1c6b4b4b85f23769df7c2b8b681e0e1f2072a0e7:"
-                      "data/ways.geojson (via geodata/sources/osm_streets_prohlis_esn.geojson)",
-            "licence": OSM,
+            "source": SOURCE_OSM_STREETS, "licence": OSM,
+            "provenance": "EqualStreetNames/equalstreetnames-dresden@1c6b4b4b85f23769df7c2b8b681e0e1f2072a0e7:"
+                          "data/ways.geojson (via geodata/sources/osm_streets_prohlis_esn.geojson)",
         }, "geometry": {"type": "MultiLineString", "coordinates": lines}})
     return out
 
@@ -122,27 +133,47 @@ def stops() -> list[dict]:
             out.append({"type": "Feature", "properties": {
                 "kind": "stop", "name": name, "lines": lines,
                 "osm_node_ids": sorted(g["properties"]["osm_node_id"] for g in group),
-                "source": "offenesdresden/trammap@c67eb0a6647830904ef95ff33596bebee2326278:static/lines/*.json "
-                          "(OSM route relations 2014, via geodata/sources/dvb_haltestellen_prohlis_osm2014.geojson)",
-                "licence": OSM,
+                "source": SOURCE_OSM_STOPS, "licence": OSM,
+                "provenance": "offenesdresden/trammap@c67eb0a6647830904ef95ff33596bebee2326278:static/lines/*.json "
+                              "(OSM route relations 2014, via geodata/sources/dvb_haltestellen_prohlis_osm2014.geojson)",
             }, "geometry": ({"type": "Point", "coordinates": pts[0]} if len(pts) == 1
                             else {"type": "MultiPoint", "coordinates": pts})})
     return out
 
 
+def _street_lines() -> dict[str, MultiLineString]:
+    doc = json.loads((SRC / "osm_streets_prohlis_esn.geojson").read_text(encoding="utf-8"))
+    ways: dict[str, list] = defaultdict(list)
+    for f in doc["features"]:
+        ways[f["properties"]["name"]].append(f["geometry"]["coordinates"])
+    return {name: MultiLineString(lines) for name, lines in ways.items()}
+
+
 def addresses() -> list[dict]:
-    out = []
+    """Every geocode of addresses.csv comes from a source without a data licence (licensing.py):
+    published once per address as the nearest vertex of its OSM street line; an address whose
+    street is not in the OSM extract is not published (its street stays searchable)."""
+    lines = _street_lines()
+    out, seen = [], set()
     with (SRC / "addresses.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             if row["kind"] != "address":
                 continue
-            text = row["name"]
-            name, _, note = text.partition(" (")
-            note = note.rstrip(")") or None
+            if not unlicensed(row["source"]):
+                raise ValueError(f"a licensed address needs its own wording: {row['name']!r}")
+            name = row["name"].partition(" (")[0].strip()
+            street = street_of(name)
+            if street not in lines or name.split(",")[0] in seen:
+                continue
+            seen.add(name.split(",")[0])
+            vertex = on_osm_street(Point(float(row["lon"]), float(row["lat"])), lines[street])
             out.append({"type": "Feature", "properties": {
-                "kind": "address", "name": name.strip(), "note": note,
-                "street": _street_of(name), "source": row["source"], "licence": _licence(row["source"]),
-            }, "geometry": {"type": "Point", "coordinates": [_r(float(row["lon"])), _r(float(row["lat"]))]}})
+                "kind": "address", "name": name, "street": street, "line": True,
+                "source": SOURCE_OSM_STREETS, "licence": OSM,
+                "accuracy": "street",
+                "provenance": f"{row['name']}; geocode {row['source']} (no data licence): published as "
+                              f"the nearest vertex of the OSM line of {street}",
+            }, "geometry": {"type": "Point", "coordinates": [_r(vertex.x), _r(vertex.y)]}})
     return sorted(out, key=lambda f: (f["properties"]["name"], f["geometry"]["coordinates"]))
 
 
@@ -151,9 +182,12 @@ def places() -> list[dict]:
     out = []
     for f in doc["features"]:
         p = f["properties"]
+        if unlicensed(p["source"]):  # only repeats an address of a source without a licence
+            continue
         out.append({"type": "Feature", "properties": {
-            "kind": "place", "name": p["name"], "address": p.get("address"),
-            "stadtteil": p.get("stadtteil_osm"), "source": p["source"], "licence": _licence(p["source"]),
+            "kind": "place", "name": PUBLIC_NAMES.get(p["name"], p["name"]), "address": p.get("address"),
+            "stadtteil": p.get("stadtteil_osm"), "source": _plain_source(p["source"]),
+            "licence": _licence(p["source"]), "provenance": p["source"],
         }, "geometry": {"type": "Point", "coordinates": [_r(c) for c in f["geometry"]["coordinates"][:2]]}})
     return sorted(out, key=lambda f: (f["properties"]["name"], f["geometry"]["coordinates"]))
 
@@ -162,24 +196,23 @@ def streets_without_line(lines: list[dict], points: list[dict]) -> list[dict]:
     """Streets named by addresses/stops but missing from the OSM extract: bbox only, no line."""
     known = {f["properties"]["name"] for f in lines}
     seen: dict[str, list] = defaultdict(list)
-    # only addresses say a street exists here; a stop named after it then widens the frame
-    for f in points:
-        p = f["properties"]
-        if p["kind"] == "address" and p.get("street") and p["street"] not in known:
-            seen[p["street"]].append(f["geometry"]["coordinates"])
+    # the project's own address list says a street exists here (no coordinates taken from it);
+    # the OSM stops named after it give the frame
+    for row in csv.DictReader((SRC / "addresses.csv").open(encoding="utf-8")):
+        street = street_of(row["name"].partition(" (")[0]) if row["kind"] == "address" else None
+        if street and street not in known:
+            seen.setdefault(street, [])
     for f in points:
         p = f["properties"]
         if p["kind"] == "stop" and p["name"] in seen:
             coords = f["geometry"]["coordinates"]
             seen[p["name"]].extend(coords if f["geometry"]["type"] == "MultiPoint" else [coords])
     out = []
-    for street in sorted(seen):
+    for street in sorted(s for s in seen if seen[s]):
         out.append({"type": "Feature", "bbox": _bbox(seen[street]), "properties": {
             "kind": "street", "name": street, "line": False,
-            "note": "Der Straßenverlauf fehlt im OSM-Auszug; bekannt sind nur Adressen/Haltestellen an "
-                    "dieser Straße (Rahmen = deren Ausdehnung)",
-            "source": "abgeleitet aus den Adressen und Haltestellen dieser Datei",
-            "licence": OSM,
+            "note": "Der Straßenverlauf fehlt im OSM-Auszug; der Rahmen umfasst die Haltestellen dieses Namens",
+            "source": SOURCE_OSM_STOPS, "licence": OSM,
         }, "geometry": None})
     return out
 
