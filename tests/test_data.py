@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import re
 import filecmp
 import functools
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from datetime import date

@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -134,8 +133,9 @@ def stops() -> list[dict]:
                 "kind": "stop", "name": name, "lines": lines,
                 "osm_node_ids": sorted(g["properties"]["osm_node_id"] for g in group),
                 "source": SOURCE_OSM_STOPS, "licence": OSM,
-                "provenance": "offenesdresden/trammap@c67eb0a6647830904ef95ff33596bebee2326278:static/lines/*.json "
-                              "(OSM route relations 2014, via geodata/sources/dvb_haltestellen_prohlis_osm2014.geojson)",
+                "provenance": ("offenesdresden/trammap@c67eb0a6647830904ef95ff33596bebee2326278:static/lines/*.json"
+                               " (OSM route relations 2014, via "
+                               "geodata/sources/dvb_haltestellen_prohlis_osm2014.geojson)"),
             }, "geometry": ({"type": "Point", "coordinates": pts[0]} if len(pts) == 1
                             else {"type": "MultiPoint", "coordinates": pts})})
     return out
