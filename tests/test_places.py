@@ -79,7 +79,8 @@ def test_search_karl_laux_answers_the_street_first(client):
     # framed by the OSM stops of that name only (the address geocodes have no licence)
     assert 13.768 < minx <= maxx < 13.770 and 51.013 < miny <= maxy < 51.015
     kinds = {r["kind"] for r in body["results"]}
-    assert {"street", "address", "stop"} <= kinds
+    # Karl-Laux-Straße 5 is withheld: its street is not in the OSM extract to re-base it on
+    assert {"street", "stop"} <= kinds and "address" not in kinds
     assert "OpenStreetMap" in body["attribution"]
 
 
