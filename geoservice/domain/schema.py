@@ -128,13 +128,12 @@ PROJECTS = CollectionSpec(
     time_model=YEARS,
     feature_type="Project",
     write_roles=("editor", "admin"),
-    # points on OSM street lines and OSM stops, geocoded addresses (Afeefa, no licence stated)
-    # and two Wikipedia coordinates (geodata/README.md)
+    # points on OSM street lines (addresses re-based on them) and OSM stops, and two Wikipedia
+    # coordinates (geodata/README.md); nothing from a source without a licence
     licences=(ODBL, CC_BY_SA),
     attribution=(
         "Projekte im Fördergebiet Prohlis / Am Koitschgraben, Standorte genähert. Standorte "
-        "teils © OpenStreetMap-Mitwirkende (ODbL 1.0), teils Wikipedia (CC BY-SA 3.0), teils "
-        "geokodierte Adressen der Datensammlung Afeefa Dresden (ohne angegebene Lizenz). "
+        "teils © OpenStreetMap-Mitwirkende (ODbL 1.0), teils Wikipedia (CC BY-SA 3.0). "
         "Quellen je Objekt im Feld source; Methode: geodata/README.md."),
     map_item_page=True,
 )
