@@ -43,6 +43,7 @@ _LABELS: dict[Kind, tuple[str, str]] = {
     Kind.REPLACE: ("Bearbeitung", "edit"),
     Kind.UPDATE: ("Bearbeitung", "edit"),
     Kind.RETIRE: ("Stilllegung", "retirement"),
+    Kind.RESTORE: ("Wiederherstellung", "restoration"),
 }
 KIND_LABELS: dict[str, str] = {kind.value: german for kind, (german, _english) in _LABELS.items()}
 i18n.register(dict(_LABELS.values()))
@@ -137,6 +138,13 @@ class Writes:
                expect: int) -> WriteResult:
         """Retire a feature based on record `expect`: no longer served, kept in the history."""
         return self.commit(author, note, Kind.RETIRE, [Retire(spec.name, fid, expect=expect)])
+
+    def restore(self, author: Author, note: str, spec: CollectionSpec, feature: Feature,
+                expect: int) -> WriteResult:
+        """Serve a retired feature again (a new record of `feature`, usually its last content),
+        based on its retirement record `expect` (PreconditionFailed if anything was written since)."""
+        return self.commit(author, note, Kind.RESTORE,
+                           [Put(spec.name, feature, expect=expect, restore=True)])
 
     # a whole collection -----------------------------------------------------------------------
 

@@ -475,3 +475,99 @@ def test_the_project_form_has_the_maps_place_search_outside_the_project_form(ann
     search_at, form_at = body.index('id="place-search"'), body.index('id="project-form"')
     assert search_at < form_at and body.index("</form>", search_at) < form_at  # Enter never saves
     assert anna.get("/search?q=prohliser%20allee%2033").get_json()["results"][0]["kind"] == "address"
+
+
+# --------------------------------------------------------------------------- forgiving mistakes
+
+UNDO = re.compile(r'<form method="post" action="/edit/projects/([^/"]+)/status" class="undo-form".*?'
+                  r'name="record_id" value="(\d+)".*?name="status" value="([^"]+)".*?'
+                  r'name="note" value="([^"]+)"', re.S)
+
+
+def test_retire_then_restore_lists_and_serves_the_last_content_again(anna, editor_app):
+    public = editor_app.test_client()
+    fid = _create(anna, title="Spielplatz zum Wiederherstellen")
+    _body, values = _form(anna, f"/edit/projects/{fid}/retire")
+    anna.post(f"/edit/projects/{fid}/retire", headers=HTML,
+              data={**values, "note": "versehentlich stillgelegt", "confirm": "y"})
+    listing = anna.get("/edit", headers=HTML).get_data(as_text=True)
+    retired = re.search(rf'id="r-{fid}".*?name="record_id" value="(\d+)"', listing, re.S)
+    assert retired and "versehentlich stillgelegt" in listing
+    # without the CSRF token nothing happens
+    assert anna.post(f"/edit/projects/{fid}/restore", data={"record_id": retired.group(1)},
+                     headers=HTML).status_code == 400
+    # a stale retirement record (someone else acted since) is a conflict, never a write
+    stale = anna.post(f"/edit/projects/{fid}/restore", headers=HTML,
+                      data={"csrf_token": _token(listing), "record_id": "1"})
+    assert stale.status_code == 409 and _public(public, fid).status_code == 404
+    response = anna.post(f"/edit/projects/{fid}/restore", headers=HTML,
+                         data={"csrf_token": _token(listing), "record_id": retired.group(1)})
+    assert response.status_code == 303
+    feature = _public(public, fid).get_json()
+    assert feature["properties"]["title"] == "Spielplatz zum Wiederherstellen"
+    assert feature["geometry"]["coordinates"] == pytest.approx([13.798, 51.003])
+    history = _public_history(public, fid)
+    assert [r["kind"] for r in history] == ["create", "retire", "restore"]
+    assert history[-1]["note"] == "Wiederhergestellt: „Spielplatz zum Wiederherstellen“"
+    listing = anna.get("/edit", headers=HTML).get_data(as_text=True)
+    assert f'id="p-{fid}"' in listing and f'id="r-{fid}"' not in listing
+    # the same restore again: the project is live, so a conflict
+    again = anna.post(f"/edit/projects/{fid}/restore", headers=HTML,
+                      data={"csrf_token": _token(listing), "record_id": retired.group(1)})
+    assert again.status_code == 409
+
+
+def test_a_status_change_can_be_undone_unless_someone_changed_it_since(anna, editor_app):
+    public = editor_app.test_client()
+    fid = _create(anna, title="Undo-Platz")
+    body, values = _form(anna, "/edit")
+    record = re.search(rf'id="p-{fid}".*?name="record_id" value="(\d+)"', body, re.S).group(1)
+    anna.post(f"/edit/projects/{fid}/status", headers=HTML,
+              data={"csrf_token": values["csrf_token"], "record_id": record, "status": "laufend"})
+    listing = anna.get("/edit", headers=HTML).get_data(as_text=True)
+    undo = UNDO.search(listing)
+    assert undo and undo.group(1) == fid and undo.group(3) == "geplant"
+    assert "Rückgängig machen" in listing
+    assert "Rückgängig machen" not in anna.get("/edit", headers=HTML).get_data(as_text=True)  # once
+    response = anna.post(f"/edit/projects/{fid}/status", headers=HTML,
+                         data={"csrf_token": _token(listing), "record_id": undo.group(2),
+                               "status": undo.group(3), "note": undo.group(4)})
+    assert response.status_code == 303
+    assert _public(public, fid).get_json()["properties"]["status"] == "geplant"
+    assert _public_history(public, fid)[-1]["note"] == "Status wieder auf geplant gesetzt (rückgängig)"
+
+    # a change, then someone else's change: the offered undo is a conflict and writes nothing
+    body, values = _form(anna, "/edit")
+    record = re.search(rf'id="p-{fid}".*?name="record_id" value="(\d+)"', body, re.S).group(1)
+    anna.post(f"/edit/projects/{fid}/status", headers=HTML,
+              data={"csrf_token": values["csrf_token"], "record_id": record, "status": "laufend"})
+    listing = anna.get("/edit", headers=HTML).get_data(as_text=True)
+    undo = UNDO.search(listing)
+    current = _data(editor_app).record_id("projects", fid)
+    anna.post(f"/edit/projects/{fid}/status", headers=HTML,
+              data={"csrf_token": _token(listing), "record_id": current, "status": "abgeschlossen",
+                    "note": "von Bert abgeschlossen"})
+    late = anna.post(f"/edit/projects/{fid}/status", headers=HTML,
+                     data={"csrf_token": _token(listing), "record_id": undo.group(2),
+                           "status": undo.group(3), "note": undo.group(4)})
+    assert late.status_code == 409
+    assert _public(public, fid).get_json()["properties"]["status"] == "abgeschlossen"
+
+
+def test_the_list_search_and_the_english_labels(anna, editor_app):
+    titles = list(_data(editor_app).projects["title"])
+    word = titles[0].split()[0]
+    body = anna.get(f"/edit?q={word}", headers=HTML).get_data(as_text=True)
+    shown = re.findall(r'<tr id="p-', body)
+    assert 0 < len(shown) < len(titles) and f'value="{word}"' in body
+    assert len(re.findall(r'<tr id="p-', anna.get("/edit?q=zzzqqq", headers=HTML).get_data(as_text=True))) == 0
+    assert body.count('id="csrf_token"') <= 1  # one form owns the id, the others render none
+    english = anna.get("/edit?lang=en", headers={"Accept": "text/html", "Accept-Language": "en"})
+    page = english.get_data(as_text=True)
+    assert "→ ongoing" in page and "→ laufend" not in page and "Retired projects" in page
+    form = anna.get("/edit/projects/new?lang=en", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert ">planned<" in form and ">geplant<" not in form
+    anonymous = editor_app.test_client()
+    anonymous.get("/edit", headers=HTML)
+    login = anonymous.get("/edit/login", headers=HTML).get_data(as_text=True)
+    assert "Bitte melden Sie sich an" in login and "Please log in" not in login

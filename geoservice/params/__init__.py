@@ -303,7 +303,9 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("area", "area id whose predecessors/successors the answer marks", FILTER,
           _matches(_CANON_SLUG), page="the inside form: an unknown area is ignored"),
     Param("q", "The text to search (German folding).",
-          {"type": "string", "minLength": 1, "maxLength": 100}, required=True),  # free text
+          {"type": "string", "minLength": 1, "maxLength": 100}, required=True,  # free text
+          page="the editor's list (/edit): optional, words matched in title, category and id, "
+               "over 100 characters cut"),
     Param("kind", "Comma list of the kinds of places to find.",
           {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}, explode=False),
 )}

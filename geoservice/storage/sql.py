@@ -214,16 +214,18 @@ class SqlStore:
         return build_dataset(collections, digest.hexdigest(), modified,
                              change_id, historical=historical, this_year=this_year)
 
-    def last_changes(self, collection: str) -> dict[str, sa.Row]:
+    def last_changes(self, collection: str, retired: bool = False) -> dict[str, sa.Row]:
         """Return, per current feature of a collection, the change that made its record (one query).
 
-        Each row has recorded_at, note, author, author_role and kind.
+        Each row has recorded_at, note, author, author_role, kind, the record's id and properties
+        (`retired`: the retired features instead of the live ones, each with its retirement).
         """
         query = (sa.select(records.c.fid, changes.c.recorded_at, changes.c.note, changes.c.author,
-                           changes.c.author_role, changes.c.kind)
+                           changes.c.author_role, changes.c.kind, records.c.id.label("record_id"),
+                           records.c.properties)
                  .join(changes, changes.c.id == records.c.change_id)
                  .where(records.c.collection == collection, records.c.recorded_to.is_(None),
-                        records.c.retired.is_(False)))
+                        records.c.retired.is_(retired)))
         with self.engine.connect() as conn:
             return {row.fid: row for row in conn.execute(query)}
 

@@ -41,6 +41,7 @@ class Kind(StrEnum):
     REPLACE = "replace"  # one feature replaced whole (API PUT)
     UPDATE = "update"  # one feature changed in part (API PATCH, the editor's form and status)
     RETIRE = "retire"  # one feature no longer served (API DELETE, the editor's retire form)
+    RESTORE = "restore"  # a retired feature served again with its last content (the editor)
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,17 @@ class Author:
 
 @dataclass(frozen=True)
 class Put:
-    """Create or replace one feature. `expect`: the record id the writer based this on."""
+    """Create or replace one feature. `expect`: the record id the writer based this on.
+
+    `restore`: the feature is retired and `expect` names its retirement record (a restore based
+    on the retirement the writer saw; anything written since is a PreconditionFailed).
+    """
 
     collection: str
     feature: Feature
     expect: int | None = None
     create_only: bool = False
+    restore: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,10 +150,11 @@ class Writer:
             **validity_columns(collection, properties)))
         self.touched.add(collection)
 
-    def _check_expect(self, row, expect: int | None, collection: str, fid: str) -> None:
+    def _check_expect(self, row, expect: int | None, collection: str, fid: str,
+                      retired: bool = False) -> None:
         if expect is None:
             return
-        live = row.id if row is not None and not row.retired else None
+        live = row.id if row is not None and bool(row.retired) == retired else None
         if live != expect:
             raise PreconditionFailed(
                 f"feature '{fid}' in {collection} was changed by someone else since record {expect}",
@@ -158,7 +165,10 @@ class Writer:
         row = self._rows(collection).get(feature.fid)
         if op.create_only and row is not None and not row.retired:
             raise Conflict(f"feature '{feature.fid}' already exists in {collection}")
-        self._check_expect(row, op.expect, collection, feature.fid)
+        if op.restore and (op.expect is None or row is None or not row.retired):
+            raise PreconditionFailed(f"feature '{feature.fid}' in {collection} is not retired",
+                                     current=row.id if row is not None else None)
+        self._check_expect(row, op.expect, collection, feature.fid, retired=op.restore)
         if row is not None and not row.retired and row.digest == digest_of(feature.properties, feature.wkb):
             self.result.unchanged += 1
             self.result.records[(collection, feature.fid)] = row.id

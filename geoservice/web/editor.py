@@ -16,6 +16,7 @@ from datetime import UTC
 from urllib.parse import quote
 
 import flask_login
+import shapely
 from flask import (
     Blueprint,
     Response,
@@ -30,14 +31,17 @@ from flask import (
 
 from geoservice import auth, http
 from geoservice.domain import editing
+from geoservice.domain.editing import Draft
 from geoservice.domain.schema import PROJECTS
 from geoservice.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
 from geoservice.http import _
+from geoservice.web import strings_editor  # also registers the English strings
 from geoservice.web.editor_forms import (
     STATUSES,
     LoginForm,
     LogoutForm,
     ProjectForm,
+    RestoreForm,
     RetireForm,
     StatusForm,
 )
@@ -48,8 +52,10 @@ from geoservice.web.editor_pages import (
     form_values,
     history_entries,
     last_changes,
+    matches,
     properties_of,
     render_form,
+    retired_projects,
     status_note,
     when,
 )
@@ -195,16 +201,25 @@ def logout():
 @bp.get("")  # registered first: url_for() builds /edit
 @flask_login.login_required
 def index():
-    """Every live project with its status, last change and the actions."""
+    """Every live project with its status, last change and the actions; the retired ones below
+    (restorable); `q` keeps only the projects whose title, category or id contain its words."""
     return _render_index()
+
+
+def _query() -> str:
+    return (request.args.get("q") or "").strip()[:100]
 
 
 def _render_index(status: int = 200, conflict_fid: str | None = None) -> Response:
     data = http.dataset()
     account = _account()
+    admin = account.role == "admin"
+    query = _query()
     latest = last_changes(_holder().store)
     rows = []
     for fid, row in data.projects.sort_values("title", kind="stable").iterrows():
+        if not matches(query, fid, row["title"], row["category"]):
+            continue
         change = latest.get(fid)
         rows.append({
             "id": fid, "title": row["title"], "status": row["status"], "category": row["category"],
@@ -212,9 +227,12 @@ def _render_index(status: int = 200, conflict_fid: str | None = None) -> Respons
             "when": when(change.recorded_at) if change else "",
             "iso": change.recorded_at.replace(tzinfo=UTC).isoformat() if change else "",
             "note": change.note if change else "",
-            "by": (change.author if account.role == "admin" else change.author_role) if change else "",
+            "by": (change.author if admin else change.author_role) if change else "",
         })
-    html = render_template("editor/index.html", rows=rows, statuses=STATUSES,
+    undo = session.pop("undo", None)
+    html = render_template("editor/index.html", rows=rows, statuses=STATUSES, query=query,
+                           total=len(data.projects), undo=undo,
+                           retired=retired_projects(_holder().store, admin, query),
                            may_write=auth.may_write(account, PROJECTS), conflict_fid=conflict_fid,
                            status_form=StatusForm(formdata=None), status_note=status_note)
     return Response(html, status=status, mimetype="text/html")
@@ -246,8 +264,45 @@ def set_status(fid: str):
     except (PreconditionFailed, Conflict):
         return _render_index(409, conflict_fid=fid)
     if result.change_id is not None:
-        flash(_("Status von „{title}“ auf {status} gesetzt.", title=row["title"], status=form.status.data),
+        flash(_("Status von „{title}“ auf {status} gesetzt.", title=row["title"], status=_(form.status.data)),
               "success")
+        # offered once on the next list: the previous status written back, based on this record
+        # (a later change by anyone makes the undo a conflict, never an overwrite)
+        session["undo"] = {"fid": fid, "title": row["title"], "status": row["status"],
+                           "record_id": result.records.get((PROJECTS.name, fid))}
+    return redirect(url_for("editor.index") + f"#p-{quote(fid, safe='')}", 303)
+
+
+@bp.post("/projects/<fid>/restore")
+@flask_login.login_required
+def restore_project(fid: str):
+    """Serve a retired project again: a new record of its last content, recorded with a note."""
+    account = _require_writer()
+    form = RestoreForm()
+    found = _holder().store.history(PROJECTS.name, fid)
+    if not found:
+        raise NotFound(f"project '{fid}' has no record")
+    last = found[-1]
+    if not last.retired or last.record_id != _expected(form):
+        return _render_index(409, conflict_fid=fid)
+    title = last.properties.get("title") or fid
+    note = (form.note.data or "").strip() or _("Wiederhergestellt: „{title}“", title=title)
+    try:
+        note = editing.change_note(note)
+    except InvalidParameter:
+        note = _("Wiederhergestellt: „{title}“", title=title)
+    props = {k: v for k, v in last.properties.items() if k != "area_id"}
+    geometry = shapely.from_wkb(last.wkb) if last.wkb else None
+    writes = _writes()
+    try:
+        feature = writes.checked(PROJECTS, http.dataset(), Draft(fid, props, geometry))
+        writes.restore(_author(account), note, PROJECTS, feature, last.record_id)
+    except editing.InvalidFeature as exc:
+        raise InvalidParameter("the project's last content breaks today's rules: "
+                               + "; ".join(exc.problems)) from exc
+    except (PreconditionFailed, Conflict):
+        return _render_index(409, conflict_fid=fid)
+    flash(_("Wiederhergestellt: „{title}“.", title=title), "success")
     return redirect(url_for("editor.index") + f"#p-{quote(fid, safe='')}", 303)
 
 
@@ -319,5 +374,7 @@ def project_history(fid: str):
 
 
 def register(app) -> None:
-    """Register the editor blueprint."""
+    """Register the editor blueprint; Flask-Login's "please log in" in the page's language."""
     app.register_blueprint(bp)
+    auth.login_manager.login_message = strings_editor.LOGIN_MESSAGE
+    auth.login_manager.localize_callback = _

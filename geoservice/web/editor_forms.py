@@ -143,6 +143,11 @@ class StatusForm(FlaskForm):
     note = StringField()
 
 
+class RestoreForm(FlaskForm):
+    record_id = HiddenField()  # the retirement record the editor saw (a later change: 409)
+    note = StringField()
+
+
 class RetireForm(FlaskForm):
     record_id = HiddenField()
     note = TextAreaField(validators=[note_text])

@@ -6,6 +6,7 @@ Text typed by an editor is only ever rendered by autoescaping templates or textC
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -150,6 +151,27 @@ def last_changes(store) -> dict[str, LastChange]:
             for fid, row in store.last_changes(PROJECTS.name).items()}
 
 
+def retired_projects(store, admin: bool, query: str = "") -> list[dict]:
+    """Every retired project with its retirement (time, note, who), by title; `query` as the list's."""
+    rows = []
+    for fid, row in store.last_changes(PROJECTS.name, retired=True).items():
+        props = json.loads(row.properties) if isinstance(row.properties, str) else dict(row.properties)
+        title = props.get("title") or fid
+        if not matches(query, fid, title, props.get("category")):
+            continue
+        rows.append({"id": fid, "title": title, "category": props.get("category") or "",
+                     "record_id": row.record_id, "when": when(row.recorded_at),
+                     "iso": row.recorded_at.replace(tzinfo=UTC).isoformat(), "note": row.note,
+                     "by": row.author if admin else row.author_role})
+    return sorted(rows, key=lambda r: r["title"].casefold())
+
+
+def matches(query: str, *texts) -> bool:
+    """Whether every word of the list's search text occurs in one of `texts` (case-insensitive)."""
+    haystack = " ".join(str(t) for t in texts if t).casefold()
+    return all(word in haystack for word in query.casefold().split())
+
+
 def field_labels() -> dict[str, str]:
     """Return the translated label of every project field (also used by the history's diffs)."""
     return {
@@ -245,7 +267,7 @@ def render_form(form: ProjectForm, fid: str | None, status: int = 200, conflict:
     html = render_template(
         "editor/form.html", form=form, fid=fid, row=row, conflict=conflict,
         top_errors=top_errors or [], map=_edit_map(point), labels=field_labels(),
-        status_options=[(s, s) for s in STATUSES],
+        status_options=[(s, _(s)) for s in STATUSES],
         accuracy_options=list(accuracy_labels().items()),
         categories=_categories(), preview_strings=_preview_strings(), location=LOCATION,
         area_id=(plain(row.get("area_id")) if row is not None else None),

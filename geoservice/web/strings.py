@@ -1,6 +1,7 @@
 """English translations of the map pages' UI strings (German is the source language)."""
 
 from geoservice import i18n
+from geoservice.web.strings_editor import EN as EDITOR_EN
 
 EN = {
     # the administrators' view of the accessibility feedback (web/legal.py, editor/feedback.html)
@@ -393,5 +394,6 @@ def value_labels(lang: str) -> dict[str, str]:
     return dict(VALUES_EN) if lang == "en" else {}
 
 
+EN.update(EDITOR_EN)  # the editor's newer strings live in strings_editor.py
 i18n.register(EN)
 i18n.register(VALUES_EN)
