@@ -257,3 +257,39 @@ def test_editor_form_errors_keyboard_and_english(editor):
     page.locator(".leaflet-popup-content").wait_for()
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert tab.errors == [] and tab.external() == []
+
+
+def axe_all(tab: Tab) -> list[str]:
+    """axe-core with every rule it has (best practices and experimental ones included)."""
+    if not tab.page.evaluate("typeof window.axe !== 'undefined'"):
+        tab.page.add_script_tag(path=str(AXE))
+    result = tab.page.evaluate("""() => axe.run(document, {resultTypes: ['violations'],
+        runOnly: {type: 'rule', values: axe.getRules().map(r => r.ruleId)}})""")
+    return [f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
+            for v in result["violations"]]
+
+
+def test_editor_list_on_a_phone_shows_status_and_actions(editor):
+    app, tab, password = editor
+    page = tab.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(tab, password)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    row = page.locator(".editor-table tbody tr").first
+    for part in (".status-badge", ".status-buttons button", "td.actions a"):
+        box = row.locator(part).first.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (part, box)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "editor-list-phone-de.png"))
+    assert axe_all(tab) == []
+    page.get_by_label("Projekte suchen").fill("Schule")
+    page.get_by_role("button", name="Suchen").click()
+    page.wait_for_url(re.compile(r"q=Schule"))
+    assert 0 < page.locator(".editor-table tbody tr").count() < 40
+    tab.open("/edit?lang=en")
+    assert "→ ongoing" in page.locator(".editor-table").inner_text() or "→ planned" in page.locator(
+        ".editor-table").inner_text()
+    page.screenshot(path=str(SHOTS / "editor-list-phone-en.png"), full_page=False)
+    assert axe_all(tab) == []
+    assert tab.errors == []

@@ -4,6 +4,9 @@
 (function () {
   "use strict";
 
+  /* Every popup opens clear of the map's corner controls (zoom, layers, search buttons). */
+  L.Popup.mergeOptions({autoPanPaddingTopLeft: [48, 48], autoPanPaddingBottomRight: [48, 24]});
+
   /* The map of one page: no zoom control of Leaflet's own (ours has translated titles). */
   function createMap(id, view) {
     var options = {center: view.center, zoomControl: false};
@@ -58,7 +61,7 @@
       } else if (p.kind === "stop") {
         var m = L.marker([p.point[1], p.point[0]], {
           interactive: false, keyboard: false,
-          icon: L.divIcon({className: "gs-stop", html: "H", iconSize: [16, 16], iconAnchor: [8, 8]})
+          icon: L.divIcon({className: "gs-stop", html: '<span aria-hidden="true">H</span>', iconSize: [16, 16], iconAnchor: [8, 8]})
         }).bindTooltip(p.name, {permanent: true, direction: "right", offset: [8, 0],
                                 className: "gs-stop-label", interactive: false});
         stops.addLayer(m);
@@ -141,8 +144,7 @@
       /* projects at one position (district-wide measures) open as one list, not a spider */
       cluster.on("clusterclick", function (e) {
         if (GS.sameSpot(e.layer, map)) {
-          L.popup({maxWidth: GS.popupWidth(map), maxHeight: GS.popupHeight(map),
-                   autoPanPadding: [12, 12]})
+          L.popup({maxWidth: GS.popupWidth(map), maxHeight: GS.popupHeight(map)})
             .setLatLng(e.layer.getLatLng())
             .setContent(GS.listPopup(e.layer.getAllChildMarkers().map(function (m) {
               return m.feature.properties; }), S, url, colours, null, api.year))
