@@ -47,7 +47,7 @@ GZIP_LEVEL, GZIP_LEVEL_STATIC = 1, 9
 ZSTD_LEVEL, ZSTD_LEVEL_STATIC = 3, 19
 COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+json",
                 "application/vnd.oai.openapi+json", "text/html", "text/csv",
-                "application/vnd.ogc.fg+json")
+                "application/vnd.ogc.fg+json", "application/atom+xml")
 
 
 class Args(ImmutableMultiDict):

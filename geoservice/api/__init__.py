@@ -6,7 +6,8 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Register the API blueprints and their English UI strings, and pre-serialize the features."""
     from geoservice import auth
-    from geoservice.api import catalog, edit, features, formats, health, ogc, planners, slashes, strings, versions
+    from geoservice.api import (catalog, edit, features, feeds, formats, health, ogc, planners, slashes, strings,
+                                versions)
     from geoservice.api import items as items  # items and items/{id}: routes of ogc.bp
     from geoservice.api import places as places  # /search and /inside (place search, inside check)
 
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(places.bp)  # /search and /inside
     app.register_blueprint(health.bp)
     app.register_blueprint(catalog.bp)  # /catalog: DCAT-AP.de for open-data portals
+    app.register_blueprint(feeds.bp)  # Atom feeds of the public changes
     # writes authenticate with Bearer tokens only (never a cookie), so CSRF cannot reach them
     app.register_blueprint(edit.bp)
     auth.csrf.exempt(edit.bp)

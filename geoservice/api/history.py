@@ -38,7 +38,7 @@ def _number(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
-def _summary(diff: diffs.RecordDiff) -> str:
+def change_summary(diff: diffs.RecordDiff) -> str:
     """Return one readable sentence of what a record changed."""
     if diff.status == diffs.CREATED:
         text = _("angelegt")
@@ -105,7 +105,7 @@ def history_document(spec: CollectionSpec, fid: str, records: list, fmt: str, ad
             "author_role": record.author_role,  # public label only; the account stays internal
             "retired": bool(record.retired),
             "change": diff.status,
-            "summary": _summary(diff),
+            "summary": change_summary(diff),
             "changes": [{"field": f.name, "before": f.before, "after": f.after} for f in diff.fields],
             "geometry": _geometry_json(diff.geometry),
             "area_ha": diff.area_ha,

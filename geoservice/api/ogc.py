@@ -10,7 +10,7 @@ from datetime import date
 from flask import Blueprint, current_app, g, render_template
 
 from geoservice import cache, params
-from geoservice.api import cql_api, features, formats, links, openapi, schemas, versions
+from geoservice.api import cql_api, features, feeds, formats, links, openapi, schemas, versions
 from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
 from geoservice.domain import areas as domain_areas
 from geoservice.domain import crs
@@ -112,6 +112,7 @@ def landing_document() -> dict:
             link(url("areas", f="json"), "related", JSON, _("Fördergebiete mit Grenzständen")),
             link(url("timeline", f="json"), "related", JSON, _("Zeitleiste des Programms")),
             link(url("locate"), "related", HTML, _("Adresse oder Punkt prüfen")),
+            link(feeds.feed_url("register"), "related", feeds.ATOM, _("Änderungen im Register")),
             *licence_links(),
         ],
     }
@@ -224,6 +225,8 @@ def collection_document(spec: CollectionSpec) -> dict:
             link(url(f"{base}/sortables", f="json"),
                  "http://www.opengis.net/def/rel/ogc/1.0/sortables", SCHEMA,
                  _("Sortierbare Eigenschaften")),
+            link(feeds.feed_url("collection", spec.name), "related", feeds.ATOM,
+                 _("Diese Änderungen als Atom-Feed")),
             *licence_links(spec),
             *extra_links,
         ],
