@@ -227,6 +227,8 @@ def collection_document(spec: CollectionSpec) -> dict:
                  _("Sortierbare Eigenschaften")),
             link(feeds.feed_url("collection", spec.name), "related", feeds.ATOM,
                  _("Diese Änderungen als Atom-Feed")),
+            link(url(f"{base}/changes"), "related", JSON,
+                 _("Die Änderungen der Sammlung für Maschinen (JSON, Cursor)")),
             *licence_links(spec),
             *extra_links,
         ],

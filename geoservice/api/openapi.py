@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from geoservice import params
-from geoservice.api import formats
+from geoservice.api import formats, openapi_changes
 from geoservice.api import schemas as json_schemas
 from geoservice.api.openapi_places import places_paths
 from geoservice.api.openapi_schemas import schemas
@@ -59,6 +59,7 @@ def _parameters(config: Mapping) -> dict:
         "from": q("from"), "to": q("to"),
         # --- writes (OGC API - Features Part 4)
         **write_headers(_header),
+        **openapi_changes.parameters(config),
     }
 
 
@@ -176,6 +177,7 @@ def _collection_paths(spec: CollectionSpec) -> dict:
         f"{base}/items/{{featureId}}": _get(f"item_{key}", item_summary, "Features", item_params,
                                             item_ok),
         **extra,
+        **openapi_changes.collection_paths(spec, base, key, _get, _ref),
     }
 
 
@@ -238,6 +240,7 @@ def document(base_url: str, config: Mapping) -> dict:
                          "400": _ref("responses", "BadRequest"),
                          "406": _ref("responses", "NotAcceptable")}),
     })
+    paths.update(openapi_changes.service_paths(_get, _ref))
     paths.update(places_paths())  # place search and the inside check over every version
     return {
         "openapi": "3.0.3",
@@ -250,11 +253,11 @@ def document(base_url: str, config: Mapping) -> dict:
                              "url": "https://opendatacommons.org/licenses/odbl/1-0/"}},
         "servers": [{"url": base_url.rstrip("/") or "/"}],
         "tags": [{"name": name} for name in ("Capabilities", "Collections", "Features",
-                                              "Versions", "Planners", "Editing")],
+                                              "Versions", "Changes", "Planners", "Editing")],
         "paths": paths,
         "components": {
             "parameters": _parameters(config),
-            "schemas": schemas(),
+            "schemas": {**schemas(), **openapi_changes.SCHEMAS},
             "responses": {
                 "BadRequest": {"description": "A parameter is malformed or unknown.", **error},
                 "NotFound": {"description": "The resource does not exist.", **error},

@@ -182,6 +182,8 @@ FILTER_LANGS = ("cql2-text", "cql2-json")
 FILTER_LANG_ALIASES = {"cql-text": "cql2-text"}
 # /search: results per answer (above the maximum: a 400, unlike items' clamped limit)
 SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT = 10, 50
+# the change stream (api/stream.py): feature changes per page
+STREAM_LIMIT, STREAM_MAX_LIMIT = 100, 1000
 _F_TEXT = "Output format (overrides the Accept header)."
 
 PARAMS: dict[str, Param] = {p.name: p for p in (
@@ -210,7 +212,14 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
           _matches(_CANON_INTEGER), parse=limit, variants={
               "search": {"description": "", "schema": {"type": "integer", "minimum": 1,
                                                         "maximum": SEARCH_MAX_LIMIT,
-                                                        "default": SEARCH_DEFAULT_LIMIT}}}),
+                                                        "default": SEARCH_DEFAULT_LIMIT}},
+              "changes": {"description": "Feature changes per page (above the maximum: clamped).",
+                          "schema": {"type": "integer", "minimum": 1,
+                                     "maximum": STREAM_MAX_LIMIT, "default": STREAM_LIMIT}}}),
+    Param("after", "The change stream's cursor: only feature changes after this one (0 or absent: "
+          "from the first). Give back the `cursor` of the last change applied.",
+          {"type": "integer", "minimum": 0, "default": 0}, _matches(_CANON_INTEGER),
+          parse=integer),
     Param("offset", "Number of matching features to skip.",
           {"type": "integer", "minimum": 0, "default": 0}, _matches(_CANON_INTEGER),
           parse=integer),
