@@ -253,4 +253,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db)
     app.cli.add_command(geodata)
     app.cli.add_command(users)
+    from geoservice.webhooks.cli import webhooks
+
+    app.cli.add_command(webhooks)
 

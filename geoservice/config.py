@@ -100,6 +100,16 @@ class Settings(BaseSettings):
         pattern=r"^(|\d{4}-\d{2}-\d{2})$", description="empty or a date YYYY-MM-DD")] = ""
     # Feedback form: messages one address may send per hour (then 429)
     FEEDBACK_PER_HOUR: Annotated[int, Field(ge=1, le=1000)] = 5
+    # Webhooks (docs/NOTIFICATIONS.md). Receivers on private, loopback, link-local or other
+    # non-public addresses are refused (no SSRF into the operator's network) unless allowed here.
+    WEBHOOKS_ALLOW_PRIVATE: bool = False
+    # The delivery worker: attempts per event before it is marked failed, the first retry's delay
+    # in seconds (doubling each time, at most an hour), the receiver's time to answer, the pause
+    # between polls of the outbox when nothing is due.
+    WEBHOOK_MAX_ATTEMPTS: Annotated[int, Field(ge=1, le=100)] = 12
+    WEBHOOK_RETRY_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 30
+    WEBHOOK_TIMEOUT_SECONDS: Annotated[float, Field(gt=0, le=120)] = 10
+    WEBHOOK_POLL_SECONDS: Annotated[float, Field(gt=0, le=600)] = 2
 
     @field_validator("ALLOWED_HOSTS", mode="before")
     @classmethod

@@ -37,5 +37,9 @@ def register(app: Flask) -> None:
     # writes authenticate with Bearer tokens only (never a cookie), so CSRF cannot reach them
     app.register_blueprint(edit.bp)
     auth.csrf.exempt(edit.bp)
+    from geoservice.api import webhooks_admin  # administrators' webhook subscriptions (Bearer)
+
+    app.register_blueprint(webhooks_admin.bp)
+    auth.csrf.exempt(webhooks_admin.bp)
     # Serialize every feature per CRS now, not on the first request (a reload does it lazily).
     features.warm(app.extensions["geoservice"].dataset)

@@ -47,7 +47,7 @@ class Entry:
     before_retired: bool | None
 
 
-def _query():
+def select_entries():
     prev = records.alias("prev")
     query = (sa.select(records.c.id, records.c.collection, records.c.fid, records.c.change_id,
                        records.c.properties, records.c.geom, records.c.retired,
@@ -61,7 +61,7 @@ def _query():
     return query
 
 
-def _entry(row) -> Entry:
+def entry(row) -> Entry:
     if row.retired:
         status = RETIRED
     elif row.prev_properties is None or row.prev_retired:
@@ -79,13 +79,13 @@ def _read(engine: sa.Engine, query) -> list[Entry]:
         if engine.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
-            return [_entry(row) for row in conn.execute(query)]
+            return [entry(row) for row in conn.execute(query)]
 
 
 def after(engine: sa.Engine, collection: str, cursor: int, limit: int,
           upto_change: int | None = None) -> list[Entry]:
     """Return a collection's feature changes after record `cursor`, oldest first (at most `limit`)."""
-    query = (_query().where(records.c.collection == collection, records.c.id > cursor)
+    query = (select_entries().where(records.c.collection == collection, records.c.id > cursor)
              .order_by(records.c.id).limit(limit))
     if upto_change is not None:
         query = query.where(records.c.change_id <= upto_change)
@@ -96,7 +96,7 @@ def recent(engine: sa.Engine, limit: int, upto_change: int, collections: Iterabl
            fid: str | None = None, area_id: str | None = None) -> list[Entry]:
     """Return the newest feature changes, newest first: of the whole register, some collections,
     one feature (`collections` + `fid`) or one funding area (its versions and its projects)."""
-    query = _query().where(records.c.change_id <= upto_change).order_by(records.c.id.desc())
+    query = select_entries().where(records.c.change_id <= upto_change).order_by(records.c.id.desc())
     if collections is not None:
         query = query.where(records.c.collection.in_(list(collections)))
     if fid is not None:

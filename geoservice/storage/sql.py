@@ -6,7 +6,8 @@ Contract:
 - `write(change, ops)` applies operations in ONE transaction: writers are serialised (SQLite's
   write lock taken up front, a PostgreSQL advisory lock), every change gets a strictly increasing
   time, a changed feature's current record is closed and a new one inserted, nothing is ever
-  updated in place otherwise or deleted. On PostgreSQL the commit announces the change with
+  updated in place otherwise or deleted. The webhook events of the change are written to the
+  outbox in the same transaction (storage/outbox.py). On PostgreSQL the commit announces the change with
   NOTIFY, which every other instance hears (storage/holder.py).
 - Schema changes are Alembic migrations (storage/migrations), run by `upgrade()`.
 """
@@ -34,7 +35,7 @@ from geoservice.domain import clock, cql
 from geoservice.domain.dataset import Dataset, build_dataset, frame, prepare
 from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
-from geoservice.storage import cql_sql
+from geoservice.storage import cql_sql, outbox
 from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.tables import changes, records
 from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
@@ -336,6 +337,7 @@ class SqlStore:
                 raise NothingChanged
             writer.flush()
             writer.check_validity_overlaps()
+            outbox.enqueue(conn, change_id, now)  # webhook events, in the change's transaction
             if self.dialect == "postgresql":
                 conn.execute(sa.text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(change_id)})
             result.change_id, result.recorded_at = change_id, now

@@ -96,3 +96,33 @@ feedback = Table(
     Column("message", Text, nullable=False),
     Column("lang", String(5), nullable=False),
 )
+
+# Webhooks (storage/outbox.py): an administrator's subscriptions, and the outbox of events
+# written in the same transaction as the change they announce, one row per subscription.
+webhook_subscriptions = Table(
+    "webhook_subscriptions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("secret", String(200), nullable=False),  # whsec_...: the key that signs (must be kept)
+    Column("collections", Text, nullable=True),  # JSON list; null = every collection
+    Column("features", Text, nullable=True),  # JSON list of "collection/id"; null = every feature
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+webhook_outbox = Table(
+    "webhook_outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Integer, ForeignKey("webhook_subscriptions.id"), nullable=False),
+    Column("change_id", Integer, ForeignKey("changes.id"), nullable=False),
+    Column("event_id", String(100), nullable=False),  # webhook-id and CloudEvents id
+    Column("payload", Text, nullable=False),  # the CloudEvent (structured JSON)
+    Column("status", String(12), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("lease_until", DateTime, nullable=True),  # a worker is sending it until then
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+)
