@@ -253,3 +253,30 @@ def test_two_workers_at_once_send_each_event_once(make_app, receiver):
             worker.join(10)
     assert len(receiver.received) == 12
     assert len(set(receiver.ids("/a"))) == 6 and len(set(receiver.ids("/b"))) == 6
+
+
+def test_the_asyncapi_document_describes_the_events_sent(tmp_path):
+    import jsonschema
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "docs" / "asyncapi.yaml").read_text(encoding="utf-8"))
+    assert doc["asyncapi"].startswith("3.")
+    schema = doc["components"]["schemas"]["cloudEvent"]
+    app = build_app("sqlite", tmp_path, **FAST)
+    engine = app.extensions["geoservice"].store.engine
+    with engine.begin() as conn:  # the event of the seed's first project, as enqueue builds it
+        from geoservice.storage import changelog
+        from geoservice.storage.outbox import cloud_event
+        row = conn.execute(changelog.select_entries().where(
+            sa.text("records.collection = 'projects'")).limit(1)).first()
+        event = cloud_event(changelog.entry(row))
+    jsonschema.Draft202012Validator(schema).validate(event)
+    app.extensions["geoservice"].close()
+
+
+def test_the_benchmark_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "bench.webhooks", "--smoke"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert [r.split("|")[1].strip() for r in rows[1:]] == ["0", "1", "10"]

@@ -122,7 +122,7 @@ def retry_failed(engine: sa.Engine, subscription_id: int) -> int:
 
 # --------------------------------------------------------------------------- in the write
 
-def _event(entry: changelog.Entry) -> dict:
+def cloud_event(entry: changelog.Entry) -> dict:
     feature = None
     if entry.status != changelog.RETIRED:
         geometry = json.loads(shapely.to_geojson(shapely.from_wkb(entry.wkb))) if entry.wkb else None
@@ -158,7 +158,7 @@ def enqueue(conn: Connection, change_id: int, now: datetime) -> int:
         event = None
         for sub in subs:
             if sub.wants(entry.collection, entry.fid):
-                event = event or json.dumps(_event(entry), ensure_ascii=False, separators=(",", ":"))
+                event = event or json.dumps(cloud_event(entry), ensure_ascii=False, separators=(",", ":"))
                 rows.append(dict(subscription_id=sub.id, change_id=change_id,
                                  event_id=f"record-{entry.record_id}", payload=event,
                                  status=PENDING, attempts=0, next_attempt_at=now,
