@@ -102,6 +102,7 @@ class SqlStore:
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
         self._lock = threading.Lock()
+        self._outbox = False  # the webhook outbox exists (migration 0005); once seen, for good
 
     # ------------------------------------------------------------------ schema
 
@@ -337,11 +338,19 @@ class SqlStore:
                 raise NothingChanged
             writer.flush()
             writer.check_validity_overlaps()
-            outbox.enqueue(conn, change_id, now)  # webhook events, in the change's transaction
+            if self._has_outbox(conn):
+                outbox.enqueue(conn, change_id, now)  # webhook events, in the change's transaction
             if self.dialect == "postgresql":
                 conn.execute(sa.text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(change_id)})
             result.change_id, result.recorded_at = change_id, now
         return result
+
+    def _has_outbox(self, conn: Connection) -> bool:
+        """True when the schema has the webhook outbox (a store written before its migration, as
+        `seed` on an older revision does, has none and no subscriptions either)."""
+        if not self._outbox:
+            self._outbox = sa.inspect(conn).has_table("webhook_outbox")
+        return self._outbox
 
     def dispose(self) -> None:
         """Close every pooled connection."""
