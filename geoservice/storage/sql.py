@@ -102,7 +102,7 @@ class SqlStore:
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
         self._lock = threading.Lock()
-        self._outbox = False  # the webhook outbox exists (migration 0005); once seen, for good
+        self._outbox = False  # the webhook outbox exists (migration 0006); once seen, for good
 
     # ------------------------------------------------------------------ schema
 
