@@ -18,10 +18,10 @@ import geopandas as gpd
 import pyogrio
 
 from geoservice.api import downloads
-from geoservice.domain import areas as area_domain
 from geoservice.domain import crs as crs_domain
+from geoservice.domain import derived
 from geoservice.domain.dataset import Dataset
-from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, promote
+from geoservice.domain.schema import CollectionSpec, promote
 from geoservice.errors import DataError, InvalidParameter
 from geoservice.writes import Author, Writes, collection_problems
 
@@ -209,18 +209,7 @@ def _restore_field_names(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> gpd.Geo
 def normalize(gdf: gpd.GeoDataFrame, spec: CollectionSpec, current: Dataset, notes: list[str]) -> gpd.GeoDataFrame:
     """Derive computed fields the way the bundled data does (area_ha, project area_id)."""
     gdf = promote(_restore_field_names(gdf, spec), spec)  # a Polygon area -> MultiPolygon
-    if spec is FUNDING_AREAS and len(gdf):
-        if "area_ha" not in gdf.columns or gdf["area_ha"].isna().all():
-            metric = gdf.geometry.to_crs(crs_domain.METRIC_EPSG)
-            gdf["area_ha"] = [round(g.area / 10_000, 2) if g is not None else None for g in metric]
-            notes.append("area_ha computed from the geometries in EPSG:25833")
-    if spec is PROJECTS and len(gdf) and gdf.geometry.notna().all() and gdf.geometry.is_valid.all():
-        derived = [area_domain.derive_area_id(current.funding_areas, g) for g in gdf.geometry]
-        changed = sum(1 for old, new in zip(gdf.get("area_id", [None] * len(gdf)), derived, strict=True) if old != new)
-        gdf["area_id"] = derived
-        if changed:
-            notes.append(f"area_id derived spatially; {changed} feature(s) differ from the file")
-    return gdf
+    return derived.derive_frame(gdf, spec, current, notes)
 
 
 def _note_name(source: Path | str) -> str:

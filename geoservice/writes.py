@@ -23,7 +23,7 @@ import geopandas as gpd
 from geoservice import i18n
 from geoservice.domain import editing
 from geoservice.domain.dataset import prepare
-from geoservice.domain.schema import FUNDING_AREAS, CollectionSpec, check_references, validate
+from geoservice.domain.schema import COLLECTIONS, CollectionSpec, check_references, validate
 from geoservice.storage.geojson import Feature, features_from_frame
 from geoservice.storage.writer import Author, Kind, Put, Retire, WriteResult
 
@@ -78,15 +78,18 @@ def record_of_etag(tag: str) -> int | None:
 # --------------------------------------------------------------------------- checks
 
 def collection_problems(gdf: gpd.GeoDataFrame, spec: CollectionSpec, current: Dataset) -> list[str]:
-    """Every rule a whole collection (an import) breaks, the references to the other one included."""
+    """Every rule a whole collection (an import) breaks, the references between collections included."""
     problems = validate(gdf, spec)
     if problems:
         return problems
     prepared = prepare(gdf, spec)
-    if spec is FUNDING_AREAS:
-        return [f"the current projects would break: {p}"
-                for p in check_references(current.projects, prepared)]
-    return check_references(prepared, current.funding_areas)
+    frames = {**current.collections, spec.name: prepared}
+    problems = check_references(prepared, spec, frames)
+    for other in COLLECTIONS.values():
+        if other is not spec and any(ref.collection == spec.name for ref in other.references):
+            problems += [f"the current {other.name} would break: {p}"
+                         for p in check_references(frames[other.name], other, frames)]
+    return problems
 
 
 # --------------------------------------------------------------------------- the service

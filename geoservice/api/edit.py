@@ -17,8 +17,8 @@ from flask import Blueprint, Response, current_app, request
 from geoservice import auth
 from geoservice.api import features
 from geoservice.api.links import GEOJSON, url
-from geoservice.domain import crs, editing
-from geoservice.domain.schema import FUNDING_AREAS, CollectionSpec, spec_of
+from geoservice.domain import crs, derived, editing
+from geoservice.domain.schema import CollectionSpec, spec_of
 from geoservice.errors import (
     InvalidParameter,
     NotFound,
@@ -168,8 +168,9 @@ def update(collection_id: str, feature_id: str):
     properties = editing.merge_patch(current["properties"], patch.get("properties") or {})
     if "geometry" in patch and patch["geometry"] is not None:
         geometry = editing.read_geometry(patch["geometry"], _content_crs())
-        if spec is FUNDING_AREAS and "area_ha" not in (patch.get("properties") or {}):
-            properties["area_ha"] = None  # a moved boundary has a new size: computed anew
+        for name in derived.stale_on_move(spec):  # e.g. a moved boundary has a new size
+            if name not in (patch.get("properties") or {}):
+                properties[name] = None  # computed anew
     else:
         geometry = editing.read_geometry(current["geometry"], crs.CRS84)
     if properties.get("id", feature_id) != feature_id:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from geoservice.domain import crs
+from geoservice.domain import derived as derived_fields
 from geoservice.domain.schema import CollectionSpec
 
 REF = "#/components/{kind}/{name}"
@@ -58,10 +59,7 @@ def write_paths(spec: CollectionSpec) -> dict:
     key = spec.name.replace("-", "_")
     who = f"an account with the role {' or '.join(spec.write_roles)}"
     locking = r("PreconditionFailed"), r("PreconditionRequired")
-    derived = (" area_id is derived from the location (a value sent is ignored)."
-               if spec.name == "projects" else
-               " area_ha is computed from the geometry when empty; two versions of one area may "
-               "not be in force on the same day (409).")
+    derived = derived_fields.openapi_text(spec)
     fid = {"name": "featureId", "in": "path", "description": "Identifier of a feature"
            + (" (a boundary version id, not an area id)" if spec.versioned
               else "") + ".", "required": True, "schema": {"type": "string"}}

@@ -22,6 +22,7 @@ import shapely
 from geoservice.domain import crs
 from geoservice.domain.clock import this_year as current_year
 from geoservice.domain.schema import (
+    COLLECTIONS,
     DAYS,
     FUNDING_AREAS,
     PROJECTS,
@@ -59,8 +60,7 @@ OPEN_END = np.iinfo(np.int64).max
 class Dataset:
     """Everything the service serves, loaded once, indexed, and never mutated while serving."""
 
-    funding_areas: gpd.GeoDataFrame
-    projects: gpd.GeoDataFrame
+    collections: dict[str, gpd.GeoDataFrame]  # every registered collection by its spec's name
     focus_areas: gpd.GeoDataFrame
     timeline: tuple[dict[str, Any], ...]
     context: gpd.GeoDataFrame
@@ -80,7 +80,15 @@ class Dataset:
 
     def collection(self, name: str) -> gpd.GeoDataFrame:
         """Return the GeoDataFrame of an OGC collection by its name."""
-        return {FUNDING_AREAS.name: self.funding_areas, PROJECTS.name: self.projects}[name]
+        return self.collections[name]
+
+    @property
+    def funding_areas(self) -> gpd.GeoDataFrame:
+        return self.collections[FUNDING_AREAS.name]
+
+    @property
+    def projects(self) -> gpd.GeoDataFrame:
+        return self.collections[PROJECTS.name]
 
     def memo(self, key: Any, factory: Callable[[], Any]) -> Any:
         """Return a value derived from this dataset, computing it once (e.g. serialized pages).
@@ -190,11 +198,11 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
             raise DataError(source(spec.name), problems)
         return prepare(gdf, spec, this_year)
 
-    areas = checked(FUNDING_AREAS)
-    projects = checked(PROJECTS)
-    problems = check_references(projects, areas)
-    if problems:
-        raise DataError(source(PROJECTS.name), problems)
+    frames = {name: checked(spec) for name, spec in COLLECTIONS.items()}
+    for name, spec in COLLECTIONS.items():
+        problems = check_references(frames[name], spec, frames)
+        if problems:
+            raise DataError(source(name), problems)
     focus = collections.get("focus-areas", [])
     timeline = [f.properties for f in collections.get("timeline", [])]
     bad = [f"entry {i + 1}: needs date, title and source" for i, item in enumerate(timeline)
@@ -204,8 +212,7 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
     context = collections.get("context", [])
     record_ids = {(name, f.fid): f.record_id for name, features in collections.items() for f in features}
     return Dataset(
-        funding_areas=areas,
-        projects=projects,
+        collections=frames,
         focus_areas=_indexed(frame(focus), focus),
         timeline=tuple(timeline),
         context=frame(context),

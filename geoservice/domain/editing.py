@@ -16,9 +16,8 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import shape
 
-from geoservice.domain import areas as area_domain
-from geoservice.domain import crs
-from geoservice.domain.schema import FUNDING_AREAS, PROJECTS, CollectionSpec, promote, validate
+from geoservice.domain import crs, derived
+from geoservice.domain.schema import CollectionSpec, promote, validate
 from geoservice.errors import InvalidParameter
 
 if TYPE_CHECKING:
@@ -130,15 +129,9 @@ def check(spec: CollectionSpec, data: Dataset, draft: Draft) -> gpd.GeoDataFrame
                   for name, value in ((n, draft.properties.get(n)) for n in spec.fields)}
     properties["id"] = draft.fid
     geom = draft.geometry
-    if spec is PROJECTS:
-        # the area is never taken from the client: it follows from where the project is
-        properties["area_id"] = (area_domain.derive_area_id(data.funding_areas, geom)
-                                 if geom is not None and geom.is_valid and not geom.is_empty else None)
-    if spec is FUNDING_AREAS:
-        if properties.get("area_ha") in (None, "") and geom is not None and geom.is_valid:
-            properties["area_ha"] = round(crs.lonlat_to_metric(geom).area / 10_000, 2)
-        if draft.fid in set(data.funding_areas["area_id"]):
-            problems.append(f"id '{draft.fid}' equals an area_id; a version id must differ from every area_id")
+    derived.derive_one(spec, data, properties, geom)  # computed fields (spec.derived)
+    if spec.versioned and draft.fid in set(data.collection(spec.name)["area_id"]):
+        problems.append(f"id '{draft.fid}' equals an area_id; a version id must differ from every area_id")
     # a funding area sent as Polygon is stored as a MultiPolygon of one part
     frame = promote(gpd.GeoDataFrame([properties], geometry=[geom], crs="OGC:CRS84"), spec)
     problems += [p.replace("feature 1 ", "", 1) if p.startswith("feature 1 ") else p

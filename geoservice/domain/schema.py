@@ -21,6 +21,19 @@ AREA_TOLERANCE = 0.01  # stored area_ha may differ from the geometry's area by 1
 # Time models of a collection's `time_fields`: ISO days of a validity [from, to), or whole years
 # (a project's rule: timeutil.project_days, the JSON-FG time of api/jsonfg.py).
 DAYS, YEARS = "days", "years"
+# Rules of derived fields (CollectionSpec.derived; applied by domain/derived.py): a value that
+# follows from the feature's location (a value sent is ignored), or its area in hectares when empty.
+AREA_AT_LOCATION, HECTARES = "area at location", "hectares"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field whose values must be values of a field of another collection (checked on load)."""
+
+    field: str
+    collection: str  # the other collection's name
+    key: str  # its field
+    what: str  # what one of its features is, for messages ("funding area")
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,9 @@ class CollectionSpec:
     # /items/{area_id} answers the version in force, a version id must differ from every area_id
     versioned: bool = False
     map_item_page: bool = False  # an item's HTML is the residents' map page (web/pages.py)
+    # fields the service computes (field -> AREA_AT_LOCATION or HECTARES): editing, import, OpenAPI
+    derived: dict[str, str] = field(default_factory=dict)
+    references: tuple[Reference, ...] = ()  # its fields that name features of another collection
 
     @property
     def nullable(self) -> tuple[str, ...]:
@@ -96,6 +112,7 @@ FUNDING_AREAS = CollectionSpec(
         "Schnittlinien © OpenStreetMap-Mitwirkende (ODbL 1.0). Methode und Quellen: "
         "geodata/README.md."),
     versioned=True,
+    derived={"area_ha": HECTARES},
 )
 
 PROJECTS = CollectionSpec(
@@ -136,17 +153,37 @@ PROJECTS = CollectionSpec(
         "teils © OpenStreetMap-Mitwirkende (ODbL 1.0), teils Wikipedia (CC BY-SA 3.0). "
         "Quellen je Objekt im Feld source; Methode: geodata/README.md."),
     map_item_page=True,
+    derived={"area_id": AREA_AT_LOCATION},
+    references=(Reference("area_id", "funding-areas", "area_id", "funding area"),),
 )
 
-COLLECTIONS = {spec.name: spec for spec in (FUNDING_AREAS, PROJECTS)}
-assert all(set(spec.types) == set(spec.fields) for spec in COLLECTIONS.values())
-# the licences of the whole service, in the order the collections name them
-LICENCES = tuple(dict.fromkeys(lic for spec in COLLECTIONS.values() for lic in spec.licences))
+# the registered collections in published order; register() adds one (docs/ARCHITECTURE.md)
+COLLECTIONS: dict[str, CollectionSpec] = {}
+
+
+def register(spec: CollectionSpec) -> CollectionSpec:
+    """Publish a collection: from now on it is seeded, loaded, served and documented."""
+    if set(spec.types) != set(spec.fields):
+        raise ValueError(f"{spec.name}: types must name every field")
+    COLLECTIONS[spec.name] = spec
+    return spec
+
+
+def unregister(name: str) -> None:
+    """Withdraw a registered collection (tests)."""
+    COLLECTIONS.pop(name, None)
+
+
+register(FUNDING_AREAS)
+register(PROJECTS)
 
 
 def licences_of(spec: CollectionSpec | None) -> tuple[Licence, ...]:
-    """Return the licences of one collection, or of the whole service (None)."""
-    return LICENCES if spec is None else spec.licences
+    """Return the licences of one collection, or of the whole service (None), in the order the
+    collections name them."""
+    if spec is not None:
+        return spec.licences
+    return tuple(dict.fromkeys(lic for spec in COLLECTIONS.values() for lic in spec.licences))
 
 
 def parse_time(spec: CollectionSpec, value) -> date | int | None:
@@ -383,11 +420,16 @@ def validate(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> list[str]:
     return problems
 
 
-def check_references(projects: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[str]:
-    """Return problems where a project names an area_id that no funding area has."""
-    known = set(areas["area_id"])
-    return [
-        f"{_label(projects, pos)}: area_id '{value}' is not a funding area ({', '.join(sorted(known))})"
-        for pos, value in enumerate(projects["area_id"])
-        if not _is_blank(value) and value not in known
-    ]
+def check_references(gdf: gpd.GeoDataFrame, spec: CollectionSpec,
+                     frames: dict[str, gpd.GeoDataFrame]) -> list[str]:
+    """Return problems where a feature names a value its spec's `references` do not find."""
+    problems = []
+    for ref in spec.references:
+        if ref.field not in gdf.columns or ref.collection not in frames:
+            continue
+        known = set(frames[ref.collection][ref.key])
+        problems += [
+            f"{_label(gdf, pos)}: {ref.field} '{value}' is not a {ref.what} ({', '.join(sorted(known))})"
+            for pos, value in enumerate(gdf[ref.field])
+            if not _is_blank(value) and value not in known]
+    return problems

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +39,29 @@ class FileCollection:
 FOCUS_AREAS = FileCollection("focus-areas", "focus_areas.geojson")
 TIMELINE = FileCollection("timeline", "timeline.json", geometry=False)
 CONTEXT = FileCollection("context", "context/stadtteile.geojson")
-FILES = {c.name: c for c in (
-    *(FileCollection(spec.name, spec.filename) for spec in COLLECTIONS.values()),
-    FOCUS_AREAS, TIMELINE, CONTEXT,
-)}
+
+
+class _Files(Mapping):
+    """Every stored collection by name: the registered ones (domain/schema.py), then the others.
+
+    Read live, so a collection registered after this import is seeded and loaded too."""
+
+    def _all(self) -> dict[str, FileCollection]:
+        return {c.name: c for c in (
+            *(FileCollection(spec.name, spec.filename) for spec in COLLECTIONS.values()),
+            FOCUS_AREAS, TIMELINE, CONTEXT)}
+
+    def __getitem__(self, name: str) -> FileCollection:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+FILES = _Files()
 
 
 @dataclass(frozen=True)
