@@ -109,7 +109,9 @@ def items(collection_id: str):
     """Features of a collection: filtered, sorted, paged; in any registered format."""
     spec = spec_of(collection_id)
     offered = formats.items_formats()
-    check_params_for(ITEM_PARAMS | set(params.queryable(spec)), offered)
+    extensions = params.item_extensions()
+    check_params_for(ITEM_PARAMS | set(params.queryable(spec)) | {p.name for p in extensions},
+                     offered)
     fmt, profile = formats.negotiate(offered)
     config = current_app.config
     limit = params.limit(request.args.get("limit"), int(config["DEFAULT_LIMIT"]),
@@ -119,6 +121,8 @@ def items(collection_id: str):
     fields = params.properties(request.args.get("properties"), spec)
     skip = params.boolean(request.args.get("skipGeometry"), "skipGeometry")
     query = parse_query(spec)
+    options = {p.name: p.parse(request.args[p.name], p.name)
+               for p in extensions if p.name in request.args}
     licences = licence_header(spec)
     page = formats.Page(
         data=dataset(), spec=spec, query=query, offset=offset, limit=limit, fields=fields,
@@ -128,7 +132,7 @@ def items(collection_id: str):
         licence_header=licences,
         link_builder=lambda f, o, n, m: page_links(spec, target, f, o, n, m,
                                                    profile if f == fmt else None),
-        timestamp=_timestamp, profile=profile)
+        timestamp=_timestamp, profile=profile, options=options)
     return formats.get(fmt).items(page)
 
 

@@ -57,6 +57,7 @@ def _parameters(config: Mapping) -> dict:
         "datetime-day": q("datetime", "day"),
         "areaId": _path("areaId", "Identifier of a funding area (area_id)."),
         "from": q("from"), "to": q("to"),
+        **{x.name: q(x.name) for x in params.item_extensions()},  # declared items extensions
         # --- writes (OGC API - Features Part 4)
         **write_headers(_header),
         **openapi_changes.parameters(config),
@@ -173,7 +174,8 @@ def _collection_paths(spec: CollectionSpec) -> dict:
                               "Features",
                               [p("f-items"), p("lang"), p("limit"), p("offset"), p("bbox"),
                                p("bbox-crs"), p("datetime"), p("crs"), p("properties"),
-                               p("skipGeometry"), p("sortby"), p("profile"), *filters], items_ok),
+                               p("skipGeometry"), p("sortby"), p("profile"), *filters,
+                               *(p(x.name) for x in params.item_extensions())], items_ok),
         f"{base}/items/{{featureId}}": _get(f"item_{key}", item_summary, "Features", item_params,
                                             item_ok),
         **extra,

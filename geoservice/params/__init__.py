@@ -120,6 +120,9 @@ class Param:
     required: bool = False
     explode: bool | None = None
     variants: dict[str, dict] = field(default_factory=dict)  # name -> {description, schema, ...}
+    # an items extension: every collection's items accept it, their OpenAPI operation lists it,
+    # parse(value, name) checks it and renderers read the result in `Page.options[name]`
+    items: bool = False
 
     def is_canonical(self, value: str, spec: CollectionSpec | None) -> bool:
         return self.canonical is not None and self.canonical(value, spec)
@@ -319,6 +322,24 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
           {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}, explode=False),
 )}
 COMMON = ("f", "lang", "recorded")
+
+
+def register(param: Param) -> Param:
+    """Declare a parameter beyond the built-in ones (docs/ARCHITECTURE.md, "add a parameter")."""
+    if param.name in PARAMS:
+        raise ValueError(f"the parameter '{param.name}' is declared already")
+    PARAMS[param.name] = param
+    return param
+
+
+def unregister(name: str) -> None:
+    """Withdraw a registered declaration (tests)."""
+    PARAMS.pop(name, None)
+
+
+def item_extensions() -> list[Param]:
+    """Return the declared items extensions (Param.items), in declaration order."""
+    return [param for param in PARAMS.values() if param.items]
 
 
 def property_param(spec: CollectionSpec, name: str) -> Param:

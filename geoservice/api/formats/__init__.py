@@ -160,6 +160,7 @@ class Page:
     link_builder: Callable[[str, int, int, int], list[dict]] = field(repr=False)
     timestamp: Callable[[], str] = field(repr=False)
     profile: str | None = None  # the GeoJSON profile asked (`?profile=`), None: not asked
+    options: dict = field(default_factory=dict)  # parsed items extensions (params.Param.items)
 
     @cached_property
     def matched(self) -> np.ndarray:
