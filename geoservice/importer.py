@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import geopandas as gpd
 import pyogrio
 
-from geoservice.api import downloads
+from geoservice import exports
 from geoservice.domain import crs as crs_domain
 from geoservice.domain import derived
 from geoservice.domain.dataset import Dataset
@@ -243,6 +243,6 @@ def export(current: Dataset, spec: CollectionSpec, out: Path) -> int:
 
     gdf = current.collection(spec.name)
     # atomically: a failed or killed export never leaves half a GeoPackage under the name
-    write_atomically(out, downloads.geopackage(gdf, spec, spec.fields, crs_domain.CRS84,
+    write_atomically(out, exports.geopackage(gdf, spec, spec.fields, crs_domain.CRS84,
                                                skip_geometry=False))
     return len(gdf)

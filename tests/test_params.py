@@ -54,6 +54,8 @@ def _query_names_in_source() -> dict[str, set[str]]:
             elif isinstance(node, ast.Assign) and any(
                     isinstance(t, ast.Name) and t.id.endswith("_PARAMS") for t in node.targets):
                 names.update(_strings(node.value))
+            elif isinstance(node, ast.Attribute) and ast.unparse(node) == "params.ITEM_PARAMS":
+                names.update(params.ITEM_PARAMS)  # the items' set, declared in geoservice/params
             elif isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("request.args",
                                                                                  "args"):
                 if isinstance(node.slice, ast.Constant):
@@ -147,3 +149,66 @@ def test_layers_import_one_way():
     for path in [ROOT / "geoservice/current.py", ROOT / "geoservice/negotiation.py",
                  *(ROOT / "geoservice/params").glob("*.py")]:
         assert not {"geoservice.http", "geoservice.cache"} & imports(path), path
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Every module of geoservice/ -> the modules of geoservice/ it imports (anywhere in it)."""
+    files = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+             for p in (ROOT / "geoservice").rglob("*.py")}
+
+    def module(name: str) -> str | None:
+        while name and name not in files:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for name, path in files.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("geoservice"):
+                found.update(module(f"{node.module}.{a.name}") for a in node.names)
+            elif isinstance(node, ast.Import):
+                found.update(module(a.name) for a in node.names if a.name.startswith("geoservice"))
+        graph[name] = found - {name, None}
+    return graph
+
+
+def _layer(name: str) -> int:
+    """The layers, highest first: the factory and CLI; HTTP; the services below it (writes,
+    import, export files); storage (it builds domain objects); the domain; what all share."""
+    if name in ("geoservice", "geoservice.cli"):
+        return 5
+    if name.startswith(("geoservice.api", "geoservice.web", "geoservice.params")) or name in (
+            "geoservice.http", "geoservice.cache", "geoservice.current", "geoservice.negotiation",
+            "geoservice.auth"):
+        return 4
+    if name in ("geoservice.writes", "geoservice.importer", "geoservice.exports"):
+        return 3
+    if name.startswith("geoservice.storage"):
+        return 2
+    if name.startswith("geoservice.domain"):
+        return 1
+    return 0  # errors, config, i18n
+
+
+def test_no_module_imports_a_higher_layer_and_no_files_import_each_other_in_a_circle():
+    graph = _import_graph()
+    upward = sorted((a, b) for a, targets in graph.items() for b in targets if _layer(b) > _layer(a))
+    assert upward == []
+    # a circle: a module that reaches itself again (depth-first, colours)
+    state: dict[str, int] = {}
+    circles = []
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for target in sorted(graph[name]):
+            if state.get(target) == 1:
+                circles.append([*path[path.index(target):], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert circles == []

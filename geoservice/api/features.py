@@ -21,12 +21,15 @@ import shapely
 
 from geoservice.domain import cql, crs
 from geoservice.domain.areas import day_overlap
+from geoservice.domain.crs import transform_geoms
 from geoservice.domain.dataset import Dataset
+from geoservice.domain.rows import columns as _columns
+from geoservice.domain.rows import properties_of
+from geoservice.domain.rows import rows as _rows
 from geoservice.domain.schema import CollectionSpec
 from geoservice.domain.timeutil import DayRange
 
 EAGER_LIMIT = 50_000  # collections up to this size are serialized completely at first use
-DECIMALS = {True: 7, False: 3}  # coordinate decimals for degrees / metres
 
 
 def _json_default(value):
@@ -54,50 +57,6 @@ def dumps_bytes(value) -> bytes:
 def dumps(value) -> str:
     """Serialize to compact JSON text (see dumps_bytes)."""
     return dumps_bytes(value).decode()
-
-
-def is_geographic(crs_uri: str) -> bool:
-    """Return True for CRSs with degrees as units."""
-    return crs.pyproj_crs(crs_uri).is_geographic
-
-
-def transform_geoms(geoms: np.ndarray, target: str) -> np.ndarray:
-    """Transform CRS84 shapely geometries to `target` in one vectorised call (axis order of target)."""
-    if target == crs.CRS84:
-        return geoms
-    transformer = crs.transformer(crs.CRS84, target)
-    decimals = DECIMALS[is_geographic(target)]
-
-    def _apply(x, y):
-        tx, ty = transformer.transform(x, y)
-        return np.round(tx, decimals), np.round(ty, decimals)
-
-    return shapely.transform(geoms, _apply, interleaved=False)
-
-
-def _columns(gdf: gpd.GeoDataFrame, fields: tuple[str, ...]) -> list[np.ndarray]:
-    """Return each field as an object array with None for every null (NaN, NaT, None)."""
-    columns = []
-    for name in fields:
-        values = gdf[name].to_numpy(dtype=object)
-        missing = pd.isna(values)
-        if missing.any():
-            values = values.copy()
-            values[missing] = None
-        columns.append(values)
-    return columns
-
-
-def properties_of(gdf: gpd.GeoDataFrame, fields: tuple[str, ...]) -> list[dict]:
-    """Return the rows' properties as plain dicts (None for nulls, dates kept for the encoder)."""
-    return _rows(_columns(gdf, fields), fields, len(gdf))
-
-
-def _rows(columns: list[np.ndarray], fields: tuple[str, ...], count: int) -> list[dict]:
-    if not columns:
-        return [{} for _ in range(count)]
-    return [dict(zip(fields, row, strict=True))
-            for row in zip(*(column.tolist() for column in columns), strict=True)]
 
 
 def _encode(ids, geometries, props: list[dict]) -> list[bytes]:

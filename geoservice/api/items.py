@@ -16,10 +16,6 @@ from geoservice.domain.schema import CollectionSpec, spec_of
 from geoservice.errors import InvalidParameter, NotFound
 from geoservice.http import _, check_params_for, dataset, request_etag
 
-ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
-                         "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs",
-                         "profile"})
-
 
 def bbox_to_crs84(box: tuple[float, float, float, float], box_crs: str) -> tuple[float, ...]:
     """Return a bbox given in `box_crs` (its axis order) as a CRS84 bbox."""
@@ -110,7 +106,7 @@ def items(collection_id: str):
     spec = spec_of(collection_id)
     offered = formats.items_formats()
     extensions = params.item_extensions()
-    check_params_for(ITEM_PARAMS | set(params.queryable(spec)) | {p.name for p in extensions},
+    check_params_for(params.ITEM_PARAMS | set(params.queryable(spec)) | {p.name for p in extensions},
                      offered)
     fmt, profile = formats.negotiate(offered)
     config = current_app.config

@@ -49,10 +49,9 @@ def check_metadata_params(*extra: str) -> None:
 
     GDAL's OAPIF driver and QGIS append a connection URL's query (`OAPIF:http://host?datetime=
     2010`) to every URL they request: /, /openapi and /collections too."""
-    from geoservice.api.items import ITEM_PARAMS  # items.py imports this module
-
     names = {name for spec in COLLECTIONS.values() for name in params.queryable(spec)}
-    check_params_for(ITEM_PARAMS | names | set(extra))
+    names |= {param.name for param in params.item_extensions()}
+    check_params_for(params.ITEM_PARAMS | names | set(extra))
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 

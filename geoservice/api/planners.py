@@ -151,7 +151,7 @@ def _changes(area_id: str | None):
             "features": [{
                 "type": "Feature", "id": part.change,
                 "geometry": geometry if target == crs.CRS84 else shapely.geometry.mapping(
-                    features.transform_geoms(np.array([part.geometry], dtype=object), target)[0]),
+                    crs.transform_geoms(np.array([part.geometry], dtype=object), target)[0]),
                 "properties": {"change": part.change, "area_ha": part.area_ha,
                                "area_id": area_id, "from": before, "to": after},
             } for part, geometry in parts],

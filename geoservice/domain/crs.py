@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from shapely import Geometry
@@ -106,3 +107,26 @@ def metric_to_lonlat(geom: Geometry) -> Geometry:
 def content_crs_header(uri: str) -> str:
     """Return the value of the Content-Crs response header for a CRS URI."""
     return f"<{uri}>"
+
+
+DECIMALS = {True: 7, False: 3}  # coordinate decimals for degrees / metres
+
+
+def is_geographic(crs_uri: str) -> bool:
+    """Return True for CRSs with degrees as units."""
+    return pyproj_crs(crs_uri).is_geographic
+
+
+def transform_geoms(geoms: np.ndarray, target: str) -> np.ndarray:
+    """Transform CRS84 shapely geometries to `target` in one vectorised call (axis order of
+    target), rounded to DECIMALS (~1 cm / 1 mm)."""
+    if target == CRS84:
+        return geoms
+    project = transformer(CRS84, target)
+    decimals = DECIMALS[is_geographic(target)]
+
+    def _apply(x, y):
+        tx, ty = project.transform(x, y)
+        return np.round(tx, decimals), np.round(ty, decimals)
+
+    return shapely.transform(geoms, _apply, interleaved=False)

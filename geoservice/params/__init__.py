@@ -322,6 +322,10 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
           {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}, explode=False),
 )}
 COMMON = ("f", "lang", "recorded")
+# the parameters of every collection's items (besides its properties and declared extensions)
+ITEM_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "properties",
+                         "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs",
+                         "profile"})
 
 
 def register(param: Param) -> Param:

@@ -1,8 +1,8 @@
-"""CSV download (`f=csv`): UTF-8, geometry as WKT with x = easting/longitude (api/downloads.py)."""
+"""CSV download (`f=csv`): UTF-8, geometry as WKT with x = easting/longitude (geoservice/exports.py)."""
 
 from __future__ import annotations
 
-from geoservice.api import downloads
+from geoservice import exports as downloads
 from geoservice.api.formats import Page, Renderer, register
 from geoservice.api.links import CSV
 from geoservice.http import respond

@@ -1,8 +1,8 @@
-"""GeoPackage download (`f=gpkg`): typed columns, EPSG CRS, attribution (api/downloads.py)."""
+"""GeoPackage download (`f=gpkg`): typed columns, EPSG CRS, attribution (geoservice/exports.py)."""
 
 from __future__ import annotations
 
-from geoservice.api import downloads
+from geoservice import exports as downloads
 from geoservice.api.formats import Page, Renderer, register
 from geoservice.api.links import GPKG
 from geoservice.http import respond

@@ -20,10 +20,11 @@ import numpy as np
 import shapely
 
 from geoservice.api import features
-from geoservice.api.features import dumps, transform_geoms
+from geoservice.api.features import dumps
 from geoservice.api.formats import PROFILE_URI, Item, Page, Renderer, profile_headers, register
 from geoservice.api.links import GEOJSON
 from geoservice.domain import crs
+from geoservice.domain.crs import transform_geoms
 from geoservice.domain.schema import DAYS, CollectionSpec
 from geoservice.http import respond
 

@@ -1,6 +1,7 @@
 """The files of items downloads: GeoPackage and CSV, both typed by the collection's schema.
 
-The renderers `f=gpkg` and `f=csv` (api/formats/) answer with them; `geodata export` writes them.
+The renderers `f=gpkg` and `f=csv` (api/formats/) answer with them; `geodata export` (importer.py)
+writes them. Below the HTTP layer: it knows no request.
 
 The schema (`spec.types`) decides every column: GeoPackage stores integer as INTEGER, number as
 REAL, date as DATE and string as TEXT (written through pyogrio's raw writer, which maps numpy
@@ -23,8 +24,9 @@ import numpy as np
 import pyogrio.raw
 import shapely
 
-from geoservice.api.features import DECIMALS, is_geographic, properties_of, transform_geoms
 from geoservice.domain import crs
+from geoservice.domain.crs import DECIMALS, is_geographic, transform_geoms
+from geoservice.domain.rows import properties_of
 from geoservice.domain.schema import CollectionSpec
 
 # GeoPackage 1.2: read without warnings by GDAL >= 2.2 (Debian 12's GDAL 3.6, QGIS 3.22); GDAL's
