@@ -21,7 +21,6 @@ from feedgen.util import xml_elem
 from flask import Blueprint, current_app, g, request
 from markupsafe import escape
 
-from geoservice import i18n
 from geoservice.api import history as record_history
 from geoservice.api.links import HTML, url
 from geoservice.domain import history as diffs
@@ -36,25 +35,6 @@ bp = Blueprint("feeds", __name__)
 ATOM = "application/atom+xml"
 ENTRIES = 50  # the newest feature changes a feed lists
 
-i18n.register({
-    "Änderungen im Register": "Changes in the register",
-    "Änderungen: {title}": "Changes: {title}",
-    "Änderungen im Fördergebiet {area}": "Changes in funding area {area}",
-    "Öffentliche Änderungen mit Notiz, Rolle und Zeit (Dresden)":
-        "Public changes with note, role and time (Dresden)",
-    "{title}: {what}": "{title}: {what}",
-    "Notiz": "Note",
-    "Von": "By",
-    "Zeit (Dresden)": "Time (Dresden)",
-    "Was sich änderte": "What changed",
-    "Das Objekt, wie es damals erfasst wurde": "The feature as it was recorded then",
-    "Das Objekt heute": "The feature today",
-    "Alle Fassungen des Objekts": "Every record of the feature",
-    "Diese Änderungen als Atom-Feed": "These changes as an Atom feed",
-    "angelegt": "created",
-    "geändert": "changed",
-    "stillgelegt": "retired",
-})
 _STATUS = {changelog.CREATED: "angelegt", changelog.CHANGED: "geändert", changelog.RETIRED: "stillgelegt"}
 
 

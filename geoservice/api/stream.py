@@ -17,7 +17,7 @@ from urllib.parse import quote
 import shapely
 from flask import Blueprint, current_app, request
 
-from geoservice import i18n, params
+from geoservice import params
 from geoservice.api import features
 from geoservice.api.history import recorded_url, rfc3339
 from geoservice.api.links import GEOJSON, JSON, link, url
@@ -27,10 +27,6 @@ from geoservice.storage import changelog
 
 bp = Blueprint("stream", __name__)
 STREAM_PARAMS = ("after", "limit")
-i18n.register({"Die nächsten Änderungen": "The next changes",
-               "Später neue Änderungen": "Changes made later",
-               "Die Änderungen der Sammlung für Maschinen (JSON, Cursor)":
-                   "The collection's changes for machines (JSON, cursor)"})
 
 
 def _feature(entry: changelog.Entry) -> dict | None:

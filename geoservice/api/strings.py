@@ -236,6 +236,33 @@ EN.update({
 })
 
 
+# the Atom feeds (api/feeds.py)
+EN.update({
+    "Änderungen im Register": "Changes in the register",
+    "Änderungen: {title}": "Changes: {title}",
+    "Änderungen im Fördergebiet {area}": "Changes in funding area {area}",
+    "Öffentliche Änderungen mit Notiz, Rolle und Zeit (Dresden)":
+        "Public changes with note, role and time (Dresden)",
+    "{title}: {what}": "{title}: {what}",
+    "Notiz": "Note",
+    "Von": "By",
+    "Zeit (Dresden)": "Time (Dresden)",
+    "Was sich änderte": "What changed",
+    "Das Objekt, wie es damals erfasst wurde": "The feature as it was recorded then",
+    "Das Objekt heute": "The feature today",
+    "Alle Fassungen des Objekts": "Every record of the feature",
+    "Diese Änderungen als Atom-Feed": "These changes as an Atom feed",
+    "angelegt": "created",
+    "geändert": "changed",
+    "stillgelegt": "retired",
+    # the change stream (api/stream.py)
+    "Die nächsten Änderungen": "The next changes",
+    "Später neue Änderungen": "Changes made later",
+    "Die Änderungen der Sammlung für Maschinen (JSON, Cursor)":
+        "The collection's changes for machines (JSON, cursor)",
+})
+
+
 def register() -> None:
     """Register the English translations of the API's UI strings."""
     i18n.register(EN)
