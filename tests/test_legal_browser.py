@@ -28,16 +28,6 @@ def site(tmp_path_factory):
     app.extensions["geoservice"].close()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        yield browser
-        browser.close()
-
-
 def _violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(EVERY_RULE)
@@ -45,11 +35,11 @@ def _violations(page) -> list[str]:
             for v in result["violations"]]
 
 
-def test_legal_pages_have_no_axe_violation_in_both_languages(chromium, site):
+def test_legal_pages_have_no_axe_violation_in_both_languages(browser, site):
     server, _ = site
     found = {}
     for width, height in ((1280, 900), (390, 844)):  # desktop and phone
-        context = chromium.new_context(viewport={"width": width, "height": height})
+        context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         for lang in ("de", "en"):
             for path in PAGES:
@@ -59,9 +49,9 @@ def test_legal_pages_have_no_axe_violation_in_both_languages(chromium, site):
     assert found == {key: [] for key in found}
 
 
-def test_feedback_sent_in_the_browser_reaches_the_administrators(chromium, site):
+def test_feedback_sent_in_the_browser_reaches_the_administrators(browser, site):
     server, password = site
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
     page = context.new_page()
     page.goto(f"{server.url}/barrierefreiheit?lang=de")
     page.get_by_role("link", name="Rückmeldeformular").click()

@@ -121,8 +121,11 @@
 
   /* ------------------------------------------------------------------ popups that fit the map */
 
-  function popupWidth(map) { return Math.max(180, Math.min(320, map.getSize().x - 60)); }
-  function popupHeight(map) { return Math.max(160, Math.min(320, map.getSize().y - 90)); }
+  // autoPan keeps 96 px (left and right) and 72 px (top and bottom) clear of the map controls
+  // (layers.js) and the popup's frame and tip take about 30 px across and 60 px down: the
+  // content's maximum leaves room for both, so a popup always fits the map
+  function popupWidth(map) { return Math.max(180, Math.min(320, map.getSize().x - 130)); }
+  function popupHeight(map) { return Math.max(120, Math.min(320, map.getSize().y - 150)); }
 
   function sameSpot(cluster, map) {
     var b = cluster.getBounds();
