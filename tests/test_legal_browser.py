@@ -6,7 +6,7 @@ store does not matter here)."""
 from __future__ import annotations
 
 import pytest
-from conftest import BROWSER_ARGS, CHROMIUM, LiveServer, build_app
+from conftest import CHROMIUM, LiveServer, build_app
 from test_browser import AXE
 
 from geoservice.storage.accounts import Accounts
