@@ -72,7 +72,7 @@ def _raw_body() -> bytes:
 
 def _body() -> dict:
     mimetype = request.mimetype
-    if mimetype not in JSON_TYPES:
+    if mimetype not in JSON_TYPES and mimetype != "":  # none sent (OWSLib's PUT of a str): JSON
         raise UnsupportedMediaType(f"Content-Type: '{request.content_type}' is not accepted; send "
                                    "application/geo+json (PATCH: application/merge-patch+json)")
     try:

@@ -1,0 +1,281 @@
+"""Writing from unmodified clients: QGIS's OAPIF editing (replayed as its source builds the
+requests) and OWSLib 0.35 itself, against a real server, for accounts an administrator lets
+write without If-Match and with a default change note.
+
+QGIS 3.34 / 3.40 (no such QGIS is packaged for Debian 12, so the requests are replayed byte for
+byte as the provider builds them), from qgis/QGIS src/providers/wfs/:
+- oapif/qgsoapifprovider.cpp, QgsOapifProvider::computeCapabilities(): OPTIONS on
+  `<items>` and on `<items>/<first feature id>`; the `Allow` value split at ',' and trimmed;
+  POST there enables adding, PUT changing, DELETE deleting, PATCH makes changes merge patches.
+  `<items>` is the landing page's `data` link cut at '?' (qgsoapiflandingpagerequest.cpp)
+  + '/' + collection + '/items'.
+- oapif/qgsoapifcreatefeaturerequest.cpp: POST `<items>`, Content-Type application/geo+json,
+  body QgsJsonExporter::exportFeatureToJsonObject() without `id` and `bbox` (every field, NULL
+  as null; `properties.id` kept when the items carry it) dumped by nlohmann::json (keys sorted,
+  no spaces); the new id is what follows '/items/' in Location; then GET `<items>/<id>` with
+  Accept "application/geo+json, application/json" (qgsoapifsingleitemrequest.cpp).
+- oapif/qgsoapifpatchfeaturerequest.cpp: PATCH `<items>/<id>`, application/merge-patch+json,
+  `{"properties": {changed fields}}` or `{"geometry": ...}` (6 decimals: the exporter's precision).
+- qgsoapifprovider.cpp deleteFeatures(): DELETE `<items>/<id>`, no body.
+- qgsbasenetworkrequest.cpp: no If-Match, no change note, no Accept on writes; credentials by
+  QgsAuthorizationSettings::setAuthorization (qgsauthorizationsettings.cpp): the connection's
+  user/password as `Authorization: Basic`, or an authentication configuration (its "API Header"
+  method sets the configured header, e.g. X-API-Key).
+Read at the stored versions 0c85fff9 (create), 1ff3b0c0 (patch), 4fc2c429 (delete), 0304f461
+(provider), 148c4220 (base request); the same requests since the editing came in (PR 52504, 3.32).
+
+OWSLib 0.35 (owslib/ogcapi/features.py): collection_item_create/update/delete send no If-Match
+and no note; `Authentication(user, password)` is sent as Basic; `collection_items(cql=...)` POSTs
+the CQL2-JSON filter to `/items` as application/json (or as application/geo+json after a create:
+OWSLib's header dictionary is shared by all its objects).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import pytest
+import requests
+from owslib.ogcapi import REQUEST_HEADERS
+from owslib.ogcapi.features import Features
+from owslib.util import Authentication
+
+from tests.conftest import LiveServer, build_app
+
+NOTE_QGIS = "Bearbeitung in QGIS (Quartiersmanagement)"
+NOTE_OWSLIB = "Abgleich über OWSLib"
+PROHLIS = (13.7980134, 51.0062709)
+MOVED = (13.7993217, 51.0071145)
+# Qt's defaults on every request of QgsNetworkAccessManager (no Accept on writes)
+QT_HEADERS = {"User-Agent": "Mozilla/5.0 QGIS/34000/Debian GNU/Linux 12 (bookworm)",
+              "Accept-Encoding": "gzip, deflate", "Accept-Language": "de-DE,en,*",
+              "Connection": "Keep-Alive"}
+
+
+def _cli(app, *args: str) -> str:
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _token(app, name: str) -> str:
+    output = _cli(app, "users", "add", name, "--role", "editor")
+    return re.search(r"^token: (\S+)$", output, re.MULTILINE).group(1)
+
+
+@pytest.fixture(scope="module")
+def served(backend, tmp_path_factory):
+    """A fresh app on a real server; accounts: `qgis` and `owslib` (If-Match optional, default
+    notes, set with `users writing` as an administrator would) and `strict` (the defaults)."""
+    app = build_app(backend, tmp_path_factory.mktemp("client-writes"))
+    tokens = {name: _token(app, name) for name in ("qgis", "owslib", "strict")}
+    _cli(app, "users", "writing", "qgis", "--if-match", "optional", "--default-note", NOTE_QGIS)
+    _cli(app, "users", "writing", "owslib", "--if-match", "optional", "--default-note", NOTE_OWSLIB)
+    server = LiveServer(app)
+    server.app, server.tokens = app, tokens
+    yield server
+    server.stop()
+
+
+def basic(name: str, token: str) -> str:
+    return "Basic " + base64.b64encode(f"{name}:{token}".encode()).decode()
+
+
+def nlohmann(value) -> bytes:
+    """json::dump() as QGIS calls it: keys sorted (nlohmann::json's std::map), no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def point(lonlat) -> dict:
+    """QgsGeometry::asJsonObject(6) of a point."""
+    return {"type": "Point", "coordinates": [round(v, 6) for v in lonlat]}
+
+
+class Qgis:
+    """The OAPIF provider's requests for one layer, with the connection's credentials."""
+
+    def __init__(self, base: str, collection: str, auth: dict):
+        self.http = requests.Session()
+        self.http.headers.clear()
+        self.http.headers.update(QT_HEADERS)
+        self.auth = auth
+        landing = self.get(base + "/", "application/json").json()
+        data = next(link["href"] for link in landing["links"]
+                    if link["rel"] == "data" and link["type"] == "application/json")
+        self.items = data.split("?", 1)[0] + "/" + collection + "/items"
+        first = self.get(self.items + "?limit=10", "application/geo+json").json()["features"]
+        self.first_id = first[0]["id"]
+        self.fields = list(dict.fromkeys(name for f in first for name in f["properties"]))
+
+    def get(self, url: str, accept: str) -> requests.Response:
+        return self.http.get(url, headers={"Accept": accept, **self.auth}, timeout=30)
+
+    def options(self, url: str) -> list[str]:
+        response = self.http.options(url, headers=self.auth, timeout=30)
+        assert response.status_code == 200, response.text
+        return [method.strip() for method in response.headers.get("Allow", "").split(",")]
+
+    def send(self, method: str, url: str, content_type: str | None, body: bytes | None):
+        headers = dict(self.auth, **({"Content-Type": content_type} if content_type else {}))
+        return self.http.request(method, url, data=body, headers=headers, timeout=30,
+                                 allow_redirects=False)
+
+    def create(self, values: dict, lonlat) -> requests.Response:
+        properties = {name: values.get(name) for name in self.fields}  # unset fields are NULL
+        return self.send("POST", self.items, "application/geo+json",
+                         nlohmann({"type": "Feature", "geometry": point(lonlat),
+                                   "properties": properties}))
+
+    def patch(self, fid: str, change: dict) -> requests.Response:
+        return self.send("PATCH", f"{self.items}/{fid}", "application/merge-patch+json",
+                         nlohmann(change))
+
+    def delete(self, fid: str) -> requests.Response:
+        return self.send("DELETE", f"{self.items}/{fid}", None, None)
+
+
+NEW_PROJECT = {"title": "Bücherschrank am Jacob-Winter-Platz", "category": "Kultur",
+               "description": "Ein offener Bücherschrank, in QGIS erfasst.", "status": "geplant",
+               "start_year": 2027, "address": "Jacob-Winter-Platz, 01239 Dresden",
+               "location_accuracy": "street", "location_method": "in QGIS gesetzt",
+               "source": "https://example.org/buecherschrank"}
+
+
+def test_options_announce_what_qgis_enables(served):
+    qgis = Qgis(served.url, "projects", {})
+    on_items = qgis.options(qgis.items)
+    assert "POST" in on_items
+    for fid in (qgis.first_id, "unknown_id"):  # QGIS asks a made-up id for an empty layer
+        assert {"PUT", "PATCH", "DELETE"} <= set(qgis.options(f"{qgis.items}/{fid}"))
+
+
+def test_qgis_creates_changes_and_deletes_a_project_each_change_with_a_note(served):
+    qgis = Qgis(served.url, "projects", {"Authorization": basic("qgis", served.tokens["qgis"])})
+    created = qgis.create(NEW_PROJECT, PROHLIS)
+    assert created.status_code == 201, created.text
+    location = created.headers["Location"]
+    fid = location[location.rindex("/items/") + len("/items/"):]
+    assert fid == "bucherschrank-am-jacob-winter-platz"
+    stored = qgis.get(f"{qgis.items}/{fid}", "application/geo+json, application/json").json()
+    assert stored["properties"]["area_id"] == "prohlis"  # derived, though QGIS sent null
+
+    changed = qgis.patch(fid, {"properties": {"status": "laufend"}})
+    assert changed.status_code == 200, changed.text
+    moved = qgis.patch(fid, {"geometry": point(MOVED)})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["geometry"]["coordinates"] == list(point(MOVED)["coordinates"])
+    deleted = qgis.delete(fid)
+    assert deleted.status_code == 204, deleted.text
+    assert qgis.get(f"{qgis.items}/{fid}", "application/geo+json").status_code == 404
+
+    history = qgis.get(f"{qgis.items}/{fid}/history", "application/json").json()["records"]
+    assert [r["kind"] for r in history] == ["create", "update", "update", "retire"]
+    assert {r["note"] for r in history} == {NOTE_QGIS}
+    assert [r["record_id"] for r in history] == sorted(r["record_id"] for r in history)
+
+
+def test_qgis_api_header_and_the_guarantees_that_stay(served):
+    fid = "bmx-anlage-prohlis"
+    as_key = Qgis(served.url, "projects", {"X-API-Key": served.tokens["qgis"]})
+    first = as_key.patch(fid, {"properties": {"status_note": "über einen API-Header geändert"}})
+    assert first.status_code == 200, first.text
+    old_etag = first.headers["ETag"]
+    again = as_key.patch(fid, {"properties": {"status_note": "noch einmal"}})
+    assert again.status_code == 200, again.text
+    # a client that sends If-Match keeps its lost-update protection, with the same account
+    stale = as_key.http.patch(f"{as_key.items}/{fid}", data=b'{"properties":{"funding":null}}',
+                              headers={"X-API-Key": served.tokens["qgis"], "If-Match": old_etag,
+                                       "Content-Type": "application/merge-patch+json"}, timeout=30)
+    assert stale.status_code == 412, stale.text
+    # an account the administrator did not allow: QGIS's request is refused, nothing written
+    strict = Qgis(served.url, "projects", {"Authorization": basic("strict", served.tokens["strict"])})
+    refused = strict.patch(fid, {"properties": {"status": "laufend"}})
+    assert refused.status_code == 428, refused.text
+    # the Basic user name must be the token's account's; a login password is not a token
+    for auth in (basic("strict", served.tokens["qgis"]), basic("qgis", "not-a-token"),
+                 "Basic %%%", "Digest x"):
+        wrong = Qgis(served.url, "projects", {"Authorization": auth}).patch(
+            fid, {"properties": {"status": "laufend"}})
+        assert wrong.status_code == 401, (auth, wrong.text)
+        assert served.tokens["qgis"] not in wrong.text
+    history = as_key.get(f"{as_key.items}/{fid}/history", "application/json").json()["records"]
+    assert [r["note"] for r in history[-2:]] == [NOTE_QGIS, NOTE_QGIS]
+    assert history[-1]["kind"] == "update" and history[-1]["summary"] != ""
+
+
+@pytest.fixture()
+def owslib(served):
+    """OWSLib's Features with the account's token as Basic password (OWSLib's Authentication)."""
+    saved = dict(REQUEST_HEADERS)  # OWSLib writes its headers into this module-wide dictionary
+    yield Features(served.url, auth=Authentication("owslib", served.tokens["owslib"]))
+    REQUEST_HEADERS.clear()
+    REQUEST_HEADERS.update(saved)
+
+
+def _ids(served, **query) -> list[str]:
+    answer = requests.get(served.url + "/collections/projects/items",
+                          params={"limit": 1000, **query}, timeout=30).json()
+    return [feature["id"] for feature in answer["features"]]
+
+
+def test_owslib_searches_creates_updates_and_deletes(served, owslib):
+    laufend = {"op": "=", "args": [{"property": "status"}, "laufend"]}
+    before = owslib.collection_items("projects", cql=laufend, limit=1000)
+    assert [f["id"] for f in before["features"]] == _ids(served, filter="status='laufend'")
+    assert before["features"] and owslib.request.startswith(served.url)  # followed the 303
+
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(PROHLIS)},
+               "properties": dict(NEW_PROJECT, title="Sitzbänke an der Prohliser Allee")}
+    assert owslib.collection_item_create("projects", feature)
+    fid = owslib.response_headers["Location"].rsplit("/", 1)[1]
+    assert fid == "sitzbanke-an-der-prohliser-allee"
+
+    # after a create OWSLib sends application/geo+json with every request: still a search
+    after = owslib.collection_items("projects", cql=laufend, limit=1000)
+    assert [f["id"] for f in after["features"]] == [f["id"] for f in before["features"]]
+
+    replaced = owslib.collection_item("projects", fid)
+    replaced["properties"]["status"] = "laufend"
+    assert owslib.collection_item_update("projects", fid, replaced)
+    assert fid in _ids(served, filter="status='laufend'")
+    assert owslib.collection_item_delete("projects", fid)
+    assert fid not in _ids(served)
+    history = requests.get(f"{served.url}/collections/projects/items/{fid}/history",
+                           headers={"Accept": "application/json"}, timeout=30).json()["records"]
+    assert [(r["kind"], r["note"]) for r in history] == [
+        ("create", NOTE_OWSLIB), ("replace", NOTE_OWSLIB), ("retire", NOTE_OWSLIB)]
+
+
+def test_a_cql2_body_is_a_search_and_never_a_write(served):
+    items = served.url + "/collections/projects/items"
+    expression = {"op": "=", "args": [{"property": "category"}, "Kultur"]}
+    for media in ("application/cql2+json", "application/json"):
+        answer = requests.post(items + "?limit=3", data=json.dumps(expression), timeout=30,
+                               headers={"Content-Type": media}, allow_redirects=False)
+        assert answer.status_code == 303, answer.text  # no account needed: it is a read
+        assert "limit=3&filter=" in answer.headers["Location"]
+        assert "filter-lang=cql2-json" in answer.headers["Location"]
+    followed = requests.post(items, json=expression, timeout=30).json()
+    assert [f["id"] for f in followed["features"]] == _ids(served, filter="category='Kultur'")
+    twice = requests.post(items + "?filter=status%3D'laufend'", json=expression, timeout=30)
+    assert twice.status_code == 400 and "given twice" in twice.json()["description"]
+    bad = requests.post(items, json={"op": "no-such-op", "args": []}, timeout=30)
+    assert bad.status_code == 400 and "no-such-op" in bad.text
+    unauthenticated_create = requests.post(items, json={"type": "Feature", "properties": {}},
+                                           timeout=30)
+    assert unauthenticated_create.status_code == 401
+
+
+def test_users_writing_sets_and_lists_the_options(served):
+    app = served.app
+    listing = _cli(app, "users", "list")
+    assert 'qgis\teditor' in listing and f'If-Match optional, default note "{NOTE_QGIS}"' in listing
+    assert "strict\teditor" in listing and "If-Match required, no default note" in listing
+    result = app.test_cli_runner().invoke(args=["users", "writing", "strict"])
+    assert result.exit_code != 0 and "nothing to set" in result.output
+    result = app.test_cli_runner().invoke(args=["users", "writing", "nobody", "--if-match", "optional"])
+    assert result.exit_code != 0 and "nobody" in result.output
+    for token in served.tokens.values():
+        assert token not in listing
