@@ -38,16 +38,18 @@ import re
 
 import pytest
 import requests
+import sqlalchemy as sa
 from owslib.ogcapi import REQUEST_HEADERS
 from owslib.ogcapi.features import Features
 from owslib.util import Authentication
 
+from geoservice.storage.tables import changes
 from tests.conftest import LiveServer, build_app
 
 NOTE_QGIS = "Bearbeitung in QGIS (Quartiersmanagement)"
 NOTE_OWSLIB = "Abgleich über OWSLib"
 PROHLIS = (13.7980134, 51.0062709)
-MOVED = (13.7993217, 51.0071145)
+MOVED = (13.781045, 51.018048)  # inside Am Koitschgraben
 # Qt's defaults on every request of QgsNetworkAccessManager (no Accept on writes)
 QT_HEADERS = {"User-Agent": "Mozilla/5.0 QGIS/34000/Debian GNU/Linux 12 (bookworm)",
               "Accept-Encoding": "gzip, deflate", "Accept-Language": "de-DE,en,*",
@@ -166,6 +168,7 @@ def test_qgis_creates_changes_and_deletes_a_project_each_change_with_a_note(serv
     moved = qgis.patch(fid, {"geometry": point(MOVED)})
     assert moved.status_code == 200, moved.text
     assert moved.json()["geometry"]["coordinates"] == list(point(MOVED)["coordinates"])
+    assert moved.json()["properties"]["area_id"] == "am-koitschgraben"  # derived anew
     deleted = qgis.delete(fid)
     assert deleted.status_code == 204, deleted.text
     assert qgis.get(f"{qgis.items}/{fid}", "application/geo+json").status_code == 404
@@ -233,6 +236,7 @@ def test_owslib_searches_creates_updates_and_deletes(served, owslib):
     assert fid == "sitzbanke-an-der-prohliser-allee"
 
     # after a create OWSLib sends application/geo+json with every request: still a search
+    assert REQUEST_HEADERS["Content-Type"] == "application/geo+json"
     after = owslib.collection_items("projects", cql=laufend, limit=1000)
     assert [f["id"] for f in after["features"]] == [f["id"] for f in before["features"]]
 
@@ -279,3 +283,17 @@ def test_users_writing_sets_and_lists_the_options(served):
     assert result.exit_code != 0 and "nobody" in result.output
     for token in served.tokens.values():
         assert token not in listing
+    def strict_line() -> str:
+        return next(line for line in _cli(app, "users", "list").splitlines()
+                    if line.startswith("strict\t"))
+
+    _cli(app, "users", "writing", "strict", "--default-note", "Nachgetragen")
+    assert strict_line().endswith('If-Match required, default note "Nachgetragen"')
+    _cli(app, "users", "writing", "strict", "--default-note", "")  # removes it
+    assert strict_line().endswith("If-Match required, no default note")
+    with app.extensions["geoservice"].store.engine.connect() as conn:  # each setting recorded
+        notes = conn.execute(sa.select(changes.c.note).where(changes.c.kind == "account")).scalars()
+        recorded = [note for note in notes if note.startswith("Schreibzugriff")]
+    assert recorded[0] == (f"Schreibzugriff für Konto qgis: If-Match optional, Standardnotiz "
+                           f"„{NOTE_QGIS}“")
+    assert recorded[-1] == "Schreibzugriff für Konto strict: keine Standardnotiz"

@@ -17,10 +17,10 @@ from urllib.parse import unquote, urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from geoservice import auth
+from geoservice import auth, params
 from geoservice.api import features
 from geoservice.api.links import GEOJSON, url
-from geoservice.domain import crs, derived, editing
+from geoservice.domain import cql, crs, derived, editing
 from geoservice.domain.schema import CollectionSpec, spec_of
 from geoservice.errors import (
     InvalidParameter,
@@ -62,11 +62,14 @@ def _raw_body() -> bytes:
     """Return the request body (read once, kept for a second look), at most MAX_BODY bytes."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise InvalidParameter(f"the body has {request.content_length} bytes; at most {MAX_BODY}")
-    body = request.stream.read(MAX_BODY + 1) if "geoservice.body" not in request.environ else None
-    if body is not None:
-        if len(body) > MAX_BODY:  # chunked: no Content-Length to refuse it by
-            raise InvalidParameter(f"the body has more than {MAX_BODY} bytes")
-        request.environ["geoservice.body"] = body
+    if "geoservice.body" not in request.environ:
+        chunks, size = [], 0
+        while chunk := request.stream.read(min(2**16, MAX_BODY + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY:  # chunked: no Content-Length to refuse it by
+                raise InvalidParameter(f"the body has more than {MAX_BODY} bytes")
+        request.environ["geoservice.body"] = b"".join(chunks)
     return request.environ["geoservice.body"]
 
 
@@ -111,8 +114,10 @@ def _search(spec: CollectionSpec, expression) -> Response:
     if "filter" in request.args or "filter-lang" in request.args:
         raise InvalidParameter("the filter is given twice: in the body and as the parameter "
                                "'filter'/'filter-lang'; give one")
-    encoded = urlencode({"filter": json.dumps(expression, ensure_ascii=False, separators=(",", ":")),
-                         "filter-lang": "cql2-json"})
+    text = json.dumps(expression, ensure_ascii=False, separators=(",", ":"))
+    # checked here, so a bad filter is refused on the POST itself (400 naming the problem)
+    cql.parse(text, spec, "cql2-json", params.crs_param(request.args.get("filter-crs"), "filter-crs"))
+    encoded = urlencode({"filter": text, "filter-lang": "cql2-json"})
     query = "&".join(piece for piece in (request.query_string.decode("latin-1"), encoded) if piece)
     limit = int(current_app.config.get("MAX_QUERY_BYTES") or MAX_QUERY_BYTES)
     if len(query) > limit:
