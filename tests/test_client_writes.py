@@ -13,7 +13,8 @@ byte as the provider builds them), from qgis/QGIS src/providers/wfs/:
   body QgsJsonExporter::exportFeatureToJsonObject() without `id` and `bbox` (every field, NULL
   as null; `properties.id` kept when the items carry it) dumped by nlohmann::json (keys sorted,
   no spaces); the new id is what follows '/items/' in Location; then GET `<items>/<id>` with
-  Accept "application/geo+json, application/json" (qgsoapifsingleitemrequest.cpp).
+  Accept "application/geo+json, application/json" (qgsoapifsingleitemrequest.cpp; this GET came
+  with qgis/QGIS PR 57547 in 2024, earlier 3.34 releases skip it).
 - oapif/qgsoapifpatchfeaturerequest.cpp: PATCH `<items>/<id>`, application/merge-patch+json,
   `{"properties": {changed fields}}` or `{"geometry": ...}` (6 decimals: the exporter's precision).
 - qgsoapifprovider.cpp deleteFeatures(): DELETE `<items>/<id>`, no body.
@@ -21,8 +22,11 @@ byte as the provider builds them), from qgis/QGIS src/providers/wfs/:
   QgsAuthorizationSettings::setAuthorization (qgsauthorizationsettings.cpp): the connection's
   user/password as `Authorization: Basic`, or an authentication configuration (its "API Header"
   method sets the configured header, e.g. X-API-Key).
-Read at the stored versions 0c85fff9 (create), 1ff3b0c0 (patch), 4fc2c429 (delete), 0304f461
-(provider), 148c4220 (base request); the same requests since the editing came in (PR 52504, 3.32).
+Read at the qgis/QGIS commits 0c85fff9 (create), 1ff3b0c0 (patch), 4fc2c429 (delete), 0fe5a55b
+(put), 0304f461 (provider), 148c4220 (base request), 1c90e58d (landing page): methods, media
+types, bodies and credentials as since the editing came in (PR 52504, QGIS 3.32). `Content-Crs`
+and swapped axes are sent only for a layer CRS other than CRS84; this service's storageCrs is
+CRS84, so QGIS sends neither.
 
 OWSLib 0.35 (owslib/ogcapi/features.py): collection_item_create/update/delete send no If-Match
 and no note; `Authentication(user, password)` is sent as Basic; `collection_items(cql=...)` POSTs

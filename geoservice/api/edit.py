@@ -109,7 +109,7 @@ def _search(spec: CollectionSpec, expression) -> Response:
     """Answer a search by POST with 303 See Other to the items with the filter as parameters.
 
     The answer is then an ordinary items request: paged with `next` links that keep the filter,
-    cached, and checked by the same rules (a bad filter: 400 there, naming it).
+    cached, and checked by the same rules. A bad filter is a 400 naming it, here already.
     """
     if "filter" in request.args or "filter-lang" in request.args:
         raise InvalidParameter("the filter is given twice: in the body and as the parameter "
