@@ -207,6 +207,11 @@ def test_qgis_api_header_and_the_guarantees_that_stay(served):
             fid, {"properties": {"status": "laufend"}})
         assert wrong.status_code == 401, (auth, wrong.text)
         assert served.tokens["qgis"] not in wrong.text
+        assert "basic" not in wrong.headers["WWW-Authenticate"].lower()  # no browser prompt
+    # what a cross-site form could send with credentials a browser kept: refused, not written
+    form = requests.post(as_key.items, data=b'{"type": "Feature"}', timeout=30, headers={
+        "Content-Type": "text/plain", "Authorization": basic("qgis", served.tokens["qgis"])})
+    assert form.status_code == 415, form.text
     history = as_key.get(f"{as_key.items}/{fid}/history", "application/json").json()["records"]
     assert [r["note"] for r in history[-2:]] == [NOTE_QGIS, NOTE_QGIS]
     assert history[-1]["kind"] == "update" and history[-1]["summary"] != ""

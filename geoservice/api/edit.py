@@ -158,7 +158,9 @@ def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
             return current  # overwritten, not lost: the record stays in the history
         raise PreconditionRequired(
             f"writing '{fid}' needs If-Match with its current ETag (GET it first), so that no "
-            "change by someone else is overwritten unseen")
+            "change by someone else is overwritten unseen (for a client that cannot send it, an "
+            "administrator can let the account write without: users writing NAME --if-match "
+            "optional)")
     if request.if_match.star_tag:
         return current
     named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
