@@ -1,7 +1,12 @@
 """Who may write: accounts from the store, API tokens, editor sessions, roles and login throttling.
 
-- API clients authenticate with `Authorization: Bearer TOKEN` and nothing else (no cookie), so
-  the API needs no CSRF token; a browser session can never write through it.
+- API clients authenticate with the account's token and never with a cookie, so the API needs no
+  CSRF token; a browser session can never write through it. The token comes as
+  `Authorization: Bearer TOKEN`, as the password of HTTP Basic (`NAME:TOKEN`, the name may be
+  empty; what QGIS's and OWSLib's user/password settings send) or as `X-API-Key: TOKEN` (QGIS's
+  "API Header" authentication). No answer asks for Basic (`WWW-Authenticate` names Bearer), so a
+  browser never prompts for it and keeps no credentials to send on its own; a cross-site page can
+  neither set these headers nor send a JSON body without a CORS preflight, which writes fail.
 - The web editor uses a login form, a session cookie (Flask-Login; HttpOnly, SameSite=Lax,
   Secure behind HTTPS) and CSRF tokens on every form (Flask-WTF). The cookie names a session
   kept in the store (only its token's hash), so logout, expiry (EDITOR_SESSION_HOURS) and
@@ -14,6 +19,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -59,29 +66,70 @@ def may_write(account: Account, spec: CollectionSpec) -> bool:
     return account.role in spec.write_roles
 
 
-def api_account(spec: CollectionSpec) -> Account:
-    """Return the account of a Bearer token allowed to write `spec`; 401/403 otherwise."""
+def credentials() -> tuple[str | None, str | None]:
+    """Return (Basic user name or None, API token or None) of the request.
+
+    The token comes as Bearer, as the password of Basic or as X-API-Key. A malformed credential
+    is a 401 naming the problem (never the credential itself).
+    """
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("writing needs an account: send 'Authorization: Bearer <token>' "
-                           "(flask --app geoservice users token NAME issues one)")
-    account = accounts().by_token(token.strip())
+    if not header:
+        return None, request.headers.get("X-API-Key", "").strip() or None
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return None, value
+    if scheme.lower() != "basic" or not value:
+        raise Unauthorized("Authorization: use 'Bearer <token>' or Basic with the token as the "
+                           "password")
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("Authorization: Basic credentials are not base64 of UTF-8 "
+                           "'name:token'") from None
+    name, colon, token = decoded.partition(":")
+    if not colon or not token.strip():
+        raise Unauthorized("Authorization: Basic needs the API token as the password")
+    return name.strip() or None, token.strip()
+
+
+def token_account() -> Account | None:
+    """Return the enabled account of the request's token (None without one); 401 for a bad one.
+
+    With Basic, a user name that is given must be the token's account's.
+    """
+    name, token = credentials()
+    if token is None:
+        return None
+    account = accounts().by_token(token)
+    if account is None or (name is not None and name != account.name):
+        raise Unauthorized("the token is not valid (unknown, revoked, its account is disabled, or "
+                           "the Basic user name is not its account's)")
+    return account
+
+
+def api_account(spec: CollectionSpec) -> Account:
+    """Return the account of a token allowed to write `spec`; 401/403 otherwise."""
+    account = token_account()
     if account is None:
-        raise Unauthorized("the token is not valid (unknown, revoked, or its account is disabled)")
+        raise Unauthorized("writing needs an account's token: send 'Authorization: Bearer "
+                           "<token>', Basic with the token as the password, or 'X-API-Key: "
+                           "<token>' (flask --app geoservice users token NAME issues one)")
     if not may_write(account, spec):
         raise Forbidden(f"the role '{account.role}' may not change {spec.name}; ask an administrator")
     return account
 
 
 def admin_viewer() -> Account | None:
-    """Return the administrator reading this request (Bearer token or editor session), else None.
+    """Return the administrator reading this request (token or editor session), else None.
 
     Reads are public and a bad token on a read is simply ignored; only administrators see
     account names in histories.
     """
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    account = accounts().by_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    try:
+        account = token_account()
+    except Unauthorized:
+        account = None
     account = account or session_account()
     return account if account is not None and account.role == "admin" else None
 

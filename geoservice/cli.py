@@ -190,7 +190,7 @@ def users_list() -> None:
     for account in _accounts().all():
         state = "disabled" if account.disabled else "active"
         click.echo(f"{account.name}\t{account.role}\t{account.organisation}\t{state}\t"
-                   f"since {account.created_at:%Y-%m-%d}")
+                   f"since {account.created_at:%Y-%m-%d}\t{_writing(account)}")
 
 
 @users.command("disable")
@@ -213,6 +213,32 @@ def users_token(name: str) -> None:
     except GeoserviceError as exc:
         raise click.ClickException(exc.description) from None
     click.echo(f"token: {token}")
+
+
+@users.command("writing")
+@click.argument("name")
+@click.option("--if-match", "if_match", type=click.Choice(["required", "optional"]), default=None,
+              help="optional: writes without If-Match overwrite the current version (it stays in "
+                   "the history), for clients that cannot send it (QGIS, OWSLib); those that "
+                   "send it are still refused a stale write.")
+@click.option("--default-note", default=None,
+              help="Change note recorded when a write brings none (\"\" removes it).")
+def users_writing(name: str, if_match: str | None, default_note: str | None) -> None:
+    """Set how an account's API writes may come: without If-Match, with a default change note."""
+    optional = None if if_match is None else if_match == "optional"
+    try:
+        account = _accounts().set_write_options(name, getpass.getuser() or "cli",
+                                                if_match_optional=optional,
+                                                default_note=default_note)
+    except (ValueError, GeoserviceError) as exc:
+        raise click.ClickException(getattr(exc, "description", str(exc))) from None
+    click.echo(f"account {account.name}: {_writing(account)}")
+
+
+def _writing(account) -> str:
+    """How an account's API writes may come, in one phrase."""
+    note = f'default note "{account.default_note}"' if account.default_note else "no default note"
+    return f"If-Match {'optional' if account.if_match_optional else 'required'}, {note}"
 
 
 def _database_shown() -> str | None:

@@ -1,8 +1,11 @@
 """Writes: OGC API - Features Part 4 (create, replace, update, delete) with optimistic locking.
 
 The write path, in order, in every handler:
-  1. auth      auth.api_account(spec): Bearer token, role may change this collection (401/403)
-  2. locking   _expected_record(): If-Match names the current record (428 missing, 412 stale)
+  1. auth      auth.api_account(spec): the account's token (Bearer, Basic password or X-API-Key),
+               role may change this collection (401/403)
+  2. locking   _expected_record(): If-Match names the current record (412 stale; 428 missing,
+               unless an administrator let the account write without it: then the current
+               record is overwritten, and stays in the history)
   3. write     geoservice.writes: the import's rules on the one feature, derived fields (400),
                one store transaction (409 on overlapping versions, NOTIFY), served at once
 """
@@ -10,14 +13,14 @@ The write path, in order, in every handler:
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from geoservice import auth
+from geoservice import auth, params
 from geoservice.api import features
 from geoservice.api.links import GEOJSON, url
-from geoservice.domain import crs, derived, editing
+from geoservice.domain import cql, crs, derived, editing
 from geoservice.domain.schema import CollectionSpec, spec_of
 from geoservice.errors import (
     InvalidParameter,
@@ -27,10 +30,13 @@ from geoservice.errors import (
     UnsupportedMediaType,
 )
 from geoservice.http import dataset, etag_for
+from geoservice.negotiation import MAX_QUERY_BYTES
 from geoservice.writes import RETIRED, Author, Kind, Writes, feature_etag, record_of_etag
 
 bp = Blueprint("edit", __name__)
 MAX_BODY = 5 * 2**20  # a feature larger than 5 MiB is a mistake
+JSON_TYPES = ("application/geo+json", "application/json", "application/merge-patch+json")
+CQL2_JSON_TYPES = ("application/cql2+json", "application/query-cql-json")  # CQL2 / Part 3 draft
 
 
 def _holder():
@@ -52,17 +58,75 @@ def _content_crs() -> str:
     return crs.normalize_crs(value, "Content-Crs") if value else crs.CRS84
 
 
-def _body() -> dict:
+def _raw_body() -> bytes:
+    """Return the request body (read once, kept for a second look), at most MAX_BODY bytes."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise InvalidParameter(f"the body has {request.content_length} bytes; at most {MAX_BODY}")
+    if "geoservice.body" not in request.environ:
+        chunks, size = [], 0
+        while chunk := request.stream.read(min(2**16, MAX_BODY + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY:  # chunked: no Content-Length to refuse it by
+                raise InvalidParameter(f"the body has more than {MAX_BODY} bytes")
+        request.environ["geoservice.body"] = b"".join(chunks)
+    return request.environ["geoservice.body"]
+
+
+def _body() -> dict:
     mimetype = request.mimetype
-    if mimetype not in ("application/geo+json", "application/json", "application/merge-patch+json"):
+    if mimetype not in JSON_TYPES and mimetype != "":  # none sent (OWSLib's PUT of a str): JSON
         raise UnsupportedMediaType(f"Content-Type: '{request.content_type}' is not accepted; send "
                                    "application/geo+json (PATCH: application/merge-patch+json)")
     try:
-        return json.loads(request.get_data(cache=False) or b"null")
+        return json.loads(_raw_body() or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParameter(f"the body is not valid JSON ({exc})") from None
+
+
+def _search_filter() -> dict | None:
+    """Return the CQL2-JSON filter of a POST to the items that is a search, else None.
+
+    A search is a body of a CQL2 media type, or a JSON object with `op` and no `type` (no GeoJSON
+    Feature lacks `type`): OWSLib's `cql=` sends its filter so, as application/json, or as
+    application/geo+json after a create in the same process (its headers are shared).
+    """
+    if request.mimetype not in (*JSON_TYPES, *CQL2_JSON_TYPES):
+        return None
+    try:
+        body = json.loads(_raw_body() or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        if request.mimetype in CQL2_JSON_TYPES:
+            raise InvalidParameter(f"the CQL2-JSON filter is not valid JSON ({exc})") from None
+        return None  # a create's problem: reported after authentication
+    if request.mimetype in CQL2_JSON_TYPES or (isinstance(body, dict) and "op" in body
+                                               and "type" not in body):
+        return body
+    return None
+
+
+def _search(spec: CollectionSpec, expression) -> Response:
+    """Answer a search by POST with 303 See Other to the items with the filter as parameters.
+
+    The answer is then an ordinary items request: paged with `next` links that keep the filter,
+    cached, and checked by the same rules. A bad filter is a 400 naming it, here already.
+    """
+    if "filter" in request.args or "filter-lang" in request.args:
+        raise InvalidParameter("the filter is given twice: in the body and as the parameter "
+                               "'filter'/'filter-lang'; give one")
+    text = json.dumps(expression, ensure_ascii=False, separators=(",", ":"))
+    # checked here, so a bad filter is refused on the POST itself (400 naming the problem)
+    cql.parse(text, spec, "cql2-json", params.crs_param(request.args.get("filter-crs"), "filter-crs"))
+    encoded = urlencode({"filter": text, "filter-lang": "cql2-json"})
+    query = "&".join(piece for piece in (request.query_string.decode("latin-1"), encoded) if piece)
+    limit = int(current_app.config.get("MAX_QUERY_BYTES") or MAX_QUERY_BYTES)
+    if len(query) > limit:
+        raise InvalidParameter(f"the filter has {len(query)} bytes as a query; at most {limit} fit "
+                               "into the items URL a search answers with")
+    response = Response(status=303)
+    response.headers["Location"] = f"{url(f'collections/{spec.name}/items')}?{query}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _header_note() -> str | None:
@@ -76,21 +140,27 @@ def _header_note() -> str | None:
         raise InvalidParameter("X-Change-Note: percent-encoded bytes are not UTF-8") from None
 
 
-def _note(body) -> str:
+def _note(body, account) -> str:
+    """Return the change note: X-Change-Note, else the member 'note', else the account's default."""
     member = body.pop("note", None) if isinstance(body, dict) else None
-    return editing.change_note(_header_note() or member)
+    return editing.change_note(_header_note() or member or account.default_note)
 
 
-def _expected_record(spec: CollectionSpec, fid: str) -> int:
-    """Return the record id the client's If-Match names; 428 without one, 412 if it is stale."""
+def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
+    """Return the record id the client's If-Match names; 412 if it is stale, 428 without one
+    (an account allowed to write without If-Match: the current record)."""
     data = dataset()
     current = data.record_id(spec.name, fid)
     if current is None:
         raise NotFound(f"feature '{fid}' does not exist in collection '{spec.name}'")
     if not request.if_match:
+        if account.if_match_optional:
+            return current  # overwritten, not lost: the record stays in the history
         raise PreconditionRequired(
             f"writing '{fid}' needs If-Match with its current ETag (GET it first), so that no "
-            "change by someone else is overwritten unseen")
+            "change by someone else is overwritten unseen (for a client that cannot send it, an "
+            "administrator can let the account write without: users writing NAME --if-match "
+            "optional)")
     if request.if_match.star_tag:
         return current
     named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
@@ -123,11 +193,15 @@ def _answer(spec: CollectionSpec, fid: str, result, status: int) -> Response:
 
 @bp.post("/collections/<collection_id>/items")
 def create(collection_id: str):
-    """Create a feature from a GeoJSON Feature (id from the body or made from the title)."""
+    """Create a feature from a GeoJSON Feature (id from the body or made from the title);
+    a CQL2-JSON filter in the body is a search instead (OWSLib's `cql=`)."""
     spec = spec_of(collection_id)
+    expression = _search_filter()
+    if expression is not None:
+        return _search(spec, expression)
     account = auth.api_account(spec)
     body = _body()
-    note = _note(body)
+    note = _note(body, account)
     properties, geometry, fid = editing.read_feature(body, _content_crs())
     writes = _writes()
     if fid is None:
@@ -142,9 +216,9 @@ def replace(collection_id: str, feature_id: str):
     """Replace a feature with the GeoJSON Feature sent (If-Match required)."""
     spec = spec_of(collection_id)
     account = auth.api_account(spec)
-    expect = _expected_record(spec, feature_id)
+    expect = _expected_record(spec, feature_id, account)
     body = _body()
-    note = _note(body)
+    note = _note(body, account)
     properties, geometry, fid = editing.read_feature(body, _content_crs())
     if fid not in (None, feature_id):
         raise InvalidParameter(f"the body's id '{fid}' differs from the URL's '{feature_id}'")
@@ -159,9 +233,9 @@ def update(collection_id: str, feature_id: str):
     """Change some properties and/or the geometry with a JSON merge patch (If-Match required)."""
     spec = spec_of(collection_id)
     account = auth.api_account(spec)
-    expect = _expected_record(spec, feature_id)
+    expect = _expected_record(spec, feature_id, account)
     patch = _body()
-    note = _note(patch)
+    note = _note(patch, account)
     if not isinstance(patch, dict):
         raise InvalidParameter("a merge patch must be a JSON object")
     current = _current_feature(spec, feature_id)
@@ -186,8 +260,8 @@ def retire(collection_id: str, feature_id: str):
     """Retire a feature: it is no longer served, and stays in the history (If-Match required)."""
     spec = spec_of(collection_id)
     account = auth.api_account(spec)
-    expect = _expected_record(spec, feature_id)
-    note = editing.change_note(_header_note())
+    expect = _expected_record(spec, feature_id, account)
+    note = editing.change_note(_header_note() or account.default_note)
     result = _writes().retire(_author(account), note, spec, feature_id, expect)
     response = Response(status=204)
     response.set_etag(feature_etag(result.records[(spec.name, feature_id)], RETIRED))

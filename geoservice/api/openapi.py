@@ -300,6 +300,13 @@ def document(base_url: str, config: Mapping) -> dict:
                            "The API token of an account (`flask --app geoservice users add|token "
                            "NAME` prints it once). Editors write projects; admins also funding "
                            "areas. Only writes need it: every read is public."},
+                "basic": {"type": "http", "scheme": "basic", "description":
+                          "The same token as the password of HTTP Basic (the user name empty or "
+                          "the account's), for clients with a user/password setting (QGIS, "
+                          "OWSLib)."},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description":
+                           "The same token in the header X-API-Key (QGIS's API Header "
+                           "authentication)."},
             },
         },
     }

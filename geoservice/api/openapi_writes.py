@@ -20,32 +20,36 @@ def write_headers(header: Callable[..., dict]) -> dict:
     """The request headers of the writes, as reusable parameter objects."""
     return {
         "If-Match": header("If-Match", "The ETag of the feature as the client last read it (GET "
-                           "the item first); '*' matches any current state. Without it: 428; "
-                           "if the feature changed since: 412.", {"type": "string"},
-                           required=True),
+                           "the item first); '*' matches any current state. If the feature "
+                           "changed since: 412. Without it: 428, unless an administrator let the "
+                           "account write without it (for clients that cannot send it, such as "
+                           "QGIS and OWSLib): then the current version is overwritten and stays "
+                           "in the history.", {"type": "string"}),
         "Content-Crs": header("Content-Crs", "CRS of the body's coordinates in its axis order, "
                               "e.g. <http://www.opengis.net/def/crs/EPSG/0/25833> (default CRS84). "
                               "Supported: " + ", ".join(crs.SUPPORTED) + ".",
                               {"type": "string"}),
         "X-Change-Note": header("X-Change-Note", "Why the change is made (at most 2000 "
                                 "characters; recorded in the public history). Required here or as "
-                                "the body member 'note' (for text beyond ISO 8859-1).",
+                                "the body member 'note' (for text beyond ISO 8859-1), unless the "
+                                "account has a default note.",
                                 {"type": "string", "maxLength": 2000}),
         "X-Change-Note-required": header("X-Change-Note", "Why the feature is retired (at most "
-                                         "2000 characters; recorded in the public history).",
-                                         {"type": "string", "minLength": 1, "maxLength": 2000},
-                                         required=True),
+                                         "2000 characters; recorded in the public history). "
+                                         "Required unless the account has a default note.",
+                                         {"type": "string", "minLength": 1, "maxLength": 2000}),
     }
 
 
 def _write_op(op_id: str, summary: str, description: str, parameters: list, responses: dict,
               body: str | None = None) -> dict:
-    """A Part 4 write operation: Bearer token required, answers errors as exceptions."""
+    """A Part 4 write operation: an account's token required, answers errors as exceptions."""
     error = lambda name: _ref("responses", name)  # noqa: E731
     responses = {**responses, "400": error("InvalidFeature"), "401": error("Unauthorized"),
                  "403": error("Forbidden"), "404": error("NotFound")}
     op = {"operationId": op_id, "summary": summary, "description": description,
-          "tags": ["Editing"], "parameters": parameters, "security": [{"bearer": []}],
+          "tags": ["Editing"], "parameters": parameters,
+          "security": [{"bearer": []}, {"basic": []}, {"apiKey": []}],
           "responses": dict(sorted(responses.items()))}
     if body:
         op["requestBody"] = _ref("requestBodies", body)
@@ -72,16 +76,24 @@ def write_paths(spec: CollectionSpec) -> dict:
                                          "equal to the stored feature makes no new record)."}
     replace_desc = (f"Needs {who} and If-Match with the feature's current ETag (from a GET): "
                     "a change made by someone else in between is refused (412), never "
-                    "overwritten. Each write is recorded with its change note; the public "
-                    "history names the account's organisation, never the account." + derived)
+                    "overwritten (an account an administrator lets write without If-Match "
+                    "overwrites the current version, which stays in the history). Each write "
+                    "is recorded with its change note; the public history names the account's "
+                    "organisation, never the account." + derived)
     return {
         f"/collections/{spec.name}/items": {"post": _write_op(
             f"create_{key}", f"Create a feature of {spec.name}",
             f"Needs {who}. The id is taken from the body or made from the title (a made id "
             "never reuses one of a retired feature); the id of a current feature is a 409."
-            + derived,
+            + derived + " A body that is a CQL2-JSON filter (media type application/cql2+json, "
+            "or a JSON object with `op` and no `type`) is a search, not a create: it needs no "
+            "account and is answered with 303 See Other to these items with the filter as "
+            "`filter` and `filter-lang=cql2-json` (what OWSLib's `cql=` sends).",
             [p("Content-Crs"), p("X-Change-Note")],
-            {"201": created, "409": r("Conflict")}, "feature")},
+            {"201": created, "303": {"description": "A search: Location names the items that "
+                                                    "match the filter sent.",
+                                     "headers": {"Location": h("Location")}},
+             "409": r("Conflict")}, "feature")},
         f"/collections/{spec.name}/items/{{featureId}}": {
             "put": _write_op(f"replace_{key}", f"Replace a feature of {spec.name}", replace_desc,
                              [fid, p("If-Match"), p("Content-Crs"), p("X-Change-Note")],
@@ -93,7 +105,7 @@ def write_paths(spec: CollectionSpec) -> dict:
                                {"200": changed, "409": r("Conflict"), "412": locking[0],
                                 "428": locking[1]}, "mergePatch"),
             "delete": _write_op(f"delete_{key}", f"Retire a feature of {spec.name}",
-                                f"Needs {who} and If-Match. The feature is no longer served and "
+                                f"Needs {who} and If-Match (as for PUT). The feature is no longer served and "
                                 "stays in its history (…/history) as retired.",
                                 [fid, p("If-Match"), p("X-Change-Note-required")],
                                 {"204": {"description": "Retired.", "headers": {"ETag": h("ETag")}},
@@ -109,8 +121,9 @@ def write_responses(error: dict) -> dict:
         "InvalidFeature": {"description": "The body, a header or the feature is invalid; nothing "
                                           "was written. `problems` lists every problem of the "
                                           "feature.", **error},
-        "Unauthorized": {"description": "No valid Bearer token (missing, unknown, revoked or of a "
-                                        "disabled account).",
+        "Unauthorized": {"description": "No valid token (missing, unknown, revoked or of a "
+                                        "disabled account; as Bearer, Basic password or "
+                                        "X-API-Key).",
                          "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, **error},
         "Forbidden": {"description": "The account's role may not change this collection.", **error},
         "Conflict": {"description": "The write breaks a rule of the stored data: the id exists, "
@@ -122,6 +135,7 @@ def write_responses(error: dict) -> dict:
                                    "description": "Names the feature's current record (valid as "
                                                   "If-Match).", "schema": {"type": "string"}}},
                                **error},
-        "PreconditionRequired": {"description": "If-Match is missing: no change may overwrite "
-                                                "another unseen.", **error},
+        "PreconditionRequired": {"description": "If-Match is missing (and the account must "
+                                                "send it): no change may overwrite another "
+                                                "unseen.", **error},
     }

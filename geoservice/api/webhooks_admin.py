@@ -1,4 +1,4 @@
-"""Webhook subscriptions over HTTP, for administrators (Bearer token of an admin account).
+"""Webhook subscriptions over HTTP, for administrators (the token of an admin account).
 
 POST /admin/webhooks {url, collections?, features?, secret?} registers one (201 with its id and
 secret), GET /admin/webhooks lists them with their events per status and latest problems,
@@ -22,12 +22,9 @@ PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 def _admin():
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("webhook subscriptions need an administrator's 'Authorization: Bearer <token>'")
-    account = auth.accounts().by_token(token.strip())
+    account = auth.token_account()
     if account is None:
-        raise Unauthorized("the token is not valid (unknown, revoked, or its account is disabled)")
+        raise Unauthorized("webhook subscriptions need an administrator's 'Authorization: Bearer <token>'")
     if account.role != "admin":
         raise Forbidden("only administrators manage webhook subscriptions")
     return account

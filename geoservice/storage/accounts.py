@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from geoservice.domain.editing import MAX_NOTE
 from geoservice.errors import Conflict, NotFound
 from geoservice.storage.sql import SqlStore, utcnow
 from geoservice.storage.tables import accounts, changes, editor_sessions, login_attempts
@@ -34,6 +35,8 @@ class Account:
     organisation: str
     disabled: bool
     created_at: datetime
+    if_match_optional: bool = False  # may write without If-Match (an administrator's choice)
+    default_note: str | None = None  # recorded when a write brings no change note
 
 
 def token_hash(token: str) -> str:
@@ -42,7 +45,8 @@ def token_hash(token: str) -> str:
 
 
 def _account(row) -> Account:
-    return Account(row.id, row.name, row.role, row.organisation, row.disabled, row.created_at)
+    return Account(row.id, row.name, row.role, row.organisation, row.disabled, row.created_at,
+                   bool(row.if_match_optional), row.default_note)
 
 
 class Accounts:
@@ -123,6 +127,32 @@ class Accounts:
                          .values(token_hash=token_hash(token)))
             self._record(conn, actor, f"neues API-Token für Konto {name}")
         return token
+
+    def set_write_options(self, name: str, actor: str, *, if_match_optional: bool | None = None,
+                          default_note: str | None = None) -> Account:
+        """Set how the account's API writes may come: without If-Match, with a default note.
+
+        `None` leaves an option as it is; an empty default note removes it.
+        """
+        values: dict = {}
+        said = []
+        if if_match_optional is not None:
+            values["if_match_optional"] = if_match_optional
+            said.append("If-Match " + ("optional" if if_match_optional else "erforderlich"))
+        if default_note is not None:
+            note = default_note.strip()
+            if len(note) > MAX_NOTE:
+                raise ValueError(f"the default note has {len(note)} characters; at most "
+                                 f"{MAX_NOTE}")
+            values["default_note"] = note or None
+            said.append(f"Standardnotiz „{note}“" if note else "keine Standardnotiz")
+        if not values:
+            raise ValueError("nothing to set: give --if-match and/or --default-note")
+        with self.store.engine.begin() as conn:
+            self._require(conn, name)
+            conn.execute(accounts.update().where(accounts.c.name == name).values(**values))
+            self._record(conn, actor, f"Schreibzugriff für Konto {name}: {', '.join(said)}")
+        return self.by_name(name)
 
     # --- editor sessions ------------------------------------------------------------------------
 

@@ -61,6 +61,11 @@ accounts = Table(
     Column("token_hash", String(128), nullable=True, unique=True),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
+    # set by an administrator for clients that cannot send If-Match or a change note (QGIS,
+    # OWSLib): writes without If-Match overwrite the current record (kept in the history), and
+    # a write without a note records default_note
+    Column("if_match_optional", Boolean, nullable=False, default=False),
+    Column("default_note", Text, nullable=True),
 )
 
 # Editor sessions: the cookie holds a random token, the store its SHA-256, so logging out or
