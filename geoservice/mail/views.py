@@ -20,10 +20,10 @@ import flask_login
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, Response, current_app, g, render_template, request
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField
-from wtforms.validators import StopValidation
+from wtforms import EmailField, StringField
+from wtforms.validators import AnyOf, StopValidation
 
-from geoservice import auth, http, mail
+from geoservice import auth, http, i18n, mail
 from geoservice.errors import Forbidden, NotFound
 from geoservice.http import _
 from geoservice.mail import compose, send, tokens
@@ -51,8 +51,9 @@ class SubscribeForm(FlaskForm):
     """Address, frequency and language of a new subscription (CSRF token from Flask-WTF)."""
 
     email = EmailField(validators=[_email_ok])
-    frequency = RadioField(choices=[(f, f) for f in mailing.FREQUENCIES], default=mailing.DAILY)
-    language = RadioField(choices=[("de", "Deutsch"), ("en", "English")])
+    # radio buttons in the template; a value from elsewhere is a 400 naming it
+    frequency = StringField(default=mailing.DAILY, validators=[AnyOf(mailing.FREQUENCIES)])
+    language = StringField(validators=[AnyOf(i18n.LANGUAGES)])
 
 
 class DeleteForm(FlaskForm):

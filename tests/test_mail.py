@@ -1,0 +1,256 @@
+"""E-mail for residents: an SMTP server on loopback (aiosmtpd) receives the confirmation, and,
+after the resident confirmed through the link (real HTTP requests against a live server), the
+digest of a project PATCH, with a working unsubscribe link (RFC 8058 one-click): after it no
+more mail comes. Without SMTP no form or link exists; unconfirmed addresses go after a day.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+import threading
+from datetime import timedelta
+from email import policy
+
+import pytest
+import requests
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from geoservice.mail import tokens
+from geoservice.storage import mailing
+from geoservice.storage.accounts import Accounts
+from geoservice.storage.tables import mail_subscriptions
+from tests.conftest import LiveServer, build_app, wait_for
+from tests.test_edit_api import GEOJSON, MERGE_PATCH, add_user
+
+PROJECT = "los-lokales-kapital-fuer-soziale-zwecke"
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+HTML = {"Accept": "text/html"}
+
+
+class Inbox:
+    """An SMTP server on loopback that keeps every message it accepts."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+        with socket.socket() as probe:  # a free port (aiosmtpd needs one named)
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]
+
+
+class _Late:
+    """A WSGI app set after the server started (the app needs the server's URL as BASE_URL)."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def inbox():
+    box = Inbox()
+    yield box
+    box.controller.stop()
+
+
+@pytest.fixture(scope="module")
+def served(backend, tmp_path_factory, inbox):
+    late = _Late()
+    server = LiveServer(late)
+    app = build_app(backend, tmp_path_factory.mktemp("mail"), BASE_URL=server.url,
+                    SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port, SMTP_TLS="none",
+                    MAIL_FROM="register@example.org", MAIL_REQUESTS_PER_HOUR=3)
+    late.app = app
+    server.app = app
+    yield server
+    server.stop()
+
+
+def _cli(app, *args) -> str:
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _patch(base: str, token: str, note: str, value: str) -> None:
+    url = f"{base}/collections/projects/items/{PROJECT}"
+    etag = requests.get(url, headers={"Accept": GEOJSON}, timeout=10).headers["ETag"]
+    response = requests.patch(url, json={"properties": {"status_note": value}}, timeout=10,
+                              headers={"Authorization": f"Bearer {token}", "If-Match": etag,
+                                       "Content-Type": MERGE_PATCH, "X-Change-Note": note})
+    assert response.status_code == 200, response.text
+
+
+def _subscribe(session: requests.Session, base: str, query: str, address: str, **fields):
+    form = session.get(f"{base}/abonnieren{query}", timeout=10)
+    assert form.status_code == 200 and "no-store" in form.headers["Cache-Control"], form.text[:3000]
+    data = {"csrf_token": TOKEN.search(form.text).group(1), "email": address,
+            "frequency": "immediate", "language": "de", **fields}
+    return session.post(f"{base}/abonnieren{query}", data=data, timeout=10)
+
+
+def test_subscribe_confirm_digest_and_unsubscribe(served, inbox):
+    app, base = served.app, served.url
+    writer = add_user(app, "mia", organisation="Stadtplanungsamt")
+    resident = requests.Session()
+    page = resident.get(f"{base}/collections/projects/items/{PROJECT}?lang=en", headers=HTML, timeout=10)
+    assert f'/abonnieren?project={PROJECT}&amp;lang=en"' in page.text
+
+    sent = _subscribe(resident, base, f"?project={PROJECT}", "anwohnerin@example.org", language="en")
+    assert sent.status_code == 200 and "anwohnerin@example.org" in sent.text
+    assert wait_for(lambda: inbox.to("anwohnerin@example.org"))
+    confirmation = inbox.to("anwohnerin@example.org")[0]
+    assert confirmation["Subject"].startswith("Please confirm your subscription")
+    assert confirmation["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = re.search(rf"{re.escape(base)}/abonnieren/bestaetigen/\S+", confirmation.get_content()).group(0)
+
+    _patch(base, writer["token"], "Vor der Bestätigung", "nicht gemailt")  # before: not mailed
+    shown = resident.get(link, timeout=10)  # a link scanner's GET confirms nothing
+    assert shown.status_code == 200 and "<form method=\"post\"" in shown.text
+    assert "0 mails sent" in _cli(app, "mail", "send", "--once")
+    assert resident.post(link, timeout=10).status_code == 200
+
+    _patch(base, writer["token"], "Baubeginn im Frühjahr", "Bauarbeiten laufen")
+    assert "1 mails sent" in _cli(app, "mail", "send", "--once")
+    assert "0 mails sent" in _cli(app, "mail", "send", "--once")  # nothing twice
+    digests = inbox.to("anwohnerin@example.org")[1:]
+    assert len(digests) == 1
+    digest = digests[0]
+    body = digest.get_content()
+    assert digest["Subject"] == "the project “LOS – Lokales Kapital für soziale Zwecke”: one change" \
+        or digest["Subject"].endswith(": one change")
+    assert "Baubeginn im Frühjahr" in body and "Vor der Bestätigung" not in body
+    assert "Stadtplanungsamt" in body and "status_note" in body
+    assert re.search(r"Time \(Dresden\): \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}", body)  # display.py
+    assert f"{base}/collections/projects/items/{PROJECT}?f=html" in body
+    unsubscribe = digest["List-Unsubscribe"].strip("<>")
+    assert unsubscribe in body and unsubscribe.startswith(f"{base}/abbestellen/")
+
+    # the mail program's one-click unsubscribe: a POST with no cookie and no CSRF token
+    one_click = requests.post(unsubscribe, data="List-Unsubscribe=One-Click", timeout=10,
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert one_click.status_code == 200
+    assert mailing.listing(app.extensions["geoservice"].store.engine, "anwohnerin@example.org") == []
+    _patch(base, writer["token"], "Nach dem Abbestellen", "nicht mehr gemailt")
+    assert "0 mails sent" in _cli(app, "mail", "send", "--once")
+    assert len(inbox.to("anwohnerin@example.org")) == 2
+    assert requests.get(unsubscribe, timeout=10).status_code == 200  # says: already unsubscribed
+
+
+def test_area_subscription_daily_digest_in_german(served, inbox):
+    app, base = served.app, served.url
+    writer = add_user(app, "max", organisation="Quartiersmanagement")
+    resident = requests.Session()
+    area = app.extensions["geoservice"].dataset.projects.loc[PROJECT, "area_id"]
+    assert _subscribe(resident, base, f"?area={area}", "nachbar@example.org",
+                      frequency="daily").status_code == 200
+    link = re.search(r"http\S+/abonnieren/bestaetigen/\S+",
+                     inbox.to("nachbar@example.org")[0].get_content()).group(0)
+    assert "bestätigt" in resident.post(link, timeout=10).text
+    _patch(base, writer["token"], "Neue Fotos", "mit Fotos")
+    assert "0 mails sent" in _cli(app, "mail", "send", "--once")  # immediate ones only
+    assert "1 daily digests sent" in _cli(app, "mail", "send", "--daily")
+    digest = inbox.to("nachbar@example.org")[1]
+    body = digest.get_content()
+    assert "Neue Fotos" in body and "Zeit (Dresden)" in body and "einmal täglich" in body
+    assert re.search(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}", body)
+
+
+def test_form_is_protected_limited_and_checked(served, inbox):
+    app = served.app
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    page = client.get("/abonnieren", headers=HTML).get_data(as_text=True)
+    assert 'autocomplete="email"' in page and "<legend>" in page and 'for="subscribe-email"' in page
+    token = TOKEN.search(page).group(1)
+    assert client.post("/abonnieren", data={"email": "a@example.org", "frequency": "daily",
+                                            "language": "de"}).status_code == 400  # no CSRF token
+    bad = client.post("/abonnieren", data={"csrf_token": token, "email": "kein-at-zeichen",
+                                           "frequency": "daily", "language": "de"})
+    assert bad.status_code == 400 and 'aria-invalid="true"' in bad.get_data(as_text=True)
+    statuses = [client.post("/abonnieren", data={"csrf_token": token, "email": f"n{i}@example.org",
+                                                 "frequency": "daily", "language": "de"}).status_code
+                for i in range(4)]
+    assert statuses == [200, 200, 200, 429]  # MAIL_REQUESTS_PER_HOUR=3 per client address
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.8"
+    form = TOKEN.search(other.get("/abonnieren").get_data(as_text=True)).group(1)
+    for expected in (200, 200, 429):  # and per e-mail address (n0 has used one)
+        assert other.post("/abonnieren", data={"csrf_token": form, "email": "n0@example.org",
+                                               "frequency": "daily", "language": "de"}).status_code == expected
+    assert client.get("/abonnieren?project=gibt-es-nicht").status_code == 404
+    assert client.get("/abonnieren/bestaetigen/falsch").status_code == 404
+    assert client.get("/abbestellen/falsch").status_code == 404
+
+
+def test_expired_link_and_prune_of_unconfirmed_addresses(served, inbox, monkeypatch):
+    app = served.app
+    engine = app.extensions["geoservice"].store.engine
+    token = tokens.new_token()
+    old = mailing.add_pending(engine, "alt@example.org", mailing.ALL, None, "de", mailing.DAILY,
+                              mailing.token_hash(token))
+    fresh = mailing.add_pending(engine, "neu@example.org", mailing.ALL, None, "de", mailing.DAILY,
+                                mailing.token_hash(tokens.new_token()))
+    with app.test_request_context():
+        link = tokens.confirm_token(app.secret_key, old, token)
+    monkeypatch.setattr(tokens, "CONFIRM_SECONDS", -1)  # as if a day had passed
+    assert app.test_client().get(f"/abonnieren/bestaetigen/{link}").status_code == 410
+    with engine.begin() as conn:
+        conn.execute(mail_subscriptions.update().where(mail_subscriptions.c.id == old)
+                     .values(created_at=mailing.utcnow() - timedelta(hours=25)))
+    _cli(app, "mail", "send", "--daily")
+    with engine.connect() as conn:
+        left = set(conn.execute(sa.select(mail_subscriptions.c.id)).scalars())
+    assert old not in left and fresh in left
+
+
+def test_only_administrators_see_the_addresses_and_delete_on_request(served, inbox):
+    app = served.app
+    engine = app.extensions["geoservice"].store.engine
+    sub = mailing.add_pending(engine, "privat@example.org", mailing.ALL, None, "de", mailing.DAILY,
+                              mailing.token_hash(tokens.new_token()))
+    store = app.extensions["geoservice"].store
+    _, admin_password, _ = Accounts(store).add("ada", "admin", "Stadtverwaltung", "test")
+    _, editor_password, _ = Accounts(store).add("ed", "editor", "Quartiersmanagement", "test")
+    assert app.test_client().get("/edit/abonnements").status_code in (302, 401)
+    for name, password, status in (("ed", editor_password, 403), ("ada", admin_password, 200)):
+        staff = app.test_client()
+        login = staff.get("/edit/login").get_data(as_text=True)
+        staff.post("/edit/login", data={"csrf_token": TOKEN.search(login).group(1), "name": name,
+                                        "password": password})
+        view = staff.get("/edit/abonnements", headers=HTML)
+        assert view.status_code == status
+    text = view.get_data(as_text=True)
+    assert "privat@example.org" in text and "no-store" in view.headers["Cache-Control"]
+    assert staff.post("/edit/abonnements", data={"subscription": str(sub)}).status_code == 400  # no CSRF
+    deleted = staff.post("/edit/abonnements", data={"csrf_token": TOKEN.search(text).group(1),
+                                                    "email": "PRIVAT@example.org"})
+    assert deleted.status_code == 200 and "privat@example.org" not in deleted.get_data(as_text=True)
+    assert mailing.get(engine, sub) is None
+    for path in ("/abonnieren", "/datenschutz", "/feed"):
+        page = app.test_client().get(path, headers=HTML).get_data(as_text=True)
+        assert "@example.org" not in page, path  # the public never sees an address
+
+
+def test_without_smtp_no_form_and_no_link(app, client):
+    for path in ("/", f"/collections/projects/items/{PROJECT}", "/datenschutz"):
+        page = client.get(path, headers=HTML).get_data(as_text=True)
+        assert "/abonnieren" not in page and 'id="mail"' not in page, path
+    assert client.get("/abonnieren").status_code == 404
+    assert client.get(f"/abonnieren?project={PROJECT}").status_code == 404
