@@ -158,6 +158,8 @@ def test_area_subscription_daily_digest_in_german(served, inbox):
     writer = add_user(app, "max", organisation="Quartiersmanagement")
     resident = requests.Session()
     area = app.extensions["geoservice"].dataset.projects.loc[PROJECT, "area_id"]
+    page = resident.get(f"{base}/areas/{area}", headers=HTML, timeout=10).text
+    assert f'/abonnieren?area={area}"' in page
     assert _subscribe(resident, base, f"?area={area}", "nachbar@example.org",
                       frequency="daily").status_code == 200
     link = re.search(r"http\S+/abonnieren/bestaetigen/\S+",
@@ -176,6 +178,8 @@ def test_form_is_protected_limited_and_checked(served, inbox):
     app = served.app
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    privacy = client.get("/datenschutz", headers=HTML).get_data(as_text=True)
+    assert 'id="mail"' in privacy and "nach einem Tag gelöscht" in privacy and "127.0.0.1" in privacy
     page = client.get("/abonnieren", headers=HTML).get_data(as_text=True)
     assert 'autocomplete="email"' in page and "<legend>" in page and 'for="subscribe-email"' in page
     token = TOKEN.search(page).group(1)
