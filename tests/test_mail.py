@@ -18,8 +18,9 @@ import requests
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from geoservice.mail import tokens
-from geoservice.storage import mailing
+from geoservice.config import SettingsError, settings
+from geoservice.mail import compose, tokens
+from geoservice.storage import changelog, mailing
 from geoservice.storage.accounts import Accounts
 from geoservice.storage.tables import mail_subscriptions
 from tests.conftest import LiveServer, build_app, wait_for
@@ -35,12 +36,19 @@ class Inbox:
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.refuse = False  # answer every recipient 550
         self.lock = threading.Lock()
         with socket.socket() as probe:  # a free port (aiosmtpd needs one named)
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.refuse:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         message = email.message_from_bytes(envelope.content, policy=policy.default)
@@ -123,6 +131,8 @@ def test_subscribe_confirm_digest_and_unsubscribe(served, inbox):
     _patch(base, writer["token"], "Vor der Bestätigung", "nicht gemailt")  # before: not mailed
     shown = resident.get(link, timeout=10)  # a link scanner's GET confirms nothing
     assert shown.status_code == 200 and "<form method=\"post\"" in shown.text
+    engine = app.extensions["geoservice"].store.engine
+    assert [s.confirmed_at for s in mailing.listing(engine, "anwohnerin@example.org")] == [None]
     assert "0 mails sent" in _cli(app, "mail", "send", "--once")
     assert resident.post(link, timeout=10).status_code == 200
 
@@ -160,6 +170,7 @@ def test_area_subscription_daily_digest_in_german(served, inbox):
     area = app.extensions["geoservice"].dataset.projects.loc[PROJECT, "area_id"]
     page = resident.get(f"{base}/areas/{area}", headers=HTML, timeout=10).text
     assert f'/abonnieren?area={area}"' in page
+    assert 'href="/abonnieren"' in resident.get(f"{base}/", headers=HTML, timeout=10).text
     assert _subscribe(resident, base, f"?area={area}", "nachbar@example.org",
                       frequency="daily").status_code == 200
     link = re.search(r"http\S+/abonnieren/bestaetigen/\S+",
@@ -167,6 +178,11 @@ def test_area_subscription_daily_digest_in_german(served, inbox):
     assert "bestätigt" in resident.post(link, timeout=10).text
     _patch(base, writer["token"], "Neue Fotos", "mit Fotos")
     assert "0 mails sent" in _cli(app, "mail", "send", "--once")  # immediate ones only
+    inbox.refuse = True  # the server refuses: the cursor stays, the next run sends it
+    try:
+        assert "0 daily digests sent" in _cli(app, "mail", "send", "--daily")
+    finally:
+        inbox.refuse = False
     assert "1 daily digests sent" in _cli(app, "mail", "send", "--daily")
     digest = inbox.to("nachbar@example.org")[1]
     body = digest.get_content()
@@ -222,6 +238,50 @@ def test_expired_link_and_prune_of_unconfirmed_addresses(served, inbox, monkeypa
     with engine.connect() as conn:
         left = set(conn.execute(sa.select(mail_subscriptions.c.id)).scalars())
     assert old not in left and fresh in left
+    # a subscription request prunes too
+    with engine.begin() as conn:
+        conn.execute(mail_subscriptions.update().where(mail_subscriptions.c.id == fresh)
+                     .values(created_at=mailing.utcnow() - timedelta(hours=25)))
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.9"
+    form = TOKEN.search(client.get("/abonnieren").get_data(as_text=True)).group(1)
+    assert client.post("/abonnieren", data={"csrf_token": form, "email": "dritte@example.org",
+                                            "frequency": "daily", "language": "de"}).status_code == 200
+    assert mailing.get(engine, fresh) is None
+
+
+def test_a_digest_lists_fifty_changes_and_counts_the_rest(served):
+    app = served.app
+    engine = app.extensions["geoservice"].store.engine
+    sub = mailing.Subscription(7, "x@example.org", mailing.ALL, None, "en", mailing.DAILY, "0" * 64,
+                               mailing.utcnow(), mailing.utcnow(), 0)
+    read = changelog.since(engine, 0, changelog.head(engine), 1000)
+    entries = ([e for e in read if sub.wants(e)] * 2)[:60]  # the seed's changes, some twice
+    assert {e.collection for e in read} - {e.collection for e in entries}  # unpublished ones: not mailed
+    with app.app_context():
+        message = compose.digest(app.config, sub, entries, entries[-1].record_id)
+    body = message.get_content()
+    assert len(entries) == 60 and body.count("Time (Dresden):") == compose.SHOWN == 50
+    assert f"… and 10 more changes: {served.url}/feed?lang=en" in body
+    assert message["Subject"].endswith(": 60 changes")
+    assert message["Message-ID"] == f"<digest.7.{entries[0].record_id}.{entries[-1].record_id}@example.org>"
+
+
+def test_administrators_cli_lists_and_deletes_an_address(served):
+    app = served.app
+    engine = app.extensions["geoservice"].store.engine
+    mailing.add_pending(engine, "cli@example.org", mailing.ALL, None, "de", mailing.DAILY,
+                        mailing.token_hash(tokens.new_token()))
+    assert "cli@example.org" in _cli(app, "mail", "list", "--email", "CLI@example.org")
+    assert "1 subscriptions deleted" in _cli(app, "mail", "delete", "--email", "cli@example.org")
+    assert mailing.listing(engine, "cli@example.org") == []
+
+
+def test_smtp_needs_a_sender_and_a_base_url():
+    with pytest.raises(SettingsError, match="MAIL_FROM"):
+        settings({"SMTP_HOST": "mail.example.org"})
+    assert settings({"SMTP_HOST": "mail.example.org", "MAIL_FROM": "a@example.org",
+                     "BASE_URL": "https://geo.example.org"})["SMTP_TLS"] == "starttls"
 
 
 def test_only_administrators_see_the_addresses_and_delete_on_request(served, inbox):

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from geoservice.domain.schema import FUNDING_AREAS, PROJECTS
+from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, PROJECTS
 from geoservice.storage import changelog
 from geoservice.storage.sql import utcnow
 from geoservice.storage.tables import mail_requests, mail_subscriptions, records
@@ -51,7 +51,7 @@ class Subscription:
     def wants(self, entry: changelog.Entry) -> bool:
         """Return True if a feature change lies in this subscription's scope."""
         if self.scope == ALL:
-            return True
+            return entry.collection in COLLECTIONS  # the published collections, as the feeds
         if self.scope == PROJECT:
             return entry.collection == PROJECTS.name and entry.fid == self.scope_id
         if entry.collection not in (PROJECTS.name, FUNDING_AREAS.name):
