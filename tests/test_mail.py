@@ -7,6 +7,7 @@ more mail comes. Without SMTP no form or link exists; unconfirmed addresses go a
 from __future__ import annotations
 
 import email
+import logging
 import re
 import socket
 import threading
@@ -168,7 +169,7 @@ def test_subscribe_confirm_digest_and_unsubscribe(served, inbox, writer):
     assert requests.get(unsubscribe, timeout=10).status_code == 200  # says: already unsubscribed
 
 
-def test_area_subscription_daily_digest_in_german(served, inbox, writer):
+def test_area_subscription_daily_digest_in_german(served, inbox, writer, caplog):
     app, base = served.app, served.url
     resident = requests.Session()
     area = app.extensions["geoservice"].dataset.projects.loc[PROJECT, "area_id"]
@@ -183,9 +184,11 @@ def test_area_subscription_daily_digest_in_german(served, inbox, writer):
     assert "0 mails sent" in _cli(app, "mail", "send", "--once")  # immediate ones only
     inbox.refuse = True  # the server refuses: the cursor stays, the next run sends it
     try:
-        assert "0 daily digests sent" in _cli(app, "mail", "send", "--daily")
+        with caplog.at_level(logging.WARNING):
+            assert "0 daily digests sent" in _cli(app, "mail", "send", "--daily")
     finally:
         inbox.refuse = False
+    assert "refused the recipient (550)" in caplog.text and "nachbar@" not in caplog.text
     assert "1 daily digests sent" in _cli(app, "mail", "send", "--daily")
     digest = inbox.to("nachbar@example.org")[1]
     body = digest.get_content()
@@ -248,6 +251,12 @@ def test_form_is_protected_limited_and_checked(served, inbox):
     assert client.get("/abonnieren?project=gibt-es-nicht").status_code == 404
     assert client.get("/abonnieren/bestaetigen/falsch").status_code == 404
     assert client.get("/abbestellen/falsch").status_code == 404
+    huge = client.post("/abonnieren", data={"csrf_token": token, "email": "x" * 20000 + "@example.org",
+                                            "frequency": "daily", "language": "de"})
+    assert huge.status_code == 400 and "zu lang" in huge.get_data(as_text=True)
+    odd = client.post("/abonnieren", data={"csrf_token": token, "email": "c@example.org",
+                                           "frequency": "hourly", "language": "de"})
+    assert odd.status_code == 400
 
 
 def test_expired_link_and_prune_of_unconfirmed_addresses(served, inbox, monkeypatch):

@@ -56,6 +56,16 @@ def _close(smtp: smtplib.SMTP | None) -> None:
         smtp.close()
 
 
+def problem(exc: BaseException) -> str:
+    """Name what went wrong without the recipient's address (the server's refusals quote it)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({str(code) for code, _ in exc.recipients.values()})
+        return f"the SMTP server refused the recipient ({', '.join(codes)})"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"the SMTP server answered {exc.smtp_code}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def send_one(config: Mapping, message: EmailMessage) -> None:
     """Send one message now (MailNotSent naming the problem, never the password)."""
     smtp = None
@@ -63,7 +73,7 @@ def send_one(config: Mapping, message: EmailMessage) -> None:
         smtp = connect(config)
         smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        raise MailNotSent(f"{type(exc).__name__}: {exc}") from None
+        raise MailNotSent(problem(exc)) from None
     finally:
         _close(smtp)
 
@@ -100,8 +110,7 @@ def send_due(engine, config: Mapping, frequency: str) -> int:
                     smtp = smtp or connect(config)
                     smtp.send_message(message)
                 except (OSError, smtplib.SMTPException) as exc:
-                    log.warning("mail to subscription %s not sent: %s: %s", sub.id,
-                                type(exc).__name__, exc)
+                    log.warning("mail to subscription %s not sent: %s", sub.id, problem(exc))
                     failed.add(sub.id)
                     mailing.release(engine, sub.id)
                     if not isinstance(exc, smtplib.SMTPRecipientsRefused):

@@ -33,6 +33,7 @@ from geoservice.web import display
 
 bp = Blueprint("mail", __name__)
 MAX_EMAIL = 254  # the longest address SMTP can carry (RFC 5321 path limit)
+LISTED = 500  # subscriptions the administrators' page lists (newest; search finds any address)
 
 
 def _email_ok(form, field) -> None:
@@ -195,7 +196,7 @@ def admin() -> Response:
             deleted = mailing.delete_address(_engine(), form.email.data[:MAX_EMAIL])
     search = (request.args.get("email") or "")[:MAX_EMAIL].strip() or None
     lang = g.get("lang", "de")
-    rows = [(s, compose.scope_title(s)) for s in mailing.listing(_engine(), search)]
+    rows = [(s, compose.scope_title(s)) for s in mailing.listing(_engine(), search, LISTED)]
     html = render_template("editor/subscriptions.html", rows=rows, form=form, deleted=deleted,
                            search=search or "", enabled=mail.enabled(current_app.config),
                            frequency_label=compose.frequency_label,

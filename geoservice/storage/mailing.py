@@ -155,9 +155,9 @@ def delete_address(engine: sa.Engine, email: str) -> int:
             sa.func.lower(mail_subscriptions.c.email) == email.strip().lower())).rowcount
 
 
-def listing(engine: sa.Engine, email: str | None = None) -> list[Subscription]:
+def listing(engine: sa.Engine, email: str | None = None, limit: int | None = None) -> list[Subscription]:
     """Every subscription (or an address's), newest first: for administrators only."""
-    query = sa.select(mail_subscriptions).order_by(mail_subscriptions.c.id.desc())
+    query = sa.select(mail_subscriptions).order_by(mail_subscriptions.c.id.desc()).limit(limit)
     if email:
         query = query.where(sa.func.lower(mail_subscriptions.c.email) == email.strip().lower())
     with engine.connect() as conn:
