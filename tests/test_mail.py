@@ -357,3 +357,21 @@ def test_without_smtp_no_form_and_no_link(app, client):
         assert "/abonnieren" not in page and 'id="mail"' not in page, path
     assert client.get("/abonnieren").status_code == 404
     assert client.get(f"/abonnieren?project={PROJECT}").status_code == 404
+
+
+def test_every_mail_string_has_an_english_translation(served):
+    from pathlib import Path
+
+    from geoservice import i18n
+
+    root = Path(__file__).resolve().parents[1]
+    call = re.compile(r"""\b_\(\s*((?:"(?:[^"\\]|\\.)*"\s*|'(?:[^'\\]|\\.)*'\s*)+)""")
+    literal = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
+    found = {}
+    for path in [*root.glob("geoservice/mail/*.py"), *root.glob("templates/mail/*.txt")]:
+        for match in call.finditer(path.read_text(encoding="utf-8")):
+            found.setdefault("".join(a or b for a, b in literal.findall(match.group(1))), path.name)
+    assert len(found) > 20
+    assert {msgid: where for msgid, where in found.items() if msgid not in i18n.EN} == {}
+    for msgid in found:
+        assert set(re.findall(r"{\w+}", i18n.EN[msgid])) == set(re.findall(r"{\w+}", msgid)), msgid
