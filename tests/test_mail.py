@@ -23,7 +23,7 @@ from geoservice.config import SettingsError, settings
 from geoservice.mail import compose, send, tokens
 from geoservice.storage import changelog, mailing
 from geoservice.storage.accounts import Accounts
-from geoservice.storage.tables import mail_subscriptions
+from geoservice.storage.tables import mail_requests, mail_subscriptions
 from tests.conftest import LiveServer, build_app, wait_for
 from tests.test_edit_api import GEOJSON, MERGE_PATCH, add_user
 
@@ -274,20 +274,23 @@ def test_expired_link_and_prune_of_unconfirmed_addresses(served, inbox, monkeypa
     with engine.begin() as conn:
         conn.execute(mail_subscriptions.update().where(mail_subscriptions.c.id == old)
                      .values(created_at=mailing.utcnow() - timedelta(hours=25)))
-    _cli(app, "mail", "send", "--daily")
-    with engine.connect() as conn:
-        left = set(conn.execute(sa.select(mail_subscriptions.c.id)).scalars())
-    assert old not in left and fresh in left
-    # a subscription request prunes too
-    with engine.begin() as conn:
-        conn.execute(mail_subscriptions.update().where(mail_subscriptions.c.id == fresh)
-                     .values(created_at=mailing.utcnow() - timedelta(hours=25)))
-    client = app.test_client()
+    client = app.test_client()  # a subscription request prunes
     client.environ_base["REMOTE_ADDR"] = "192.0.2.9"
     form = TOKEN.search(client.get("/abonnieren").get_data(as_text=True)).group(1)
     assert client.post("/abonnieren", data={"csrf_token": form, "email": "dritte@example.org",
                                             "frequency": "daily", "language": "de"}).status_code == 200
+    assert mailing.get(engine, old) is None and mailing.get(engine, fresh) is not None
+    with engine.connect() as conn:  # the hourly limit's counts: keyed hashes, no address
+        keys = list(conn.execute(sa.select(mail_requests.c.key)).scalars())
+    assert keys and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)
+    with engine.begin() as conn:  # a day later, `mail send` prunes
+        conn.execute(mail_subscriptions.update().where(mail_subscriptions.c.id == fresh)
+                     .values(created_at=mailing.utcnow() - timedelta(hours=25)))
+        conn.execute(mail_requests.update().values(at=mailing.utcnow() - timedelta(hours=25)))
+    _cli(app, "mail", "send", "--daily")
     assert mailing.get(engine, fresh) is None
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(mail_requests)).scalar() == 0
 
 
 def test_a_digest_lists_fifty_changes_and_counts_the_rest(served):
