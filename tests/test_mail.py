@@ -24,12 +24,17 @@ from geoservice.mail import compose, send, tokens
 from geoservice.storage import changelog, mailing
 from geoservice.storage.accounts import Accounts
 from geoservice.storage.tables import mail_requests, mail_subscriptions
-from tests.conftest import LiveServer, build_app, wait_for
+from tests.conftest import CHROMIUM, ROOT, LiveServer, build_app, wait_for
 from tests.test_edit_api import GEOJSON, MERGE_PATCH, add_user
 
 PROJECT = "los-lokales-kapital-fuer-soziale-zwecke"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 HTML = {"Accept": "text/html"}
+AXE = ROOT / "geoservice/static/vendor/axe-core/axe.min.js"
+# every rule axe-core knows, enabled (as tests/test_legal_browser.py)
+EVERY_RULE = """() => axe.run(document, {resultTypes: ['violations'],
+    rules: Object.fromEntries(axe.getRules().map(r => [r.ruleId, {enabled: true}]))})"""
+LIMIT = 4  # subscription requests per hour and client address / e-mail address in these tests
 
 
 class Inbox:
@@ -85,7 +90,7 @@ def served(backend, tmp_path_factory, inbox):
     server = LiveServer(late)
     app = build_app(backend, tmp_path_factory.mktemp("mail"), BASE_URL=server.url,
                     SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port, SMTP_TLS="none",
-                    MAIL_FROM="register@example.org", MAIL_REQUESTS_PER_HOUR=3)
+                    MAIL_FROM="register@example.org", MAIL_REQUESTS_PER_HOUR=LIMIT)
     late.app = app
     server.app = app
     yield server
@@ -196,6 +201,38 @@ def test_area_subscription_daily_digest_in_german(served, inbox, writer, caplog)
     assert re.search(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}", body)
 
 
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
+def test_the_form_in_a_browser_has_no_axe_violation(browser, served, inbox):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    found = {}
+    for lang in ("de", "en"):
+        page.goto(f"{served.url}/abonnieren?project={PROJECT}&lang={lang}")
+        found[f"form {lang}"] = _violations(page)
+    page.goto(f"{served.url}/abonnieren?lang=de")
+    page.get_by_label("Ihre E-Mail-Adresse").fill("kein-at-zeichen")
+    page.get_by_role("button", name="Bestätigungs-E-Mail anfordern").click()
+    assert page.get_by_label("Ihre E-Mail-Adresse").get_attribute("aria-invalid") == "true"
+    found["error"] = _violations(page)
+    page.get_by_label("Ihre E-Mail-Adresse").fill("browser@example.org")
+    page.get_by_label("einmal täglich").check()
+    page.get_by_label("English").check()
+    page.get_by_role("button", name="Bestätigungs-E-Mail anfordern").click()
+    assert page.get_by_role("status").inner_text().startswith("Fast fertig")
+    found["sent"] = _violations(page)
+    context.close()
+    assert found == {key: [] for key in found}
+    assert wait_for(lambda: inbox.to("browser@example.org"))
+    assert inbox.to("browser@example.org")[0]["Subject"].startswith("Please confirm")
+
+
+def _violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(EVERY_RULE)
+    return [f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
+            for v in result["violations"]]
+
+
 def test_two_workers_at_once_mail_each_digest_once(served, inbox, writer):
     app = served.app
     engine = app.extensions["geoservice"].store.engine
@@ -240,12 +277,12 @@ def test_form_is_protected_limited_and_checked(served, inbox):
     assert bad.status_code == 400 and 'aria-invalid="true"' in bad.get_data(as_text=True)
     statuses = [client.post("/abonnieren", data={"csrf_token": token, "email": f"n{i}@example.org",
                                                  "frequency": "daily", "language": "de"}).status_code
-                for i in range(4)]
-    assert statuses == [200, 200, 200, 429]  # MAIL_REQUESTS_PER_HOUR=3 per client address
+                for i in range(LIMIT + 1)]
+    assert statuses == [200] * LIMIT + [429]  # MAIL_REQUESTS_PER_HOUR per client address
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "192.0.2.8"
     form = TOKEN.search(other.get("/abonnieren").get_data(as_text=True)).group(1)
-    for expected in (200, 200, 429):  # and per e-mail address (n0 has used one)
+    for expected in [200] * (LIMIT - 1) + [429]:  # and per e-mail address (n0 has used one)
         assert other.post("/abonnieren", data={"csrf_token": form, "email": "n0@example.org",
                                                "frequency": "daily", "language": "de"}).status_code == expected
     assert client.get("/abonnieren?project=gibt-es-nicht").status_code == 404

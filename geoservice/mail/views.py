@@ -16,6 +16,8 @@ administrators' list (only where an SMTP server is configured: geoservice/mail/)
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import flask_login
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, Response, current_app, g, render_template, request
@@ -24,6 +26,7 @@ from wtforms import EmailField, StringField
 from wtforms.validators import AnyOf, StopValidation
 
 from geoservice import auth, http, i18n, mail
+from geoservice.domain.clock import LOCAL_TZ
 from geoservice.errors import Forbidden, NotFound
 from geoservice.http import _
 from geoservice.mail import compose, send, tokens
@@ -153,7 +156,7 @@ def confirm(token: str) -> Response:
         return _page("bad-link", status=404)
     title = compose.scope_title(found)
     if request.method == "GET" and found.confirmed_at is None:
-        return _page("confirm", scope_title=title, action=request.path)
+        return _page("confirm", scope_title=title, action=request.script_root + request.path)
     done = mailing.confirm(_engine(), found)
     return _page("confirmed", scope_title=title, frequency=compose.frequency_label(done.frequency))
 
@@ -169,7 +172,7 @@ def unsubscribe(token: str) -> Response:
     if found is None:
         return _page("unsubscribed")
     if request.method == "GET":
-        return _page("unsubscribe", scope_title=compose.scope_title(found), action=request.path)
+        return _page("unsubscribe", scope_title=compose.scope_title(found), action=request.script_root + request.path)
     mailing.delete(_engine(), found.id)
     return _page("unsubscribed")
 
@@ -200,11 +203,16 @@ def admin() -> Response:
     html = render_template("editor/subscriptions.html", rows=rows, form=form, deleted=deleted,
                            search=search or "", enabled=mail.enabled(current_app.config),
                            frequency_label=compose.frequency_label,
-                           when=lambda t: display.fmt_date(t.date(), lang) + t.strftime(" %H:%M UTC"))
+                           when=lambda t: _dresden(t, lang))
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-store"
     response.vary.add("Cookie")
     return response
+
+
+def _dresden(moment, lang: str) -> str:
+    local = moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+    return display.fmt_date(local.date(), lang) + local.strftime(" %H:%M")
 
 
 def register(app) -> None:
