@@ -1,4 +1,5 @@
-"""The e-mails: the confirmation and the digest, as plain text in the subscriber's language.
+"""The e-mails: the confirmation (plain text) and the digest (plain text with the same as HTML),
+in the subscriber's language.
 
 Times are Dresden's, days in the pages' convention (web/display.py); what changed is said in
 the words of the feeds and the history page (api/feeds.py). Every message carries an
@@ -114,14 +115,18 @@ def digest(config: Mapping, sub: mailing.Subscription, entries: list[changelog.E
         shown = [_item(entry, sub.lang) for entry in entries[:SHOWN]]
         scope = scope_title(sub)
         count = len(entries)
-        text = render_template("mail/digest.txt", _=_, items=shown, more=count - len(shown),
-                               scope=scope, frequency=frequency_label(sub.frequency),
-                               service=_(SERVICE), feed=url("feed", lang="en" if sub.lang == "en" else None),
-                               unsubscribe=unsubscribe_url(sub))
         subject = (_("{scope}: eine Änderung", scope=scope) if count == 1
                    else _("{scope}: {count} Änderungen", scope=scope, count=count))
+        values = dict(_=_, items=shown, more=count - len(shown), scope=scope, subject=subject,
+                      frequency=frequency_label(sub.frequency), service=_(SERVICE), lang=sub.lang,
+                      feed=url("feed", lang="en" if sub.lang == "en" else None),
+                      unsubscribe=unsubscribe_url(sub))
+        text = render_template("mail/digest.txt", **values)
+        html = render_template("mail/digest.html", **values)  # the same, autoescaped
         domain = str(config["MAIL_FROM"]).rpartition("@")[2]
         # the same digest gets the same Message-ID: sent twice (a crash between the SMTP server's
         # acceptance and the cursor's commit), mail programs show it once
         first = entries[0].record_id
-        return _message(config, sub, subject, text, f"<digest.{sub.id}.{first}.{upto}@{domain}>")
+        message = _message(config, sub, subject, text, f"<digest.{sub.id}.{first}.{upto}@{domain}>")
+        message.add_alternative(html, subtype="html")
+        return message

@@ -76,6 +76,7 @@ EN = {
     "Sie erhalten diese E-Mail ({frequency}), weil Sie Änderungen an {scope} abonniert haben.":
         "You get this e-mail ({frequency}) because you subscribed to the changes in {scope}.",
     "Abbestellen mit einem Klick:": "Unsubscribe with one click:",
+    "Abbestellen mit einem Klick": "Unsubscribe with one click",
     "{scope}: eine Änderung": "{scope}: one change",
     "{scope}: {count} Änderungen": "{scope}: {count} changes",
     # shared with the feeds (api/strings.py), for the mails sent outside a request
