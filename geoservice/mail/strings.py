@@ -109,6 +109,10 @@ EN = {
     "Dritten.":
         "The e-mails go through the mail server {host} chosen by the operator. Only the "
         "administrators of this service see the addresses; they are given to no third party.",
+    "Das Anmeldeformular legt wie das Rückmeldeformular im Cookie „session“ einen Schutzschlüssel "
+    "gegen gefälschte Formulare (CSRF) ab; er endet, wenn Sie den Browser schließen.":
+        "Like the feedback form, the subscription form keeps a key against forged forms (CSRF) in "
+        "the cookie “session”; it ends when you close the browser.",
     "Löschen: Jede E-Mail enthält einen Link zum Abbestellen; er löscht das Abonnement mit der "
     "Adresse sofort. Sie können die Löschung auch bei der verantwortlichen Stelle verlangen.":
         "Deletion: every e-mail has a link to unsubscribe; it deletes the subscription with the "
