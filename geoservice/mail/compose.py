@@ -19,9 +19,9 @@ from urllib.parse import quote
 
 from flask import current_app, g, render_template
 
-from geoservice import i18n
 from geoservice.api import feeds
 from geoservice.api.links import url
+from geoservice.http import _
 from geoservice.mail import tokens
 from geoservice.storage import changelog, mailing
 from geoservice.web import display
@@ -42,10 +42,6 @@ def language(lang: str) -> Iterator[None]:
             g.pop("lang", None)
         else:
             g.lang = before
-
-
-def _(message: str, **values) -> str:
-    return i18n.translate(message, g.get("lang", "de"), **values)
 
 
 def scope_title(sub: mailing.Subscription) -> str:
