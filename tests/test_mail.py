@@ -235,6 +235,7 @@ def _violations(page) -> list[str]:
             for v in result["violations"]]
 
 
+@pytest.mark.both_stores  # PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the writers' lock
 def test_two_workers_at_once_mail_each_digest_once(served, inbox, writer):
     app = served.app
     engine = app.extensions["geoservice"].store.engine
