@@ -95,6 +95,7 @@ def served(backend, tmp_path_factory, inbox):
     server.app = app
     yield server
     server.stop()
+    app.extensions["geoservice"].close()  # its connections and listener, before the drop
 
 
 @pytest.fixture(scope="module")
