@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # the factory wires the layers together: HTTP helpers, then the blueprints that use them
     from geoservice import api, auth, cli, web
+    from geoservice.mail import views as mail_views
 
     http.init_app(app)
     try:
@@ -77,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         raise
     api.register(app)
     web.register(app)
+    mail_views.register(app)  # e-mail subscriptions (geoservice/mail/; shown only with SMTP)
     cli.init_app(app)
     # repeated GETs are answered from final bytes without entering Flask (see cache.py)
     app.after_request(cache.mark_canonical)  # only canonical requests may be kept

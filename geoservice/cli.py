@@ -282,4 +282,7 @@ def init_app(app: Flask) -> None:
     from geoservice.webhooks.cli import webhooks
 
     app.cli.add_command(webhooks)
+    from geoservice.mail.cli import mail_group
+
+    app.cli.add_command(mail_group)
 

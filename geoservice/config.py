@@ -110,6 +110,22 @@ class Settings(BaseSettings):
     WEBHOOK_RETRY_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 30
     WEBHOOK_TIMEOUT_SECONDS: Annotated[float, Field(gt=0, le=120)] = 10
     WEBHOOK_POLL_SECONDS: Annotated[float, Field(gt=0, le=600)] = 2
+    # E-mail for residents (docs/NOTIFICATIONS.md). Empty SMTP_HOST: no e-mail anywhere (no form,
+    # no link). With it, MAIL_FROM and BASE_URL (the links in the mails) must be set too.
+    SMTP_HOST: Annotated[str, Field(max_length=255)] = ""
+    SMTP_PORT: Annotated[int, Field(ge=1, le=65535)] = 587
+    SMTP_USER: Annotated[str, Field(max_length=255)] = ""
+    SMTP_PASSWORD: str = ""  # never shown in a message or log line
+    # starttls (port 587), ssl (implicit TLS, port 465) or none (a relay on the same host only)
+    SMTP_TLS: Literal["starttls", "ssl", "none"] = "starttls"
+    SMTP_TIMEOUT_SECONDS: Annotated[float, Field(gt=0, le=120)] = 10
+    MAIL_FROM: Annotated[str, Field(pattern=r"^(|[^@\s<>]+@[^@\s<>]+)$", max_length=300,
+                                    description="empty or an e-mail address")] = ""
+    # Subscription requests (and so confirmation mails) per client address and per e-mail address
+    # within an hour; more get a 429.
+    MAIL_REQUESTS_PER_HOUR: Annotated[int, Field(ge=1, le=1000)] = 5
+    # The `mail send` worker: seconds between looks at the change log for immediate subscribers.
+    MAIL_POLL_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 30
 
     @field_validator("ALLOWED_HOSTS", mode="before")
     @classmethod
@@ -130,6 +146,9 @@ class Settings(BaseSettings):
         if self.DEFAULT_LIMIT > self.MAX_LIMIT:
             raise ValueError(f"DEFAULT_LIMIT ({self.DEFAULT_LIMIT}) is larger than MAX_LIMIT "
                              f"({self.MAX_LIMIT})")
+        if self.SMTP_HOST and not (self.MAIL_FROM and self.BASE_URL):
+            raise ValueError("SMTP_HOST is set: MAIL_FROM (the sender address) and BASE_URL (the "
+                             "public address the mails link to) must be set too")
         return self
 
 

@@ -178,7 +178,7 @@ def _layer(name: str) -> int:
     import, export files); storage (it builds domain objects); the domain; what all share."""
     if name in ("geoservice", "geoservice.cli"):
         return 5
-    if name.startswith(("geoservice.api", "geoservice.web", "geoservice.params")) or name in (
+    if name.startswith(("geoservice.api", "geoservice.web", "geoservice.params", "geoservice.mail")) or name in (
             "geoservice.http", "geoservice.cache", "geoservice.current", "geoservice.negotiation",
             "geoservice.auth"):
         return 4

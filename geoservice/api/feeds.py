@@ -35,7 +35,7 @@ bp = Blueprint("feeds", __name__)
 ATOM = "application/atom+xml"
 ENTRIES = 50  # the newest feature changes a feed lists
 
-_STATUS = {changelog.CREATED: "angelegt", changelog.CHANGED: "geändert", changelog.RETIRED: "stillgelegt"}
+STATUS_LABELS = {changelog.CREATED: "angelegt", changelog.CHANGED: "geändert", changelog.RETIRED: "stillgelegt"}
 
 
 class _NoFeedPart(BaseExtension):
@@ -84,7 +84,8 @@ def _feed_link_global(scope: str, *ids: str) -> tuple[str, str]:
     return feed_link(scope, *ids)
 
 
-def _title(entry: changelog.Entry) -> str:
+def entry_title(entry: changelog.Entry) -> str:
+    """Return what a change's feature is called (its title or name, else its id)."""
     props = entry.properties
     return str(props.get("title") or props.get("name") or entry.fid)
 
@@ -93,7 +94,8 @@ def _geometry(wkb):
     return shapely.from_wkb(wkb) if wkb else None
 
 
-def _what(entry: changelog.Entry) -> str:
+def what_changed(entry: changelog.Entry) -> str:
+    """Return what a feature change changed, in plain words of the current language."""
     before = None
     if entry.before_properties is not None:
         before = diffs.RecordState(entry.before_properties, _geometry(entry.before_wkb),
@@ -103,18 +105,19 @@ def _what(entry: changelog.Entry) -> str:
     return record_history.change_summary(diff)
 
 
-def _dresden(entry: changelog.Entry) -> datetime:
+def dresden_time(entry: changelog.Entry) -> datetime:
+    """Return when a change was recorded, in Dresden."""
     return entry.recorded_at.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
 
 
 def _add_entry(fg: FeedGenerator, entry: changelog.Entry, lang: str) -> None:
     item_path = f"collections/{entry.collection}/items/{quote(entry.fid, safe='')}"
-    when = _dresden(entry)
+    when = dresden_time(entry)
     shown = when.strftime("%d.%m.%Y, %H:%M Uhr") if lang == "de" else when.strftime("%Y-%m-%d %H:%M")
-    what = _what(entry)
+    what = what_changed(entry)
     fe = fg.add_entry(order="append")
     fe.id(url(f"{item_path}/history") + f"#record-{entry.record_id}")
-    fe.title(_("{title}: {what}", title=_title(entry), what=_(_STATUS[entry.status])))
+    fe.title(_("{title}: {what}", title=entry_title(entry), what=_(STATUS_LABELS[entry.status])))
     fe.updated(when)
     fe.published(when)
     fe.author(name=entry.author_role)
@@ -149,7 +152,7 @@ def _feed(scope: tuple[str, ...], title: str, entries: list[changelog.Entry], pa
         fg.language(lang)
         fg.link(href=self_url + ("?lang=en" if lang == "en" else ""), rel="self", type=ATOM)
         fg.link(href=page, rel="alternate", type=HTML)
-        fg.updated(_dresden(entries[0]) if entries else data.last_modified)
+        fg.updated(dresden_time(entries[0]) if entries else data.last_modified)
         fg.generator("geoservice")
         for entry in entries:
             _add_entry(fg, entry, lang)
@@ -189,7 +192,7 @@ def feature_feed(collection_id: str, feature_id: str):
     if not entries:
         raise NotFound(f"feature '{feature_id}' has no record in collection '{spec.name}'")
     check_params(())
-    return _feed(("feature", spec.name, feature_id), _("Änderungen: {title}", title=_title(entries[0])),
+    return _feed(("feature", spec.name, feature_id), _("Änderungen: {title}", title=entry_title(entries[0])),
                  entries, url(f"collections/{spec.name}/items/{quote(feature_id, safe='')}", f="html"))
 
 

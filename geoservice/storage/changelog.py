@@ -1,4 +1,5 @@
-"""The change log read as a sequence of feature changes (feeds, the change stream, webhooks).
+"""The change log read as a sequence of feature changes (feeds, the change stream, webhooks,
+e-mail digests).
 
 Every stored record is one feature change: the record a change inserted, with the record it
 closed (the feature before). Its status is `created` (no record before, or the one before was
@@ -89,6 +90,14 @@ def after(engine: sa.Engine, collection: str, cursor: int, limit: int,
              .order_by(records.c.id).limit(limit))
     if upto_change is not None:
         query = query.where(records.c.change_id <= upto_change)
+    return _read(engine, query)
+
+
+def since(engine: sa.Engine, cursor: int, upto: int, limit: int) -> list[Entry]:
+    """Return every collection's feature changes after record `cursor` up to record `upto`,
+    oldest first (at most `limit`): what the e-mail digests read."""
+    query = (select_entries().where(records.c.id > cursor, records.c.id <= upto)
+             .order_by(records.c.id).limit(limit))
     return _read(engine, query)
 
 

@@ -131,3 +131,31 @@ webhook_outbox = Table(
     Column("delivered_at", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
 )
+
+# E-mail subscriptions of residents (storage/mailing.py): only what sending needs. `token_hash`
+# is the SHA-256 of the random token the confirmation and unsubscribe links carry (signed);
+# `cursor` is the last change-log record mailed (or skipped as out of scope). A row without
+# `confirmed_at` is deleted after a day.
+mail_subscriptions = Table(
+    "mail_subscriptions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("scope", String(20), nullable=False),  # all | area | project
+    Column("scope_id", String(200), nullable=True),  # the area's or project's id
+    Column("lang", String(5), nullable=False),
+    Column("frequency", String(12), nullable=False),  # immediate | daily
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),  # UTC
+    Column("confirmed_at", DateTime, nullable=True),
+    Column("cursor", Integer, nullable=True),  # set at confirmation: the change log's head then
+    Column("lease_until", DateTime, nullable=True),  # a worker is sending its digest until then
+)
+
+# Subscription requests per keyed hash (HMAC) of the client's IP address or of the e-mail
+# address, for the hourly limit; rows older than a day are deleted.
+mail_requests = Table(
+    "mail_requests", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+)

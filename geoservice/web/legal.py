@@ -91,7 +91,8 @@ def privacy() -> Response:
     config = current_app.config
     return _page("privacy.html", tile_host=_host(config.get("TILE_CONSENT_URL") or ""),
                  own_tiles=bool(config.get("TILE_URL")),
-                 session_hours=config["EDITOR_SESSION_HOURS"])
+                 session_hours=config["EDITOR_SESSION_HOURS"],
+                 mail_enabled=bool(config.get("SMTP_HOST")), mail_host=config.get("SMTP_HOST") or "")
 
 
 def _host(url: str) -> str:

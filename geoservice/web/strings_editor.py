@@ -24,6 +24,34 @@ EN = {
         "A retired project is published again with its last content; the restoration shows in the "
         "history.",
     "Status von „{title}“ wieder auf {status} setzen": "Set the status of “{title}” back to {status}",
+    # the administrators' list of e-mail subscriptions (geoservice/mail/views.py)
+    "E-Mail-Abonnements": "E-mail subscriptions",
+    "Die Adressen sieht nur, wer die Rolle Administration hat. Löschen Sie auf Wunsch einer Person "
+    "ihr Abonnement oder alle Abonnements ihrer Adresse.":
+        "Only administrators see the addresses. Delete a person's subscription, or every "
+        "subscription of their address, when they ask for it.",
+    "Es ist kein SMTP-Server eingerichtet: Das Abonnieren wird nicht angeboten und es werden "
+    "keine E-Mails versandt.":
+        "No SMTP server is configured: subscribing is not offered and no e-mails are sent.",
+    "{count} Abonnements gelöscht.": "{count} subscriptions deleted.",
+    "Adresse suchen": "Find an address",
+    "Alle Abonnements dieser Adresse löschen": "Delete every subscription of this address",
+    "Löschen": "Delete",
+    "Keine Abonnements.": "No subscriptions.",
+    "Abonnements, neueste zuerst": "Subscriptions, newest first",
+    "Adresse": "Address",
+    "Worüber": "About",
+    "Wie oft": "How often",
+    "Sprache": "Language",
+    "Angemeldet": "Requested",
+    "Bestätigt": "Confirmed",
+    "noch nicht": "not yet",
+    "Abonnement {number} löschen": "Delete subscription {number}",
+    "alle Fördergebiete und Projekte": "all funding areas and projects",
+    "das Fördergebiet {name}": "the funding area {name}",
+    "das Projekt „{title}“": "the project “{title}”",
+    "sofort bei jeder Änderung": "right after each change",
+    "einmal täglich": "once a day",
 }
 
 i18n.register(EN)
