@@ -278,7 +278,7 @@ def _xplan_rows(path: Path, spec: CollectionSpec, current: Dataset, area_id: str
         if not row.get("id") and row.get("area_id") and row.get("valid_from"):
             row["id"] = editing.new_id(f"{row['area_id']}-{row['valid_from'].year}", taken)
             taken.add(row["id"])
-        missing = [name for name in ("id", "area_id", "name", "programme", "valid_from", "decision")
+        missing = [name for name in ("area_id", "name", "programme", "valid_from", "decision")
                    if row.get(name) in (None, "")]
         hints = {"area_id": "--area-id", "programme": "--programme",
                  "valid_from": "startBedingung/datumAbsolut",

@@ -1,0 +1,198 @@
+"""XPlanung: the funding-area versions as XPlanGML 6.0, validated by xplan-tools, linked from the
+API and the pages, and read back by `flask xplan import` into identical boundary versions."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pydantic
+import pytest
+import shapely
+from lxml import etree
+
+from geoservice import xplan
+from geoservice.domain.schema import FUNDING_AREAS
+from geoservice.writes import Author, Writes
+
+with warnings.catch_warnings():  # xplan-tools' own deprecations, not ours
+    warnings.simplefilter("ignore")
+    from xplan_tools.interface.gml import GMLRepository
+
+NS = {"x": xplan.NS, "gml": xplan.GML}
+
+
+def xplan_tools_read(path: Path):
+    """Read a file with xplan-tools: its pydantic models of XPlanung 6.0 validate every feature
+    (types, code lists, multiplicities) and the collection its references."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return GMLRepository(str(path)).get_all()
+
+
+@pytest.fixture(scope="module")
+def exported(app, tmp_path_factory) -> Path:
+    response = app.test_client().get("/areas/xplan.gml")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/gml+xml; version=3.2"
+    assert response.headers["Content-Disposition"] == \
+        'attachment; filename="foerdergebiete-xplangml-6.0.gml"'
+    path = tmp_path_factory.mktemp("xplan") / "areas.gml"
+    path.write_bytes(response.data)
+    return path
+
+
+def test_export_validates_with_xplan_tools(app, exported):
+    collection = xplan_tools_read(exported)
+    assert collection.version == "6.0" and collection.srid == 25833
+    kinds = [type(f).__name__ for f in collection.features.values()]
+    areas = app.extensions["geoservice"].dataset.funding_areas
+    assert sorted(set(kinds)) == ["SOBereich", "SOGebiet", "SOPlan"]
+    assert kinds.count("SOGebiet") == kinds.count("SOPlan") == len(areas) == 6
+    plans = {f.internalId: f for f in collection.features.values() if type(f).__name__ == "SOPlan"}
+    for gebiet in (f for f in collection.features.values() if type(f).__name__ == "SOGebiet"):
+        bereich = collection.features[str(gebiet.gehoertZuBereich)]
+        plan = collection.features[str(bereich.gehoertZuPlan)]
+        row = areas.loc[plan.internalId]
+        assert plans[row["id"]] is plan and plan.name == row["name"]
+        assert (gebiet.gebietsArt, gebiet.rechtsstandGebiet, gebiet.rechtscharakter) == ("1400", "3000", "2000")
+        assert gebiet.startBedingung.datumAbsolut == row["valid_from"]
+        assert gebiet.startBedingung.bedingung == row["decision"]
+        assert (gebiet.endeBedingung.datumAbsolut if gebiet.endeBedingung else None) == row["valid_to"]
+        assert "nicht die rechtsverbindliche Grenze" in gebiet.text  # every bundled one is reconstructed
+        generic = {a.name: a.wert for a in gebiet.hatGenerAttribut}
+        assert generic["area_id"] == row["area_id"] and generic["accuracy"] == "reconstructed"
+        position = shapely.from_wkt(gebiet.position.wkt)
+        assert gebiet.position.srid == 25833
+        assert shapely.hausdorff_distance(position, row["metric"]) < xplan.TOLERANCE
+    # nothing the data does not hold: no decision date, plan number or authority
+    text = exported.read_text(encoding="utf-8")
+    for absent in ("aufstellungsbeschhlussDatum", "<nummer>", "plangeber", "genehmigungsDatum"):
+        assert absent not in text.replace("<nummer>0</nummer>", "")
+
+
+def test_xplan_tools_refuses_a_broken_export(exported, tmp_path):
+    """The validation above can fail: without the plan's required planArt, or with a gebietsArt
+    outside the code list, xplan-tools refuses the file."""
+    text = exported.read_text(encoding="utf-8")
+    for broken in (re.sub(r"<planArt [^>]*>9999</planArt>", "", text, count=1),
+                   text.replace("<gebietsArt>1400</gebietsArt>", "<gebietsArt>1401</gebietsArt>", 1)):
+        (tmp_path / "broken.gml").write_text(broken, encoding="utf-8")
+        with pytest.raises(pydantic.ValidationError):
+            xplan_tools_read(tmp_path / "broken.gml")
+
+
+def test_export_is_repeatable_and_to_the_millimetre(app, exported):
+    """The same data gives the same bytes (stable gml:ids: ETags, diffs); coordinates in metres
+    with three decimals."""
+    assert app.test_client().get("/areas/xplan.gml").data == exported.read_bytes()
+    pos_lists = etree.parse(str(exported)).getroot().iterfind(".//gml:posList", NS)
+    assert all(re.fullmatch(r"(\d+\.\d{3} ?)+", p.text) for p in pos_lists)
+
+
+def test_download_is_linked(client):
+    collection = client.get("/collections/funding-areas?f=json").get_json()
+    found = [ln for ln in collection["links"] if ln["href"].endswith("/areas/xplan.gml")]
+    assert found and found[0]["type"] == xplan.MEDIA_TYPE and found[0]["rel"] == "enclosure"
+    sheet = client.get("/areas/prohlis?f=json").get_json()
+    href = next(ln["href"] for ln in sheet["links"] if ln["type"] == xplan.MEDIA_TYPE)
+    one = client.get(href)
+    assert one.status_code == 200
+    root = etree.fromstring(one.data)
+    assert sorted(root.xpath("//x:SO_Plan/x:internalId/text()", namespaces=NS)) == \
+        ["prohlis-2016", "prohlis-2020"]
+    assert 'href="/areas/prohlis/xplan.gml"' in client.get("/areas/prohlis?f=html").get_data(as_text=True)
+    assert 'href="/areas/xplan.gml"' in client.get("/areas?f=html").get_data(as_text=True)
+    assert client.get("/areas/nowhere/xplan.gml").status_code == 404
+    assert client.get("/areas/xplan.gml?foo=1").status_code == 400
+
+
+@pytest.fixture()
+def cli(make_app, tmp_path):
+    app = make_app(RELOAD_INTERVAL=3600)
+    runner = app.test_cli_runner()
+
+    def run(*args):
+        return runner.invoke(args=["xplan", *map(str, args)])
+
+    run.app = app
+    run.store = app.extensions["geoservice"].store
+    return run
+
+
+def _version(app, fid: str) -> dict:
+    row = app.extensions["geoservice"].dataset.funding_areas.loc[fid]
+    return row.drop(["metric", "geometry", "_t0", "_t1", "_ongoing"], errors="ignore").to_dict() | {
+        "metric": row["metric"]}
+
+
+def test_export_import_round_trip(cli, tmp_path):
+    out = tmp_path / "areas.gml"
+    assert cli("export", out).exit_code == 0
+    before = cli.store.signature()
+    again = cli("import", out, "--note", "Rückimport des eigenen Exports")
+    assert again.exit_code == 0 and "nothing changed" in again.output
+    assert cli.store.signature() == before  # the own export read back is the stored data
+
+    original = _version(cli.app, "prohlis-2016")
+    holder = cli.app.extensions["geoservice"]
+    record = cli.store.history("funding-areas", "prohlis-2016")[-1].record_id
+    Writes.of(holder).retire(Author("test", "Test"), "weg", FUNDING_AREAS, "prohlis-2016", expect=record)
+    assert "prohlis-2016" not in holder.dataset.funding_areas.index
+    result = cli("import", out, "--note", "Grenzstand 2016 aus XPlanGML")
+    assert result.exit_code == 0, result.output
+    assert "1 new, 0 changed, 5 unchanged" in result.output
+    restored = _version(cli.app, "prohlis-2016")
+    assert {k: v for k, v in restored.items() if k != "metric"} == \
+        {k: v for k, v in original.items() if k != "metric"}
+    assert shapely.hausdorff_distance(restored["metric"], original["metric"]) < xplan.TOLERANCE
+    last = cli.store.history("funding-areas", "prohlis-2016")[-1]
+    assert (last.kind, last.note) == ("import", "Grenzstand 2016 aus XPlanGML")
+
+
+def _as_foreign_plan(text: str) -> str:
+    """What an authority's file holds: no generic attributes, no internalId, no caveat."""
+    text = re.sub(r"\s*<hatGenerAttribut>.*?</hatGenerAttribut>", "", text, flags=re.S)
+    text = re.sub(r"\s*<internalId>.*?</internalId>", "", text)
+    return re.sub(r"\s*<text>.*?</text>", "", text)
+
+
+def test_official_plan_replaces_the_reconstruction(cli, tmp_path):
+    out = tmp_path / "prohlis.gml"
+    assert cli("export", out, "--area", "prohlis").exit_code == 0
+    root = etree.parse(str(out)).getroot()
+    for member in root.findall("gml:featureMember", NS)[3:]:  # keep the 2016 version only
+        root.remove(member)
+    official = tmp_path / "amtlich.gml"
+    official.write_text(_as_foreign_plan(etree.tostring(root, encoding="unicode")), encoding="utf-8")
+    xplan_tools_read(official)  # still valid XPlanGML
+
+    refused = cli("import", official, "--note", "x")
+    assert refused.exit_code == 1 and "no area_id (--area-id), programme (--programme)" in refused.output
+    result = cli("import", official, "--note", "Amtliche Grenze aus dem Stadtplanungsamt",
+                 "--replaces", "prohlis-2016", "--area-id", "prohlis", "--programme", "Soziale Stadt")
+    assert result.exit_code == 0, result.output
+    assert "0 new, 1 changed" in result.output
+    row = cli.app.extensions["geoservice"].dataset.funding_areas.loc["prohlis-2016"]
+    assert row["accuracy"] == "official" and row["source"] == "XPlanGML amtlich.gml (Prohlis)"
+    history = cli.store.history("funding-areas", "prohlis-2016")
+    assert len(history) == 2 and history[-1].note == "Amtliche Grenze aus dem Stadtplanungsamt"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"not xml", "not XML"),
+    (b"<a/>", "the root element is a, expected XPlanAuszug"),
+    (None, "gebietsArt is 1300, not 1400"),
+])
+def test_bad_files_are_refused_and_nothing_is_written(cli, tmp_path, content, message):
+    bad = tmp_path / "bad.gml"
+    if content is None:
+        assert cli("export", bad).exit_code == 0
+        content = bad.read_bytes().replace(b"<gebietsArt>1400", b"<gebietsArt>1300", 1)
+    bad.write_bytes(content)
+    before = cli.store.signature()
+    result = cli("import", bad, "--note", "x")
+    assert result.exit_code == 1 and message in result.output
+    assert cli.store.signature() == before
+
