@@ -35,7 +35,10 @@ $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# GDAL's Python bindings (for xplan-tools in the tests) compile against Debian's libgdal-dev
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	@command -v gdal-config >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libgdal-dev; }
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
