@@ -3,6 +3,7 @@ API and the pages, and read back by `flask xplan import` into identical boundary
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from pathlib import Path
@@ -13,6 +14,7 @@ import shapely
 from lxml import etree
 
 from geoservice import xplan
+from geoservice.domain import crs
 from geoservice.domain.schema import FUNDING_AREAS
 from geoservice.writes import Author, Writes
 
@@ -196,3 +198,58 @@ def test_bad_files_are_refused_and_nothing_is_written(cli, tmp_path, content, me
     assert result.exit_code == 1 and message in result.output
     assert cli.store.signature() == before
 
+
+
+def test_a_plan_written_by_xplan_tools_in_another_crs_is_read(cli, tmp_path):
+    """Another writer (xplan-tools' own GML), another CRS (EPSG:25832): the area arrives in place."""
+    from xplan_tools.model import model_factory
+    from xplan_tools.model.base import BaseCollection
+
+    def model(name: str, values: dict):
+        with warnings.catch_warnings():  # model_factory is deprecated in xplan-tools, not replaced
+            warnings.simplefilter("ignore")
+            return model_factory(name, "6.0").model_validate(values)
+
+    holder = cli.app.extensions["geoservice"]
+    original = holder.dataset.funding_areas.loc["am-koitschgraben-2020", "metric"]
+    utm32 = crs.transform_geometry(original, 25833, 25832)
+    ids = ["0f6f7c3e-3b1a-4c1e-9d7a-1b2c3d4e5f60", "1f6f7c3e-3b1a-4c1e-9d7a-1b2c3d4e5f61",
+           "2f6f7c3e-3b1a-4c1e-9d7a-1b2c3d4e5f62"]
+    geometry = {"srid": 25832, "wkt": utm32.wkt}
+    features = {
+        ids[0]: model("SO_Plan", {
+            "id": ids[0], "name": "Fördergebiet Am Koitschgraben", "raeumlicherGeltungsbereich": geometry,
+            "planArt": "https://registry.gdi-de.org/codelist/de.xleitstelle.xplanung/SO_PlanArt/9999",
+            "bereich": [ids[1]]}),
+        ids[1]: model("SO_Bereich", {
+            "id": ids[1], "nummer": "0", "gehoertZuPlan": ids[0], "planinhalt": [ids[2]]}),
+        ids[2]: model("SO_Gebiet", {
+            "id": ids[2], "gehoertZuBereich": ids[1], "position": geometry, "flaechenschluss": False,
+            "gebietsArt": "1400", "rechtscharakter": "2000",
+            "startBedingung": {"datumAbsolut": "2020-10-01", "bedingung": "Beschluss laut Plan"}})}
+    path = tmp_path / "fremd.gml"
+    GMLRepository(str(path)).save_all(BaseCollection(features=features, srid=25832, version="6.0",
+                                                     appschema="xplan"))
+    result = cli("import", path, "--note", "Plan eines anderen Werkzeugs", "--replaces",
+                 "am-koitschgraben-2020", "--area-id", "am-koitschgraben",
+                 "--programme", "Sozialer Zusammenhalt")
+    assert result.exit_code == 0, result.output
+    row = holder.dataset.funding_areas.loc["am-koitschgraben-2020"]
+    assert row["name"] == "Fördergebiet Am Koitschgraben" and row["decision"] == "Beschluss laut Plan"
+    assert shapely.hausdorff_distance(row["metric"], original) < 0.01  # metres, after two projections
+
+
+XSD = os.environ.get("GEOSERVICE_XPLANGML_XSD")  # the official XPlanung-Operationen.xsd of 6.0
+
+
+@pytest.mark.skipif(not XSD, reason="set GEOSERVICE_XPLANGML_XSD to the official XPlanGML 6.0 "
+                                    "XPlanung-Operationen.xsd (its GML profile and xlink beside it)")
+def test_export_validates_against_the_official_xsd(exported):
+    document = etree.parse(XSD)
+    for element in document.getroot().findall("{http://www.w3.org/2001/XMLSchema}import"):
+        if element.get("namespace") == "http://www.opengis.net/wfs/2.0":  # remote, unused here
+            element.getparent().remove(element)
+    schema = etree.XMLSchema(document)
+    assert schema.validate(etree.parse(str(exported))), schema.error_log
+    broken = exported.read_text(encoding="utf-8").replace("<rechtscharakter>2000</rechtscharakter>", "")
+    assert not schema.validate(etree.fromstring(broken.encode()))
