@@ -106,6 +106,9 @@ def test_download_is_linked(client):
         ["prohlis-2016", "prohlis-2020"]
     assert 'href="/areas/prohlis/xplan.gml"' in client.get("/areas/prohlis?f=html").get_data(as_text=True)
     assert 'href="/areas/xplan.gml"' in client.get("/areas?f=html").get_data(as_text=True)
+    listing = client.get("/areas?f=json").get_json()
+    assert any(ln["href"].endswith("/areas/xplan.gml") for ln in listing["links"])
+    assert any(ln["href"].endswith("/areas/prohlis/xplan.gml") for ln in listing["areas"][1]["links"])
     assert client.get("/areas/nowhere/xplan.gml").status_code == 404
     assert client.get("/areas/xplan.gml?foo=1").status_code == 400
 
@@ -172,6 +175,16 @@ def test_official_plan_replaces_the_reconstruction(cli, tmp_path):
 
     refused = cli("import", official, "--note", "x")
     assert refused.exit_code == 1 and "no area_id (--area-id), programme (--programme)" in refused.output
+    assert "Missing option '--note'" in cli("import", official).output
+    before = cli.store.signature()
+    dry = cli("import", official, "--dry-run", "--note", "x", "--area-id", "prohlis-sued",
+              "--programme", "Soziale Stadt")
+    assert dry.exit_code == 0 and "dry run" in dry.output and cli.store.signature() == before
+    new_area = cli("import", official, "--note", "Neues Gebiet", "--area-id", "prohlis-sued",
+                   "--programme", "Soziale Stadt")
+    assert new_area.exit_code == 0 and "1 new, 0 changed" in new_area.output
+    assert cli.app.extensions["geoservice"].dataset.funding_areas.loc[
+        "prohlis-sued-2016", "area_id"] == "prohlis-sued"  # no internalId: {area_id}-{year}
     result = cli("import", official, "--note", "Amtliche Grenze aus dem Stadtplanungsamt",
                  "--replaces", "prohlis-2016", "--area-id", "prohlis", "--programme", "Soziale Stadt")
     assert result.exit_code == 0, result.output
@@ -182,16 +195,23 @@ def test_official_plan_replaces_the_reconstruction(cli, tmp_path):
     assert len(history) == 2 and history[-1].note == "Amtliche Grenze aus dem Stadtplanungsamt"
 
 
+CHANGES = {"gebietsArt": (b"<gebietsArt>1400", b"<gebietsArt>1300", 1),
+           "arc": (b"<gml:LinearRing>", b"<gml:LinearRing><gml:Arc/>"),
+           "crs": (b'srsName="EPSG:25833"', b'srsName="EPSG:4326"')}
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (b"not xml", "not XML"),
     (b"<a/>", "the root element is a, expected XPlanAuszug"),
-    (None, "gebietsArt is 1300, not 1400"),
+    ("gebietsArt", "gebietsArt is 1300, not 1400"),
+    ("arc", "arcs (gml:Arc, gml:ArcString, gml:Circle) are not read"),
+    ("crs", "srsName 'EPSG:4326': only projected CRSs with easting first"),
 ])
 def test_bad_files_are_refused_and_nothing_is_written(cli, tmp_path, content, message):
     bad = tmp_path / "bad.gml"
-    if content is None:
+    if content in CHANGES:
         assert cli("export", bad).exit_code == 0
-        content = bad.read_bytes().replace(b"<gebietsArt>1400", b"<gebietsArt>1300", 1)
+        content = bad.read_bytes().replace(*CHANGES[content])
     bad.write_bytes(content)
     before = cli.store.signature()
     result = cli("import", bad, "--note", "x")
