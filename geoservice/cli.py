@@ -197,9 +197,10 @@ def xplan_import(file: Path, note: str, replaces: str | None, area_id: str | Non
     """Import the SO_Gebiet of an XPlanGML 6.0 FILE as funding-area versions, as one change."""
     holder = current_app.extensions["geoservice"]
     try:
-        report = importer.import_xplan(Writes.of(holder), holder.dataset, FUNDING_AREAS, file,
-                                       note, author=_author(author, role), area_id=area_id,
-                                       programme=programme, replaces=replaces, dry_run=dry_run)
+        report = importer.import_xplan(Writes.of(holder), holder.dataset, FUNDING_AREAS,
+                                       importer.read_xplan_file(file), str(file), note,
+                                       author=_author(author, role), area_id=area_id, programme=programme,
+                                       replaces=replaces, dry_run=dry_run)
     except DataError as exc:
         click.echo(f"import rejected, nothing written.\n{exc}", err=True)
         raise SystemExit(1) from None
