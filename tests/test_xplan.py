@@ -3,6 +3,7 @@ API and the pages, and read back by `flask xplan import` into identical boundary
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import warnings
@@ -257,6 +258,58 @@ def test_a_plan_written_by_xplan_tools_in_another_crs_is_read(cli, tmp_path):
     row = holder.dataset.funding_areas.loc["am-koitschgraben-2020"]
     assert row["name"] == "Fördergebiet Am Koitschgraben" and row["decision"] == "Beschluss laut Plan"
     assert shapely.hausdorff_distance(row["metric"], original) < 0.01  # metres, after two projections
+
+
+def _one_version(gml: bytes, keep: int) -> bytes:
+    """The file with only its `keep`-th version (plan, bereich, gebiet: three members each)."""
+    root = etree.fromstring(gml)
+    members = root.findall("gml:featureMember", NS)
+    for member in members[:3 * keep] + members[3 * keep + 3:]:
+        root.remove(member)
+    return etree.tostring(root)
+
+
+def test_administrators_upload_a_plan_in_the_editor(make_app, monkeypatch):
+    from test_editor import HTML, _account, _login, _token
+
+    app = make_app(WTF_CSRF_ENABLED=True, RELOAD_INTERVAL=3600)
+    store = app.extensions["geoservice"].store
+    _admin, password = _account(app, "carla", role="admin", organisation="Stadtplanungsamt")
+    _editor, editor_password = _account(app, "anna")
+    anna = app.test_client()
+    _login(anna, "anna", editor_password)
+    assert anna.get("/edit/xplan", headers=HTML).status_code == 403  # editors keep projects only
+    carla = app.test_client()
+    assert _login(carla, "carla", password).status_code == 303
+    page = carla.get("/edit/xplan", headers=HTML).get_data(as_text=True)
+    assert 'href="/edit/xplan"' in page and 'enctype="multipart/form-data"' in page
+    plan = _as_foreign_plan(_one_version(carla.get("/areas/prohlis/xplan.gml").data, 0).decode()).encode()
+    form = {"csrf_token": _token(page), "note": "Amtliche Grenze 2016", "replaces": "prohlis-2016",
+            "area_id": "prohlis", "programme": "Soziale Stadt"}
+
+    def send(content: bytes, **values):
+        fields = {**form, **values, "file": (io.BytesIO(content), "amtlich.gml")}
+        return carla.post("/edit/xplan", data=fields, headers=HTML, content_type="multipart/form-data")
+
+    before = store.signature()
+    assert send(plan, csrf_token="").status_code == 400  # no CSRF token
+    assert "Bitte kurz notieren" in send(plan, note=" ").get_data(as_text=True)
+    refused = send(plan.replace(b"<gebietsArt>1400", b"<gebietsArt>1300"))
+    assert refused.status_code == 400 and "gebietsArt is 1300, not 1400" in refused.get_data(as_text=True)
+    with monkeypatch.context() as patch:  # a body over the limit is refused before it is read
+        patch.setattr(xplan, "MAX_BYTES", 1000)
+        patch.setattr("geoservice.web.editor_xplan.FORM_OVERHEAD", 0)
+        too_big = send(plan)
+        assert too_big.status_code == 400 and "may have at most 1000" in too_big.get_data(as_text=True)
+    assert store.signature() == before  # nothing written by any of them
+
+    done = send(plan)
+    assert done.status_code == 303
+    result = carla.get(done.location, headers=HTML).get_data(as_text=True)
+    assert "Importiert: 0 neu, 1 geändert, 0 unverändert." in result
+    last = store.history("funding-areas", "prohlis-2016")[-1]
+    assert (last.note, last.author, last.author_role) == ("Amtliche Grenze 2016", "carla", "Stadtplanungsamt")
+    assert app.extensions["geoservice"].dataset.funding_areas.loc["prohlis-2016", "accuracy"] == "official"
 
 
 XSD = os.environ.get("GEOSERVICE_XPLANGML_XSD")  # the official XPlanung-Operationen.xsd of 6.0
