@@ -260,6 +260,19 @@ def test_a_plan_written_by_xplan_tools_in_another_crs_is_read(cli, tmp_path):
     assert shapely.hausdorff_distance(row["metric"], original) < 0.01  # metres, after two projections
 
 
+def test_an_external_entity_is_not_resolved(cli, tmp_path):
+    """XXE: an entity naming a local file stays unexpanded; its text never reaches the store."""
+    out = tmp_path / "areas.gml"
+    assert cli("export", out, "--area", "prohlis").exit_code == 0
+    text = out.read_text(encoding="utf-8").replace(
+        "<?xml version='1.0' encoding='UTF-8'?>",
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>', 1)
+    text = re.sub(r"<bedingung>.*?</bedingung>", "<bedingung>&secret;</bedingung>", text, count=1)
+    out.write_text(text, encoding="utf-8")
+    result = cli("import", out, "--note", "x")
+    assert result.exit_code == 1 and "no decision" in result.output and "root:" not in result.output
+
+
 def _one_version(gml: bytes, keep: int) -> bytes:
     """The file with only its `keep`-th version (plan, bereich, gebiet: three members each)."""
     root = etree.fromstring(gml)
