@@ -17,6 +17,7 @@ from lxml import etree
 from geoservice import xplan
 from geoservice.domain import crs
 from geoservice.domain.schema import FUNDING_AREAS
+from geoservice.storage.accounts import Accounts
 from geoservice.writes import Author, Writes
 
 with warnings.catch_warnings():  # xplan-tools' own deprecations, not ours
@@ -273,6 +274,19 @@ def test_an_external_entity_is_not_resolved(cli, tmp_path):
     assert result.exit_code == 1 and "no decision" in result.output and "root:" not in result.output
 
 
+HTML = {"Accept": "text/html", "Accept-Language": "de"}
+
+
+def _token(body: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+
+
+def _login(client, name: str, password: str):
+    token = _token(client.get("/edit/login", headers=HTML).get_data(as_text=True))
+    return client.post("/edit/login", data={"csrf_token": token, "name": name, "password": password},
+                       headers=HTML)
+
+
 def _one_version(gml: bytes, keep: int) -> bytes:
     """The file with only its `keep`-th version (plan, bereich, gebiet: three members each)."""
     root = etree.fromstring(gml)
@@ -283,12 +297,11 @@ def _one_version(gml: bytes, keep: int) -> bytes:
 
 
 def test_administrators_upload_a_plan_in_the_editor(make_app, monkeypatch):
-    from test_editor import HTML, _account, _login, _token
-
     app = make_app(WTF_CSRF_ENABLED=True, RELOAD_INTERVAL=3600)
     store = app.extensions["geoservice"].store
-    _admin, password = _account(app, "carla", role="admin", organisation="Stadtplanungsamt")
-    _editor, editor_password = _account(app, "anna")
+    accounts = Accounts(store)
+    password = accounts.add("carla", "admin", "Stadtplanungsamt", "test")[1]
+    editor_password = accounts.add("anna", "editor", "Quartiersmanagement", "test")[1]
     anna = app.test_client()
     _login(anna, "anna", editor_password)
     assert anna.get("/edit/xplan", headers=HTML).status_code == 403  # editors keep projects only
