@@ -111,6 +111,9 @@ def test_download_is_linked(client):
     listing = client.get("/areas?f=json").get_json()
     assert any(ln["href"].endswith("/areas/xplan.gml") for ln in listing["links"])
     assert any(ln["href"].endswith("/areas/prohlis/xplan.gml") for ln in listing["areas"][1]["links"])
+    catalogue = client.get("/catalog?f=ttl").get_data(as_text=True)  # a distribution for portals
+    assert re.search(r"<http://localhost/areas/xplan.gml> a dcat:Distribution", catalogue)
+    assert "<http://publications.europa.eu/resource/authority/file-type/GML>" in catalogue
     assert client.get("/areas/nowhere/xplan.gml").status_code == 404
     assert client.get("/areas/xplan.gml?foo=1").status_code == 400
 
