@@ -183,16 +183,16 @@ def _srs(name: str | None, label: str) -> CRS:
 
 
 def _coords(ring, label: str) -> list[tuple[float, float]]:
-    pos_list = ring.find(f".//{_q('posList', GML)}")
+    """A ring's positions: gml:LinearRing (posList or pos) or a gml:Ring of several curve members
+    (their positions in document order)."""
+    lists = list(ring.iter(_q("posList", GML)))
+    if any(p.get("srsDimension", "2") != "2" for p in lists):
+        raise DataError(label, ["only 2D coordinates are read (srsDimension 2)"])
     try:
-        if pos_list is not None:
-            values = [float(v) for v in (pos_list.text or "").split()]
-        else:
-            values = [float(v) for p in ring.iter(_q("pos", GML)) for v in (p.text or "").split()[:2]]
+        values = ([float(v) for p in lists for v in (p.text or "").split()] if lists else
+                  [float(v) for p in ring.iter(_q("pos", GML)) for v in (p.text or "").split()[:2]])
     except ValueError:
         raise DataError(label, ["a coordinate is not a number"]) from None
-    if ring.find(f".//{_q('posList', GML)}") is not None and pos_list.get("srsDimension", "2") != "2":
-        raise DataError(label, ["only 2D coordinates are read (srsDimension 2)"])
     if len(values) < 8 or len(values) % 2:
         raise DataError(label, ["a ring needs at least 4 positions of 2 coordinates"])
     return list(zip(values[0::2], values[1::2], strict=True))
