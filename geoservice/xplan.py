@@ -239,19 +239,26 @@ def _day(element, path: str, label: str) -> date | None:
         raise DataError(label, [f"{path.replace('x:', '')}: '{value}' is not a date (YYYY-MM-DD)"]) from None
 
 
-def _generic_values(gebiet) -> dict:
+def _generic_values(gebiet, label: str) -> dict:
     values = {}
     for attribute in gebiet.findall("x:hatGenerAttribut/*", {"x": NS}):
         name, value = _text(attribute, "x:name"), _text(attribute, "x:wert")
-        if name in GENERIC and value is not None:
-            values[name] = float(value) if GENERIC[name] == "XP_DoubleAttribut" else value
+        if name not in GENERIC or value is None:
+            continue  # another writer's generic attributes are not ours
+        if GENERIC[name] == "XP_DoubleAttribut":
+            try:
+                value = float(value)
+            except ValueError:
+                raise DataError(label, [f"generic attribute {name}: '{value}' is not a number"]) from None
+        values[name] = value
     return values
 
 
 def _ref(element, name: str, ids: dict):
-    """The feature an xlink:href="#id" property of `element` points to (None if none)."""
+    """The feature a property of `element` points to (xlink:href="#id"; XPlanGML 6.0 requires
+    SO_Gebiet/gehoertZuBereich and SO_Bereich/gehoertZuPlan), None if none."""
     found = element.find(f"x:{name}", {"x": NS})
-    return ids.get(found.get(_q("href", XLINK), "").lstrip("#")) if found is not None else None
+    return ids.get((found.get(_q("href", XLINK)) or "").lstrip("#")) if found is not None else None
 
 
 def parse(data: bytes, label: str) -> list[dict]:
@@ -285,7 +292,7 @@ def parse(data: bytes, label: str) -> list[dict]:
         position = gebiet.find("x:position", {"x": NS})
         if position is None:
             raise DataError(where, ["has no position"])
-        row = {"metric": _geometry(position, default_srs, where), **_generic_values(gebiet)}
+        row = {"metric": _geometry(position, default_srs, where), **_generic_values(gebiet, where)}
         row["valid_from"] = _day(gebiet, "x:startBedingung/x:XP_WirksamkeitBedingung/x:datumAbsolut", where)
         row["valid_to"] = _day(gebiet, "x:endeBedingung/x:XP_WirksamkeitBedingung/x:datumAbsolut", where)
         row["decision"] = _text(gebiet, "x:startBedingung/x:XP_WirksamkeitBedingung/x:bedingung")

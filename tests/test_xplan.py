@@ -202,7 +202,8 @@ def test_official_plan_replaces_the_reconstruction(cli, tmp_path):
 
 CHANGES = {"gebietsArt": (b"<gebietsArt>1400", b"<gebietsArt>1300", 1),
            "arc": (b"<gml:LinearRing>", b"<gml:LinearRing><gml:Arc/>"),
-           "crs": (b'srsName="EPSG:25833"', b'srsName="EPSG:4326"')}
+           "crs": (b'srsName="EPSG:25833"', b'srsName="EPSG:4326"'),
+           "number": (b"<wert>352.0</wert>", b"<wert>ca. 352</wert>")}
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -211,6 +212,7 @@ CHANGES = {"gebietsArt": (b"<gebietsArt>1400", b"<gebietsArt>1300", 1),
     ("gebietsArt", "gebietsArt is 1300, not 1400"),
     ("arc", "arcs (gml:Arc, gml:ArcString, gml:Circle) are not read"),
     ("crs", "srsName 'EPSG:4326': only projected CRSs with easting first"),
+    ("number", "generic attribute published_area_ha: 'ca. 352' is not a number"),
 ])
 def test_bad_files_are_refused_and_nothing_is_written(cli, tmp_path, content, message):
     bad = tmp_path / "bad.gml"
