@@ -325,6 +325,7 @@ def test_administrators_upload_a_plan_in_the_editor(make_app, monkeypatch):
     before = store.signature()
     assert send(plan, csrf_token="").status_code == 400  # no CSRF token
     assert "Bitte kurz notieren" in send(plan, note=" ").get_data(as_text=True)
+    assert "Bitte ein Programm aus der Liste wählen." in send(plan, programme="X").get_data(as_text=True)
     refused = send(plan.replace(b"<gebietsArt>1400", b"<gebietsArt>1300"))
     assert refused.status_code == 400 and "gebietsArt is 1300, not 1400" in refused.get_data(as_text=True)
     with monkeypatch.context() as patch:  # a body over the limit is refused before it is read

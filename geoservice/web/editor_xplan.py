@@ -31,6 +31,11 @@ def _file_given(form, field) -> None:
         raise StopValidation(_("Bitte eine XPlanGML-Datei wählen."))
 
 
+def _programme(form, field) -> None:
+    if field.data and field.data not in PROGRAMMES:
+        raise StopValidation(_("Bitte ein Programm aus der Liste wählen."))
+
+
 class XPlanForm(FlaskForm):
     """The upload: the file, the change note, and what a foreign file may not say."""
 
@@ -38,7 +43,7 @@ class XPlanForm(FlaskForm):
     note = TextAreaField(validators=[note_text])
     replaces = StringField(validators=[Optional(), Length(max=200)])
     area_id = StringField(validators=[Optional(), Length(max=200)])
-    programme = SelectField(choices=["", *PROGRAMMES], validate_choice=True)
+    programme = SelectField(choices=["", *PROGRAMMES], validate_choice=False, validators=[_programme])
 
 
 def _admin():

@@ -39,6 +39,7 @@ EN = {
     "Programm, wenn die Datei keins nennt": "Programme if the file names none",
     "Importieren": "Import",
     "Bitte eine XPlanGML-Datei wählen.": "Please choose an XPlanGML file.",
+    "Bitte ein Programm aus der Liste wählen.": "Please choose a programme from the list.",
     "Importiert: {new} neu, {changed} geändert, {unchanged} unverändert.":
         "Imported: {new} new, {changed} changed, {unchanged} unchanged.",
     "Nichts geändert: diese Grenzstände sind schon so gespeichert.":
