@@ -20,18 +20,16 @@ from geoservice.domain.schema import FUNDING_AREAS
 from geoservice.storage.accounts import Accounts
 from geoservice.writes import Author, Writes
 
-with warnings.catch_warnings():  # xplan-tools' own deprecations, not ours
-    warnings.simplefilter("ignore")
-    from xplan_tools.interface.gml import GMLRepository
-
 NS = {"x": xplan.NS, "gml": xplan.GML}
 
 
 def xplan_tools_read(path: Path):
     """Read a file with xplan-tools: its pydantic models of XPlanung 6.0 validate every feature
     (types, code lists, multiplicities) and the collection its references."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # xplan-tools' own deprecations, not ours
         warnings.simplefilter("ignore")
+        from xplan_tools.interface.gml import GMLRepository  # 2-3 s: imported only when used
+
         return GMLRepository(str(path)).get_all()
 
 
@@ -229,6 +227,7 @@ def test_bad_files_are_refused_and_nothing_is_written(cli, tmp_path, content, me
 
 def test_a_plan_written_by_xplan_tools_in_another_crs_is_read(cli, tmp_path):
     """Another writer (xplan-tools' own GML), another CRS (EPSG:25832): the area arrives in place."""
+    from xplan_tools.interface.gml import GMLRepository
     from xplan_tools.model import model_factory
     from xplan_tools.model.base import BaseCollection
 
