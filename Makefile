@@ -9,13 +9,13 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # pytest workers for `make test` (pytest-xdist; a module stays on one worker): one per core
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint bench install install-dev vendor system-packages postgres
+.PHONY: run test lint bench install install-dev vendor system-packages postgres xplan-tools
 
 run: install vendor
 	$(PY) run.py
 
 # the whole suite (docs/TESTING.md), with the line coverage of geoservice/ and the slowest tests
-test: install-dev vendor system-packages postgres
+test: install-dev vendor system-packages postgres xplan-tools
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --cov=geoservice --cov-report=term:skip-covered \
 	  --durations=15
 
@@ -46,10 +46,23 @@ vendor:
 # bindings (python3-qgis, about 110 MB) for tests/test_qgis.py (headless, offscreen).
 system-packages:
 	@command -v chromium >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1 && \
-	  /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || { \
+	  /usr/bin/python3 -c "import qgis.core, osgeo.ogr" >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-qgis; }
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-qgis python3-gdal; }
+
+# xplan-tools (tests/test_xplan.py validates the XPlanGML export with it) imports GDAL's Python
+# bindings and asks for GDAL >= 3.6.3; compiling them costs a fresh venv about a minute, so the
+# venv borrows Debian's python3-gdal (3.6.2, built for Python 3.11; xplan-tools works with it) and
+# xplan-tools goes in without its GDAL requirement, its other requirements from requirements-xplan.txt
+XPLAN_TOOLS := xplan-tools==1.17.5
+xplan-tools: $(VENV)/.xplan
+$(VENV)/.xplan: requirements-xplan.txt $(VENV)/.dev Makefile | system-packages
+	@site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
+	  [ -e "$$site/osgeo" ] || ln -s /usr/lib/python3/dist-packages/osgeo "$$site/osgeo"
+	$(PY) -m pip install --quiet -r requirements-xplan.txt
+	$(PY) -m pip install --quiet --no-deps $(XPLAN_TOOLS)
+	touch $@
 
 # PostgreSQL 15 + PostGIS for the tests ($GEOSERVICE_TEST_POSTGRES, default
 # postgresql://postgres@127.0.0.1:5432/test): installs, starts or creates the cluster if needed.

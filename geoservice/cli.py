@@ -1,4 +1,5 @@
-"""Commands: `flask --app geoservice db upgrade|current` and `geodata check|import|export|dump|history`.
+"""Commands: `flask --app geoservice db upgrade|current`, `geodata check|import|export|dump|history`,
+`xplan export|import` and `users add|list|disable|token`.
 
 Every command works on the database that GEOSERVICE_DATABASE_URL names (default: the SQLite file
 in the instance folder).
@@ -14,8 +15,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo
 
-from geoservice import importer
-from geoservice.domain.schema import COLLECTIONS
+from geoservice import importer, xplan
+from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS
 from geoservice.errors import DataError, GeoserviceError, environment_problem
 from geoservice.storage import open_store
 from geoservice.storage.geojson import FILES, remove_stale_temp, render_collection, write_atomically
@@ -158,6 +159,65 @@ def history_command(collection: str, fid: str) -> None:
                    f"{row.kind} by {row.author} ({row.author_role}) [{state}]: {row.note}")
 
 
+xplan_group = AppGroup("xplan", help="XPlanung: the funding-area versions as XPlanGML 6.0 (SO_Gebiet).")
+
+
+@xplan_group.command("export")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--area", "area_ids", multiple=True,
+              help="Only this area's versions (repeatable; default: every version).")
+def xplan_export(out: Path, area_ids: tuple[str, ...]) -> None:
+    """Write the funding-area versions to OUT as XPlanGML 6.0 (one SO_Plan per version)."""
+    areas = current_app.extensions["geoservice"].dataset.funding_areas
+    unknown = sorted(set(area_ids) - set(areas["area_id"]))
+    if unknown:
+        raise click.ClickException(f"unknown area {', '.join(unknown)}; areas: "
+                                   f"{', '.join(sorted(set(areas['area_id'])))}")
+    if area_ids:
+        areas = areas[areas["area_id"].isin(area_ids)]
+    write_atomically(out, xplan.to_gml(areas))
+    click.echo(f"exported {len(areas)} funding-area versions as XPlanGML {xplan.VERSION} to {out}")
+
+
+@xplan_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--note", required=True, help="Change note stored with the records (why, which plan).")
+@click.option("--replaces", default=None,
+              help="Id of the version the file's one SO_Gebiet replaces (e.g. a reconstruction); "
+                   "default: the plan's internalId, else a new version.")
+@click.option("--area-id", default=None, help="Area of versions whose file does not name one.")
+@click.option("--programme", type=click.Choice(sorted(FUNDING_AREAS.enums["programme"])), default=None,
+              help="Programme of versions whose file does not name one.")
+@click.option("--dry-run", is_flag=True, help="Only check; write nothing.")
+@click.option("--author", default=None, help="Account recorded as author (default: the login name).")
+@click.option("--role", default="Datenpflege", show_default=True,
+              help="What the public history shows as author (a role or organisation).")
+def xplan_import(file: Path, note: str, replaces: str | None, area_id: str | None,
+                 programme: str | None, dry_run: bool, author: str | None, role: str) -> None:
+    """Import the SO_Gebiet of an XPlanGML 6.0 FILE as funding-area versions, as one change."""
+    holder = current_app.extensions["geoservice"]
+    try:
+        report = importer.import_xplan(Writes.of(holder), holder.dataset, FUNDING_AREAS,
+                                       importer.read_xplan_file(file), str(file), note,
+                                       author=_author(author, role), area_id=area_id, programme=programme,
+                                       replaces=replaces, dry_run=dry_run)
+    except DataError as exc:
+        click.echo(f"import rejected, nothing written.\n{exc}", err=True)
+        raise SystemExit(1) from None
+    except GeoserviceError as exc:
+        click.echo(f"import rejected, nothing written: {exc.description}", err=True)
+        raise SystemExit(2) from None
+    for line in report.notes:
+        click.echo(f"note: {line}")
+    if dry_run:
+        click.echo(f"checked (dry run, nothing written): {report.features} SO_Gebiet from {file}")
+    elif report.written:
+        click.echo(f"change {report.change_id}: {report.created} new, {report.changed} changed, "
+                   f"{report.unchanged} unchanged")
+    else:
+        click.echo("nothing changed: the store already holds exactly these versions")
+
+
 users = AppGroup("users", help="Accounts of the people who keep the register.")
 
 
@@ -269,7 +329,7 @@ def _one_line_errors(callback):
     return run
 
 
-for _group in (geodata, db, users):
+for _group in (geodata, db, users, xplan_group):
     for _command in _group.commands.values():
         _command.callback = _one_line_errors(_command.callback)
 
@@ -279,6 +339,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db)
     app.cli.add_command(geodata)
     app.cli.add_command(users)
+    app.cli.add_command(xplan_group)
     from geoservice.webhooks.cli import webhooks
 
     app.cli.add_command(webhooks)

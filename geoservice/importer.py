@@ -15,11 +15,13 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
+import shapely
 
-from geoservice import exports
+from geoservice import exports, xplan
 from geoservice.domain import crs as crs_domain
-from geoservice.domain import derived
+from geoservice.domain import derived, editing
 from geoservice.domain.dataset import Dataset
 from geoservice.domain.schema import CollectionSpec, promote
 from geoservice.errors import DataError, InvalidParameter
@@ -246,3 +248,97 @@ def export(current: Dataset, spec: CollectionSpec, out: Path) -> int:
     write_atomically(out, exports.geopackage(gdf, spec, spec.fields, crs_domain.CRS84,
                                                skip_geometry=False))
     return len(gdf)
+
+
+# --- XPlanGML: SO_Gebiet as new boundary versions ----------------------------------------------
+
+def read_xplan_file(path: Path) -> bytes:
+    """The bytes of an XPlanGML file (a DataError if it is missing or larger than xplan.MAX_BYTES)."""
+    if not path.is_file():
+        raise DataError(str(path), ["file does not exist"])
+    if path.stat().st_size > xplan.MAX_BYTES:
+        raise DataError(str(path), [f"larger than {xplan.MAX_BYTES // (1024 * 1024)} MB"])
+    return path.read_bytes()
+
+
+def _xplan_rows(data: bytes, name: str, spec: CollectionSpec, current: Dataset,
+                area_id: str | None, programme: str | None, replaces: str | None,
+                taken: set[str]) -> list[dict]:
+    """The file's SO_Gebiet as funding-area rows (metric geometry), gaps filled from the options."""
+    label = name
+    rows = xplan.parse(data, label)
+    if replaces is not None and len(rows) != 1:
+        raise DataError(label, [f"--replaces names one version, the file holds {len(rows)} SO_Gebiet"])
+    problems = []
+    for number, row in enumerate(rows, 1):
+        plan = row.pop("plan", None)
+        for field_name, value in (("area_id", area_id), ("programme", programme)):
+            if value is not None and row.get(field_name, value) != value:
+                problems.append(f"SO_Gebiet {number}: the file says {field_name} "
+                                f"'{row[field_name]}', the option '{value}'")
+            row.setdefault(field_name, value)
+        row.setdefault("accuracy", "official")  # an XPlanGML plan of the authority, not ours
+        row.setdefault("source", f"XPlanGML {Path(name).name}" + (f" ({plan})" if plan else ""))
+        if replaces is not None:
+            row["id"] = replaces
+        if not row.get("id") and row.get("area_id") and row.get("valid_from"):
+            row["id"] = editing.new_id(f"{row['area_id']}-{row['valid_from'].year}", taken)
+            taken.add(row["id"])
+        missing = [field_name for field_name in ("area_id", "name", "programme", "valid_from", "decision")
+                   if row.get(field_name) in (None, "")]
+        hints = {"area_id": "--area-id", "programme": "--programme",
+                 "valid_from": "startBedingung/datumAbsolut",
+                 "decision": "startBedingung/bedingung", "name": "aufschrift or SO_Plan/name"}
+        if missing:
+            problems.append(f"SO_Gebiet {number}: no " + ", ".join(
+                f"{field} ({hints[field]})" for field in missing))
+    if problems:
+        raise DataError(label, problems)
+    live = current.collection(spec.name)
+    for row in rows:  # a boundary read back within the written precision is the stored one
+        if row["id"] in live.index and shapely.equals_exact(
+                live.at[row["id"], "metric"], row["metric"], tolerance=xplan.TOLERANCE):
+            row["metric"] = live.at[row["id"], "metric"]
+            row["geometry"] = live.at[row["id"], live.geometry.name]
+    return rows
+
+
+def import_xplan(writes: Writes, current: Dataset, spec: CollectionSpec, data: bytes, name: str,
+                 note: str,
+                 author: Author | None = None, area_id: str | None = None,
+                 programme: str | None = None, replaces: str | None = None,
+                 dry_run: bool = False) -> ImportReport:
+    """Import the SO_Gebiet of an XPlanGML 6.0 file (its bytes and name) as boundary versions, in one change.
+
+    A version whose id the store knows (the plan's internalId, or `replaces`) gets a new record:
+    the one it replaces stays in the history; the collection's other versions stay as they are."""
+    if not spec.versioned:
+        raise InvalidParameter(f"XPlanGML holds funding areas, not {spec.name}")
+    report = ImportReport(collection=spec.name, source_crs=f"EPSG:{xplan.EPSG}")
+    rows = _xplan_rows(data, name, spec, current, area_id, programme, replaces,
+                       set(writes.store.feature_ids(spec.name)))
+    report.features = len(rows)
+    geoms = [row.pop("geometry", None) or crs_domain.metric_to_lonlat(row["metric"]) for row in rows]
+    gdf = gpd.GeoDataFrame([{k: v for k, v in row.items() if k != "metric"} for row in rows],
+                           geometry=geoms, crs=crs_domain.CRS84)
+    gdf = normalize(gdf, spec, current, report.notes)
+    live = current.collection(spec.name)
+    kept = live[~live.index.isin(list(gdf["id"]))]
+    columns = [c for c in spec.fields if c in kept.columns]
+    kept = kept[[*columns, kept.geometry.name]]
+    if kept.geometry.name != "geometry":
+        kept = kept.rename_geometry("geometry")
+    merged = pd.concat([kept,
+                        gdf[[c for c in columns if c in gdf.columns] + ["geometry"]]],
+                       ignore_index=True)
+    problems = collection_problems(gpd.GeoDataFrame(merged, geometry="geometry",
+                                                    crs=crs_domain.CRS84), spec, current)
+    if problems:
+        raise DataError(name, problems)
+    if not dry_run:
+        result = writes.add_features(author or Author("import", "Datenpflege"), note, spec, gdf)
+        report.written = result.change_id is not None
+        report.change_id = result.change_id
+        report.created, report.changed = result.created, result.changed
+        report.unchanged = result.unchanged
+    return report

@@ -151,6 +151,13 @@ class Writes:
 
     # a whole collection -----------------------------------------------------------------------
 
+    def add_features(self, author: Author, note: str, spec: CollectionSpec,
+                     gdf: gpd.GeoDataFrame) -> WriteResult:
+        """Write checked features of an import (new ones created, same ids replaced, unchanged
+        ones kept) without retiring the collection's other features."""
+        ops = [Put(spec.name, feature) for feature in features_from_frame(gdf, spec)]
+        return self.commit(author, note, Kind.IMPORT, ops)
+
     def replace_collection(self, author: Author, note: str, spec: CollectionSpec,
                            gdf: gpd.GeoDataFrame) -> WriteResult:
         """Replace a collection by checked features (an import): changed ones get a new record,

@@ -457,7 +457,8 @@ _LITERAL = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
 
 def test_every_editor_string_has_an_english_translation():
     files = [*sorted((ROOT / "templates/editor").glob("*.html")), ROOT / "geoservice/web/editor.py",
-             ROOT / "geoservice/web/editor_pages.py", ROOT / "geoservice/web/editor_forms.py"]
+             ROOT / "geoservice/web/editor_pages.py", ROOT / "geoservice/web/editor_forms.py",
+             ROOT / "geoservice/web/editor_xplan.py"]
     found = {}
     for path in files:
         for call in _CALL.finditer(path.read_text(encoding="utf-8")):

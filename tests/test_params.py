@@ -182,7 +182,7 @@ def _layer(name: str) -> int:
             "geoservice.http", "geoservice.cache", "geoservice.current", "geoservice.negotiation",
             "geoservice.auth"):
         return 4
-    if name in ("geoservice.writes", "geoservice.importer", "geoservice.exports"):
+    if name in ("geoservice.writes", "geoservice.importer", "geoservice.exports", "geoservice.xplan"):
         return 3
     if name.startswith("geoservice.storage"):
         return 2

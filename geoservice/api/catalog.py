@@ -19,7 +19,7 @@ from flask import Blueprint, current_app
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
-from geoservice import cache, i18n
+from geoservice import cache, i18n, xplan
 from geoservice.api import formats
 from geoservice.api.links import url
 from geoservice.domain.schema import COLLECTIONS, CollectionSpec
@@ -96,8 +96,16 @@ def _extent(graph: Graph, node, spec: CollectionSpec) -> None:
             graph.add((period, DCAT.endDate, Literal(end[:10], datatype=XSD.date)))
 
 
+def _terms(graph: Graph, href, spec: CollectionSpec, rights) -> None:
+    """A distribution's licence (DCAT-AP allows one: the collection's first), rights, attribution."""
+    if spec.licences:
+        graph.add((href, DCTERMS.license, URIRef(spec.licences[0].dcat_ap_de)))
+    graph.add((href, DCTERMS.rights, rights))
+    if spec.attribution:
+        graph.add((href, DCATDE.licenseAttributionByText, Literal(spec.attribution, lang="de")))
+
+
 def _distributions(graph: Graph, node, spec: CollectionSpec, service) -> None:
-    licence = spec.licences[0] if spec.licences else None
     rights = BNode(f"rights-{spec.name}")
     graph.add((rights, RDF.type, DCTERMS.RightsStatement))
     graph.add((rights, DCTERMS.description, Literal(
@@ -115,12 +123,21 @@ def _distributions(graph: Graph, node, spec: CollectionSpec, service) -> None:
         graph.add((href, DCAT.mediaType, URIRef(IANA + renderer.media_type.split(";")[0])))
         if renderer.name in FILE_TYPES:
             graph.add((href, DCTERMS["format"], URIRef(EU + "file-type/" + FILE_TYPES[renderer.name])))
-        if licence is not None:
-            graph.add((href, DCTERMS.license, URIRef(licence.dcat_ap_de)))
-        graph.add((href, DCTERMS.rights, rights))
-        if spec.attribution:
-            graph.add((href, DCATDE.licenseAttributionByText, Literal(spec.attribution, lang="de")))
+        _terms(graph, href, spec, rights)
         graph.add((href, DCAT.accessService, service))
+    if spec.versioned:  # the boundary versions as XPlanGML (api/planners.py), a download of its own
+        href = URIRef(url("areas/xplan.gml"))
+        graph.add((node, DCAT.distribution, href))
+        graph.add((href, RDF.type, DCAT.Distribution))
+        title = "Alle Grenzstände als XPlanGML {version}"
+        graph.add((href, DCTERMS.title, Literal(title.format(version=xplan.VERSION), lang="de")))
+        graph.add((href, DCTERMS.title, Literal(i18n.EN.get(title, title).format(
+            version=xplan.VERSION), lang="en")))
+        graph.add((href, DCAT.accessURL, href))
+        graph.add((href, DCAT.downloadURL, href))
+        graph.add((href, DCAT.mediaType, URIRef(IANA + xplan.MEDIA_TYPE.split(";")[0])))
+        graph.add((href, DCTERMS["format"], URIRef(EU + "file-type/GML")))
+        _terms(graph, href, spec, rights)
 
 
 def catalogue() -> Graph:

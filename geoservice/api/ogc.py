@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, g, render_template
 
-from geoservice import cache, params
+from geoservice import cache, params, xplan
 from geoservice.api import cql_api, features, feeds, formats, links, openapi, schemas, versions
 from geoservice.api.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, url
 from geoservice.domain import areas as domain_areas
@@ -193,6 +193,8 @@ def collection_document(spec: CollectionSpec) -> dict:
             extra_links.append(link(url(f"{base}/items/{area_id}/versions", f="json"),
                                     "version-history", JSON,
                                     _("Grenzstände von {area}", area=area_id)))
+        extra_links.append(link(url("areas/xplan.gml"), "enclosure", xplan.MEDIA_TYPE,
+                                _("Alle Grenzstände als XPlanGML {version}", version=xplan.VERSION)))
     return {
         "id": spec.name,
         "title": _(spec.title),

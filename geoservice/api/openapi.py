@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from geoservice import params
+from geoservice import params, xplan
 from geoservice.api import formats, openapi_changes
 from geoservice.api import schemas as json_schemas
 from geoservice.api.openapi_places import places_paths
@@ -217,6 +217,10 @@ def document(base_url: str, config: Mapping) -> dict:
     fact["404"] = _ref("responses", "NotFound")
     changes = _ok("Parts added, removed and unchanged between the two dates.",
                   "featureCollectionGeoJSON", "application/geo+json")
+    xplan_ok = {"200": {"description": "SO_Plan, SO_Bereich and SO_Gebiet (gebietsArt 1400) per "
+                                       "version, EPSG:25833 (docs/PUBLISHING.md).",
+                        "content": {xplan.MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+                "400": _ref("responses", "BadRequest")}
     paths.update({
         "/areas": _get("areas", "Funding areas and their versions", "Planners", [p("f"), p("lang")],
                        _ok("The funding areas.", "areaList")),
@@ -232,6 +236,11 @@ def document(base_url: str, config: Mapping) -> dict:
             q("lon"), q("lat"), q("x"), q("y"), p("crs-locate"), q("datetime", "locate"),
             p("f"), p("lang")], _ok("Areas in force on the day, inside or not, and distances.",
                                     "locate")),
+        "/areas/xplan.gml": _get("xplan_all", "Every boundary version as XPlanGML 6.0", "Planners",
+                                 [p("lang")], xplan_ok),
+        "/areas/{areaId}/xplan.gml": _get("xplan_area", "One area's boundary versions as XPlanGML 6.0",
+                                          "Planners", [p("areaId"), p("lang")],
+                                          {**xplan_ok, "404": _ref("responses", "NotFound")}),
         "/timeline": _get("timeline", "Programme milestones", "Planners", [p("f"), p("lang")],
                           _ok("Milestones with dates and sources.", "timeline")),
         # the change map (an HTML page): the boundaries in force in `from` and in `to` compared

@@ -7,7 +7,7 @@ import shapely
 from flask import Blueprint, render_template, request
 from shapely.geometry import Point
 
-from geoservice import params
+from geoservice import params, xplan
 from geoservice.api import features, links
 from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.api.ogc import PAGE_PARAMS
@@ -57,7 +57,8 @@ def area_summaries() -> list[dict]:
             "current_version": current.iloc[0]["id"] if len(current) else None,
             "versions": list(rows["id"]),
             "links": [link(url(f"areas/{area_id}", f="json"), "item", JSON, last["name"]),
-                      link(url(f"areas/{area_id}", f="html"), "item", HTML, last["name"])],
+                      link(url(f"areas/{area_id}", f="html"), "item", HTML, last["name"]),
+                      xplan_link(area_id)],
         })
     return out
 
@@ -70,7 +71,8 @@ def area_list():
     if fmt == "html":
         return respond(lambda: _page("areas.html", areas=area_summaries()), "text/html",
                        request_etag("html"))
-    return respond(lambda: _json({"areas": area_summaries(), "links": links.self_and_alternate(fmt)}),
+    return respond(lambda: _json({"areas": area_summaries(),
+                                  "links": [*links.self_and_alternate(fmt), xplan_link()]}),
                    JSON, request_etag("json"))
 
 
@@ -115,6 +117,7 @@ def fact_sheet(area_id: str) -> dict:
                                                     "to": str(last["valid_from"])}),
                  "related", GEOJSON, _("Änderungen erster bis letzter Stand")),
             link(url("areas", f="json"), "collection", JSON, _("Alle Fördergebiete")),
+            xplan_link(area_id),
         ],
     }
 
@@ -128,6 +131,38 @@ def area(area_id: str):
     if fmt == "html":
         return map_pages.render_area(area_id)
     return respond(lambda: _json(fact_sheet(area_id)), JSON, request_etag("json"))
+
+
+# --- XPlanung --------------------------------------------------------------------------------
+
+def xplan_link(area_id: str | None = None) -> dict:
+    """The download link of every version (or one area's) as XPlanGML."""
+    path = f"areas/{area_id}/xplan.gml" if area_id else "areas/xplan.gml"
+    title = (_("Grenzstände von {area} als XPlanGML {version}", area=area_id, version=xplan.VERSION)
+             if area_id else _("Alle Grenzstände als XPlanGML {version}", version=xplan.VERSION))
+    return link(url(path), "enclosure", xplan.MEDIA_TYPE, title)
+
+
+def _xplan_download(area_id: str | None):
+    check_params_for(())
+    areas = dataset().funding_areas
+    chosen = areas if area_id is None else areas[areas["area_id"] == area_id]
+    name = f"{area_id or 'foerdergebiete'}-xplangml-{xplan.VERSION}.gml"
+    return respond(lambda: xplan.to_gml(chosen), xplan.MEDIA_TYPE, request_etag("xplan"),
+                   headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/areas/xplan.gml")
+def xplan_all():
+    """Every funding-area version as XPlanGML 6.0 (SO_Gebiet, gebietsArt 1400)."""
+    return _xplan_download(None)
+
+
+@bp.get("/areas/<area_id>/xplan.gml")
+def xplan_area(area_id: str):
+    """One funding area's versions as XPlanGML 6.0."""
+    require_area(area_id)
+    return _xplan_download(area_id)
 
 
 # --- changes -----------------------------------------------------------------------------------

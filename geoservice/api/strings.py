@@ -115,6 +115,8 @@ EN = {
         "…/items/{area_id}/versions lists all versions; …/items/{id}/history lists every record "
         "of a feature with its changes.",
     "Grenzstände von {area}": "Boundary versions of {area}",
+    "Grenzstände von {area} als XPlanGML {version}": "Boundary versions of {area} as XPlanGML {version}",
+    "Alle Grenzstände als XPlanGML {version}": "All boundary versions as XPlanGML {version}",
     "Jeder Grenzstand galt vom Tag „gültig ab“ bis vor den Tag „gültig bis“ (Europe/Berlin).":
         "Each boundary version was in force from its \"valid from\" day up to the day before its "
         "\"valid until\" day (Europe/Berlin).",

@@ -23,11 +23,12 @@ def compare() -> Response:
 
 def register(app: Flask) -> None:
     """Register the page blueprints and static vendor assets."""
-    from geoservice.web import display, editor, items_map, legal, pages, static, strings
+    from geoservice.web import display, editor, editor_xplan, items_map, legal, pages, static, strings
 
     static.init_app(app)  # fingerprinted, precompressed /static/ (replaces Flask's view)
     app.register_blueprint(bp)
     editor.register(app)  # /edit: the web editor (login, project list, forms, history)
+    editor_xplan.register(app)  # /edit/xplan: administrators upload an official XPlanGML plan
     legal.register(app)  # imprint, privacy, accessibility statement + feedback (web/legal.py)
     app.add_template_filter(display.linkify, "linkify")
     app.add_template_filter(pages.public, "public")

@@ -52,6 +52,26 @@ EN = {
     "das Projekt „{title}“": "the project “{title}”",
     "sofort bei jeder Änderung": "right after each change",
     "einmal täglich": "once a day",
+    # the XPlanGML upload (web/editor_xplan.py, templates/editor/xplan.html)
+    "XPlanGML importieren": "Import XPlanGML",
+    "Amtlichen Plan importieren (XPlanGML {version})": "Import an official plan (XPlanGML {version})",
+    "Jedes SO_Gebiet (Gebietsart 1400, Soziale Stadt) der Datei wird ein Grenzstand. Ein ersetzter Grenzstand bleibt in der Historie; die anderen bleiben unverändert.":  # noqa: E501
+        "Each SO_Gebiet (area type 1400, Soziale Stadt) of the file becomes a boundary version. A "
+        "replaced version stays in the history; the others stay as they are.",
+    "Nicht importiert, nichts gespeichert:": "Not imported, nothing saved:",
+    "XPlanGML-Datei": "XPlanGML file",
+    "Welcher Plan, welcher Beschluss? Die Notiz erscheint in der öffentlichen Historie.":
+        "Which plan, which decision? The note appears in the public history.",
+    "Ersetzt den Grenzstand (Kennung, optional)": "Replaces the boundary version (identifier, optional)",
+    "Gebiet (Kennung), wenn die Datei keins nennt": "Area (identifier) if the file names none",
+    "Programm, wenn die Datei keins nennt": "Programme if the file names none",
+    "Importieren": "Import",
+    "Bitte eine XPlanGML-Datei wählen.": "Please choose an XPlanGML file.",
+    "Bitte ein Programm aus der Liste wählen.": "Please choose a programme from the list.",
+    "Importiert: {new} neu, {changed} geändert, {unchanged} unverändert.":
+        "Imported: {new} new, {changed} changed, {unchanged} unchanged.",
+    "Nichts geändert: diese Grenzstände sind schon so gespeichert.":
+        "Nothing changed: these boundary versions are already stored like this.",
 }
 
 i18n.register(EN)
