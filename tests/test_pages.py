@@ -161,7 +161,8 @@ _LITERAL = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
 
 def _ui_strings() -> dict[str, str]:
     """Return every _("...") msgid in the map pages' templates and Python, with its file."""
-    files = [ROOT / "templates/base.html", *sorted((ROOT / "templates/pages").glob("*.html")),
+    files = [ROOT / "templates/base.html", *sorted((ROOT / "templates").glob("_*.html")),
+             *sorted((ROOT / "templates/pages").glob("*.html")),
              *sorted((ROOT / "geoservice/web").glob("*.py"))]
     found = {}
     for path in files:

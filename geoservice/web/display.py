@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 from flask import g, request, url_for
 from markupsafe import Markup, escape
 
+from geoservice.domain import clock
 from geoservice.http import _
 
 _URL = re.compile(r"(https?://[^\s;|,]+)")
@@ -49,12 +50,26 @@ def linkify(text: str | None) -> Markup:
     return Markup("").join(out)
 
 
-def fmt_number(value: float | None, lang: str, decimals: int = 2) -> str:
-    """Format a number for the UI language (German decimal comma)."""
+# Honest precision (schematic boundaries): areas to 0.1 ha; distances are rounded where they
+# are measured (domain.places.honest_distance: 10 m to a reconstructed line) and shown as such.
+AREA_DECIMALS = 1
+
+
+def fmt_number(value: float | None, lang: str, decimals: int = AREA_DECIMALS) -> str:
+    """Format a number for the UI language: German '1\u2009234,5' (decimal comma, thin space
+    between thousands), English '1,234.5'. The default precision is that of an area in ha."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u2009").replace(".", ",") if lang == "de" else text
+
+
+def fmt_distance(metres: float | None, lang: str) -> str:
+    """Format a distance in whole metres for the UI language ('1\u2009240 m'); round it first
+    to what the boundary supports (domain.places.honest_distance)."""
+    if metres is None or (isinstance(metres, float) and math.isnan(metres)):
+        return "–"
+    return f"{fmt_number(metres, lang, 0)} m"
 
 
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -74,7 +89,41 @@ def fmt_date(value: date | None, lang: str) -> str:
 def fmt_until(valid_to: date | None, lang: str) -> str:
     """Format the end of a validity as its last day in force (valid_to is exclusive): the one
     convention of every page; an open end is 'heute' (today)."""
-    return fmt_date(valid_to - timedelta(days=1), lang) if valid_to else _("heute")
+    return fmt_date(last_day(valid_to), lang) if valid_to else _("heute")
+
+
+def fmt_moment(moment: datetime | str | None, lang: str) -> str:
+    """Format a moment (aware, naive UTC, or RFC 3339) as Dresden's local day and time:
+    '07.12.2026, 13:05' / '7 Dec 2026, 13:05'."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(clock.LOCAL_TZ)
+    return f"{fmt_date(local.date(), lang)}, {local:%H:%M}"
+
+
+def fmt_known(day: date | str, precision: str | None, lang: str) -> str:
+    """Format a day no more precisely than it is known: '2004' (year), 'Juli 2004' (month) or
+    the full day."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return fmt_month(day.year, day.month, lang)
+    return fmt_date(day, lang)
+
+
+def last_day(valid_to: date | str | None) -> date | None:
+    """Return the last day in force of a validity whose end (valid_to) is exclusive."""
+    if valid_to is None or valid_to == "":
+        return None
+    if isinstance(valid_to, str):
+        valid_to = date.fromisoformat(valid_to)
+    return valid_to - timedelta(days=1)
 
 
 def fmt_month(year: int, month: int, lang: str) -> str:
@@ -86,6 +135,18 @@ def fmt_month(year: int, month: int, lang: str) -> str:
 
 MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
              "Oktober", "November", "Dezember")
+
+
+def template_formats(lang: str) -> dict[str, Callable]:
+    """Return the formatting functions every template gets, bound to the page's language: the one
+    place pages and the API's HTML take dates, validity ends, numbers, areas and distances from."""
+    return {"fmt_date": lambda v: fmt_date(v, lang),
+            "fmt_until": lambda v: fmt_until(v, lang),
+            "fmt_known": lambda v, precision="day": fmt_known(v, precision, lang),
+            "last_day": last_day,
+            "fmt_number": lambda v, d=AREA_DECIMALS: fmt_number(v, lang, d),
+            "fmt_distance": lambda v: fmt_distance(v, lang),
+            "fmt_moment": lambda v: fmt_moment(v, lang)}
 
 
 def years_text(start: int | None, end: int | None) -> str:

@@ -1,0 +1,31 @@
+"""English translations of the compare forms, the change-year notes and the date and number
+texts shared by the pages and the API's HTML (German is the source)."""
+
+from geoservice import i18n
+
+EN = {
+    "{year} ist ein Jahr mit Grenzänderung.": "{year} is a year with a boundary change.",
+    "Ein Jahr zählt jede Grenze, die in ihm galt, die alte und die neue; der Vergleich kann "
+    "Änderungen daher verdecken. Vergleichen Sie einen Tag vor oder nach der Änderung:":
+        "A year counts every boundary in force during it, the old and the new one, so the "
+        "comparison can hide changes. Compare a day before or after the change:",
+    "Änderung am {day}:": "Change on {day}:",
+    "Stand am {day} (davor)": "State on {day} (before)",
+    "Stand am {day} (danach)": "State on {day} (after)",
+    "Nach Jahren vergleichen": "Compare by years",
+    "Nach Tagen vergleichen": "Compare by days",
+    "Von Tag": "From day",
+    "Bis Tag": "To day",
+    "Tage vergleichen": "Compare days",
+    "Nicht gefunden": "Not found",
+    "Nicht mehr veröffentlicht": "No longer published",
+    "Das Projekt „{id}“ gibt es in diesem Register nicht.":
+        "There is no project \u201c{id}\u201d in this register.",
+    "Das Projekt „{title}“ wird nicht mehr veröffentlicht.":
+        "The project \u201c{title}\u201d is no longer published.",
+    "Zur Projektkarte": "To the project map",
+    "Grenze {name} {when}": "Boundary of {name} {when}",
+    "Grenze {name} {start} – {until}": "Boundary of {name} {start} – {until}",
+}
+
+i18n.register(EN)
