@@ -124,7 +124,7 @@ def test_compare_lists_hectares_of_each_part(client, app):
     body = _get(client, "/compare?from=2003&to=2021").get_data(as_text=True)
     for part in areas.changes(_data(app).funding_areas, date(2003, 1, 1), date(2021, 1, 1)):
         assert f'data-change="{part.change}"' in body
-        assert f"{part.area_ha:.2f}".replace(".", ",") + " ha" in body
+        assert f"{part.area_ha:.1f}".replace(".", ",") + " ha" in body  # areas to 0.1 ha
 
 
 def test_fact_sheet_lists_versions_and_steps(client, app):

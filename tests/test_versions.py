@@ -391,8 +391,8 @@ def test_history_lists_seed_and_change_with_fields_and_distance(make_app):
     assert fields["status"] == ("abgeschlossen", "laufend")
     assert fields["status_note"][1] == "wieder geöffnet 2026"
     assert change["geometry"]["moved_m"] == pytest.approx(50, abs=1)
-    moved = re.search(r"Lage um (\d+(?:\.\d)?) m verschoben", change["summary"])
-    assert moved and float(moved.group(1)) == pytest.approx(50, abs=1)
+    moved = re.search(r"Lage um (\d+(?:,\d)?) m verschoben", change["summary"])  # German comma
+    assert moved and float(moved.group(1).replace(",", ".")) == pytest.approx(50, abs=1)
     for record in records:
         assert record["recorded_from"].endswith("Z")
         assert all(RECORDED.search(link["href"]) for link in record["links"])

@@ -132,6 +132,9 @@ EN = {
     "Erfassungshistorie dieses Grenzstands": "Record history of this boundary version",
     "Historie von {id}": "History of {id}",
     "Historie: {title}": "History: {title}",
+    "Kennung": "Identifier",
+    "„{id}“ gibt es in diesem Register nicht.": "\u201c{id}\u201d does not exist in this register.",
+    "„{title}“ wird nicht mehr veröffentlicht.": "\u201c{title}\u201d is no longer published.",
     "Zeiten in Dresdner Ortszeit.": "Times in Dresden local time.",
     "Jede Erfassung dieses Objekts im Register, älteste zuerst. Frühere Erfassungen ändern sich nie.":
         "Every record of this feature in the register, oldest first. Past records never change.",

@@ -19,10 +19,8 @@ EN = {
     "Tage vergleichen": "Compare days",
     "Nicht gefunden": "Not found",
     "Nicht mehr veröffentlicht": "No longer published",
-    "Das Projekt „{id}“ gibt es in diesem Register nicht.":
-        "There is no project \u201c{id}\u201d in this register.",
-    "Das Projekt „{title}“ wird nicht mehr veröffentlicht.":
-        "The project \u201c{title}\u201d is no longer published.",
+    "Ungültige Anfrage": "Bad request",
+    "Wie rekonstruiert": "How reconstructed",
     "Zur Projektkarte": "To the project map",
     "Grenze {name} {when}": "Boundary of {name} {when}",
     "Grenze {name} {start} – {until}": "Boundary of {name} {start} – {until}",
