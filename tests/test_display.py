@@ -160,3 +160,12 @@ def test_an_unknown_project_page_is_a_page_in_the_readers_language(client):
         body = response.get_data(as_text=True)
         assert response.status_code == 404 and f"<h1>{heading}</h1>" in body and sentence in body
     assert client.get("/collections/projects/items/no-such-project").status_code == 404  # JSON too
+
+
+def test_a_fact_sheet_takes_a_day_and_names_a_change_year(client):
+    body = client.get("/areas/prohlis?datetime=2016&lang=de", headers=HTML).get_data(as_text=True)
+    assert "2016 ist ein Jahr mit Grenzänderung." in body
+    assert "datetime=2016-09-28" in body and "datetime=2016-09-29" in body
+    assert 'type="date" name="datetime"' in body
+    day = client.get("/areas/prohlis?datetime=2016-09-28&lang=de", headers=HTML).get_data(as_text=True)
+    assert "change-year" not in day and "am 28.09.2016" in day

@@ -163,6 +163,7 @@ def render_area(area_id: str) -> Response:
             "pages/area.html", params, map=_map_parts(m), area_id=area_id,
             when_text=period_label(raw_when, when) if when else None, shown_ids=shown,
             when_value=raw_when,
+            year_notes=change_year_notes(rows, {"datetime": raw_when}, {}) if raw_when else [],
             name=versions[-1]["name"], versions=versions, steps=drawn, labels=labels,
             colours=_maps().CHANGE_COLOURS, timeline=timeline,
             today=clock.today().isoformat(), form_id=CHECK_FORM_ID,

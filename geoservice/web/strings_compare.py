@@ -5,10 +5,10 @@ from geoservice import i18n
 
 EN = {
     "{year} ist ein Jahr mit Grenzänderung.": "{year} is a year with a boundary change.",
-    "Ein Jahr zählt jede Grenze, die in ihm galt, die alte und die neue; der Vergleich kann "
-    "Änderungen daher verdecken. Vergleichen Sie einen Tag vor oder nach der Änderung:":
-        "A year counts every boundary in force during it, the old and the new one, so the "
-        "comparison can hide changes. Compare a day before or after the change:",
+    "Ein Jahr zählt jede Grenze, die in ihm galt, die alte und die neue, und kann so Änderungen "
+    "verdecken. Eindeutig ist ein Tag vor oder nach der Änderung:":
+        "A year counts every boundary in force during it, the old and the new one, and so can "
+        "hide changes. A day before or after the change is unambiguous:",
     "Änderung am {day}:": "Change on {day}:",
     "Stand am {day} (davor)": "State on {day} (before)",
     "Stand am {day} (danach)": "State on {day} (after)",
@@ -21,6 +21,8 @@ EN = {
     "Nicht mehr veröffentlicht": "No longer published",
     "Ungültige Anfrage": "Bad request",
     "Wie rekonstruiert": "How reconstructed",
+    "Grenze an einem Tag zeigen": "Show the boundary on a day",
+    "Zeigen": "Show",
     "Zur Projektkarte": "To the project map",
     "Grenze {name} {when}": "Boundary of {name} {when}",
     "Grenze {name} {start} – {until}": "Boundary of {name} {start} – {until}",
