@@ -23,6 +23,7 @@ EN = {
     "Wie rekonstruiert": "How reconstructed",
     "Grenze an einem Tag zeigen": "Show the boundary on a day",
     "Zeigen": "Show",
+    "Die ganze Zeitleiste": "The whole timeline",
     "Zur Projektkarte": "To the project map",
     "Grenze {name} {when}": "Boundary of {name} {when}",
     "Grenze {name} {start} – {until}": "Boundary of {name} {start} – {until}",
