@@ -346,7 +346,9 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
     return response
 
 
-ERROR_HEADINGS = {400: "Ungültige Anfrage", 404: "Nicht gefunden", 410: "Nicht mehr veröffentlicht"}
+# the HTML error page's heading per status (410: an area asked for a day none of its versions was
+# in force, api/versions.py); others show status and code
+ERROR_HEADINGS = {400: "Ungültige Anfrage", 404: "Nicht gefunden", 410: "An diesem Tag nicht in Kraft"}
 
 
 def render_error(status: int, code: str, description: str, problems: list[str] | None = None,
