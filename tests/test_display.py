@@ -54,7 +54,13 @@ def test_every_page_shows_the_same_last_day_of_each_version(client, versions, la
         ends = {v["id"]: fmt_date(v["valid_to"] - timedelta(days=1), lang)
                 for v in versions if v["valid_to"] is not None}
     shown: dict[str, dict[str, set[str]]] = {vid: {} for vid in ends}
-    for path in _version_pages(versions):
+    # every page in German; in English (the same templates) one of each kind
+    paths = _version_pages(versions) if lang == "de" else [
+        "/timeline", "/compare?from=2000&to=2021", "/areas/prohlis-am-koitschgraben", "/areas/prohlis",
+        "/collections/funding-areas/items?f=html", "/collections/funding-areas/items/prohlis/versions?f=html",
+        "/collections/funding-areas/items/prohlis-am-koitschgraben/versions?f=html",
+        *[f"/collections/funding-areas/items/{v['id']}?f=html" for v in versions]]
+    for path in paths:
         text = _text(client, path, lang)
         for vid, start in starts.items():
             if vid not in ends:
@@ -65,7 +71,7 @@ def test_every_page_shows_the_same_last_day_of_each_version(client, versions, la
                 shown[vid].setdefault(end, set()).add(path)
     for vid, end in ends.items():
         assert set(shown[vid]) == {end}, (vid, shown[vid])
-        assert len(shown[vid][end]) >= 6, (vid, shown[vid])  # really read from many pages
+        assert len(shown[vid][end]) >= 4, (vid, shown[vid])  # really read from several pages
 
 
 def test_the_chronicle_writes_dates_as_precise_as_known(client):
