@@ -17,8 +17,7 @@ from geoservice.domain.places import honest_distance
 from geoservice.errors import InvalidParameter
 from geoservice.http import _, check_params_for, dataset, output_format, request_etag, respond
 from geoservice.web import map_pages
-from geoservice.web.display import fmt_distance, fmt_number, period_short
-from geoservice.web.pages import change_year_notes
+from geoservice.web.display import change_year_notes, fmt_distance, fmt_number, period_short
 
 bp = Blueprint("planners", __name__)
 

@@ -1,5 +1,7 @@
-"""How the pages write things: URLs inside the service, numbers, days, months, periods and
-validity ends in the UI language, and the rows of an items page's table.
+"""How the pages write things: URLs inside the service, numbers (areas to 0.1 ha, distances as
+measured to 10 m), days, months, dates as precise as known, moments in Dresden time, periods and
+validity ends (the last day in force) in the UI language, the notes on a chosen change year, and
+the rows of an items page's table. `template_formats()` hands them to every template.
 
 One home for display helpers used by the map pages, the API's HTML pages and the place texts
 (web/places.py, web/timeline.py): it imports nothing of geoservice.web or geoservice.api.
@@ -11,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import g, request, url_for
 from markupsafe import Markup, escape
@@ -197,6 +199,38 @@ def period_label(raw: str, when) -> str:
     last = when.end - timedelta(days=1) if when.end else None
     return _("vom {start} bis {end}", start=fmt_date(when.start, g.lang) if when.start else "…",
              end=fmt_date(last, g.lang) if last else "…")
+
+
+def change_days(rows, year: int) -> list[date]:
+    """Return the days of `year` on which a boundary version began or ended (the first day of
+    the new state; valid_to is exclusive)."""
+    days = {d for d in list(rows["valid_from"]) + list(rows["valid_to"]) if d is not None}
+    return sorted(d for d in days if d.year == year)
+
+
+def change_year_notes(rows, chosen: dict[str, str], keep: dict[str, str]) -> list[dict]:
+    """For each chosen period given as a year with a boundary change, say so and offer the state
+    before and after each change as links to this page with that day instead of the year.
+
+    A year counts every version in force during it, so comparing two change years compares
+    nearly the same union: the days show what really changed."""
+    notes = []
+    for name, raw in chosen.items():
+        if not (len(raw) == 4 and raw.isdigit()):
+            continue
+        changes = []
+        for day in change_days(rows, int(raw)):
+            before, after = day - timedelta(days=1), day
+
+            def href(d: date, name: str = name) -> str:
+                return request.path + "?" + urlencode({**keep, **chosen, name: d.isoformat(),
+                                                      "lang": g.lang})
+            changes.append({"day": fmt_date(day, g.lang),
+                            "before": fmt_date(before, g.lang), "before_url": href(before),
+                            "after": fmt_date(after, g.lang), "after_url": href(after)})
+        if changes:
+            notes.append({"name": name, "year": raw, "changes": changes})
+    return notes
 
 
 def status_phases(status: str | None, start: int | None, end: int | None,

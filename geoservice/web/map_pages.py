@@ -18,6 +18,7 @@ from geoservice.errors import InvalidParameter, NotFound
 from geoservice.http import _
 from geoservice.web.display import (
     canonical_period,
+    change_year_notes,
     fmt_number,
     period_label,
     period_short,
@@ -39,7 +40,6 @@ from geoservice.web.pages import (
     _sources_url,
     _static_url,
     _tiles,
-    change_year_notes,
     change_years,
 )
 

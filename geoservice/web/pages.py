@@ -9,7 +9,6 @@ themselves are in web/map_pages.py; how they write values in web/display.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from flask import Response, current_app, g, render_template, request
@@ -24,7 +23,6 @@ from geoservice.web import (
 )
 from geoservice.web.display import (
     area_url,
-    fmt_date,
     link,
     project_url,
     template_formats,
@@ -126,38 +124,6 @@ def change_years(rows, last_year: int) -> list[int]:
     """Return the years in which a boundary version began or ended (the slider marks them)."""
     days = [d for d in list(rows["valid_from"]) + list(rows["valid_to"]) if d is not None]
     return sorted({d.year for d in days if FIRST_YEAR <= d.year <= last_year})
-
-
-def change_days(rows, year: int) -> list[date]:
-    """Return the days of `year` on which a boundary version began or ended (the first day of
-    the new state; valid_to is exclusive)."""
-    days = {d for d in list(rows["valid_from"]) + list(rows["valid_to"]) if d is not None}
-    return sorted(d for d in days if d.year == year)
-
-
-def change_year_notes(rows, chosen: dict[str, str], keep: dict[str, str]) -> list[dict]:
-    """For each chosen period given as a year with a boundary change, say so and offer the state
-    before and after each change as links to this page with that day instead of the year.
-
-    A year counts every version in force during it, so comparing two change years compares
-    nearly the same union: the days show what really changed."""
-    notes = []
-    for name, raw in chosen.items():
-        if not (len(raw) == 4 and raw.isdigit()):
-            continue
-        changes = []
-        for day in change_days(rows, int(raw)):
-            before, after = day - timedelta(days=1), day
-
-            def href(d: date, name: str = name) -> str:
-                return request.path + "?" + urlencode({**keep, **chosen, name: d.isoformat(),
-                                                      "lang": g.lang})
-            changes.append({"day": fmt_date(day, g.lang),
-                            "before": fmt_date(before, g.lang), "before_url": href(before),
-                            "after": fmt_date(after, g.lang), "after_url": href(after)})
-        if changes:
-            notes.append({"name": name, "year": raw, "changes": changes})
-    return notes
 
 
 def _area_names(rows) -> dict[str, str]:
