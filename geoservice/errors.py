@@ -7,9 +7,12 @@ class GeoserviceError(Exception):
     status = 500
     code = "ServerError"
 
-    def __init__(self, description: str):
+    def __init__(self, description: str, public: str | None = None):
         super().__init__(description)
         self.description = description
+        # a sentence for people, in the page's language (the HTML error page leads with it);
+        # the description stays the precise, technical answer of the API
+        self.public = public
 
 
 class InvalidParameter(GeoserviceError):

@@ -346,11 +346,20 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
     return response
 
 
-def render_error(status: int, code: str, description: str, problems: list[str] | None = None) -> Response:
-    """Answer an error as JSON {code, description[, problems]}, or as an HTML page for browsers."""
+# the HTML error page's heading per status (410: an area asked for a day none of its versions was
+# in force, api/versions.py); others show status and code
+ERROR_HEADINGS = {400: "Ungültige Anfrage", 404: "Nicht gefunden", 410: "An diesem Tag nicht in Kraft"}
+
+
+def render_error(status: int, code: str, description: str, problems: list[str] | None = None,
+                 public: str | None = None) -> Response:
+    """Answer an error as JSON {code, description[, problems]}, or as an HTML page for browsers
+    (headed in the page's language, leading with the `public` sentence when there is one)."""
     # no URL adapter (e.g. an invalid or untrusted Host): the page could build no link, so JSON
     if wants_html() and request_ctx.url_adapter is not None:
-        html = render_template("error.html", status=status, code=code, description=description)
+        heading = _(ERROR_HEADINGS[status]) if status in ERROR_HEADINGS else f"{status} {code}"
+        html = render_template("error.html", status=status, code=code, description=description,
+                               heading=heading, public=public)
         return Response(html, status=status, mimetype="text/html")
     document = {"code": code, "description": description}
     if problems:
@@ -390,7 +399,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(GeoserviceError)
     def _domain_error(exc: GeoserviceError):
-        response = render_error(exc.status, exc.code, exc.description, getattr(exc, "problems", None))
+        response = render_error(exc.status, exc.code, exc.description, getattr(exc, "problems", None),
+                                getattr(exc, "public", None))
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = 'Bearer realm="geoservice"'
         if isinstance(exc, PreconditionFailed) and exc.current is not None:

@@ -280,11 +280,11 @@ def test_compare_page(tab, app):
     legend = page.locator(".gs-legend").inner_text()
     for part in parts:
         assert page.locator(f"tr[data-change={part.change}]").count() == 1
-        assert f"{part.area_ha:.2f}".replace(".", ",") in legend
+        assert f"{part.area_ha:.1f}".replace(".", ",") + " ha" in legend  # areas to 0.1 ha
     assert page.get_by_text("Schematische Rekonstruktion").first.is_visible()
     tab.shot("compare")
     page.select_option("select[name=from]", "2016")
-    page.get_by_role("button", name="Vergleichen").click()
+    page.get_by_role("button", name="Vergleichen", exact=True).click()  # by years
     page.wait_for_load_state()
     assert "from=2016" in page.url
     assert tab.errors == [] and tab.external() == []

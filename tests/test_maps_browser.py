@@ -172,6 +172,9 @@ def test_print_is_one_a4_landscape_page(browser, live_server, path):
         assert tab.page.locator(".print-meta").is_visible()
         assert tab.page.locator(".gs-notice").is_visible()
         assert tab.page.locator(".gs-legend ul").first.is_visible() or path.startswith("/areas")
+        if path == PROJECT:  # a project's printout says what it is and how far along
+            kept = tab.page.locator("section.print-keep dd.print-keep")
+            assert kept.count() == 3 and all(kept.nth(i).is_visible() for i in range(3))
         pdf = tab.page.pdf(format="A4", landscape=True, print_background=True)
         assert _pdf_pages(pdf) == 1
         tab.page.screenshot(path=str(__import__("test_browser").SHOTS / f"maps_print_{PAGES.index(path)}.png"))

@@ -124,7 +124,7 @@ def test_compare_lists_hectares_of_each_part(client, app):
     body = _get(client, "/compare?from=2003&to=2021").get_data(as_text=True)
     for part in areas.changes(_data(app).funding_areas, date(2003, 1, 1), date(2021, 1, 1)):
         assert f'data-change="{part.change}"' in body
-        assert f"{part.area_ha:.2f}".replace(".", ",") + " ha" in body
+        assert f"{part.area_ha:.1f}".replace(".", ",") + " ha" in body  # areas to 0.1 ha
 
 
 def test_fact_sheet_lists_versions_and_steps(client, app):
@@ -161,7 +161,8 @@ _LITERAL = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'""")
 
 def _ui_strings() -> dict[str, str]:
     """Return every _("...") msgid in the map pages' templates and Python, with its file."""
-    files = [ROOT / "templates/base.html", *sorted((ROOT / "templates/pages").glob("*.html")),
+    files = [ROOT / "templates/base.html", *sorted((ROOT / "templates").glob("_*.html")),
+             *sorted((ROOT / "templates/pages").glob("*.html")),
              *sorted((ROOT / "geoservice/web").glob("*.py"))]
     found = {}
     for path in files:

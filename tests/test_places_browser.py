@@ -99,7 +99,7 @@ def test_inside_check_for_three_dates(tab):
     for day, expected in ANSWERS[tab.lang].items():
         page.locator("input[name=lon]").fill("13,771283")  # decimal comma, as typed in German
         page.locator("input[name=lat]").fill("51,013521")
-        page.locator("input[name=datetime]").fill(day)
+        page.locator("#inside-check input[name=datetime]").fill(day)  # (the page's day form has one too)
         page.locator("#inside-check button[type=submit]").click()
         page.wait_for_function("([text]) => document.querySelector('#check-result').innerText.includes(text)",
                                arg=[expected])

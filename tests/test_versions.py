@@ -391,8 +391,8 @@ def test_history_lists_seed_and_change_with_fields_and_distance(make_app):
     assert fields["status"] == ("abgeschlossen", "laufend")
     assert fields["status_note"][1] == "wieder geöffnet 2026"
     assert change["geometry"]["moved_m"] == pytest.approx(50, abs=1)
-    moved = re.search(r"Lage um (\d+(?:\.\d)?) m verschoben", change["summary"])
-    assert moved and float(moved.group(1)) == pytest.approx(50, abs=1)
+    moved = re.search(r"Lage um (\d+(?:,\d)?) m verschoben", change["summary"])  # German comma
+    assert moved and float(moved.group(1).replace(",", ".")) == pytest.approx(50, abs=1)
     for record in records:
         assert record["recorded_from"].endswith("Z")
         assert all(RECORDED.search(link["href"]) for link in record["links"])
@@ -438,6 +438,12 @@ def test_retired_feature_keeps_its_history(make_app):
     html = client.get(f"/collections/projects/items/{PROJECT}/history?f=html&lang=de").get_data(
         as_text=True)
     assert "stillgelegt" in html and "Projekt aus dem Register genommen" in html
+    # its page: a 404 in the reader's language that says the project was retired
+    for lang, heading, sentence in (("de", "Nicht gefunden", "„BMX-Anlage Prohlis“ wird nicht mehr veröffentlicht."),
+                                    ("en", "Not found", "\u201cBMX-Anlage Prohlis\u201d is no longer published.")):
+        page = client.get(f"/collections/projects/items/{PROJECT}?lang={lang}", headers={"Accept": "text/html"})
+        body = page.get_data(as_text=True)
+        assert page.status_code == 404 and f"<h1>{heading}</h1>" in body and sentence in body, body[-2000:]
 
 
 def test_history_of_a_reshaped_boundary(make_app):

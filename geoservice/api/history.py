@@ -8,12 +8,14 @@ from datetime import datetime
 from urllib.parse import quote
 
 import shapely
+from flask import g
 
 from geoservice.api import links
 from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.domain import history as diffs
 from geoservice.domain.schema import CollectionSpec
 from geoservice.http import _, dataset
+from geoservice.web.display import fmt_number
 from geoservice.writes import kind_label
 
 
@@ -35,7 +37,12 @@ def _geometry(wkb: bytes | None):
 
 
 def _number(value: float) -> str:
-    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+    # a distance moved: to the decimetre when small (an edit), else to the metre
+    return fmt_number(value, g.get("lang", "de"), 1 if value < 100 else 0)
+
+
+def _ha(value: float) -> str:
+    return fmt_number(value, g.get("lang", "de"))
 
 
 def change_summary(diff: diffs.RecordDiff) -> str:
@@ -43,7 +50,7 @@ def change_summary(diff: diffs.RecordDiff) -> str:
     if diff.status == diffs.CREATED:
         text = _("angelegt")
         if diff.area_ha is not None:
-            text += " " + _("({area} ha)", area=f"{diff.area_ha:.2f}")
+            text += " " + _("({area} ha)", area=_ha(diff.area_ha))
         return text
     if diff.status == diffs.RETIRED:
         return _("stillgelegt (nicht mehr veröffentlicht; bleibt in der Historie)")
@@ -57,9 +64,9 @@ def change_summary(diff: diffs.RecordDiff) -> str:
         parts.append(_("Lage um {distance} m verschoben", distance=_number(geom.moved_m)))
     elif geom is not None and geom.kind == "polygon":
         parts.append(_("Grenze geändert: {diff} ha Unterschied, bis zu {distance} m verschoben, "
-                       "Fläche {before} ha → {after} ha", diff=f"{geom.symmetric_difference_ha:.2f}",
-                       distance=_number(geom.moved_m), before=f"{geom.area_before_ha:.2f}",
-                       after=f"{geom.area_after_ha:.2f}"))
+                       "Fläche {before} ha → {after} ha", diff=_ha(geom.symmetric_difference_ha),
+                       distance=_number(geom.moved_m), before=_ha(geom.area_before_ha),
+                       after=_ha(geom.area_after_ha)))
     elif geom is not None:
         parts.append(_("Geometrie um bis zu {distance} m verschoben", distance=_number(geom.moved_m)))
     if not parts:
@@ -121,5 +128,7 @@ def history_document(spec: CollectionSpec, fid: str, records: list, fmt: str, ad
                               _("Das Objekt heute")))
     out_links.append(link(url(f"collections/{spec.name}", f="json"), "collection", JSON,
                           _("Die Sammlung")))
-    return {"collection": spec.name, "id": fid, "published": live, "records": entries,
+    last = records[-1].properties if records else {}
+    title = (last or {}).get("title") or (last or {}).get("name") or fid
+    return {"collection": spec.name, "id": fid, "title": title, "published": live, "records": entries,
             "links": out_links}

@@ -14,7 +14,7 @@ from geoservice.api.ogc import PAGE_PARAMS, bp, licence_header, licence_links
 from geoservice.domain import crs
 from geoservice.domain.schema import CollectionSpec, spec_of
 from geoservice.errors import InvalidParameter, NotFound
-from geoservice.http import _, check_params_for, dataset, request_etag
+from geoservice.http import _, check_params_for, dataset, request_etag, wants_html
 
 
 def bbox_to_crs84(box: tuple[float, float, float, float], box_crs: str) -> tuple[float, ...]:
@@ -141,6 +141,22 @@ def item_links(spec: CollectionSpec, fmt: str, profile: str | None = None) -> li
     ])
 
 
+def _missing(spec, feature_id: str) -> NotFound:
+    """The 404 of an unknown feature; for people (the HTML page) in their language, and saying
+    so when the feature was published once and has been retired (its history is kept)."""
+    description = f"feature '{feature_id}' does not exist in collection '{spec.name}'"
+    if not wants_html():
+        return NotFound(description)
+    records = current_app.extensions["geoservice"].store.history(spec.name, feature_id) \
+        if len(feature_id) <= 200 else []
+    if records and records[-1].retired:
+        props = next((r.properties for r in reversed(records) if r.properties), None) or {}
+        title = props.get("title") or props.get("name") or feature_id
+        return NotFound(description + " any more (retired; its history is kept)",
+                        _("„{title}“ wird nicht mehr veröffentlicht.", title=title))
+    return NotFound(description, _("„{id}“ gibt es in diesem Register nicht.", id=feature_id))
+
+
 @bp.get("/collections/<collection_id>/items/<path:feature_id>")
 def item(collection_id: str, feature_id: str):
     """One feature in any registered format (projects' HTML: the residents' project page).
@@ -164,7 +180,7 @@ def item(collection_id: str, feature_id: str):
         # without datetime the answer is today's version: it can change at midnight
         etag_extra = () if asked else (str(day),)
     elif pos is None:
-        raise NotFound(f"feature '{feature_id}' does not exist in collection '{spec.name}'")
+        raise _missing(spec, feature_id)
     else:
         check_params_for({"crs", "profile", *PAGE_PARAMS}, offered)
         etag_extra = ()

@@ -82,7 +82,16 @@ def schemas() -> dict:
                        "lon": {"type": "number"}, "lat": {"type": "number"},
                        "date": {"type": "string", "format": "date"},
                        "inside": {"type": "array", "items": {"type": "string"}},
-                       "areas": {"type": "array", "items": {"type": "object"}},
+                       "areas": {"type": "array", "items": {"type": "object", "properties": {
+                           "version_id": {"type": "string"}, "area_id": {"type": "string"},
+                           "name": {"type": "string"}, "programme": {"type": "string"},
+                           "inside": {"type": "boolean"},
+                           "distance_m": {"type": "integer", "description": "distance to this "
+                                          "boundary, rounded to distance_precision_m (10 m for a "
+                                          "reconstructed boundary)"},
+                           "distance_precision_m": {"type": "integer"},
+                           "near_boundary": {"type": "boolean", "description": "closer than the "
+                                             "reconstructed line can decide"}}}},
                        "text": {"type": "string"}, "links": links}},
         "timeMap": {"type": "object", "required": ["area_id", "versions", "links"], "properties": {
             "area_id": {"type": "string"}, "name": {"type": "string"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from shapely.geometry import Point
 
 from geoservice import params, xplan
@@ -13,10 +13,11 @@ from geoservice.api.links import GEOJSON, HTML, JSON, link, url
 from geoservice.api.ogc import PAGE_PARAMS
 from geoservice.domain import areas as domain
 from geoservice.domain import clock, crs
+from geoservice.domain.places import honest_distance
 from geoservice.errors import InvalidParameter
 from geoservice.http import _, check_params_for, dataset, output_format, request_etag, respond
 from geoservice.web import map_pages
-from geoservice.web.display import period_short
+from geoservice.web.display import change_year_notes, fmt_distance, fmt_number, period_short
 
 bp = Blueprint("planners", __name__)
 
@@ -83,11 +84,15 @@ def _step_text(step: domain.Step, first: bool) -> str:
         return _("hervorgegangen aus {previous}", previous=step.previous_id)
     if first:
         return _("hervorgegangen aus {previous}: {added} ha hinzu", previous=step.previous_id,
-                 added=f"{step.added_ha:.2f}")
+                 added=_ha(step.added_ha))
     if not step.added_ha and not step.removed_ha:
         return _("Grenze unverändert")
-    return _("{added} ha hinzu, {removed} ha entfallen", added=f"{step.added_ha:.2f}",
-             removed=f"{step.removed_ha:.2f}")
+    return _("{added} ha hinzu, {removed} ha entfallen", added=_ha(step.added_ha),
+             removed=_ha(step.removed_ha))
+
+
+def _ha(value: float) -> str:
+    return fmt_number(value, g.get("lang", "de"))
 
 
 def fact_sheet(area_id: str) -> dict:
@@ -199,7 +204,12 @@ def _changes(area_id: str | None):
         return respond(lambda: _page("changes.html", doc=document(), area_id=area_id, labels=labels,
                                      before=period_short(before, when_before),
                                      after=period_short(after, when_after),
-                                     year_given=len(before) == 4 or len(after) == 4),
+                                     year_given=len(before) == 4 or len(after) == 4,
+                                     raw_from=before, raw_to=after, lang=g.get("lang", "de"),
+                                     years=list(range(map_pages.FIRST_YEAR, clock.this_year() + 1)),
+                                     year_notes=change_year_notes(data.funding_areas,
+                                                                  {"from": before, "to": after},
+                                                                  {})),
                        "text/html", request_etag("html"))
     return respond(lambda: _json(document()), GEOJSON, request_etag("json"),
                    headers={"Content-Crs": crs.content_crs_header(target)})
@@ -271,15 +281,26 @@ def _point() -> Point | None:
     return None
 
 
-def _sentence(found: list[domain.Location]) -> str:
-    inside = [loc for loc in found if loc.inside]
+def _honest(found: list[domain.Location]) -> list[dict]:
+    """Each version's answer with its distance rounded to what its boundary supports (10 m
+    for a reconstructed line, as /inside: domain.places.honest_distance)."""
+    accuracy = dataset().funding_areas["accuracy"]
+    return [{"version_id": loc.version_id, "area_id": loc.area_id, "name": loc.name,
+             "programme": loc.programme, "inside": loc.inside,
+             **honest_distance(loc.distance_m, str(accuracy.get(loc.version_id, "reconstructed")))}
+            for loc in found]
+
+
+def _sentence(found: list[dict]) -> str:
+    lang = g.get("lang", "de")
+    inside = [loc for loc in found if loc["inside"]]
     if inside:
-        return "; ".join(_("innerhalb von {name}, {distance} m vom Rand", name=loc.name,
-                           distance=round(loc.distance_m)) for loc in inside)
+        return "; ".join(_("innerhalb von {name}, {distance} vom Rand", name=loc["name"],
+                           distance=fmt_distance(loc["distance_m"], lang)) for loc in inside)
     if found:
         nearest = found[0]
-        return _("außerhalb der Fördergebiete; {name} ist {distance} m entfernt",
-                 name=nearest.name, distance=round(nearest.distance_m))
+        return _("außerhalb der Fördergebiete; {name} ist {distance} entfernt",
+                 name=nearest["name"], distance=fmt_distance(nearest["distance_m"], lang))
     return _("an diesem Tag gab es kein Fördergebiet")
 
 
@@ -296,13 +317,11 @@ def locate():
     def document() -> dict | None:
         if point is None:
             return None
-        found = domain.locate(dataset().funding_areas, point, day)
+        found = _honest(domain.locate(dataset().funding_areas, point, day))
         return {
             "lon": round(point.x, 7), "lat": round(point.y, 7), "date": day,
-            "inside": [loc.area_id for loc in found if loc.inside],
-            "areas": [{"version_id": loc.version_id, "area_id": loc.area_id, "name": loc.name,
-                       "programme": loc.programme, "inside": loc.inside,
-                       "distance_m": loc.distance_m} for loc in found],
+            "inside": [loc["area_id"] for loc in found if loc["inside"]],
+            "areas": found,
             "text": _sentence(found),
             "links": links.self_and_alternate(fmt),
         }

@@ -86,12 +86,13 @@ EN = {
     "Datum": "Date",
     "Prüfen": "Check",
     "innerhalb": "inside",
-    "Abstand zur Grenze (m)": "Distance to the boundary (m)",
+    "Abstand zur Grenze": "Distance to the boundary",
+    "etwa {distance}": "about {distance}",
     "ja": "yes",
     "nein": "no",
-    "innerhalb von {name}, {distance} m vom Rand": "inside {name}, {distance} m from the edge",
-    "außerhalb der Fördergebiete; {name} ist {distance} m entfernt":
-        "outside the funding areas; {name} is {distance} m away",
+    "innerhalb von {name}, {distance} vom Rand": "inside {name}, {distance} from the edge",
+    "außerhalb der Fördergebiete; {name} ist {distance} entfernt":
+        "outside the funding areas; {name} is {distance} away",
     "an diesem Tag gab es kein Fördergebiet": "there was no funding area on that day",
     "Quelle": "Source",
     # versions (validity axis) and record history
@@ -117,20 +118,26 @@ EN = {
     "Grenzstände von {area}": "Boundary versions of {area}",
     "Grenzstände von {area} als XPlanGML {version}": "Boundary versions of {area} as XPlanGML {version}",
     "Alle Grenzstände als XPlanGML {version}": "All boundary versions as XPlanGML {version}",
-    "Jeder Grenzstand galt vom Tag „gültig ab“ bis vor den Tag „gültig bis“ (Europe/Berlin).":
-        "Each boundary version was in force from its \"valid from\" day up to the day before its "
+    "Jeder Grenzstand galt vom Tag „gültig ab“ bis einschließlich zum Tag „gültig bis“ (Europe/Berlin).":
+        "Each boundary version was in force from its \"valid from\" day up to and including its "
         "\"valid until\" day (Europe/Berlin).",
+    "letzter Tag in Kraft": "last day in force",
     "Als Link-Format (RFC 7089 TimeMap)": "In link format (RFC 7089 TimeMap)",
     "Name": "Name",
     "Historie": "History",
     "Erfassungen": "Records",
     "Grenzstand von {area}, gültig am {day}:": "Boundary version of {area} in force on {day}:",
     "Grenzstände dieses Gebiets": "Boundary versions of this area",
-    "Gültig ab {start} (Memento-Datetime: {memento}), bis {end}.":
-        "In force from {start} (Memento-Datetime: {memento}) until {end}.",
+    "In Kraft vom {start} bis {end} (Memento-Datetime: {memento}).":
+        "In force from {start} to {end} (Memento-Datetime: {memento}).",
     "heute": "today",
     "Erfassungshistorie dieses Grenzstands": "Record history of this boundary version",
     "Historie von {id}": "History of {id}",
+    "Historie: {title}": "History: {title}",
+    "Kennung": "Identifier",
+    "„{id}“ gibt es in diesem Register nicht.": "\u201c{id}\u201d does not exist in this register.",
+    "„{title}“ wird nicht mehr veröffentlicht.": "\u201c{title}\u201d is no longer published.",
+    "Zeiten in Dresdner Ortszeit.": "Times in Dresden local time.",
     "Jede Erfassung dieses Objekts im Register, älteste zuerst. Frühere Erfassungen ändern sich nie.":
         "Every record of this feature in the register, oldest first. Past records never change.",
     "Das Objekt heute": "The feature today",

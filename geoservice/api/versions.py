@@ -39,6 +39,7 @@ from geoservice.http import (
     request_etag,
     respond,
 )
+from geoservice.web.display import last_day
 
 bp = Blueprint("versions", __name__)
 
@@ -85,7 +86,9 @@ def requested_day() -> tuple[date, bool]:
 
 
 def _validity(row) -> str:
-    return f"{row['valid_from']} to {row['valid_to'] or 'open end'}"
+    # the last day in force, as every page writes a validity (valid_to itself is exclusive)
+    last = last_day(row["valid_to"])
+    return f"{row['valid_from']} through {last}" if last else f"{row['valid_from']} until today"
 
 
 def version_on(area_id: str, day: date) -> pd.Series | Response:

@@ -40,10 +40,7 @@ def register(app: Flask) -> None:
         # dates, numbers and status/category labels in the page's language on every page
         # (the map pages pass their own, equal ones)
         lang = g.get("lang", "de")
-        return {"fmt_date": lambda v: display.fmt_date(v, lang),
-                "fmt_until": lambda v: display.fmt_until(v, lang),
-                "fmt_number": lambda v, d=2: display.fmt_number(v, lang, d),
-                "label": lambda v: strings.value_label(v, lang)}
+        return {**display.template_formats(lang), "label": lambda v: strings.value_label(v, lang)}
 
     @app.context_processor
     def _lang_switch() -> dict:

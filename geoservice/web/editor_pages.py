@@ -20,10 +20,9 @@ from geoservice import http
 from geoservice.domain import areas as area_domain
 from geoservice.domain import clock
 from geoservice.domain import history as diffs
-from geoservice.domain.clock import LOCAL_TZ
 from geoservice.domain.schema import PROJECTS
 from geoservice.http import _
-from geoservice.web import pages, places
+from geoservice.web import display, pages, places
 from geoservice.web.editor_forms import (
     COORD_DECIMALS,
     FORM_FIELDS,
@@ -130,10 +129,7 @@ def _has_form_error(form: ProjectForm, name: str) -> bool:
 
 def when(moment: datetime | None) -> str:
     """Format a naive UTC time of the store in Dresden's time for the UI language."""
-    if moment is None:
-        return ""
-    local = moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
-    return local.strftime("%d.%m.%Y %H:%M") if g.get("lang") == "de" else local.strftime("%Y-%m-%d %H:%M")
+    return display.fmt_moment(moment, g.get("lang", "de"))  # the pages' one convention
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def messages() -> Response:
     lang = g.get("lang", "de")
     shown = [(m, m.received_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(DRESDEN)) for m in rows]
     html = render_template("editor/feedback.html", messages=shown,
-                           when=lambda t: display.fmt_date(t.date(), lang) + t.strftime(" %H:%M"))
+                           when=lambda t: display.fmt_moment(t, lang))
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-store"
     response.vary.add("Cookie")

@@ -18,8 +18,10 @@ from geoservice.errors import InvalidParameter, NotFound
 from geoservice.http import _
 from geoservice.web.display import (
     canonical_period,
+    change_year_notes,
     fmt_number,
     period_label,
+    period_short,
     period_text,
     project_url,
     status_phases,
@@ -94,10 +96,12 @@ def render_compare() -> Response:
             "pages/compare.html", {"from": raw_from, "to": raw_to}, map=_map_parts(m),
             raw_from=raw_from, raw_to=raw_to, when_from=when_from, when_to=when_to,
             period_from=period_text(raw_from, when_from), period_to=period_text(raw_to, when_to),
+            short_from=period_short(raw_from, when_from), short_to=period_short(raw_to, when_to),
             parts=parts, labels=labels, colours=_maps().CHANGE_COLOURS,
             before=_sources(before), after=_sources(after),
             versions=_sources(_concat_unique(before, after)),
             years=list(range(FIRST_YEAR, this_year + 1)),
+            year_notes=change_year_notes(data.funding_areas, {"from": raw_from, "to": raw_to}, {}),
         )
     return _serve("compare", {"from": raw_from, "to": raw_to}, build)
 
@@ -158,6 +162,8 @@ def render_area(area_id: str) -> Response:
         return _page(
             "pages/area.html", params, map=_map_parts(m), area_id=area_id,
             when_text=period_label(raw_when, when) if when else None, shown_ids=shown,
+            when_value=raw_when,
+            year_notes=change_year_notes(rows, {"datetime": raw_when}, {}) if raw_when else [],
             name=versions[-1]["name"], versions=versions, steps=drawn, labels=labels,
             colours=_maps().CHANGE_COLOURS, timeline=timeline,
             today=clock.today().isoformat(), form_id=CHECK_FORM_ID,

@@ -18,15 +18,14 @@ from geoservice import http, params
 from geoservice.domain import clock
 from geoservice.web import (
     strings,  # noqa: F401  (registers the English UI strings)
+    strings_compare,  # noqa: F401  (compare forms, change-year notes)
     strings_places,  # noqa: F401  (English strings of search and inside check)
 )
 from geoservice.web.display import (
     area_url,
-    fmt_date,
-    fmt_number,
-    fmt_until,
     link,
     project_url,
+    template_formats,
     years_text,
 )
 
@@ -90,9 +89,7 @@ def _page(template: str, params: dict[str, str], **context) -> str:
     context.setdefault("search_strings", _check_strings())
     context.setdefault("data_date", http.dataset().last_modified.date())
     return render_template(template, embed=_embed(), lang_urls=_lang_urls(params),
-                           fmt_number=lambda v, d=2: fmt_number(v, g.lang, d),
-                           fmt_date=lambda v: fmt_date(v, g.lang), years_text=years_text,
-                           fmt_until=lambda v: fmt_until(v, g.lang),
+                           **template_formats(g.lang), years_text=years_text,
                            label=lambda v: strings.value_label(v, g.lang),
                            value_labels=strings.value_labels(g.lang),
                            link=link, project_url=project_url, area_url=area_url, **context)

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date, timedelta
 from urllib.parse import quote
 
-from geoservice.web.display import fmt_date, fmt_month, fmt_until
+from geoservice.web.display import fmt_date, fmt_known, fmt_until
 
 FIRST_YEAR = 2000
 KINDS = ("decision", "programme", "office", "project")
@@ -36,13 +36,7 @@ def _period(entry: dict) -> tuple[date, date, str]:
 
 def date_label(entry: dict, lang: str) -> str:
     """Write a milestone's date no more precisely than it is known."""
-    day = date.fromisoformat(entry["date"])
-    precision = entry.get("date_precision") or "day"
-    if precision == "year":
-        return str(day.year)
-    if precision == "month":
-        return fmt_month(day.year, day.month, lang)
-    return fmt_date(day, lang)
+    return fmt_known(entry["date"], entry.get("date_precision") or "day", lang)
 
 
 def _words(text: str) -> set[str]:
