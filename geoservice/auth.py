@@ -24,7 +24,13 @@ from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from geoservice.domain.schema import CollectionSpec
-from geoservice.errors import Forbidden, GeoserviceError, Unauthorized
+from geoservice.errors import (
+    Forbidden,
+    GeoserviceError,
+    ServiceUnavailable,
+    Unauthorized,
+    database_away,
+)
 from geoservice.storage.accounts import Account, Accounts
 
 login_manager = LoginManager()
@@ -50,8 +56,11 @@ class User(UserMixin):
 
 
 def accounts() -> Accounts:
-    """Return the account operations on the app's store."""
-    return Accounts(current_app.extensions["geoservice"].store)
+    """Return the account operations on the app's store (503 at once while it cannot be reached)."""
+    holder = current_app.extensions["geoservice"]
+    if holder.outage:
+        raise database_away(holder.outage)
+    return Accounts(holder.store)
 
 
 def may_write(account: Account, spec: CollectionSpec) -> bool:
@@ -81,7 +90,10 @@ def admin_viewer() -> Account | None:
     account names in histories.
     """
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    account = accounts().by_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    try:
+        account = accounts().by_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    except ServiceUnavailable:
+        return None  # a read goes on while the database is away, as the public sees it
     account = account or session_account()
     return account if account is not None and account.role == "admin" else None
 
@@ -174,5 +186,8 @@ def init_app(app: Flask) -> None:
         account_id, _, token = user_id.partition(":")
         if not account_id.isdigit() or not token:
             return None  # a cookie of an older release or a forged one: log in again
-        account = accounts().by_session(int(account_id), token)
+        try:
+            account = accounts().by_session(int(account_id), token)
+        except ServiceUnavailable:
+            return None  # the database is away: reads as a visitor; writing needs it anyway
         return User(account, token) if account else None

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # postgresql://USER@HOST/DB (PostGIS; for several service instances).
     DATABASE_URL: Annotated[str, Field(pattern=_DATABASE, description=(
         "empty, sqlite:///PATH or postgresql://USER@HOST/DB"))] = ""
+    # PostgreSQL: the file each worker keeps the last good state in (written atomically after
+    # every load), so that a worker can start and serve reads while the database cannot be
+    # reached. Empty: instance/snapshots/state-<hash of DATABASE_URL>.json.gz.
+    SNAPSHOT_PATH: str = ""
     # Migrate an older database and seed an empty one from DATA_DIR when the service starts.
     AUTO_UPGRADE: bool = True
     # Folder of the reviewable data files (funding_areas.geojson, projects.geojson, ...): an empty

@@ -89,6 +89,25 @@ class PreconditionRequired(GeoserviceError):
     code = "PreconditionRequired"
 
 
+class ServiceUnavailable(GeoserviceError):
+    """The service cannot do this right now (the database is away, too many logins at once):
+    the client may try again after `retry_after` seconds."""
+
+    status = 503
+    code = "ServiceUnavailable"
+
+    def __init__(self, description: str, retry_after: int = 5):
+        super().__init__(description)
+        self.retry_after = retry_after
+
+
+def database_away(reason: str) -> ServiceUnavailable:
+    """The answer to a write, a login or a database read while the database cannot be reached."""
+    return ServiceUnavailable(f"the database cannot be reached right now ({reason}); reading the "
+                              "published data goes on, writing and logging in do not: try again "
+                              "in a few seconds")
+
+
 class UnsupportedMediaType(GeoserviceError):
     """A write body in a format the service does not read."""
 

@@ -35,7 +35,7 @@ from geoservice.domain import clock, cql
 from geoservice.domain.dataset import Dataset, build_dataset, frame, prepare
 from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
-from geoservice.storage import cql_sql, outbox
+from geoservice.storage import cql_sql, outbox, snapshot
 from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.tables import changes, records
 from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
@@ -54,6 +54,23 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 NOTIFY_CHANNEL = "geoservice_changes"
 WRITE_LOCK_KEY = 0x6765_6F73  # pg_advisory_xact_lock key of all writers ("geos")
 SEED_AUTHOR = ("system", "Datenpflege")
+CONNECT_TIMEOUT = 5  # seconds (PostgreSQL)
+
+
+def unavailable(exc: BaseException) -> str | None:
+    """Return a short reason when `exc` means the database cannot be reached or used right now
+    (refused, dropped, timed out, locked), else None."""
+    if not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)) and not (
+            isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated):
+        return None
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = text[0] if text else type(exc).__name__
+    for known in ("Connection refused", "timeout expired", "the database system is shutting down",
+                  "the database system is starting up", "terminating connection",
+                  "server closed the connection", "database is locked"):
+        if known.lower() in reason.lower():
+            return known.lower()
+    return reason[:120]
 
 
 def utcnow() -> datetime:
@@ -96,13 +113,18 @@ class SqlStore:
         if url.startswith("sqlite"):
             options["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            options.update(pool_pre_ping=True, pool_size=4, max_overflow=8)
+            # a database that does not answer fails a request in seconds, not minutes
+            options.update(pool_pre_ping=True, pool_size=4, max_overflow=8,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT})
         self.engine: Engine = sa.create_engine(engine_url(url), **options)
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
         self._lock = threading.Lock()
         self._outbox = False  # the webhook outbox exists (migration 0006); once seen, for good
+        # where the last good state is kept for a start without the database (storage/snapshot.py)
+        self.snapshot_path: Path | None = None
+        self._snapshot_kept: int | None = None
 
     # ------------------------------------------------------------------ schema
 
@@ -203,18 +225,28 @@ class SqlStore:
         if change_id == 0:
             raise DataError("store", ["the database holds no data yet; run "
                                       "`flask --app geoservice db upgrade` and start the service once"])
-        # the state's version from the digests stored with each record (computed once, at write),
-        # and the year ongoing projects run until: answers to time queries change at New Year
-        this_year = this_year or clock.this_year()
-        digest = hashlib.blake2b(digest_size=8)
-        digest.update(f"this year\0{this_year}\0".encode())
-        for name in sorted(collections):
-            for feature in collections[name]:
-                digest.update(f"{name}\0{feature.fid}\0{feature.digest}".encode())
-        # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
-        modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
-        return build_dataset(collections, digest.hexdigest(), modified,
-                             change_id, historical=historical, this_year=this_year)
+        dataset = _dataset(change_id, when, collections, historical, this_year)
+        if not historical:
+            self._keep(change_id, when, collections)
+        return dataset
+
+    def _keep(self, change_id: int, when, collections) -> None:
+        """Keep a valid state that is served as the present in the snapshot file (once per change)."""
+        if self.snapshot_path is None or self._snapshot_kept == change_id:
+            return
+        try:
+            snapshot.write(self.snapshot_path, change_id, when, collections)
+            self._snapshot_kept = change_id
+        except OSError as exc:  # a full disk must not stop serving; the next load tries again
+            log.warning("could not write the snapshot %s: %s", self.snapshot_path, exc)
+
+    def load_snapshot(self, this_year: int | None = None) -> Dataset:
+        """Return the last good state kept in the snapshot file (OSError/ValueError: none)."""
+        if self.snapshot_path is None:
+            raise OSError("no snapshot file is configured")
+        change_id, when, collections = snapshot.read(self.snapshot_path)
+        self._snapshot_kept = change_id
+        return _dataset(change_id, when, collections, False, this_year)
 
     def last_changes(self, collection: str, retired: bool = False) -> dict[str, sa.Row]:
         """Return, per current feature of a collection, the change that made its record (one query).
@@ -355,6 +387,23 @@ class SqlStore:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _dataset(change_id: int, when: datetime | None, collections: dict, historical: bool,
+             this_year: int | None) -> Dataset:
+    """Validate and index one stored state (from the database or its snapshot file)."""
+    # the state's version from the digests stored with each record (computed once, at write),
+    # and the year ongoing projects run until: answers to time queries change at New Year
+    this_year = this_year or clock.this_year()
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(f"this year\0{this_year}\0".encode())
+    for name in sorted(collections):
+        for feature in collections[name]:
+            digest.update(f"{name}\0{feature.fid}\0{feature.digest}".encode())
+    # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
+    modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
+    return build_dataset(collections, digest.hexdigest(), modified,
+                         change_id, historical=historical, this_year=this_year)
 
 
 def _as_of(change_id: int):
