@@ -95,10 +95,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(cache.mark_canonical)  # only canonical requests may be kept
     app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"], app.config)
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
-    if hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
+    if hops:  # X-Forwarded-* only from the configured proxies (settings require them)
+        from geoservice.proxies import TrustedProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, hops, app.config["TRUSTED_PROXIES"])
     return app
 
 

@@ -132,7 +132,9 @@ def build_app(backend: str, folder: Path, **config):
 
     A database seeded from the same files as geodata/ is a copy of the session's template.
     """
-    settings = {"TESTING": True, "DATA_DIR": str(GEODATA)}
+    # PostgreSQL apps keep their last good state in a file: the test's folder, not instance/
+    settings = {"TESTING": True, "DATA_DIR": str(GEODATA),
+                "SNAPSHOT_PATH": str(folder / f"snapshot-{uuid.uuid4().hex[:8]}.json.gz")}
     settings.update(config)
     if "DATABASE_URL" not in settings:
         if settings.get("AUTO_UPGRADE", True) and _seed_key(Path(settings["DATA_DIR"])) == GEODATA_KEY:

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 NOTIFY_CHANNEL = "geoservice_changes"
 WRITE_LOCK_KEY = 0x6765_6F73  # pg_advisory_xact_lock key of all writers ("geos")
+LOGIN_LOCK_KEY = WRITE_LOCK_KEY + 2  # (+1: migrations) the login throttle's count-and-insert
 SEED_AUTHOR = ("system", "Datenpflege")
 CONNECT_TIMEOUT = 5  # seconds (PostgreSQL)
 
@@ -314,12 +315,20 @@ class SqlStore:
 
     @contextmanager
     def _write_transaction(self) -> Iterator[Connection]:
+        with self.exclusive(WRITE_LOCK_KEY) as conn:
+            yield conn
+
+    @contextmanager
+    def exclusive(self, key: int) -> Iterator[Connection]:
+        """A write transaction that holds lock `key` throughout: transactions with the same key run
+        one after the other, on every instance (SQLite: its one write lock, taken up front;
+        PostgreSQL: an advisory lock), so a count and the insert that depends on it cannot race."""
         with self.engine.connect() as conn:
             if self.dialect == "sqlite":
                 conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")  # write lock up front
             with conn.begin():
                 if self.dialect == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
                 yield conn
 
     def write(self, author: Author, note: str, kind: str, ops: Iterable[Put | Retire],
