@@ -71,6 +71,14 @@ class Conflict(GeoserviceError):
     code = "Conflict"
 
 
+class InvalidState(Conflict):
+    """A write on a stored state that breaks the rules, which the write does not repair."""
+
+    def __init__(self, description: str, problems: list[str]):
+        super().__init__(description)
+        self.problems = list(problems)
+
+
 class PreconditionFailed(GeoserviceError):
     """If-Match names a record that is no longer current (someone else changed the feature)."""
 

@@ -83,6 +83,13 @@ def _note(body) -> str:
 
 def _expected_record(spec: CollectionSpec, fid: str) -> int:
     """Return the record id the client's If-Match names; 428 without one, 412 if it is stale."""
+    if request.if_match and request.if_match.star_tag:
+        # "whatever is stored now": the stored record, also when the served state is an older
+        # valid one because the newest is invalid (how a broken feature is repaired)
+        stored = _holder().store.current_record(spec.name, fid)
+        if stored is None:
+            raise NotFound(f"feature '{fid}' does not exist in collection '{spec.name}'")
+        return stored
     data = dataset()
     current = data.record_id(spec.name, fid)
     if current is None:
@@ -91,8 +98,6 @@ def _expected_record(spec: CollectionSpec, fid: str) -> int:
         raise PreconditionRequired(
             f"writing '{fid}' needs If-Match with its current ETag (GET it first), so that no "
             "change by someone else is overwritten unseen")
-    if request.if_match.star_tag:
-        return current
     named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
     if current not in named:
         raise PreconditionFailed(f"feature '{fid}' was changed since the ETag you sent; GET it again",
@@ -104,6 +109,9 @@ def _current_feature(spec: CollectionSpec, fid: str) -> dict:
     """Return the stored feature as GeoJSON (CRS84), the base of a merge patch."""
     data = dataset()
     pos = features.position_of(data, spec, fid)
+    if pos is None:  # stored, but not in the served (last valid) state
+        raise NotFound(f"feature '{fid}' is stored but not served (its stored state breaks the "
+                       "rules); replace it with PUT and If-Match: *")
     return json.loads(features.feature_cache(data, spec).take([pos])[0])
 
 

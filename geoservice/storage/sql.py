@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from geoservice.domain import clock, cql
 from geoservice.domain.dataset import Dataset, build_dataset, frame, prepare
 from geoservice.domain.schema import COLLECTIONS
-from geoservice.errors import Conflict, DataError
+from geoservice.errors import Conflict, DataError, InvalidState
 from geoservice.storage import cql_sql, outbox, snapshot
 from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.tables import changes, records
@@ -198,20 +198,15 @@ class SqlStore:
     def features(self, change_id: int | None = None) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
         """Return (change id, its time, features per collection) of the state after a change."""
         with self._snapshot() as conn:
-            head = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
-            if change_id is None or change_id > head:
-                change_id = head
-            when = conn.execute(sa.select(changes.c.recorded_at)
-                                .where(changes.c.id == change_id)).scalar()
-            query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom,
-                               records.c.id, records.c.digest)
-                     .where(_as_of(change_id), records.c.retired.is_(False))
-                     .order_by(records.c.collection, records.c.position))
-            out: dict[str, list[Feature]] = {name: [] for name in FILES}
-            for collection, fid, properties, wkb, record_id, digest in conn.execute(query):
-                out.setdefault(collection, []).append(
-                    Feature(fid, json.loads(properties), wkb, record_id, digest))
-        return change_id, when, out
+            return _features(conn, change_id)
+
+    def current_record(self, collection: str, fid: str) -> int | None:
+        """Return the id of a live feature's current stored record (None: no such live feature),
+        whatever the served state is (the newest stored one may be invalid)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(records.c.id).where(
+                records.c.collection == collection, records.c.fid == fid,
+                records.c.recorded_to.is_(None), records.c.retired.is_(False))).scalar()
 
     def load(self, change_id: int | None = None, current: bool = False,
              this_year: int | None = None) -> Dataset:
@@ -332,12 +327,18 @@ class SqlStore:
                 yield conn
 
     def write(self, author: Author, note: str, kind: str, ops: Iterable[Put | Retire],
-              replace: Iterable[str] = (), only_if_empty: bool = False) -> WriteResult:
+              replace: Iterable[str] = (), only_if_empty: bool = False,
+              valid_head: int | None = None) -> WriteResult:
         """Apply `ops` as one recorded change in one transaction; nothing is written on error.
 
         `replace`: collections whose features not named in `ops` are retired (an import).
-        Raises PreconditionFailed when an `expect`ed record is no longer current, Conflict when
-        two versions of a funding area would overlap in validity, NotFound for a missing feature.
+        `valid_head`: the newest change whose state the caller knows to be valid (the one it
+        serves). When the write lands on another one (an invalid state, or one the caller has
+        not seen), the whole resulting state is validated inside the transaction, so a write is
+        either served or refused (InvalidState), never stored unseen; a write that repairs the
+        state passes. Raises PreconditionFailed when an `expect`ed record is no longer current,
+        Conflict when two versions of a funding area would overlap in validity, NotFound for a
+        missing feature.
         """
         note = (note or "").strip()
         if not note:
@@ -345,11 +346,11 @@ class SqlStore:
         ops = list(ops)
         result = WriteResult()
         try:
-            return self._write(author, note, kind, ops, replace, only_if_empty, result)
+            return self._write(author, note, kind, ops, replace, only_if_empty, result, valid_head)
         except NothingChanged:
             return WriteResult(unchanged=result.unchanged, records=result.records)
 
-    def _write(self, author, note, kind, ops, replace, only_if_empty, result) -> WriteResult:
+    def _write(self, author, note, kind, ops, replace, only_if_empty, result, valid_head) -> WriteResult:
         with self._write_transaction() as conn:
             last = conn.execute(sa.select(changes.c.id, changes.c.recorded_at)
                                 .order_by(changes.c.id.desc()).limit(1)).first()
@@ -379,6 +380,8 @@ class SqlStore:
                 raise NothingChanged
             writer.flush()
             writer.check_validity_overlaps()
+            if valid_head is not None and (last is None or last.id != valid_head):
+                _check_state(conn, change_id)
             if self._has_outbox(conn):
                 outbox.enqueue(conn, change_id, now)  # webhook events, in the change's transaction
             if self.dialect == "postgresql":
@@ -398,6 +401,17 @@ class SqlStore:
         self.engine.dispose()
 
 
+def _check_state(conn: Connection, change_id: int) -> None:
+    """Validate the state a write is about to commit (InvalidState: the write is rolled back)."""
+    change_id, when, collections = _features(conn, change_id)
+    try:
+        _dataset(change_id, when, collections, False, None)
+    except DataError as exc:
+        raise InvalidState("the stored data does not pass its rules, and would not after this "
+                           "write either, so the write is refused: repair the features named "
+                           "(an administrator may write with If-Match: *)", exc.problems) from None
+
+
 def _dataset(change_id: int, when: datetime | None, collections: dict, historical: bool,
              this_year: int | None) -> Dataset:
     """Validate and index one stored state (from the database or its snapshot file)."""
@@ -413,6 +427,21 @@ def _dataset(change_id: int, when: datetime | None, collections: dict, historica
     modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
     return build_dataset(collections, digest.hexdigest(), modified,
                          change_id, historical=historical, this_year=this_year)
+
+
+def _features(conn: Connection, change_id: int | None) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
+    head = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
+    if change_id is None or change_id > head:
+        change_id = head
+    when = conn.execute(sa.select(changes.c.recorded_at).where(changes.c.id == change_id)).scalar()
+    query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom,
+                       records.c.id, records.c.digest)
+             .where(_as_of(change_id), records.c.retired.is_(False))
+             .order_by(records.c.collection, records.c.position))
+    out: dict[str, list[Feature]] = {name: [] for name in FILES}
+    for collection, fid, properties, wkb, record_id, digest in conn.execute(query):
+        out.setdefault(collection, []).append(Feature(fid, json.loads(properties), wkb, record_id, digest))
+    return change_id, when, out
 
 
 def _as_of(change_id: int):
