@@ -23,7 +23,13 @@ from geoservice.storage.sql import CONNECT_TIMEOUT, NOTIFY_CHANNEL, SqlStore, un
 log = logging.getLogger(__name__)
 
 LAST_GOOD_SEARCH = 50  # changes to look back for a valid state when the newest one is invalid
-PAST_STATES = 2  # past states kept per worker (each is a full Dataset: memory and seconds to load)
+# past states (`recorded=`) kept per worker, keyed by the change they resolve to: at most this
+# many, and at most PAST_BYTES with each state counted as PAST_STATE_BYTES (its frames, indexes)
+# plus its memo (rendered answers; each memo is itself bounded, domain/dataset.py)
+# (measured with the bundled data: 0.4 MiB resident per state before it answers anything)
+PAST_STATES = 64
+PAST_STATE_BYTES = 2**20
+PAST_BYTES = 96 * 2**20
 REVALIDATE_SECONDS = 5.0  # while the newest state is invalid, load it again this often
 RETRY_FIRST, RETRY_MAX = 0.5, 4.0  # seconds between attempts to reach an absent database
 
@@ -80,6 +86,7 @@ class DataHolder:
         self._lock = threading.Lock()
         self._past: OrderedDict[int, Dataset] = OrderedDict()
         self._past_lock = threading.Lock()
+        self._loading: dict[int, threading.Lock] = {}
         self._listener_pid: int | None = None
         self._stop = threading.Event()
 
@@ -181,20 +188,36 @@ class DataHolder:
         return True
 
     def at(self, change_id: int) -> Dataset:
-        """Return the state right after a past change (kept in a small LRU)."""
+        """Return the state right after a past change, from an LRU of past states bounded by
+        count and bytes (PAST_STATES, PAST_BYTES); concurrent requests for a state not kept
+        load it once."""
         if change_id == self._dataset.change_id:
             return self._dataset
         with self._past_lock:
             hit = self._past.get(change_id)
             if hit is not None:
                 self._past.move_to_end(change_id)
+                self._trim_past()  # the memos of the kept states grow as they answer
                 return hit
-        dataset = self.store.load(change_id, this_year=self.today().year)
-        with self._past_lock:
-            self._past[change_id] = dataset
-            while len(self._past) > PAST_STATES:
-                self._past.popitem(last=False)
+            loading = self._loading.setdefault(change_id, threading.Lock())
+        with loading:
+            with self._past_lock:
+                hit = self._past.get(change_id)
+            if hit is not None:
+                return hit
+            dataset = self.store.load(change_id, this_year=self.today().year)
+            with self._past_lock:
+                self._past[change_id] = dataset
+                self._loading.pop(change_id, None)
+                self._trim_past()
         return dataset
+
+    def _trim_past(self) -> None:
+        """Drop the least recently used past states beyond PAST_STATES or PAST_BYTES (each state
+        counts PAST_STATE_BYTES plus what its memo holds); the newest one always stays."""
+        while len(self._past) > 1 and (len(self._past) > PAST_STATES or sum(
+                PAST_STATE_BYTES + d.memo_bytes for d in self._past.values()) > PAST_BYTES):
+            self._past.popitem(last=False)
 
     # ------------------------------------------------------------------ PostgreSQL LISTEN
 

@@ -186,6 +186,16 @@ class SqlStore:
             return conn.execute(sa.select(sa.func.max(changes.c.id))
                                 .where(changes.c.recorded_at <= instant)).scalar()
 
+    def state_at(self, instant: datetime) -> int | None:
+        """Return the change whose state was the register's at `instant`: the last change at or
+        before it that changed a feature (an account change leaves the state as it was), so
+        every instant between two feature changes names the same state. None: before the first."""
+        last = (sa.select(sa.func.max(changes.c.id)).where(changes.c.recorded_at <= instant)
+                .scalar_subquery())
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(records.c.change_id))
+                                .where(records.c.change_id <= last)).scalar()
+
     @contextmanager
     def _snapshot(self) -> Iterator[Connection]:
         """A read transaction that sees one consistent state."""

@@ -1,4 +1,5 @@
-"""Login throttling per address and per account name: indexes for both counts and the pruning.
+"""Indexes for the login throttle (per address, and the pruning by age) and for `recorded=`
+(the last change that changed a feature at or before a change).
 
 Revision ID: 0007
 Revises: 0006
@@ -13,8 +14,10 @@ down_revision = "0006"
 def upgrade() -> None:
     op.create_index("ix_login_attempts_address", "login_attempts", ["address", "at"])
     op.create_index("ix_login_attempts_at", "login_attempts", ["at"])
+    op.create_index("ix_records_change", "records", ["change_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_records_change", "records")
     op.drop_index("ix_login_attempts_at", "login_attempts")
     op.drop_index("ix_login_attempts_address", "login_attempts")
