@@ -1,7 +1,7 @@
 """A PostgreSQL outage is a degraded mode, not an outage (issue 19).
 
 The README's production command (gunicorn -c deploy/gunicorn.conf.py -w 2) serves a private
-PostgreSQL/PostGIS cluster this test starts itself (tests/pgcluster.py; the shared server on
+PostgreSQL/PostGIS cluster this test starts itself (bench/pgcluster.py; the shared server on
 5432 is never touched). The database is stopped, a worker is killed: the master starts a new one
 from the snapshot of the last good state, reads go on, /readyz, writes and logins answer 503;
 the database is started again and the service is ready within 30 s, with no request failing
@@ -21,7 +21,7 @@ import time
 import pytest
 import requests
 
-from tests import pgcluster
+from bench import pgcluster
 from tests.conftest import GEODATA, ROOT
 from tests.test_production import CONFIG, URLS, _free_port, children
 

@@ -1,6 +1,7 @@
-"""A private PostgreSQL server for tests that stop and start the database (tests/test_outage.py).
+"""A private PostgreSQL server for runs that stop and start the database (tests/test_outage.py,
+bench/reliability.py --fault database).
 
-The test's own cluster in a temporary folder on a free port (initdb + pg_ctl of PostgreSQL 15):
+The run's own cluster in a temporary folder on a free port (initdb + pg_ctl of PostgreSQL 15):
 the shared server on port 5432 is never touched. As root, the cluster runs as the `postgres`
 OS user (PostgreSQL refuses to run as root), so the folder is handed to that user.
 """
