@@ -126,6 +126,7 @@ class SqlStore:
         # where the last good state is kept for a start without the database (storage/snapshot.py)
         self.snapshot_path: Path | None = None
         self._snapshot_kept: int | None = None
+        self._snapshot_lock = threading.Lock()
 
     # ------------------------------------------------------------------ schema
 
@@ -237,14 +238,23 @@ class SqlStore:
         return dataset
 
     def _keep(self, change_id: int, when, collections) -> None:
-        """Keep a valid state that is served as the present in the snapshot file (once per change)."""
+        """Keep a valid state that is served as the present in the snapshot file (once per change),
+        written in the background: serving the new state does not wait for the disk."""
         if self.snapshot_path is None or self._snapshot_kept == change_id:
             return
-        try:
-            snapshot.write(self.snapshot_path, change_id, when, collections)
-            self._snapshot_kept = change_id
-        except OSError as exc:  # a full disk must not stop serving; the next load tries again
-            log.warning("could not write the snapshot %s: %s", self.snapshot_path, exc)
+        self._snapshot_kept = change_id
+        threading.Thread(target=self._write_snapshot, args=(change_id, when, collections),
+                         name="geoservice-snapshot", daemon=True).start()
+
+    def _write_snapshot(self, change_id: int, when, collections) -> None:
+        with self._snapshot_lock:  # one at a time; a newer state may have been kept meanwhile
+            if self._snapshot_kept != change_id:
+                return
+            try:
+                snapshot.write(self.snapshot_path, change_id, when, collections)
+            except OSError as exc:  # a full disk must not stop serving; the next load tries again
+                self._snapshot_kept = None
+                log.warning("could not write the snapshot %s: %s", self.snapshot_path, exc)
 
     def load_snapshot(self, this_year: int | None = None) -> Dataset:
         """Return the last good state kept in the snapshot file (OSError/ValueError: none)."""
