@@ -14,9 +14,9 @@ from flask import Flask, g
 from geoservice import cache, http, i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, SettingsError, settings
+from geoservice.errors import unavailable
 from geoservice.storage import SchemaOutdated, open_store
 from geoservice.storage.holder import DataHolder, NoSnapshot
-from geoservice.storage.sql import unavailable
 
 __all__ = ["create_app"]
 

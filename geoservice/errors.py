@@ -144,3 +144,21 @@ def environment_problem(exc: BaseException, database: str | None = None) -> str 
                 "database or disk is full": " (disk full)"}.get(reason, "")
         return f"database {database or '?'}: {reason}{hint}"
     return None
+
+
+def unavailable(exc: BaseException) -> str | None:
+    """Return a short reason when `exc` means the database cannot be reached or used right now
+    (refused, dropped, timed out, locked), else None."""
+    from sqlalchemy import exc as sa_exc
+
+    if not isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)) and not (
+            isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated):
+        return None
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = text[0] if text else type(exc).__name__
+    for known in ("Connection refused", "timeout expired", "the database system is shutting down",
+                  "the database system is starting up", "terminating connection",
+                  "server closed the connection", "database is locked"):
+        if known.lower() in reason.lower():
+            return known.lower()
+    return reason[:120]

@@ -30,9 +30,9 @@ from geoservice.errors import (
     Unauthorized,
     UnknownParameter,
     database_away,
+    unavailable,
 )
 from geoservice.negotiation import FORMAT_ALIASES, MAX_QUERY_BYTES, MEDIA_TYPES, content_coding
-from geoservice.storage.sql import unavailable
 from geoservice.writes import feature_etag
 
 # Control characters refused in query parameters (tab and line breaks may occur in free text)

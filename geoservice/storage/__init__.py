@@ -41,7 +41,7 @@ def open_store(config, instance_path: str, prepare: bool = True) -> SqlStore:
     url = database_url(config, instance_path)
     store = SqlStore(url)
     if store.dialect == "postgresql":
-        store.snapshot_path = Path(config.get("SNAPSHOT_PATH") or
+        store.snapshots.path = Path(config.get("SNAPSHOT_PATH") or
                                    snapshot.default_path(instance_path, url))
     if not prepare:
         return store

@@ -17,8 +17,8 @@ from collections import OrderedDict
 
 from geoservice.domain import clock
 from geoservice.domain.dataset import Dataset
-from geoservice.errors import DataError
-from geoservice.storage.sql import CONNECT_TIMEOUT, NOTIFY_CHANNEL, SqlStore, unavailable
+from geoservice.errors import DataError, unavailable
+from geoservice.storage.sql import CONNECT_TIMEOUT, NOTIFY_CHANNEL, SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class DataHolder:
         self._signature = str(dataset.change_id)
         self.outage = reason
         log.error("the database cannot be reached (%s); serving change %s from the snapshot %s",
-                  reason, dataset.change_id, self.store.snapshot_path)
+                  reason, dataset.change_id, self.store.snapshots.path)
         return dataset
 
     def went_away(self, reason: str) -> None:

@@ -14,7 +14,6 @@ Contract:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -34,9 +33,10 @@ from sqlalchemy.engine import Connection, Engine
 from geoservice.domain import clock, cql
 from geoservice.domain.dataset import Dataset, build_dataset, frame, prepare
 from geoservice.domain.schema import COLLECTIONS
-from geoservice.errors import Conflict, DataError, InvalidState
-from geoservice.storage import cql_sql, outbox, snapshot
+from geoservice.errors import Conflict, DataError
+from geoservice.storage import cql_sql, outbox
 from geoservice.storage.geojson import FILES, Feature, read_collection
+from geoservice.storage.states import SnapshotKeeper, as_of, build_state, check_state, read_state
 from geoservice.storage.tables import changes, records
 from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
     Author,
@@ -56,22 +56,6 @@ WRITE_LOCK_KEY = 0x6765_6F73  # pg_advisory_xact_lock key of all writers ("geos"
 LOGIN_LOCK_KEY = WRITE_LOCK_KEY + 2  # (+1: migrations) the login throttle's count-and-insert
 SEED_AUTHOR = ("system", "Datenpflege")
 CONNECT_TIMEOUT = 5  # seconds (PostgreSQL)
-
-
-def unavailable(exc: BaseException) -> str | None:
-    """Return a short reason when `exc` means the database cannot be reached or used right now
-    (refused, dropped, timed out, locked), else None."""
-    if not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)) and not (
-            isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated):
-        return None
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    reason = text[0] if text else type(exc).__name__
-    for known in ("Connection refused", "timeout expired", "the database system is shutting down",
-                  "the database system is starting up", "terminating connection",
-                  "server closed the connection", "database is locked"):
-        if known.lower() in reason.lower():
-            return known.lower()
-    return reason[:120]
 
 
 def utcnow() -> datetime:
@@ -124,9 +108,7 @@ class SqlStore:
         self._lock = threading.Lock()
         self._outbox = False  # the webhook outbox exists (migration 0006); once seen, for good
         # where the last good state is kept for a start without the database (storage/snapshot.py)
-        self.snapshot_path: Path | None = None
-        self._snapshot_kept: int | None = None
-        self._snapshot_lock = threading.Lock()
+        self.snapshots = SnapshotKeeper()
 
     # ------------------------------------------------------------------ schema
 
@@ -209,7 +191,7 @@ class SqlStore:
     def features(self, change_id: int | None = None) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
         """Return (change id, its time, features per collection) of the state after a change."""
         with self._snapshot() as conn:
-            return _features(conn, change_id)
+            return read_state(conn, change_id)
 
     def current_record(self, collection: str, fid: str) -> int | None:
         """Return the id of a live feature's current stored record (None: no such live feature),
@@ -232,37 +214,14 @@ class SqlStore:
         if change_id == 0:
             raise DataError("store", ["the database holds no data yet; run "
                                       "`flask --app geoservice db upgrade` and start the service once"])
-        dataset = _dataset(change_id, when, collections, historical, this_year)
+        dataset = build_state(change_id, when, collections, historical, this_year)
         if not historical:
-            self._keep(change_id, when, collections)
+            self.snapshots.keep(change_id, when, collections)
         return dataset
-
-    def _keep(self, change_id: int, when, collections) -> None:
-        """Keep a valid state that is served as the present in the snapshot file (once per change),
-        written in the background: serving the new state does not wait for the disk."""
-        if self.snapshot_path is None or self._snapshot_kept == change_id:
-            return
-        self._snapshot_kept = change_id
-        threading.Thread(target=self._write_snapshot, args=(change_id, when, collections),
-                         name="geoservice-snapshot", daemon=True).start()
-
-    def _write_snapshot(self, change_id: int, when, collections) -> None:
-        with self._snapshot_lock:  # one at a time; a newer state may have been kept meanwhile
-            if self._snapshot_kept != change_id:
-                return
-            try:
-                snapshot.write(self.snapshot_path, change_id, when, collections)
-            except OSError as exc:  # a full disk must not stop serving; the next load tries again
-                self._snapshot_kept = None
-                log.warning("could not write the snapshot %s: %s", self.snapshot_path, exc)
 
     def load_snapshot(self, this_year: int | None = None) -> Dataset:
         """Return the last good state kept in the snapshot file (OSError/ValueError: none)."""
-        if self.snapshot_path is None:
-            raise OSError("no snapshot file is configured")
-        change_id, when, collections = snapshot.read(self.snapshot_path)
-        self._snapshot_kept = change_id
-        return _dataset(change_id, when, collections, False, this_year)
+        return self.snapshots.load(this_year)
 
     def last_changes(self, collection: str, retired: bool = False) -> dict[str, sa.Row]:
         """Return, per current feature of a collection, the change that made its record (one query).
@@ -295,7 +254,7 @@ class SqlStore:
             if change_id is None:
                 change_id = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
             query = (sa.select(records.c.fid, records.c.properties, records.c.geom, records.c.id)
-                     .where(records.c.collection == collection, _as_of(change_id),
+                     .where(records.c.collection == collection, as_of(change_id),
                             records.c.retired.is_(False))
                      .order_by(records.c.position))
             if condition is not None:
@@ -401,7 +360,7 @@ class SqlStore:
             writer.flush()
             writer.check_validity_overlaps()
             if valid_head is not None and (last is None or last.id != valid_head):
-                _check_state(conn, change_id)
+                check_state(conn, change_id)
             if self._has_outbox(conn):
                 outbox.enqueue(conn, change_id, now)  # webhook events, in the change's transaction
             if self.dialect == "postgresql":
@@ -419,55 +378,6 @@ class SqlStore:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-
-def _check_state(conn: Connection, change_id: int) -> None:
-    """Validate the state a write is about to commit (InvalidState: the write is rolled back)."""
-    change_id, when, collections = _features(conn, change_id)
-    try:
-        _dataset(change_id, when, collections, False, None)
-    except DataError as exc:
-        raise InvalidState("the stored data does not pass its rules, and would not after this "
-                           "write either, so the write is refused: repair the features named "
-                           "(an administrator may write with If-Match: *)", exc.problems) from None
-
-
-def _dataset(change_id: int, when: datetime | None, collections: dict, historical: bool,
-             this_year: int | None) -> Dataset:
-    """Validate and index one stored state (from the database or its snapshot file)."""
-    # the state's version from the digests stored with each record (computed once, at write),
-    # and the year ongoing projects run until: answers to time queries change at New Year
-    this_year = this_year or clock.this_year()
-    digest = hashlib.blake2b(digest_size=8)
-    digest.update(f"this year\0{this_year}\0".encode())
-    for name in sorted(collections):
-        for feature in collections[name]:
-            digest.update(f"{name}\0{feature.fid}\0{feature.digest}".encode())
-    # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
-    modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
-    return build_dataset(collections, digest.hexdigest(), modified,
-                         change_id, historical=historical, this_year=this_year)
-
-
-def _features(conn: Connection, change_id: int | None) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
-    head = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
-    if change_id is None or change_id > head:
-        change_id = head
-    when = conn.execute(sa.select(changes.c.recorded_at).where(changes.c.id == change_id)).scalar()
-    query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom,
-                       records.c.id, records.c.digest)
-             .where(_as_of(change_id), records.c.retired.is_(False))
-             .order_by(records.c.collection, records.c.position))
-    out: dict[str, list[Feature]] = {name: [] for name in FILES}
-    for collection, fid, properties, wkb, record_id, digest in conn.execute(query):
-        out.setdefault(collection, []).append(Feature(fid, json.loads(properties), wkb, record_id, digest))
-    return change_id, when, out
-
-
-def _as_of(change_id: int):
-    """Records that were current right after change `change_id`."""
-    return sa.and_(records.c.change_id <= change_id,
-                   sa.or_(records.c.closed_by.is_(None), records.c.closed_by > change_id))
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
