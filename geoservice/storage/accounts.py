@@ -8,7 +8,10 @@ as a change (kind "account") beside the feature changes.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -92,9 +95,7 @@ class Accounts:
         with self.store.engine.connect() as conn:
             row = conn.execute(sa.select(accounts).where(accounts.c.name == name)).first()
         stored = row.password_hash if row else _DUMMY
-        try:
-            _hasher.verify(stored, password)
-        except (VerificationError, InvalidHashError):
+        if not _low_priority(_verify, stored, password):
             return None
         return _account(row) if row and not row.disabled else None
 
@@ -212,3 +213,37 @@ class LoginLimits:
 
 PRUNE_EVERY = timedelta(minutes=1)
 _DUMMY = _hasher.hash(secrets.token_urlsafe(16))  # verify against something when the name is unknown
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Password checks run on threads of the lowest CPU priority (Linux: nice 19, which Argon2's lane
+# threads inherit): a flood of logins then takes CPU only that nothing else wants, so public
+# requests keep their speed and logins get slower instead (bench/reliability.py --fault
+# login-flood). How many run at once is bounded by the caller (auth.py, LOGIN_CONCURRENCY).
+_pool: ThreadPoolExecutor | None = None
+_pool_pid: int | None = None
+_pool_lock = threading.Lock()
+
+
+def _nice() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):  # not Linux, or not allowed: checks run at normal priority
+        pass
+
+
+def _low_priority(function, *args):
+    """Run `function(*args)` on a low-priority thread of this process and return its result."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():  # a forked worker starts its own threads
+            _pool, _pool_pid = ThreadPoolExecutor(max_workers=64, thread_name_prefix="geoservice-password",
+                                                  initializer=_nice), os.getpid()
+        pool = _pool
+    return pool.submit(function, *args).result()
