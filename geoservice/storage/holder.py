@@ -205,10 +205,13 @@ class DataHolder:
                 hit = self._past.get(change_id)
             if hit is not None:
                 return hit
-            dataset = self.store.load(change_id, this_year=self.today().year)
+            try:
+                dataset = self.store.load(change_id, this_year=self.today().year)
+            finally:
+                with self._past_lock:
+                    self._loading.pop(change_id, None)
             with self._past_lock:
                 self._past[change_id] = dataset
-                self._loading.pop(change_id, None)
                 self._trim_past()
         return dataset
 
