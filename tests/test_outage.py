@@ -25,8 +25,6 @@ from bench import pgcluster
 from tests.conftest import GEODATA, ROOT
 from tests.test_production import CONFIG, URLS, _free_port, children
 
-pytestmark = pytest.mark.slow
-
 HTML = {"Accept": "text/html"}
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 FEATURE = "/collections/projects/items/bmx-anlage-prohlis"
@@ -68,6 +66,7 @@ def _readyz(url: str) -> int:
         return 0
 
 
+@pytest.mark.slow  # starts a PostgreSQL cluster and gunicorn
 def test_a_database_outage_and_a_killed_worker_leave_reads_up(cluster, tmp_path, record_property):
     from geoservice import create_app
     from geoservice.storage.accounts import Accounts
@@ -166,3 +165,42 @@ def test_a_database_outage_and_a_killed_worker_leave_reads_up(cluster, tmp_path,
     print("outage:", figures)
     assert answered >= 0.99, figures
     assert after and after.count(200) == len(after), figures
+
+
+def _closed_port_url() -> str:
+    return f"postgresql://postgres@127.0.0.1:{_free_port()}/geoservice"  # nothing listens there
+
+
+def test_a_worker_starts_from_the_snapshot_while_the_database_is_away(app, tmp_path):
+    """In process, without a cluster: a snapshot of the bundled state, a database that refuses."""
+    from geoservice import create_app
+    from geoservice.storage import snapshot
+
+    store = app.extensions["geoservice"].store
+    change_id, when, collections = store.features()
+    path = tmp_path / "snapshot.json.gz"
+    snapshot.write(path, change_id, when, collections)
+    away = create_app({"DATABASE_URL": _closed_port_url(), "SNAPSHOT_PATH": str(path),
+                       "DATA_DIR": str(GEODATA)})
+    try:
+        client = away.test_client()
+        assert client.get(FEATURE).get_json()["id"] == "bmx-anlage-prohlis"
+        assert client.get(FEATURE).headers["ETag"] == app.test_client().get(FEATURE).headers["ETag"]
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and "database unavailable" in ready.get_json()["reason"]
+        write = client.patch(FEATURE, headers={"Authorization": "Bearer x", "If-Match": "*"})
+        assert write.status_code == 503 and write.headers["Retry-After"]
+        assert "cannot be reached" in write.get_json()["description"]
+    finally:
+        away.extensions["geoservice"].close()
+
+
+def test_without_database_and_snapshot_a_worker_exits_to_be_started_again(tmp_path, monkeypatch):
+    import geoservice
+    from geoservice import create_app
+
+    monkeypatch.setattr(geoservice, "DATABASE_AWAY_PAUSE", 0)
+    with pytest.raises(SystemExit) as stopped:
+        create_app({"DATABASE_URL": _closed_port_url(), "DATA_DIR": str(GEODATA),
+                    "SNAPSHOT_PATH": str(tmp_path / "none.json.gz")})
+    assert stopped.value.code == geoservice.DATABASE_AWAY_EXIT != geoservice.APP_LOAD_ERROR
