@@ -134,7 +134,7 @@ def login(name: str, password: str) -> Account | None:
         if attempt is None:
             raise TooManyAttempts(f"too many failed logins for this account or from your address; "
                                   f"try again in {int(window.total_seconds() // 60)} minutes")
-        account = store_accounts.check_password(name, password)
+        account = store_accounts.check_password(name, password, int(config["LOGIN_CHECK_NICE"]))
     finally:
         checks.release()
     if account is not None:

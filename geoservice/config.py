@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     LOGIN_MAX_NAME_FAILURES: Annotated[int, Field(ge=1, le=100_000)] = 50
     LOGIN_WINDOW_MINUTES: Annotated[float, Field(gt=0, le=24 * 60 * 366)] = 15
     LOGIN_CONCURRENCY: Annotated[int, Field(ge=1, le=64)] = 2
+    # the CPU priority of password checks (Linux nice, 0-19): 19 = only CPU nothing else wants
+    LOGIN_CHECK_NICE: Annotated[int, Field(ge=0, le=19)] = 19
     JSON_SORT_KEYS: bool = False
     # The operator (imprint, privacy page, accessibility statement: web/legal.py). Empty: the
     # pages show "to be filled in by the operator" in their place; set every one before going

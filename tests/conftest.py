@@ -133,7 +133,9 @@ def build_app(backend: str, folder: Path, **config):
     A database seeded from the same files as geodata/ is a copy of the session's template.
     """
     # PostgreSQL apps keep their last good state in a file: the test's folder, not instance/
-    settings = {"TESTING": True, "DATA_DIR": str(GEODATA),
+    # Password checks at normal priority: the suite keeps both cores busy, and checks at nice 19
+    # (production's default, measured by bench/reliability.py --fault login-flood) would wait
+    settings = {"TESTING": True, "DATA_DIR": str(GEODATA), "LOGIN_CHECK_NICE": 0,
                 "SNAPSHOT_PATH": str(folder / f"snapshot-{uuid.uuid4().hex[:8]}.json.gz")}
     settings.update(config)
     if "DATABASE_URL" not in settings:

@@ -153,3 +153,17 @@ def test_old_login_attempts_are_deleted(flood_app):
     assert _login(flood_app.test_client(), "dora", "x", forwarded="198.51.100.77").status_code == 401
     assert _failures(flood_app, address="192.0.2.99") == 0
     assert _failures(flood_app, address="198.51.100.77") == 1
+
+
+def test_password_checks_run_at_the_lowest_cpu_priority_by_default():
+    import os
+    import threading
+
+    from geoservice.storage import accounts
+
+    def own_priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert settings({})["LOGIN_CHECK_NICE"] == 19
+    assert accounts._low_priority(19, own_priority) == 19  # (Argon2's lane threads inherit it)
+    assert accounts._low_priority(0, own_priority) == own_priority()  # 0: the caller's thread

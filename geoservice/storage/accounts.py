@@ -90,12 +90,13 @@ class Accounts:
             row = conn.execute(sa.select(accounts).where(accounts.c.token_hash == token_hash(token))).first()
         return _account(row) if row and not row.disabled else None
 
-    def check_password(self, name: str, password: str) -> Account | None:
-        """Return the enabled account when the password is right (constant work either way)."""
+    def check_password(self, name: str, password: str, nice: int = 0) -> Account | None:
+        """Return the enabled account when the password is right (constant work either way),
+        checked at CPU priority `nice` (0: on the calling thread)."""
         with self.store.engine.connect() as conn:
             row = conn.execute(sa.select(accounts).where(accounts.c.name == name)).first()
         stored = row.password_hash if row else _DUMMY
-        if not _low_priority(_verify, stored, password):
+        if not _low_priority(nice, _verify, stored, password):
             return None
         return _account(row) if row and not row.disabled else None
 
@@ -222,28 +223,35 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
-# Password checks run on threads of the lowest CPU priority (Linux: nice 19, which Argon2's lane
-# threads inherit): a flood of logins then takes CPU only that nothing else wants, so public
+# Password checks run on threads of a low CPU priority (Linux: nice 19 by default, which Argon2's
+# lane threads inherit): a flood of logins then takes CPU only that nothing else wants, so public
 # requests keep their speed and logins get slower instead (bench/reliability.py --fault
 # login-flood). How many run at once is bounded by the caller (auth.py, LOGIN_CONCURRENCY).
-_pool: ThreadPoolExecutor | None = None
-_pool_pid: int | None = None
-_pool_lock = threading.Lock()
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_pid: int | None = None
+_pools_lock = threading.Lock()
 
 
-def _nice() -> None:
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):  # not Linux, or not allowed: checks run at normal priority
-        pass
+def _niced(nice: int):
+    def initializer() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except (AttributeError, OSError):  # not Linux, or not allowed: the normal priority
+            pass
+    return initializer
 
 
-def _low_priority(function, *args):
-    """Run `function(*args)` on a low-priority thread of this process and return its result."""
-    global _pool, _pool_pid
-    with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():  # a forked worker starts its own threads
-            _pool, _pool_pid = ThreadPoolExecutor(max_workers=64, thread_name_prefix="geoservice-password",
-                                                  initializer=_nice), os.getpid()
-        pool = _pool
+def _low_priority(nice: int, function, *args):
+    """Run `function(*args)` on a thread of this process at priority `nice`; return its result."""
+    global _pools_pid
+    if nice <= 0:
+        return function(*args)
+    with _pools_lock:
+        if _pools_pid != os.getpid():  # a forked worker starts its own threads
+            _pools.clear()
+            _pools_pid = os.getpid()
+        pool = _pools.get(nice)
+        if pool is None:
+            pool = _pools[nice] = ThreadPoolExecutor(
+                max_workers=64, thread_name_prefix="geoservice-password", initializer=_niced(nice))
     return pool.submit(function, *args).result()
