@@ -38,6 +38,10 @@ POSTGRES = os.environ.get("GEOSERVICE_TEST_POSTGRES", "postgresql://postgres@127
 BACKENDS = ("sqlite", "postgresql")
 
 _apps: list = []
+# PostgreSQL servers and commands that tests start as subprocesses keep their snapshot of the last
+# good state here, not in instance/ (removed at the session's end)
+_SNAPSHOTS = Path(tempfile.mkdtemp(prefix="geoservice-snapshots-"))
+os.environ.setdefault("GEOSERVICE_SNAPSHOT_PATH", str(_SNAPSHOTS / "state.json.gz"))
 
 
 def _admin() -> sa.Engine:
@@ -75,7 +79,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         engine.dispose()
     except sa.exc.OperationalError:
         pass  # no PostgreSQL in this run: nothing to drop
-    for folder in _template_dirs:
+    for folder in [*_template_dirs, _SNAPSHOTS]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
