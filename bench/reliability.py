@@ -12,6 +12,14 @@ failures (non-2xx answers and socket errors), p50/p99, the time until the master
 again, the workers' peak RSS (sampled every 0.25 s from /proc), /readyz after the bad record
 (503 expected) and whether the data answers still come from the last good state. Not a test:
 nothing is asserted; the figures go to stdout and bench/work/reliability/result.json.
+
+    .venv/bin/python -m bench.reliability --fault database       # PostgreSQL stopped and started
+    .venv/bin/python -m bench.reliability --fault login-flood    # logins with random names
+
+The other faults (bench/faults.py): `database` stops a private PostgreSQL under load, kills a
+worker and starts the database again; `login-flood` measures the public API alone and then
+while threads post logins with random names from ever new addresses. Both report failed
+requests, p99 and peak worker memory (result-<fault>.json).
 """
 
 from __future__ import annotations
@@ -98,7 +106,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--urls", type=int, default=5000)
     parser.add_argument("--no-bad-record", action="store_true",
                         help="only kill a worker (at 2/3), write no bad record")
+    parser.add_argument("--fault", choices=["bad-record", "database", "login-flood"],
+                        default="bad-record")
+    parser.add_argument("--flooders", type=int, default=32, help="login-flood: concurrent logins")
     args = parser.parse_args(argv)
+    if args.fault != "bad-record":
+        from bench import faults
+
+        WORK.mkdir(parents=True, exist_ok=True)
+        paths_file = WORK / "paths.txt"
+        paths_file.write_text("\n".join(distinct_paths(args.urls)) + "\n")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        return faults.run(args, port, paths_file)
 
     sys.path.insert(0, str(ROOT))
     from geoservice.storage import open_store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,9 @@ from flask import Flask, g
 from geoservice import cache, http, i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, SettingsError, settings
+from geoservice.errors import unavailable
 from geoservice.storage import SchemaOutdated, open_store
-from geoservice.storage.holder import DataHolder
+from geoservice.storage.holder import DataHolder, NoSnapshot
 
 __all__ = ["create_app"]
 
@@ -41,17 +43,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("ALLOWED_HOSTS"):
         app.config["TRUSTED_HOSTS"] = list(app.config["ALLOWED_HOSTS"])  # Flask answers others 400
 
-    # Open (migrate, seed) the store and load its state before serving anything.
+    # Open (migrate, seed) the store and load its state before serving anything. A server whose
+    # PostgreSQL cannot be reached starts from the snapshot of the last good state (read-only,
+    # not ready) instead of exiting: gunicorn's master would otherwise stop the whole service.
+    offline = None
     try:
         store = open_store(app.config, app.instance_path)
     except Exception as exc:  # noqa: BLE001 - a read-only folder, a full disk, ...: one line
         if isinstance(exc, SchemaOutdated):
             return _outdated(app, exc)
-        _fail_to_start(exc, app.config.get("DATABASE_URL")
-                       or f"sqlite:///{Path(app.instance_path) / 'geoservice.sqlite3'}")
-        raise
+        offline = _unreachable(app, exc)
+        if offline is None:
+            _fail_to_start(exc, app.config.get("DATABASE_URL")
+                           or f"sqlite:///{Path(app.instance_path) / 'geoservice.sqlite3'}")
+            raise
+        store = open_store(app.config, app.instance_path, prepare=False)
     try:
-        app.extensions["geoservice"] = DataHolder(store, interval=float(app.config["RELOAD_INTERVAL"]))
+        app.extensions["geoservice"] = DataHolder(store, interval=float(app.config["RELOAD_INTERVAL"]),
+                                                  offline=offline)
+    except NoSnapshot as exc:
+        store.dispose()
+        _wait_for_the_database(str(exc))
+        raise
     except BaseException:
         store.dispose()
         raise
@@ -84,16 +97,39 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(cache.mark_canonical)  # only canonical requests may be kept
     app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"], app.config)
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
-    if hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
+    if hops:  # X-Forwarded-* only from the configured proxies (settings require them)
+        from geoservice.proxies import TrustedProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, hops, app.config["TRUSTED_PROXIES"])
     return app
 
 
 # gunicorn's exit code for "the application cannot be loaded": its master then stops (with this
 # code) instead of starting new workers that would fail the same way
 APP_LOAD_ERROR = 4
+
+
+# a worker that cannot start until the database answers exits with another code, after a pause:
+# gunicorn's master then starts a new one (it stops the service only for APP_LOAD_ERROR)
+DATABASE_AWAY_EXIT, DATABASE_AWAY_PAUSE = 1, 2.0
+
+
+def _unreachable(app: Flask, exc: BaseException) -> str | None:
+    """Return the reason when a server's PostgreSQL cannot be reached (start offline), else None."""
+    url = app.config.get("DATABASE_URL") or ""
+    if click.get_current_context(silent=True) is not None or not url.startswith("postgres"):
+        return None  # a command reports it; an SQLite file that cannot be opened is a set-up error
+    return unavailable(exc)
+
+
+def _wait_for_the_database(line: str) -> None:
+    """Stop a server's worker that has nothing to serve (no database, no snapshot) so that it is
+    started again: a `flask` command reports the error instead."""
+    if click.get_current_context(silent=True) is not None:
+        raise click.ClickException(f"cannot start: {line}") from None
+    log.error("cannot start yet: %s; exiting to be started again", line)
+    time.sleep(DATABASE_AWAY_PAUSE)
+    raise SystemExit(DATABASE_AWAY_EXIT) from None
 
 
 def _fail_to_start(exc: BaseException, database: str) -> None:

@@ -12,8 +12,9 @@
   kept in the store (only its token's hash), so logout, expiry (EDITOR_SESSION_HOURS) and
   disabling the account end it on the server: a copied cookie stops working.
 - Roles: an editor may create, change and retire projects; an admin everything.
-- Failed logins are counted per account and address in the store (so across every instance):
-  LOGIN_MAX_FAILURES within LOGIN_WINDOW_MINUTES lock further attempts of that pair.
+- Failed logins are counted in the store (so across every instance) per account name and
+  address, per address and per name, within LOGIN_WINDOW_MINUTES; past a limit no password is
+  checked. At most LOGIN_CONCURRENCY password checks run at once per worker.
 - No credential ever appears in a URL, a log line or an error message.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,8 +33,14 @@ from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from geoservice.domain.schema import CollectionSpec
-from geoservice.errors import Forbidden, GeoserviceError, Unauthorized
-from geoservice.storage.accounts import Account, Accounts
+from geoservice.errors import (
+    Forbidden,
+    GeoserviceError,
+    ServiceUnavailable,
+    Unauthorized,
+    database_away,
+)
+from geoservice.storage.accounts import Account, Accounts, LoginLimits
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -57,8 +65,11 @@ class User(UserMixin):
 
 
 def accounts() -> Accounts:
-    """Return the account operations on the app's store."""
-    return Accounts(current_app.extensions["geoservice"].store)
+    """Return the account operations on the app's store (503 at once while it cannot be reached)."""
+    holder = current_app.extensions["geoservice"]
+    if holder.outage:
+        raise database_away(holder.outage)
+    return Accounts(holder.store)
 
 
 def may_write(account: Account, spec: CollectionSpec) -> bool:
@@ -130,6 +141,8 @@ def admin_viewer() -> Account | None:
         account = token_account()
     except Unauthorized:
         account = None
+    except ServiceUnavailable:
+        return None  # a read goes on while the database is away, as the public sees it
     account = account or session_account()
     return account if account is not None and account.role == "admin" else None
 
@@ -144,17 +157,35 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+class LoginsBusy(ServiceUnavailable):
+    """All of this worker's password checks are in use (a flood): answered at once, not queued."""
+
+
 def login(name: str, password: str) -> Account | None:
-    """Check a login; count failures per (account, address) and refuse when there were too many."""
+    """Check a login, throttled: at most LOGIN_CONCURRENCY password checks at once per worker
+    (503 beyond), and no check at all once the failures of this name and address, of this address
+    or of this name reached their limits (429). The attempt is counted before the check, in the
+    store (across every instance), so concurrent attempts cannot run past a limit."""
+    config = current_app.config
     store_accounts = accounts()
-    address = client_address()
-    window = timedelta(minutes=float(current_app.config["LOGIN_WINDOW_MINUTES"]))
-    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
-    if store_accounts.recent_failures(name, address, window) >= limit:
-        raise TooManyAttempts(f"too many failed logins for this account from your address; try again "
-                              f"in {int(window.total_seconds() // 60)} minutes")
-    account = store_accounts.check_password(name, password)
-    store_accounts.note_login(name, address, account is not None)
+    checks: threading.BoundedSemaphore = current_app.extensions["geoservice_logins"]
+    if not checks.acquire(blocking=False):
+        raise LoginsBusy("too many logins are being checked right now; try again in a moment",
+                         retry_after=2)
+    try:
+        window = timedelta(minutes=float(config["LOGIN_WINDOW_MINUTES"]))
+        limits = LoginLimits(int(config["LOGIN_MAX_FAILURES"]),
+                             int(config["LOGIN_MAX_ADDRESS_FAILURES"]),
+                             int(config["LOGIN_MAX_NAME_FAILURES"]))
+        attempt = store_accounts.reserve_login(name, client_address(), window, limits)
+        if attempt is None:
+            raise TooManyAttempts(f"too many failed logins for this account or from your address; "
+                                  f"try again in {int(window.total_seconds() // 60)} minutes")
+        account = store_accounts.check_password(name, password, int(config["LOGIN_CHECK_NICE"]))
+    finally:
+        checks.release()
+    if account is not None:
+        store_accounts.login_succeeded(attempt)
     return account
 
 
@@ -206,6 +237,7 @@ class _SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Set up sessions, CSRF protection and the login manager."""
     app.config["SECRET_KEY"] = _secret_key(app)
+    app.extensions["geoservice_logins"] = threading.BoundedSemaphore(int(app.config["LOGIN_CONCURRENCY"]))
     app.session_interface = _SessionInterface()
     # Flask's defaults hold SESSION_COOKIE_SAMESITE = None, so setdefault() would never apply
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
@@ -222,5 +254,8 @@ def init_app(app: Flask) -> None:
         account_id, _, token = user_id.partition(":")
         if not account_id.isdigit() or not token:
             return None  # a cookie of an older release or a forged one: log in again
-        account = accounts().by_session(int(account_id), token)
+        try:
+            account = accounts().by_session(int(account_id), token)
+        except ServiceUnavailable:
+            return None  # the database is away: reads as a visitor; writing needs it anyway
         return User(account, token) if account else None

@@ -7,6 +7,7 @@ line naming the variable and what it accepts (settings()), never a failing reque
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -39,6 +40,10 @@ class Settings(BaseSettings):
     # postgresql://USER@HOST/DB (PostGIS; for several service instances).
     DATABASE_URL: Annotated[str, Field(pattern=_DATABASE, description=(
         "empty, sqlite:///PATH or postgresql://USER@HOST/DB"))] = ""
+    # PostgreSQL: the file each worker keeps the last good state in (written atomically after
+    # every load), so that a worker can start and serve reads while the database cannot be
+    # reached. Empty: instance/snapshots/state-<hash of DATABASE_URL>.json.gz.
+    SNAPSHOT_PATH: str = ""
     # Migrate an older database and seed an empty one from DATA_DIR when the service starts.
     AUTO_UPGRADE: bool = True
     # Folder of the reviewable data files (funding_areas.geojson, projects.geojson, ...): an empty
@@ -53,8 +58,11 @@ class Settings(BaseSettings):
     # others get a 400. Empty: any (local runs). Set it (or BASE_URL) in production: links
     # never follow a forged Host.
     ALLOWED_HOSTS: Annotated[list[Annotated[str, Field(min_length=1)]], NoDecode] = []
-    # Behind N reverse proxies: trust their X-Forwarded-For/-Proto/-Host/-Prefix (0 = none).
+    # Behind N reverse proxies: trust their X-Forwarded-For/-Proto/-Host/-Prefix (0 = none), and
+    # only on connections from TRUSTED_PROXIES (addresses or networks, e.g. 127.0.0.1,10.1.0.0/16):
+    # a client that connects directly cannot choose its address by sending the header.
     PROXY_FIX_HOPS: Annotated[int, Field(ge=0, le=10)] = 0
+    TRUSTED_PROXIES: Annotated[list[Annotated[str, Field(min_length=1)]], NoDecode] = []
     # Base-map tiles. Empty TILE_URL = OpenStreetMap behind two-click consent. A first-party tile
     # server (same host or one the operator controls) can be set here and is then loaded directly.
     TILE_URL: str = ""
@@ -76,11 +84,20 @@ class Settings(BaseSettings):
     # SESSION_COOKIE_SECURE=true when the service is served over HTTPS.
     SECRET_KEY: str = ""
     SESSION_COOKIE_SECURE: bool = False
-    # Login throttling: this many failed logins per account and address lock it for the window.
     # An editor session ends after this many hours (and at logout, on the server).
     EDITOR_SESSION_HOURS: Annotated[float, Field(gt=0, le=24 * 366)] = 12
+    # Login throttling, counted in the store within the window (unknown names like known ones):
+    # failed logins per account name and address, per address (any names), per account name
+    # (any addresses); past a limit no password is checked (429). Attempts older than the
+    # window are deleted. LOGIN_CONCURRENCY: password checks at once per worker (Argon2, 64 MiB
+    # each); a login beyond it is answered 503 at once instead of waiting.
     LOGIN_MAX_FAILURES: Annotated[int, Field(ge=1, le=1000)] = 5
+    LOGIN_MAX_ADDRESS_FAILURES: Annotated[int, Field(ge=1, le=100_000)] = 20
+    LOGIN_MAX_NAME_FAILURES: Annotated[int, Field(ge=1, le=100_000)] = 50
     LOGIN_WINDOW_MINUTES: Annotated[float, Field(gt=0, le=24 * 60 * 366)] = 15
+    LOGIN_CONCURRENCY: Annotated[int, Field(ge=1, le=64)] = 2
+    # the CPU priority of password checks (Linux nice, 0-19): 19 = only CPU nothing else wants
+    LOGIN_CHECK_NICE: Annotated[int, Field(ge=0, le=19)] = 19
     JSON_SORT_KEYS: bool = False
     # The operator (imprint, privacy page, accessibility statement: web/legal.py). Empty: the
     # pages show "to be filled in by the operator" in their place; set every one before going
@@ -127,7 +144,18 @@ class Settings(BaseSettings):
     # The `mail send` worker: seconds between looks at the change log for immediate subscribers.
     MAIL_POLL_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 30
 
-    @field_validator("ALLOWED_HOSTS", mode="before")
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        """Each an IP address or network (192.0.2.10, 10.1.0.0/16, ::1)."""
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"'{item}' is not an IP address or network") from None
+        return value
+
+    @field_validator("ALLOWED_HOSTS", "TRUSTED_PROXIES", mode="before")
     @classmethod
     def _host_list(cls, value: Any) -> Any:
         """A JSON list or comma-separated names (GEOSERVICE_ALLOWED_HOSTS=a.org,b.org)."""
@@ -140,6 +168,13 @@ class Settings(BaseSettings):
                     raise ValueError("a JSON list of host names, or names separated by commas") from None
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _proxies_named(self) -> Settings:
+        if self.PROXY_FIX_HOPS and not self.TRUSTED_PROXIES:
+            raise ValueError("PROXY_FIX_HOPS needs TRUSTED_PROXIES: the addresses of the proxies "
+                             "whose X-Forwarded-* headers are trusted (e.g. 127.0.0.1)")
+        return self
 
     @model_validator(mode="after")
     def _default_within_max(self) -> Settings:

@@ -32,7 +32,7 @@ def _recorded(holder, raw: str) -> Dataset:
         raise InvalidParameter(f"recorded: given more than once with different values "
                                f"({', '.join(request.args.getlist('recorded'))}); give it once")
     instant = timeutil.parse_recorded(raw)
-    change_id = holder.store.change_at(instant)
+    change_id = holder.store.state_at(instant)
     if change_id is None:
         raise NotFound(f"recorded: '{raw}' is before the register's first record")
     # every write is recorded at its own "now", so a state more than a moment in the past can

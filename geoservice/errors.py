@@ -74,6 +74,14 @@ class Conflict(GeoserviceError):
     code = "Conflict"
 
 
+class InvalidState(Conflict):
+    """A write on a stored state that breaks the rules, which the write does not repair."""
+
+    def __init__(self, description: str, problems: list[str]):
+        super().__init__(description)
+        self.problems = list(problems)
+
+
 class PreconditionFailed(GeoserviceError):
     """If-Match names a record that is no longer current (someone else changed the feature)."""
 
@@ -90,6 +98,25 @@ class PreconditionRequired(GeoserviceError):
 
     status = 428
     code = "PreconditionRequired"
+
+
+class ServiceUnavailable(GeoserviceError):
+    """The service cannot do this right now (the database is away, too many logins at once):
+    the client may try again after `retry_after` seconds."""
+
+    status = 503
+    code = "ServiceUnavailable"
+
+    def __init__(self, description: str, retry_after: int = 5):
+        super().__init__(description)
+        self.retry_after = retry_after
+
+
+def database_away(reason: str) -> ServiceUnavailable:
+    """The answer to a write, a login or a database read while the database cannot be reached."""
+    return ServiceUnavailable(f"the database cannot be reached right now ({reason}); reading the "
+                              "published data goes on, writing and logging in do not: try again "
+                              "in a few seconds")
 
 
 class UnsupportedMediaType(GeoserviceError):
@@ -120,3 +147,21 @@ def environment_problem(exc: BaseException, database: str | None = None) -> str 
                 "database or disk is full": " (disk full)"}.get(reason, "")
         return f"database {database or '?'}: {reason}{hint}"
     return None
+
+
+def unavailable(exc: BaseException) -> str | None:
+    """Return a short reason when `exc` means the database cannot be reached or used right now
+    (refused, dropped, timed out, locked), else None."""
+    from sqlalchemy import exc as sa_exc
+
+    if not isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)) and not (
+            isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated):
+        return None
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = text[0] if text else type(exc).__name__
+    for known in ("Connection refused", "timeout expired", "the database system is shutting down",
+                  "the database system is starting up", "terminating connection",
+                  "server closed the connection", "database is locked"):
+        if known.lower() in reason.lower():
+            return known.lower()
+    return reason[:120]

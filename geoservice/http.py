@@ -15,6 +15,7 @@ import zstandard
 from flask import Flask, Response, current_app, g, render_template, request
 from flask import Request as FlaskRequest
 from flask.globals import request_ctx
+from sqlalchemy import exc as sa_exc
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
@@ -25,8 +26,11 @@ from geoservice.errors import (
     InvalidParameter,
     NotAcceptable,
     PreconditionFailed,
+    ServiceUnavailable,
     Unauthorized,
     UnknownParameter,
+    database_away,
+    unavailable,
 )
 from geoservice.negotiation import FORMAT_ALIASES, MAX_QUERY_BYTES, MEDIA_TYPES, content_coding
 from geoservice.writes import feature_etag
@@ -405,7 +409,21 @@ def init_app(app: Flask) -> None:
             response.headers["WWW-Authenticate"] = 'Bearer realm="geoservice"'
         if isinstance(exc, PreconditionFailed) and exc.current is not None:
             response.headers["ETag"] = f'"{exc.current}-current"'  # what If-Match must name now
+        if isinstance(exc, ServiceUnavailable):
+            response.headers["Retry-After"] = str(exc.retry_after)
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def _database_away(exc: sa_exc.DBAPIError):
+        """The database cannot be reached (or is locked): 503, never a 500; reads go on from memory."""
+        reason = unavailable(exc)
+        if reason is None:
+            raise exc
+        if reason != "database is locked":  # (SQLite, busy): not an outage
+            current_app.extensions["geoservice"].went_away(reason)
+        return _domain_error(database_away(reason))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -97,19 +97,27 @@ def collection_problems(gdf: gpd.GeoDataFrame, spec: CollectionSpec, current: Da
 class Writes:
     """Checks, operations, the one store transaction and the reload, for one store."""
 
-    def __init__(self, store: SqlStore, reload: Callable[[], object] | None = None):
+    def __init__(self, store: SqlStore, reload: Callable[[], object] | None = None,
+                 valid_head: Callable[[], int | None] = lambda: None):
         self.store = store
         self._reload = reload
+        self._valid_head = valid_head
 
     @classmethod
     def of(cls, holder: DataHolder) -> Writes:
-        """The writes of a serving instance: every write is served by it at once."""
-        return cls(holder.store, lambda: holder.maybe_reload(force=True))
+        """The writes of a serving instance: every write is served by it at once, or refused.
+
+        The store validates the state a write produces unless it lands on the state this
+        instance serves and knows to be valid (see SqlStore.write's `valid_head`).
+        """
+        return cls(holder.store, lambda: holder.maybe_reload(force=True),
+                   lambda: 0 if holder.last_error else holder.dataset.change_id)
 
     def commit(self, author: Author, note: str, kind: Kind, ops: Iterable[Put | Retire],
                replace: Iterable[str] = ()) -> WriteResult:
         """Apply the operations as one recorded change, then serve the new state."""
-        result = self.store.write(author, note, kind, ops, replace=replace)
+        result = self.store.write(author, note, kind, ops, replace=replace,
+                                  valid_head=self._valid_head())
         if self._reload is not None:
             self._reload()
         return result

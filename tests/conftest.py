@@ -38,6 +38,10 @@ POSTGRES = os.environ.get("GEOSERVICE_TEST_POSTGRES", "postgresql://postgres@127
 BACKENDS = ("sqlite", "postgresql")
 
 _apps: list = []
+# PostgreSQL servers and commands that tests start as subprocesses keep their snapshot of the last
+# good state here, not in instance/ (removed at the session's end)
+_SNAPSHOTS = Path(tempfile.mkdtemp(prefix="geoservice-snapshots-"))
+os.environ.setdefault("GEOSERVICE_SNAPSHOT_PATH", str(_SNAPSHOTS / "state.json.gz"))
 
 
 def _admin() -> sa.Engine:
@@ -75,7 +79,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         engine.dispose()
     except sa.exc.OperationalError:
         pass  # no PostgreSQL in this run: nothing to drop
-    for folder in _template_dirs:
+    for folder in [*_template_dirs, _SNAPSHOTS]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -132,7 +136,11 @@ def build_app(backend: str, folder: Path, **config):
 
     A database seeded from the same files as geodata/ is a copy of the session's template.
     """
-    settings = {"TESTING": True, "DATA_DIR": str(GEODATA)}
+    # PostgreSQL apps keep their last good state in a file: the test's folder, not instance/
+    # Password checks at normal priority: the suite keeps both cores busy, and checks at nice 19
+    # (production's default, measured by bench/reliability.py --fault login-flood) would wait
+    settings = {"TESTING": True, "DATA_DIR": str(GEODATA), "LOGIN_CHECK_NICE": 0,
+                "SNAPSHOT_PATH": str(folder / f"snapshot-{uuid.uuid4().hex[:8]}.json.gz")}
     settings.update(config)
     if "DATABASE_URL" not in settings:
         if settings.get("AUTO_UPGRADE", True) and _seed_key(Path(settings["DATA_DIR"])) == GEODATA_KEY:

@@ -149,6 +149,13 @@ def _note(body, account) -> str:
 def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
     """Return the record id the client's If-Match names; 412 if it is stale, 428 without one
     (an account allowed to write without If-Match: the current record)."""
+    if request.if_match and request.if_match.star_tag:
+        # "whatever is stored now": the stored record, also when the served state is an older
+        # valid one because the newest is invalid (how a broken feature is repaired)
+        stored = _holder().store.current_record(spec.name, fid)
+        if stored is None:
+            raise NotFound(f"feature '{fid}' does not exist in collection '{spec.name}'")
+        return stored
     data = dataset()
     current = data.record_id(spec.name, fid)
     if current is None:
@@ -161,8 +168,6 @@ def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
             "change by someone else is overwritten unseen (for a client that cannot send it, an "
             "administrator can let the account write without: users writing NAME --if-match "
             "optional)")
-    if request.if_match.star_tag:
-        return current
     named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
     if current not in named:
         raise PreconditionFailed(f"feature '{fid}' was changed since the ETag you sent; GET it again",
@@ -174,6 +179,9 @@ def _current_feature(spec: CollectionSpec, fid: str) -> dict:
     """Return the stored feature as GeoJSON (CRS84), the base of a merge patch."""
     data = dataset()
     pos = features.position_of(data, spec, fid)
+    if pos is None:  # stored, but not in the served (last valid) state
+        raise NotFound(f"feature '{fid}' is stored but not served (its stored state breaks the "
+                       "rules); replace it with PUT and If-Match: *")
     return json.loads(features.feature_cache(data, spec).take([pos])[0])
 
 

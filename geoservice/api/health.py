@@ -24,6 +24,12 @@ def readyz():
     holder = current_app.extensions["geoservice"]
     data = holder.dataset
     body = {"status": "ready", "change": data.change_id, "version": data.version}
+    if holder.outage:  # reads go on from the last good state; writes and logins get 503
+        body.update(status="not ready", reason=f"database unavailable: {holder.outage}",
+                    serving_change=data.change_id)
+        response = jsonify(body)
+        response.status_code = 503
+        return _no_store(response)
     if holder.last_error:
         body.update(status="not ready", reason=holder.last_error.splitlines()[0],
                     detail=holder.last_error, serving_change=data.change_id)

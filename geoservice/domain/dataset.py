@@ -90,6 +90,11 @@ class Dataset:
     def projects(self) -> gpd.GeoDataFrame:
         return self.collections[PROJECTS.name]
 
+    @property
+    def memo_bytes(self) -> int:
+        """Return the bytes this dataset's memo holds (what a cache of datasets must count)."""
+        return self._memo_bytes[0]
+
     def memo(self, key: Any, factory: Callable[[], Any]) -> Any:
         """Return a value derived from this dataset, computing it once (e.g. serialized pages).
 

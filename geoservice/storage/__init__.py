@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from geoservice.domain.dataset import Dataset
+from geoservice.storage import snapshot
 from geoservice.storage.base import Store
 from geoservice.storage.sql import SqlStore
 
@@ -32,8 +33,16 @@ def database_url(config, instance_path: str) -> str:
 
 
 def open_store(config, instance_path: str, prepare: bool = True) -> SqlStore:
-    """Return the configured store; with `prepare`, migrate (AUTO_UPGRADE) and seed an empty one."""
-    store = SqlStore(database_url(config, instance_path))
+    """Return the configured store; with `prepare`, migrate (AUTO_UPGRADE) and seed an empty one.
+
+    A PostgreSQL store keeps its last good state in the snapshot file (SNAPSHOT_PATH), from which
+    a worker starts while the database cannot be reached.
+    """
+    url = database_url(config, instance_path)
+    store = SqlStore(url)
+    if store.dialect == "postgresql":
+        store.snapshots.path = Path(config.get("SNAPSHOT_PATH") or
+                                   snapshot.default_path(instance_path, url))
     if not prepare:
         return store
     try:

@@ -8,7 +8,10 @@ as a change (kind "account") beside the feature changes.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from geoservice.domain.editing import MAX_NOTE
 from geoservice.errors import Conflict, NotFound
-from geoservice.storage.sql import SqlStore, utcnow
+from geoservice.storage.sql import LOGIN_LOCK_KEY, SqlStore, utcnow
 from geoservice.storage.tables import accounts, changes, editor_sessions, login_attempts
 
 ROLES = ("editor", "admin")
@@ -91,14 +94,13 @@ class Accounts:
             row = conn.execute(sa.select(accounts).where(accounts.c.token_hash == token_hash(token))).first()
         return _account(row) if row and not row.disabled else None
 
-    def check_password(self, name: str, password: str) -> Account | None:
-        """Return the enabled account when the password is right (constant work either way)."""
+    def check_password(self, name: str, password: str, nice: int = 0) -> Account | None:
+        """Return the enabled account when the password is right (constant work either way),
+        checked at CPU priority `nice` (0: on the calling thread)."""
         with self.store.engine.connect() as conn:
             row = conn.execute(sa.select(accounts).where(accounts.c.name == name)).first()
         stored = row.password_hash if row else _DUMMY
-        try:
-            _hasher.verify(stored, password)
-        except (VerificationError, InvalidHashError):
+        if not _low_priority(nice, _verify, stored, password):
             return None
         return _account(row) if row and not row.disabled else None
 
@@ -183,18 +185,103 @@ class Accounts:
 
     # --- login throttling -----------------------------------------------------------------------
 
-    def note_login(self, name: str, address: str, ok: bool) -> None:
+    def reserve_login(self, name: str, address: str, window: timedelta,
+                      limits: LoginLimits) -> int | None:
+        """Count a login attempt before its password is checked; None when a limit is reached.
+
+        The failures within the window are counted per (name, address), per address and per
+        name, and the attempt is inserted as a failure, in one transaction under the login lock:
+        concurrent attempts cannot all see the same count and run past the limit. Attempts
+        older than the window are deleted here too (at most once a minute per process).
+        """
+        name, address, now = name[:100], address[:64], utcnow()
+        since = now - window
+        failed = sa.and_(login_attempts.c.at >= since, login_attempts.c.ok.is_(False))
+
+        def count(conn, *where) -> int:
+            return conn.execute(sa.select(sa.func.count()).select_from(login_attempts)
+                                .where(failed, *where)).scalar_one()
+
+        with self.store.exclusive(LOGIN_LOCK_KEY) as conn:
+            if self._prune_due(now):
+                conn.execute(login_attempts.delete().where(login_attempts.c.at < since))
+            if (count(conn, login_attempts.c.name == name,
+                      login_attempts.c.address == address) >= limits.pair
+                    or count(conn, login_attempts.c.address == address) >= limits.address
+                    or count(conn, login_attempts.c.name == name) >= limits.name):
+                return None
+            return conn.execute(login_attempts.insert().values(
+                name=name, address=address, at=now, ok=False)).inserted_primary_key[0]
+
+    def login_succeeded(self, attempt: int) -> None:
+        """Mark a reserved attempt as a successful login (it no longer counts as a failure)."""
         with self.store.engine.begin() as conn:
-            conn.execute(login_attempts.insert().values(name=name[:100], address=address[:64],
-                                                        at=utcnow(), ok=ok))
+            conn.execute(login_attempts.update().where(login_attempts.c.id == attempt).values(ok=True))
 
-    def recent_failures(self, name: str, address: str, window: timedelta) -> int:
-        """Count failed logins for this account from this address within the window."""
-        since = utcnow() - window
+    _pruned: datetime | None = None
+
+    @classmethod
+    def _prune_due(cls, now: datetime) -> bool:
+        if cls._pruned is not None and now - cls._pruned < PRUNE_EVERY:
+            return False
+        cls._pruned = now
+        return True
+
+    def attempts(self) -> int:
+        """Return how many login attempts the store keeps (tests, monitoring)."""
         with self.store.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(login_attempts).where(
-                login_attempts.c.name == name[:100], login_attempts.c.address == address[:64],
-                login_attempts.c.at >= since, login_attempts.c.ok.is_(False))).scalar_one()
+            return conn.execute(sa.select(sa.func.count()).select_from(login_attempts)).scalar_one()
 
 
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed logins allowed within the window: per (name, address), per address, per name."""
+
+    pair: int
+    address: int
+    name: int
+
+
+PRUNE_EVERY = timedelta(minutes=1)
 _DUMMY = _hasher.hash(secrets.token_urlsafe(16))  # verify against something when the name is unknown
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Password checks run on threads of a low CPU priority (Linux: nice 19 by default, which Argon2's
+# lane threads inherit): a flood of logins then takes CPU only that nothing else wants, so public
+# requests keep their speed and logins get slower instead (bench/reliability.py --fault
+# login-flood). How many run at once is bounded by the caller (auth.py, LOGIN_CONCURRENCY).
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_pid: int | None = None
+_pools_lock = threading.Lock()
+
+
+def _niced(nice: int):
+    def initializer() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except (AttributeError, OSError):  # not Linux, or not allowed: the normal priority
+            pass
+    return initializer
+
+
+def _low_priority(nice: int, function, *args):
+    """Run `function(*args)` on a thread of this process at priority `nice`; return its result."""
+    global _pools_pid
+    if nice <= 0:
+        return function(*args)
+    with _pools_lock:
+        if _pools_pid != os.getpid():  # a forked worker starts its own threads
+            _pools.clear()
+            _pools_pid = os.getpid()
+        pool = _pools.get(nice)
+        if pool is None:
+            pool = _pools[nice] = ThreadPoolExecutor(
+                max_workers=64, thread_name_prefix="geoservice-password", initializer=_niced(nice))
+    return pool.submit(function, *args).result()

@@ -17,43 +17,105 @@ from collections import OrderedDict
 
 from geoservice.domain import clock
 from geoservice.domain.dataset import Dataset
-from geoservice.errors import DataError
-from geoservice.storage.sql import NOTIFY_CHANNEL, SqlStore
+from geoservice.errors import DataError, unavailable
+from geoservice.storage.sql import CONNECT_TIMEOUT, NOTIFY_CHANNEL, SqlStore
 
 log = logging.getLogger(__name__)
 
 LAST_GOOD_SEARCH = 50  # changes to look back for a valid state when the newest one is invalid
-PAST_STATES = 2  # past states kept per worker (each is a full Dataset: memory and seconds to load)
+# past states (`recorded=`) kept per worker, keyed by the change they resolve to: at most this
+# many, and at most PAST_BYTES with each state counted as PAST_STATE_BYTES (its frames, indexes)
+# plus its memo (rendered answers; each memo is itself bounded, domain/dataset.py)
+# (measured with the bundled data: 0.4 MiB resident per state before it answers anything)
+PAST_STATES = 64
+PAST_STATE_BYTES = 2**20
+PAST_BYTES = 96 * 2**20
+REVALIDATE_SECONDS = 5.0  # while the newest state is invalid, load it again this often
+RETRY_FIRST, RETRY_MAX = 0.5, 4.0  # seconds between attempts to reach an absent database
+
+
+class NoSnapshot(RuntimeError):
+    """The database cannot be reached and there is no snapshot to serve instead."""
+
+
+class _Offline(Exception):
+    pass
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:120]
 
 
 class DataHolder:
-    """The one reference to the serving Dataset; readers never see a half-loaded state."""
+    """The one reference to the serving Dataset; readers never see a half-loaded state.
+
+    Two ways the store can fail it, each reported by /readyz and cleared by itself:
+    `last_error`: the store's newest state is invalid (the newest valid one is served, and the
+    newest state is re-validated every REVALIDATE_SECONDS, so a repair made by SQL is noticed);
+    `outage`: the database cannot be reached (the last good state is served from memory or from
+    the snapshot file, writes and logins are refused with 503, the database is tried again with
+    a back-off until it answers).
+    """
 
     def __init__(self, store: SqlStore, interval: float = 1.0, listen: bool | None = None,
-                 today=clock.today):
+                 today=clock.today, offline: str | None = None):
         self.store = store
         self.today = today  # the clock of New Year (tests pass their own)
         self.interval = float(interval)
         self.listen = store.dialect == "postgresql" if listen is None else listen
-        self._signature = store.signature()
         self.last_error: str | None = None
+        self.outage: str | None = None
+        self._searched: str | None = None  # the signature the last good state was searched for
         try:
-            self._dataset = store.load(this_year=today().year)
-        except DataError as exc:
-            # a worker (re)started while the newest state is invalid serves the last good one
-            # and reports not-ready, instead of failing to boot and taking the service down
-            self._dataset = self._last_good(exc)
-        self._checked = time.monotonic()
+            if offline is not None:
+                raise _Offline(offline)
+            self._signature = store.signature()
+            try:
+                self._dataset = store.load(this_year=today().year)
+            except DataError as exc:
+                # a worker (re)started while the newest state is invalid serves the last good one
+                # and reports not-ready, instead of failing to boot and taking the service down
+                self._dataset = self._last_good(exc)
+        except Exception as exc:  # noqa: BLE001 - only an unreachable database is survived
+            reason = offline if isinstance(exc, _Offline) else unavailable(exc)
+            if reason is None:
+                raise
+            self._dataset = self._from_snapshot(reason)
+        self._checked = self._validated = time.monotonic()
         self._lock = threading.Lock()
         self._past: OrderedDict[int, Dataset] = OrderedDict()
         self._past_lock = threading.Lock()
+        self._loading: dict[int, threading.Lock] = {}
         self._listener_pid: int | None = None
         self._stop = threading.Event()
 
-    def _last_good(self, error: DataError) -> Dataset:
-        """Return the newest valid state before the invalid newest one; raise if there is none."""
+    def _from_snapshot(self, reason: str) -> Dataset:
+        """Start from the snapshot file while the database is away (raise if there is none)."""
+        try:
+            dataset = self.store.load_snapshot(this_year=self.today().year)
+        except (OSError, ValueError) as exc:
+            raise NoSnapshot(f"the database cannot be reached ({reason}) and there is no usable "
+                             f"snapshot of its last good state ({exc})") from None
+        self._signature = str(dataset.change_id)
+        self.outage = reason
+        log.error("the database cannot be reached (%s); serving change %s from the snapshot %s",
+                  reason, dataset.change_id, self.store.snapshots.path)
+        return dataset
+
+    def went_away(self, reason: str) -> None:
+        """Note that the database cannot be reached (a request or the listener found out)."""
+        if self.outage is None:
+            log.error("the database cannot be reached (%s); serving change %s read-only",
+                      reason, self._dataset.change_id)
+        self.outage = reason
+
+    def _last_good(self, error: DataError, above: int = 0) -> Dataset:
+        """Return the newest valid state before the invalid newest one (newer than change `above`);
+        raise `error` if there is none. Every worker searches alike, so all serve the same state."""
         head = int(self._signature)
-        for change_id in range(head - 1, max(0, head - 1 - LAST_GOOD_SEARCH), -1):
+        self._searched = self._signature
+        for change_id in range(head - 1, max(above, head - 1 - LAST_GOOD_SEARCH), -1):
             try:
                 dataset = self.store.load(change_id, current=True, this_year=self.today().year)
             except DataError:
@@ -77,7 +139,9 @@ class DataHolder:
         return self._dataset
 
     def maybe_reload(self, force: bool = False) -> bool:
-        """Reload when the store's counter moved; keep the old data if the new state is invalid."""
+        """Reload when the store's counter moved (or, while the newest state is invalid, every
+        REVALIDATE_SECONDS); keep the last good data if the new state is invalid; note an
+        unreachable database instead of failing."""
         now = time.monotonic()
         if not force and now - self._checked < self.interval:
             return False
@@ -85,38 +149,78 @@ class DataHolder:
             return False
         try:
             self._checked = now
-            signature = self.store.signature()
-            if signature == self._signature and self._dataset.this_year == self.today().year:
-                return False
             try:
-                dataset = self.store.load(this_year=self.today().year)
-            except DataError as exc:
-                self._signature = signature
-                self.last_error = str(exc)
-                log.error("the store changed but its state is invalid; still serving version %s\n%s",
-                          self._dataset.version, exc)
+                return self._reload(now)
+            except Exception as exc:  # noqa: BLE001 - only an unreachable database is survived
+                reason = unavailable(exc)
+                if reason is None:
+                    raise
+                self.went_away(reason)
                 return False
-            self._signature, self._dataset, self.last_error = signature, dataset, None
-            log.info("reloaded data after change %s, version %s", dataset.change_id, dataset.version)
-            return True
         finally:
             self._lock.release()
 
+    def _reload(self, now: float) -> bool:
+        signature = self.store.signature()
+        if self.outage is not None:
+            log.info("the database answers again")
+            self.outage = None
+        recheck = self.last_error is not None and now - self._validated >= REVALIDATE_SECONDS
+        if signature == self._signature and self._dataset.this_year == self.today().year \
+                and not recheck:
+            return False
+        self._validated = now
+        try:
+            dataset = self.store.load(this_year=self.today().year)
+        except DataError as exc:
+            self._signature = signature
+            self.last_error = str(exc)
+            if self._searched != signature:  # a newer valid state than the one served?
+                try:
+                    self._dataset = self._last_good(exc, above=self._dataset.change_id)
+                except DataError:
+                    self._searched = signature
+            log.error("the store changed but its state is invalid; still serving version %s\n%s",
+                      self._dataset.version, exc)
+            return False
+        self._signature, self._dataset, self.last_error = signature, dataset, None
+        log.info("reloaded data after change %s, version %s", dataset.change_id, dataset.version)
+        return True
+
     def at(self, change_id: int) -> Dataset:
-        """Return the state right after a past change (kept in a small LRU)."""
+        """Return the state right after a past change, from an LRU of past states bounded by
+        count and bytes (PAST_STATES, PAST_BYTES); concurrent requests for a state not kept
+        load it once."""
         if change_id == self._dataset.change_id:
             return self._dataset
         with self._past_lock:
             hit = self._past.get(change_id)
             if hit is not None:
                 self._past.move_to_end(change_id)
+                self._trim_past()  # the memos of the kept states grow as they answer
                 return hit
-        dataset = self.store.load(change_id, this_year=self.today().year)
-        with self._past_lock:
-            self._past[change_id] = dataset
-            while len(self._past) > PAST_STATES:
-                self._past.popitem(last=False)
+            loading = self._loading.setdefault(change_id, threading.Lock())
+        with loading:
+            with self._past_lock:
+                hit = self._past.get(change_id)
+            if hit is not None:
+                return hit
+            try:
+                dataset = self.store.load(change_id, this_year=self.today().year)
+            finally:
+                with self._past_lock:
+                    self._loading.pop(change_id, None)
+            with self._past_lock:
+                self._past[change_id] = dataset
+                self._trim_past()
         return dataset
+
+    def _trim_past(self) -> None:
+        """Drop the least recently used past states beyond PAST_STATES or PAST_BYTES (each state
+        counts PAST_STATE_BYTES plus what its memo holds); the newest one always stays."""
+        while len(self._past) > 1 and (len(self._past) > PAST_STATES or sum(
+                PAST_STATE_BYTES + d.memo_bytes for d in self._past.values()) > PAST_BYTES):
+            self._past.popitem(last=False)
 
     # ------------------------------------------------------------------ PostgreSQL LISTEN
 
@@ -134,20 +238,28 @@ class DataHolder:
         import psycopg
 
         conninfo = self.store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        delay = RETRY_FIRST
         while not self._stop.is_set():
             try:
-                with psycopg.connect(conninfo, autocommit=True) as conn:
+                with psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    delay = RETRY_FIRST
                     self.maybe_reload(force=True)  # catch up on whatever came before LISTEN
                     while not self._stop.is_set():
                         # wakes at each notice, and once a second to see whether to stop
-                        if list(conn.notifies(timeout=1.0, stop_after=1)):
+                        if list(conn.notifies(timeout=1.0, stop_after=1)) or self.outage:
                             self.maybe_reload(force=True)
-            except Exception as exc:  # the connection dropped: reconnect, then catch up
+                        elif self.last_error is not None:
+                            self.maybe_reload()  # re-validate (a repair by SQL sends no notice)
+            except Exception as exc:  # the connection dropped: reconnect with a back-off, catch up
                 if self._stop.is_set():
                     break
-                log.warning("change listener lost its connection (%s); reconnecting", exc)
-                self._stop.wait(1.0)
+                reason = unavailable(exc) or _first_line(exc)
+                if isinstance(exc, psycopg.Error):
+                    self.went_away(reason)
+                log.warning("change listener lost its connection (%s); retrying in %.1f s", reason, delay)
+                self._stop.wait(delay)
+                delay = min(delay * 2, RETRY_MAX)
         self.store.dispose()  # a reload that raced close() may have opened a connection
 
     def close(self) -> None:

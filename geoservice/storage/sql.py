@@ -14,7 +14,6 @@ Contract:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -37,6 +36,7 @@ from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
 from geoservice.storage import cql_sql, outbox
 from geoservice.storage.geojson import FILES, Feature, read_collection
+from geoservice.storage.states import SnapshotKeeper, as_of, build_state, check_state, read_state
 from geoservice.storage.tables import changes, records
 from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
     Author,
@@ -53,7 +53,9 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 NOTIFY_CHANNEL = "geoservice_changes"
 WRITE_LOCK_KEY = 0x6765_6F73  # pg_advisory_xact_lock key of all writers ("geos")
+LOGIN_LOCK_KEY = WRITE_LOCK_KEY + 2  # (+1: migrations) the login throttle's count-and-insert
 SEED_AUTHOR = ("system", "Datenpflege")
+CONNECT_TIMEOUT = 5  # seconds (PostgreSQL)
 
 
 def utcnow() -> datetime:
@@ -96,13 +98,17 @@ class SqlStore:
         if url.startswith("sqlite"):
             options["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            options.update(pool_pre_ping=True, pool_size=4, max_overflow=8)
+            # a database that does not answer fails a request in seconds, not minutes
+            options.update(pool_pre_ping=True, pool_size=4, max_overflow=8,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT})
         self.engine: Engine = sa.create_engine(engine_url(url), **options)
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
         self._lock = threading.Lock()
         self._outbox = False  # the webhook outbox exists (migration 0006); once seen, for good
+        # where the last good state is kept for a start without the database (storage/snapshot.py)
+        self.snapshots = SnapshotKeeper()
 
     # ------------------------------------------------------------------ schema
 
@@ -163,6 +169,16 @@ class SqlStore:
             return conn.execute(sa.select(sa.func.max(changes.c.id))
                                 .where(changes.c.recorded_at <= instant)).scalar()
 
+    def state_at(self, instant: datetime) -> int | None:
+        """Return the change whose state was the register's at `instant`: the last change at or
+        before it that changed a feature (an account change leaves the state as it was), so
+        every instant between two feature changes names the same state. None: before the first."""
+        last = (sa.select(sa.func.max(changes.c.id)).where(changes.c.recorded_at <= instant)
+                .scalar_subquery())
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(records.c.change_id))
+                                .where(records.c.change_id <= last)).scalar()
+
     @contextmanager
     def _snapshot(self) -> Iterator[Connection]:
         """A read transaction that sees one consistent state."""
@@ -175,20 +191,15 @@ class SqlStore:
     def features(self, change_id: int | None = None) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
         """Return (change id, its time, features per collection) of the state after a change."""
         with self._snapshot() as conn:
-            head = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
-            if change_id is None or change_id > head:
-                change_id = head
-            when = conn.execute(sa.select(changes.c.recorded_at)
-                                .where(changes.c.id == change_id)).scalar()
-            query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom,
-                               records.c.id, records.c.digest)
-                     .where(_as_of(change_id), records.c.retired.is_(False))
-                     .order_by(records.c.collection, records.c.position))
-            out: dict[str, list[Feature]] = {name: [] for name in FILES}
-            for collection, fid, properties, wkb, record_id, digest in conn.execute(query):
-                out.setdefault(collection, []).append(
-                    Feature(fid, json.loads(properties), wkb, record_id, digest))
-        return change_id, when, out
+            return read_state(conn, change_id)
+
+    def current_record(self, collection: str, fid: str) -> int | None:
+        """Return the id of a live feature's current stored record (None: no such live feature),
+        whatever the served state is (the newest stored one may be invalid)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(records.c.id).where(
+                records.c.collection == collection, records.c.fid == fid,
+                records.c.recorded_to.is_(None), records.c.retired.is_(False))).scalar()
 
     def load(self, change_id: int | None = None, current: bool = False,
              this_year: int | None = None) -> Dataset:
@@ -203,18 +214,14 @@ class SqlStore:
         if change_id == 0:
             raise DataError("store", ["the database holds no data yet; run "
                                       "`flask --app geoservice db upgrade` and start the service once"])
-        # the state's version from the digests stored with each record (computed once, at write),
-        # and the year ongoing projects run until: answers to time queries change at New Year
-        this_year = this_year or clock.this_year()
-        digest = hashlib.blake2b(digest_size=8)
-        digest.update(f"this year\0{this_year}\0".encode())
-        for name in sorted(collections):
-            for feature in collections[name]:
-                digest.update(f"{name}\0{feature.fid}\0{feature.digest}".encode())
-        # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
-        modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
-        return build_dataset(collections, digest.hexdigest(), modified,
-                             change_id, historical=historical, this_year=this_year)
+        dataset = build_state(change_id, when, collections, historical, this_year)
+        if not historical:
+            self.snapshots.keep(change_id, when, collections)
+        return dataset
+
+    def load_snapshot(self, this_year: int | None = None) -> Dataset:
+        """Return the last good state kept in the snapshot file (OSError/ValueError: none)."""
+        return self.snapshots.load(this_year)
 
     def last_changes(self, collection: str, retired: bool = False) -> dict[str, sa.Row]:
         """Return, per current feature of a collection, the change that made its record (one query).
@@ -247,7 +254,7 @@ class SqlStore:
             if change_id is None:
                 change_id = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
             query = (sa.select(records.c.fid, records.c.properties, records.c.geom, records.c.id)
-                     .where(records.c.collection == collection, _as_of(change_id),
+                     .where(records.c.collection == collection, as_of(change_id),
                             records.c.retired.is_(False))
                      .order_by(records.c.position))
             if condition is not None:
@@ -282,21 +289,35 @@ class SqlStore:
 
     @contextmanager
     def _write_transaction(self) -> Iterator[Connection]:
+        with self.exclusive(WRITE_LOCK_KEY) as conn:
+            yield conn
+
+    @contextmanager
+    def exclusive(self, key: int) -> Iterator[Connection]:
+        """A write transaction that holds lock `key` throughout: transactions with the same key run
+        one after the other, on every instance (SQLite: its one write lock, taken up front;
+        PostgreSQL: an advisory lock), so a count and the insert that depends on it cannot race."""
         with self.engine.connect() as conn:
             if self.dialect == "sqlite":
                 conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")  # write lock up front
             with conn.begin():
                 if self.dialect == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
                 yield conn
 
     def write(self, author: Author, note: str, kind: str, ops: Iterable[Put | Retire],
-              replace: Iterable[str] = (), only_if_empty: bool = False) -> WriteResult:
+              replace: Iterable[str] = (), only_if_empty: bool = False,
+              valid_head: int | None = None) -> WriteResult:
         """Apply `ops` as one recorded change in one transaction; nothing is written on error.
 
         `replace`: collections whose features not named in `ops` are retired (an import).
-        Raises PreconditionFailed when an `expect`ed record is no longer current, Conflict when
-        two versions of a funding area would overlap in validity, NotFound for a missing feature.
+        `valid_head`: the newest change whose state the caller knows to be valid (the one it
+        serves). When the write lands on another one (an invalid state, or one the caller has
+        not seen), the whole resulting state is validated inside the transaction, so a write is
+        either served or refused (InvalidState), never stored unseen; a write that repairs the
+        state passes. Raises PreconditionFailed when an `expect`ed record is no longer current,
+        Conflict when two versions of a funding area would overlap in validity, NotFound for a
+        missing feature.
         """
         note = (note or "").strip()
         if not note:
@@ -304,11 +325,11 @@ class SqlStore:
         ops = list(ops)
         result = WriteResult()
         try:
-            return self._write(author, note, kind, ops, replace, only_if_empty, result)
+            return self._write(author, note, kind, ops, replace, only_if_empty, result, valid_head)
         except NothingChanged:
             return WriteResult(unchanged=result.unchanged, records=result.records)
 
-    def _write(self, author, note, kind, ops, replace, only_if_empty, result) -> WriteResult:
+    def _write(self, author, note, kind, ops, replace, only_if_empty, result, valid_head) -> WriteResult:
         with self._write_transaction() as conn:
             last = conn.execute(sa.select(changes.c.id, changes.c.recorded_at)
                                 .order_by(changes.c.id.desc()).limit(1)).first()
@@ -338,6 +359,8 @@ class SqlStore:
                 raise NothingChanged
             writer.flush()
             writer.check_validity_overlaps()
+            if valid_head is not None and (last is None or last.id != valid_head):
+                check_state(conn, change_id)
             if self._has_outbox(conn):
                 outbox.enqueue(conn, change_id, now)  # webhook events, in the change's transaction
             if self.dialect == "postgresql":
@@ -355,12 +378,6 @@ class SqlStore:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-
-def _as_of(change_id: int):
-    """Records that were current right after change `change_id`."""
-    return sa.and_(records.c.change_id <= change_id,
-                   sa.or_(records.c.closed_by.is_(None), records.c.closed_by > change_id))
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

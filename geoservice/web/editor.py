@@ -169,9 +169,13 @@ def login():
             account = auth.login(form.name.data.strip(), form.password.data)
         except auth.TooManyAttempts:
             minutes = int(float(current_app.config["LOGIN_WINDOW_MINUTES"]))
-            error = _("Zu viele fehlgeschlagene Anmeldungen für dieses Konto von Ihrer Adresse. "
+            error = _("Zu viele fehlgeschlagene Anmeldungen für dieses Konto oder von Ihrer Adresse. "
                       "Bitte versuchen Sie es in {minutes} Minuten erneut.", minutes=minutes)
             status = 429
+        except auth.LoginsBusy:  # a flood: answered at once, no password checked
+            error = _("Gerade werden zu viele Anmeldungen geprüft. Bitte versuchen Sie es in "
+                      "einigen Sekunden erneut.")
+            status = 503
         else:
             if account is None:
                 error, status = _("Name oder Passwort falsch."), 401
@@ -182,8 +186,11 @@ def login():
                 return redirect(url_for("editor.index"), 303)
     elif request.method == "POST":
         status = 400
-    return Response(render_template("editor/login.html", form=form, error=error), status=status,
-                    mimetype="text/html")
+    response = Response(render_template("editor/login.html", form=form, error=error), status=status,
+                        mimetype="text/html")
+    if status == 503:
+        response.headers["Retry-After"] = "2"
+    return response
 
 
 @bp.post("/logout")

@@ -222,9 +222,11 @@ EN = {
     "Name": "Name",
     "Passwort": "Password",
     "Name oder Passwort falsch.": "Wrong name or password.",
-    "Zu viele fehlgeschlagene Anmeldungen für dieses Konto von Ihrer Adresse. Bitte versuchen Sie es in {minutes} Minuten erneut.":  # noqa: E501
-        "Too many failed sign-ins for this account from your address. Please try again in {minutes} "
-        "minutes.",
+    "Zu viele fehlgeschlagene Anmeldungen für dieses Konto oder von Ihrer Adresse. Bitte versuchen Sie es in {minutes} Minuten erneut.":  # noqa: E501
+        "Too many failed sign-ins for this account or from your address. Please try again in "
+        "{minutes} minutes.",
+    "Gerade werden zu viele Anmeldungen geprüft. Bitte versuchen Sie es in einigen Sekunden erneut.":
+        "Too many sign-ins are being checked right now. Please try again in a few seconds.",
     "Sie sind abgemeldet.": "You are signed out.",
     "Projekte bearbeiten": "Edit projects",
     "Ein Klick auf einen Status ändert ihn sofort; als Änderungsnotiz gilt „Status auf … gesetzt“, wenn Sie keine eigene eintragen.":  # noqa: E501
