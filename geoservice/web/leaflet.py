@@ -105,6 +105,7 @@ class LocalMap(_RenderOnce, folium.Map):
             ("geoservice_popups_js", asset_url(static_url, "js/popups.js")),
             ("geoservice_controls_js", asset_url(static_url, "js/controls.js")),
             ("geoservice_search_js", asset_url(static_url, "js/search.js")),
+            ("geoservice_answer_js", asset_url(static_url, "js/answer.js")),
             ("geoservice_layers_js", asset_url(static_url, "js/layers.js")),
         ]
         self.default_css = [

@@ -164,8 +164,14 @@
       b.title = S.button;
       var msg = el("p", "gs-locate-msg", null, div);
       msg.setAttribute("role", "status");
+      /* with a place search on the page the answer badge says it (answer.js); the control
+         itself stays a button, no box of text left beside it */
+      function say(text) {
+        var answer = GS.of(map).answer;
+        if (answer) { answer.message(S.button, text); } else { msg.textContent = text; }
+      }
       b.addEventListener("click", function () {
-        if (!navigator.geolocation) { msg.textContent = S.unsupported; return; }
+        if (!navigator.geolocation) { say(S.unsupported); return; }
         navigator.geolocation.getCurrentPosition(function (pos) {
           var ll = [pos.coords.latitude, pos.coords.longitude];
           if (marker) { map.removeLayer(marker); }
@@ -173,9 +179,10 @@
                                        fillColor: "#4fc3f7", fillOpacity: 0.9})
             .bindTooltip(S.here).addTo(map);
           map.setView(ll, Math.max(map.getZoom(), 16));
-          msg.textContent = S.here;
+          var answer = GS.of(map).answer;
+          if (answer) { answer.ask(ll[1], ll[0], S.here); } else { msg.textContent = S.here; }
         }, function (err) {
-          msg.textContent = S.denied.replace("{reason}", err.message || String(err.code));
+          say(S.denied.replace("{reason}", err.message || String(err.code)));
         }, {enableHighAccuracy: true, timeout: 10000});
       });
     });

@@ -165,23 +165,39 @@
     }
   };
 
-  /* Restore view, hit and project from the hash; keep centre/zoom in it as the map moves. */
+  /* Restore view, hit and project from the hash; keep centre/zoom in it as the map moves. A link
+     whose # alone changes in an open tab (no reload) is followed too (hashchange). */
   function trackView(entry) {
-    var v = state.read();
     var map = entry.map;
-    var keep = false;
-    if (v.c && v.z) {
-      var c = v.c.split(",").map(parseFloat), z = parseInt(v.z, 10);
-      if (c.length === 2 && isFinite(c[0]) && isFinite(c[1]) && isFinite(z)) {
-        /* at once, not animated: an animated jump of more than a few zoom levels could be cut
-           short by the page's next move and leave the page's own fitted view */
-        map.setView(c, z, {animate: false});
-        keep = true;
+    function follow(v, before) {
+      var keep = false;
+      if (v.c && v.z) {
+        var c = v.c.split(",").map(parseFloat), z = parseInt(v.z, 10);
+        if (c.length === 2 && isFinite(c[0]) && isFinite(c[1]) && isFinite(z)) {
+          /* at once, not animated: an animated jump of more than a few zoom levels could be cut
+             short by the page's next move and leave the page's own fitted view */
+          if (v.c !== before.c || v.z !== before.z) { map.setView(c, z, {animate: false}); }
+          keep = true;
+        }
+      }
+      /* a shared view is restored exactly: the hit and the project reappear without moving it */
+      if (v.hit && v.q && entry.search && (v.hit !== before.hit || v.q !== before.q)) {
+        entry.search.restore(v.q, v.hit, keep);
+      }
+      if (v.project !== before.project) {
+        if (v.project && entry.projects && entry.projects.markers[v.project]) { entry.projects.show(v.project, keep); }
+        else if (!v.project) { map.closePopup(); }
       }
     }
-    /* a shared view is restored exactly: the hit and the project reappear without moving it */
-    if (v.hit && v.q && entry.search) { entry.search.restore(v.q, v.hit, keep); }
-    if (v.project && entry.projects && entry.projects.markers[v.project]) { entry.projects.show(v.project, keep); }
+    var v = state.read();
+    follow(v, {});
+    window.addEventListener("hashchange", function () {
+      var before = {};  /* what the page showed: state.values follows every change it made */
+      Object.keys(state.values).forEach(function (k) { before[k] = state.values[k]; });
+      var now = state.read();
+      follow(now, before);
+      window.dispatchEvent(new CustomEvent("gs:hash", {detail: now}));  /* home.js: the year */
+    });
     map.on("moveend", function () {
       var c = map.getCenter();
       state.set({c: c.lat.toFixed(5) + "," + c.lng.toFixed(5), z: map.getZoom()});

@@ -125,6 +125,10 @@
       move(function () { map.setView([hit.point[1], hit.point[0]], Math.max(map.getZoom(), 17)); });
     }
     if (highlight) { highlight.gsHit = hit; }
+    /* the answer at the map: inside or outside today, projects nearby (answer.js) */
+    if (entry.answer) {
+      if (hit.point) { entry.answer.ask(hit.point[0], hit.point[1], hit.name); } else { entry.answer.clear(); }
+    }
     var form = formId && document.getElementById(formId);
     if (form) {
       if (hit.point) {
@@ -148,7 +152,8 @@
     var input = root.querySelector("input[type=search]");
     var list = root.querySelector("[role=listbox]");
     var status = root.querySelector(".gs-search-status");
-    var results = [], active = -1, timer = null, controller = null, lastQuery = null;
+    var results = [], active = -1, timer = null, controller = null, lastQuery = null, answered = null;
+    if (root.dataset.inside && GS.answerBadge && !entry.answer) { GS.answerBadge(entry, S, root.dataset.inside); }
 
     function close() {
       list.hidden = true;
@@ -180,6 +185,13 @@
       list.setAttribute("data-query", lastQuery || "");  /* which query the list answers */
       input.setAttribute("aria-expanded", String(results.length > 0));
       status.textContent = results.length ? S.results.replace("{n}", results.length) : S.no_results;
+      if (!results.length) { forget(); }
+    }
+    /* a search without hits: what the last pick showed is no answer to it any more */
+    function forget() {
+      if (highlight) { entry.map.removeLayer(highlight); highlight = null; }
+      if (entry.answer) { entry.answer.clear(); }
+      GS.state.set({hit: null, q: null});
     }
     function pick(i, keepView) {
       var hit = results[i];
@@ -204,6 +216,7 @@
         .then(function (body) {
           if (q !== lastQuery) { return; }
           results = body.results || [];
+          answered = q;
           if (then) { then(); } else { render(); }
         }).catch(function () { /* aborted or offline: keep the list */ });
     }
@@ -218,7 +231,11 @@
       else if (e.key === "ArrowUp" && results.length) { e.preventDefault(); mark(Math.max(active - 1, 0)); }
       else if (e.key === "Enter") {
         e.preventDefault();
-        if (!list.hidden && results.length) { pick(active >= 0 ? active : 0); }
+        var q = input.value.trim();
+        window.clearTimeout(timer);
+        if (q && q !== answered) {  /* typed faster than the list: ask, then take the first hit */
+          query(q, function () { if (results.length) { pick(0); } else { render(); } });
+        } else if (!list.hidden && results.length) { pick(active >= 0 ? active : 0); }
       } else if (e.key === "Escape") { close(); }
     });
     input.addEventListener("blur", function () { window.setTimeout(close, 150); });
