@@ -52,10 +52,13 @@ class Tab:
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
     def axe(self) -> list[str]:
-        """Run axe-core (from npm, injected here) and return its violations of any impact."""
+        """Run axe-core (from npm, injected here) with every rule enabled, the experimental and
+        off-by-default ones (target size, focus order, …) included, and return its violations of
+        any impact."""
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
             self.page.add_script_tag(path=str(AXE))
-        result = self.page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        result = self.page.evaluate("""() => axe.run(document, {resultTypes: ['violations'],
+            rules: Object.fromEntries(axe.getRules().map(r => [r.ruleId, {enabled: true}]))})""")
         return [f"{v['id']} ({v['impact']}): {v['help']} -> "
                 f"{[n['target'] for n in v['nodes']][:5]}"
                 for v in result["violations"]]

@@ -136,8 +136,8 @@
       if (p.kind === "marker") {
         layer = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
           title: p.title, riseOnHover: true,
-          icon: L.divIcon({className: "gs-pin", html: "", iconSize: [18, 18], iconAnchor: [9, 9],
-                           popupAnchor: [0, -8]})
+          icon: L.divIcon({className: "gs-pin", html: "", iconSize: [24, 24], iconAnchor: [12, 12],
+                           popupAnchor: [0, -11]})
         });
         layer.on("add", function () {
           var node = layer.getElement();
@@ -147,6 +147,11 @@
         layer = L.geoJSON(f, {style: {color: p.colour, weight: 3, opacity: 1, fillColor: p.colour,
                                       fillOpacity: 0.12}});
         layer.bindTooltip(p.title, {sticky: true});
+        layer.on("add", function () {  /* a clicked shape takes focus: it has a name (layers.js) */
+          layer.eachLayer(function (l) {
+            if (l._path) { l._path.setAttribute("role", "img"); l._path.setAttribute("aria-label", p.title); }
+          });
+        });
       }
       layer.feature = f;
       layer.bindPopup(function () { return itemPopup(p, S); },
