@@ -49,9 +49,9 @@
     if (focusId) {
       root.appendChild(projectPopup(items[0], S, urlTemplate, year));
       rest = items.slice(1);
-      el("p", "gs-list-head", S.more_here, root);
+      el("h3", "gs-list-head", S.more_here, root);
     } else {
-      el("p", "gs-list-head", S.here_list.replace("{n}", items.length), root);
+      el("h2", "gs-list-head", S.here_list.replace("{n}", items.length), root);
     }
     var ul = el("ul", "gs-here-list", null, root);
     rest.slice().sort(function (a, b) { return String(a.title).localeCompare(String(b.title)); })
@@ -77,7 +77,7 @@
 
   function projectPopup(p, S, urlTemplate, year) {
     var root = el("div", "gs-popup");
-    el("p", "gs-popup-title", p.title, root);
+    el("h2", "gs-popup-title", p.title, root);
     var dl = el("dl", null, null, root);
     function row(label, value, linkified) {
       if (value === null || value === undefined || value === "") { return; }
@@ -116,7 +116,7 @@
      linking to each item; the page's table lists the same features. */
   function itemPopup(p, S) {
     var root = el("div", "gs-popup");
-    el("p", "gs-popup-title", p.title, root);
+    el("h2", "gs-popup-title", p.title, root);
     var dl = el("dl", null, null, root);
     (p.rows || []).forEach(function (r) {
       if (r[1] === null || r[1] === undefined || r[1] === "") { return; }
@@ -130,18 +130,28 @@
   }
 
   function items(map, data, S, label) {
-    var group = L.featureGroup(), ids = [];
+    var group = L.featureGroup(), ids = [], spots = {};
+    /* items at one spot share one pin (one target, WCAG target size) whose popup lists them all */
     data.features.forEach(function (f) {
-      var p = f.properties, layer;
+      if (f.properties.kind === "marker") {
+        var k = f.geometry.coordinates.join(",");
+        (spots[k] = spots[k] || []).push(f.properties);
+      }
+    });
+    data.features.forEach(function (f) {
+      var p = f.properties, layer, here = null;
       if (p.kind === "marker") {
+        here = spots[f.geometry.coordinates.join(",")];
+        if (here[0] !== p) { ids.push(p.id); return; }
+        var title = here.map(function (q) { return q.title; }).join("; ");
         layer = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
-          title: p.title, riseOnHover: true,
+          title: title, riseOnHover: true,
           icon: L.divIcon({className: "gs-pin", html: "", iconSize: [24, 24], iconAnchor: [12, 12],
                            popupAnchor: [0, -11]})
         });
         layer.on("add", function () {
           var node = layer.getElement();
-          if (node) { node.style.background = p.colour; node.setAttribute("aria-label", p.title); }
+          if (node) { node.style.background = p.colour; node.setAttribute("aria-label", title); }
         });
       } else {
         layer = L.geoJSON(f, {style: {color: p.colour, weight: 3, opacity: 1, fillColor: p.colour,
@@ -154,7 +164,12 @@
         });
       }
       layer.feature = f;
-      layer.bindPopup(function () { return itemPopup(p, S); },
+      layer.bindPopup(function () {
+        if (!here || here.length === 1) { return itemPopup(p, S); }
+        var root = el("div", "gs-popup-list");
+        here.forEach(function (q) { root.appendChild(itemPopup(q, S)); });
+        return root;
+      },
                       {maxWidth: popupWidth(map), maxHeight: popupHeight(map)});
       group.addLayer(layer);
       ids.push(p.id);
