@@ -79,10 +79,11 @@ def test_prohliser_allee_33_on_a_phone_answers_at_the_map(phone):
     assert metres == sorted(metres) and metres[-1] <= 500
     assert page.evaluate("""() => document.querySelector('#nearby-list')
         .compareDocumentPosition(document.querySelector('#project-list')) & Node.DOCUMENT_POSITION_FOLLOWING""")
-    if phone.lang == "de":  # every axe rule, with the answer and the nearby list shown (once)
-        assert phone.axe() == []
+    if phone.lang == "de":  # every axe rule on the answer, its live region and the nearby list (once)
+        assert phone.axe([".gs-answer", ".gs-map + .gs-sr", "#nearby-head", "#nearby-list"]) == []
     page.locator(".gs-answer .gs-link-button").click()  # "N projects within 500 m" leads to them
     assert page.evaluate("document.activeElement.id") == "nearby-head"
+    phone.shot(f"answer_phone_nearby_list_{phone.lang}")
     page.evaluate("window.scrollTo(0, 0)")
     phone.shot(f"answer_phone_prohliser_allee_33_{phone.lang}")
     # a search without hits leaves no stale answer behind
@@ -106,6 +107,12 @@ def test_prohliser_allee_33_on_a_phone_answers_at_the_map(phone):
                            "document.querySelector('.gs-answer-head') !== null",
                            arg=["Ihr Standort" if phone.lang == "de" else "Your position"])
     assert page.locator(".gs-locate").bounding_box()["height"] <= 40
+    # worked out in the browser (the position is sent nowhere), and the same as /inside says
+    assert not any("51.0058" in url or "13.7977" in url for url in phone.requests)
+    server = page.evaluate("([lon, lat, lang]) => fetch(`/inside?f=json&lon=${lon}&lat=${lat}&lang=${lang}`)"
+                           ".then(r => r.json())", [HERE["longitude"], HERE["latitude"], phone.lang])
+    text = page.locator(".gs-answer").inner_text()
+    assert server["inside"] and words["inside"] in text and server["text"][-1] in text, (server, text)
     phone.shot(f"answer_phone_located_{phone.lang}")
     # only the # of the link changes in the open tab: the map follows
     page.evaluate("location.hash = 'c=51.00627,13.79801&z=18&year=2010'")

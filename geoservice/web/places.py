@@ -140,4 +140,9 @@ def check_strings() -> dict:
         "nearby_none": _("Kein Projekt im Umkreis von 500 m"),
         "details": _("Ausführliche Antwort"),
         "close": _("Antwort schließen"),
+        # the located position is answered in the browser (it never leaves it): the same sentences
+        "span_since": _("Innerhalb eines Fördergebiets seit {since}, ohne Unterbrechung bis heute."),
+        "span_start": _("Beginn der Daten"),
+        "span_last": _("Zuletzt vorher innerhalb bis {until}."),
+        "span_never": _("Zu keiner Zeit innerhalb eines Fördergebiets."),
     }

@@ -180,7 +180,7 @@
             .bindTooltip(S.here).addTo(map);
           map.setView(ll, Math.max(map.getZoom(), 16));
           var answer = GS.of(map).answer;
-          if (answer) { answer.ask(ll[1], ll[0], S.here); } else { msg.textContent = S.here; }
+          if (answer) { answer.ask(ll[1], ll[0], S.here, true); }  /* answered in the browser */ else { msg.textContent = S.here; }
         }, function (err) {
           say(S.denied.replace("{reason}", err.message || String(err.code)));
         }, {enableHighAccuracy: true, timeout: 10000});
