@@ -39,6 +39,10 @@
       el("summary", null, title, details);
       ul = el("ul", null, null, details);
       render();
+      /* an open legend stays clear of the controls above it (consent, layers) on a short map */
+      function fit() { div.style.maxHeight = Math.max(96, map.getSize().y - 150) + "px"; }
+      fit();
+      map.on("resize", fit);
     });
     entry.legendControl = {setAreas: function (list) { areas = list; render(); }};
     if (entry.areas && entry.areas.legendItems) { entry.legendControl.setAreas(entry.areas.legendItems()); }
