@@ -108,6 +108,39 @@ def test_search_strasse_finds_streets(client, q):
     assert all("straße" in r["name"].lower() for r in results)
 
 
+@pytest.mark.parametrize("typed, found", [
+    ("prohliser alee", "Prohliser Allee"), ("Prohlisser Allee", "Prohliser Allee"),
+    ("Jakob-Winter-Platz", "Jacob-Winter-Platz"), ("Karl-Laux-Strase", "Karl-Laux-Straße"),
+])
+def test_search_forgives_typos(client, typed, found):
+    assert _search(client, typed)["results"][0]["name"] == found
+
+
+def test_search_without_a_close_word_finds_nothing(client):
+    assert _search(client, "Zzyzxstraße")["results"] == []
+
+
+def test_a_square_is_a_point_before_its_stop(client):
+    results = _search(client, "Jacob-Winter-Platz")["results"]
+    assert [r["kind"] for r in results[:2]] == ["place", "stop"]
+    square = results[0]
+    assert square["geometry"]["type"] == "Point" and square["point"] == square["geometry"]["coordinates"]
+    west, south, east, north = square["bbox"]  # the middle of its mapped ways
+    assert west <= square["point"][0] <= east and south <= square["point"][1] <= north
+
+
+@pytest.mark.parametrize("q", ["Schwimmhalle", "swimming pool", "Hallenbad"])
+def test_search_finds_the_pool_in_german_and_english(client, q):
+    names = [r["name"] for r in _search(client, q)["results"]]
+    assert any(n.startswith("Kombibad Prohlis") for n in names), names
+
+
+@pytest.mark.parametrize("q", ["Schule", "school"])
+def test_search_finds_schools_in_german_and_english(client, q):
+    names = [r["name"] for r in _search(client, q)["results"]]
+    assert any("Grundschule" in n for n in names), names
+
+
 def test_search_finds_projects_from_the_dataset(client, app):
     data = app.extensions["geoservice"].dataset
     title = data.projects.sort_values("title")["title"].iloc[0]

@@ -6,11 +6,16 @@ per data snapshot (the caller memoizes it in Dataset.memo).
 
 Matching is German-aware: text is Unicode-normalised (NFKD), diacritics are dropped, case folded
 (ß -> ss), and ae/oe/ue -> a/o/u on both sides, so 'strasse' finds 'Straße', 'Muegelner' and
-'mugelner' find 'Mügelner'; 'Str.' counts as 'Straße'.
+'mugelner' find 'Mügelner'; 'Str.' counts as 'Straße'. A few words of what people look for
+(pool, school, square, Schwimmhalle …) stand for the word stems in the names (SYNONYMS), in German
+and English. A query that finds nothing is tried once more with each unknown word replaced by the
+closest words of the index (difflib): 'prohliser alee' finds 'Prohliser Allee', 'Jakob' 'Jacob'.
+A square ('…platz') is a place with one point (the middle of its mapped ways), not a street line.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import re
@@ -30,7 +35,8 @@ from geoservice.domain.areas import require_area, versions_on
 log = logging.getLogger(__name__)
 
 KINDS = ("street", "address", "stop", "place", "project")
-_KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+# a square or named place before the stop named after it (the stop is at the square)
+_KIND_RANK = {"street": 0, "address": 1, "place": 2, "stop": 3, "project": 4}
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 PLACES_FILE = Path("context") / "places.geojson"
 # A reconstructed boundary is not better than tens of metres: say distances to the nearest 10 m
@@ -38,6 +44,17 @@ PLACES_FILE = Path("context") / "places.geojson"
 RECONSTRUCTED_STEP_M = 10
 OFFICIAL_STEP_M = 1
 NEAR_M = 30
+# what people type -> word stems of the names that mean it (folded; German and English)
+_POOL, _SCHOOL = ("bad", "schwimm"), ("schule", "gymnasium")
+SYNONYMS = {
+    "schwimmhalle": _POOL, "schwimmbad": _POOL, "hallenbad": _POOL, "freibad": _POOL,
+    "pool": _POOL, "swimming": _POOL, "swim": _POOL, "bath": _POOL, "baths": _POOL,
+    "school": _SCHOOL, "schools": _SCHOOL, "schule": _SCHOOL,
+    "library": ("bibliothek",), "square": ("platz",), "street": ("strasse",),
+    "playground": ("spielplatz", "spielort", "spielbereich"), "church": ("kirch",),
+    "youth": ("jugend",), "garden": ("garten",), "park": ("park", "grun", "walchen"),
+}
+FUZZY_CUTOFF = 0.75  # difflib ratio: 'alee'/'allee' 0.89, 'jakob'/'jacob' 0.8
 
 
 def fold(text: str | None) -> str:
@@ -129,30 +146,50 @@ class PlaceIndex:
 
     places: tuple[Place, ...]
     attribution: str
+    vocabulary: tuple[str, ...] = ()  # every folded word of the index, for the typo fallback
 
     def search(self, query: str, limit: int, kinds: tuple[str, ...] = KINDS) -> list[Place]:
         """Return up to `limit` places whose folded text holds every folded query word.
 
-        Numbers must match whole words (house number '3' does not find '33'). Ranking: the
-        whole query as the name, then as the name's start, then a word start, then anywhere;
-        streets before addresses, stops, places and projects; then by name.
+        Numbers must match whole words (house number '3' does not find '33'); a word of
+        SYNONYMS also matches its stems. Ranking: the whole query as the name, then as the
+        name's start, then a word start, then anywhere; streets before addresses, stops, places
+        and projects; then by name. Nothing found: once more with misspelt words corrected.
         """
         q = fold(query)
         words = q.split()
         if not words:
             return []
+        found = self._match(q, [(w, *SYNONYMS.get(w, ())) for w in words], kinds, limit)
+        if found:
+            return found
+        corrected = [self._closest(w) for w in words]
+        if all(c == (w,) for c, w in zip(corrected, words, strict=True)):
+            return []
+        return self._match(" ".join(c[0] for c in corrected), corrected, kinds, limit)
+
+    def _closest(self, word: str) -> tuple[str, ...]:
+        """Return the word (known, a number or short) or the closest words of the index."""
+        if word.isdigit() or len(word) < 4 or word in SYNONYMS or \
+                any(word in token for token in self.vocabulary):
+            return (word,)
+        return tuple(difflib.get_close_matches(word, self.vocabulary, n=3, cutoff=FUZZY_CUTOFF)) \
+            or (word,)
+
+    def _match(self, q: str, words: list[tuple[str, ...]], kinds, limit: int) -> list[Place]:
+        first = words[0]
         hits = []
         for place in self.places:
             if place.kind not in kinds:
                 continue
             tokens = place.folded.split()
             ok = True
-            for word in words:
-                if word.isdigit():
-                    if word not in tokens:
+            for choices in words:
+                if choices[0].isdigit():
+                    if choices[0] not in tokens:
                         ok = False
                         break
-                elif word not in place.folded:
+                elif not any(c in place.folded for c in choices):
                     ok = False
                     break
             if not ok:
@@ -162,13 +199,22 @@ class PlaceIndex:
                 rank = 0
             elif name.startswith(q):
                 rank = 1
-            elif any(t.startswith(words[0]) for t in name.split()):
+            elif any(t.startswith(c) for t in name.split() for c in first):
                 rank = 2
             else:
                 rank = 3
             hits.append((rank, _KIND_RANK[place.kind], name, place.id, place))
         hits.sort(key=lambda h: h[:4])
         return [h[-1] for h in hits[:limit]]
+
+
+def _square(f: dict) -> dict | None:
+    """Return a square's one point (the middle of its mapped ways) when f is a '…platz' street."""
+    words = fold((f.get("properties") or {}).get("name")).split()
+    if not words or words[-1] != "platz" or not f.get("geometry"):
+        return None
+    middle = shapely.geometry.shape(f["geometry"]).convex_hull.centroid
+    return {"type": "Point", "coordinates": [round(middle.x, 7), round(middle.y, 7)]}
 
 
 def build_index(features: list[dict], attribution: str, projects: gpd.GeoDataFrame,
@@ -181,6 +227,9 @@ def build_index(features: list[dict], attribution: str, projects: gpd.GeoDataFra
         kind = p.get("kind")
         if kind not in KINDS or not p.get("name"):
             continue
+        point = _square(f) if kind == "street" else None
+        if point:  # a square is a place people stand on: one point, the inside check answers
+            kind = "place"
         base = f"{kind}:{_slug(p['name'])}"
         seen[base] = seen.get(base, 0) + 1
         pid = base if seen[base] == 1 else f"{base}-{seen[base]}"
@@ -188,8 +237,10 @@ def build_index(features: list[dict], attribution: str, projects: gpd.GeoDataFra
                  if k in ("note", "address", "street", "lines", "line", "stadtteil") and v not in (None, [])}
         if kind == "street":
             extra["line"] = bool(p.get("line")) and f.get("geometry") is not None
+        if point:
+            extra.pop("line", None)
         hay = " ".join(str(p.get(k) or "") for k in ("name", "address", "street"))
-        places.append(Place(kind=kind, name=p["name"], id=pid, geometry=f.get("geometry"),
+        places.append(Place(kind=kind, name=p["name"], id=pid, geometry=point or f.get("geometry"),
                             bbox=_bbox(f.get("geometry"), f.get("bbox") or (0, 0, 0, 0)),
                             source=str(p.get("source") or ""), licence=str(p.get("licence") or ""),
                             extra=extra, folded=fold(hay), folded_name=fold(p["name"])))
@@ -206,7 +257,8 @@ def build_index(features: list[dict], attribution: str, projects: gpd.GeoDataFra
                             geometry=geometry, bbox=_bbox(geometry, None),
                             source=str(row.get("source") or ""), licence="",
                             extra=extra, folded=fold(hay), folded_name=fold(row["title"])))
-    return PlaceIndex(tuple(places), attribution)
+    vocabulary = sorted({word for place in places for word in place.folded.split() if not word.isdigit()})
+    return PlaceIndex(tuple(places), attribution, tuple(vocabulary))
 
 
 # --------------------------------------------------------------------------- inside over time

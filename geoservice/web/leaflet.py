@@ -100,7 +100,12 @@ class LocalMap(_RenderOnce, folium.Map):
         self.options.update(max_zoom=19, min_zoom=11)
         self.default_js = [
             ("leaflet", asset_url(static_url, "vendor/leaflet/leaflet.js")),
+            # geoservice.js first (window.GS), the files that add to it, then the layers
             ("geoservice_js", asset_url(static_url, "js/geoservice.js")),
+            ("geoservice_popups_js", asset_url(static_url, "js/popups.js")),
+            ("geoservice_controls_js", asset_url(static_url, "js/controls.js")),
+            ("geoservice_search_js", asset_url(static_url, "js/search.js")),
+            ("geoservice_answer_js", asset_url(static_url, "js/answer.js")),
             ("geoservice_layers_js", asset_url(static_url, "js/layers.js")),
         ]
         self.default_css = [

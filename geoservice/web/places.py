@@ -130,4 +130,19 @@ def check_strings() -> dict:
         "shown": _("Gezeigt: {name} ({kind})"),
         "kinds": kind_labels(),
         "source": _("Quelle"),
+        # the answer at the map (static/js/answer.js)
+        "inside": _("Heute im Fördergebiet {names}"),
+        "outside": _("Heute in keinem Fördergebiet"),
+        "nearest": _("{distance} bis {name}"),
+        "at_boundary": _("direkt an der Grenze von {name}"),
+        "nearby": _("{n} Projekte im Umkreis von 500 m"),
+        "nearby_one": _("1 Projekt im Umkreis von 500 m"),
+        "nearby_none": _("Kein Projekt im Umkreis von 500 m"),
+        "details": _("Ausführliche Antwort"),
+        "close": _("Antwort schließen"),
+        # the located position is answered in the browser (it never leaves it): the same sentences
+        "span_since": _("Innerhalb eines Fördergebiets seit {since}, ohne Unterbrechung bis heute."),
+        "span_start": _("Beginn der Daten"),
+        "span_last": _("Zuletzt vorher innerhalb bis {until}."),
+        "span_never": _("Zu keiner Zeit innerhalb eines Fördergebiets."),
     }

@@ -9,6 +9,19 @@ EN = {
     "Haltestelle": "Stop",
     "Ort": "Place",
     "Projekt": "Project",
+    # the answer at the map
+    "Heute im Fördergebiet {names}": "Today inside the funding area {names}",
+    "Heute in keinem Fördergebiet": "Today in no funding area",
+    "{distance} bis {name}": "{distance} to {name}",
+    "direkt an der Grenze von {name}": "right at the boundary of {name}",
+    "{n} Projekte im Umkreis von 500 m": "{n} projects within 500 m",
+    "1 Projekt im Umkreis von 500 m": "1 project within 500 m",
+    "Kein Projekt im Umkreis von 500 m": "No project within 500 m",
+    "Ausführliche Antwort": "Full answer",
+    "Antwort schließen": "Close the answer",
+    "Projekte im Umkreis von 500 m um {name}": "Projects within 500 m of {name}",
+    "Weitere Projekte": "Other projects",
+    "{distance} entfernt": "{distance} away",
     # inside check: sentences
     "direkt an der Grenze (unter {near} m; die rekonstruierte Grenze kann das nicht sicher entscheiden)":
         "right at the boundary (under {near} m; the reconstructed boundary cannot decide this reliably)",

@@ -9,6 +9,7 @@
   var out = document.getElementById("year-out");
   var statusLine = document.getElementById("status-line");
   var list = document.getElementById("project-list");
+  var nearList = document.getElementById("nearby-list");
   var total = entry.projects.features.length;
   var byId = {};
   entry.areas.features.forEach(function (f) { byId[f.properties.id] = f.properties; });
@@ -34,7 +35,7 @@
     var visible = {};
     ids.forEach(function (id) { visible[id] = true; });
     if (list) {
-      Array.prototype.forEach.call(list.children, function (li) {
+      items().forEach(function (li) {
         li.hidden = !visible[li.getAttribute("data-id")];
         var st = li.querySelector(".year-status");
         if (st) {
@@ -74,22 +75,58 @@
       S.areas.replace("{year}", opts.year) + " " + (names.join(", ") || S.none) + ".";
   }
 
+  function items() {
+    var out = Array.prototype.slice.call(list.children);
+    return nearList ? Array.prototype.slice.call(nearList.children).concat(out) : out;
+  }
+
+  /* A place was picked or located (answer.js): the projects within 500 m come first, nearest
+     first, each with its distance; the others stay in their alphabetical order below. */
+  function showNearby(place) {
+    if (!list || !nearList) { return; }
+    var all = items().sort(function (a, b) { return a.dataset.order - b.dataset.order; });
+    all.forEach(function (li) {
+      var d = li.querySelector(".nearby-distance");
+      if (d) { d.parentNode.removeChild(d); }
+      list.appendChild(li);
+    });
+    var byId = {};
+    all.forEach(function (li) { byId[li.getAttribute("data-id")] = li; });
+    place.nearby.forEach(function (n) {
+      var li = byId[n.id];
+      if (!li) { return; }
+      var meta = li.querySelector(".meta");
+      var d = GS.el("span", "nearby-distance", S.away.replace("{distance}", GS.metres(n.distance)));
+      meta.insertBefore(d, meta.firstChild);
+      nearList.appendChild(li);
+    });
+    var head = document.getElementById("nearby-head"), others = document.getElementById("others-head");
+    head.textContent = S.nearby_head.replace("{name}", place.name) + " (" + place.nearby.length + ")";
+    head.hidden = nearList.hidden = others.hidden = !place.nearby.length;
+  }
+  window.addEventListener("gs:place", function (e) { showNearby(e.detail); });
+
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
   form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
-  if (list) {
-    list.addEventListener("click", function (e) {
+  [list, nearList].forEach(function (ul) {
+    if (!ul) { return; }
+    ul.addEventListener("click", function (e) {
       var button = e.target.closest("button.show-on-map");
       if (!button) { return; }
       entry.map.getContainer().scrollIntoView({block: "center"});
       entry.projects.show(button.getAttribute("data-id"));
     });
-  }
+  });
   window.gsHome = {apply: apply, options: options};
   var more = document.getElementById("more-filters");
   if (more && window.innerWidth > 700) { more.open = true; }
-  var shared = GS.state.read();  /* a shared link restores the year */
-  if (shared.year && /^\d{4}$/.test(shared.year)) { year.value = shared.year; }
+  function sharedYear(shared) {  /* a shared link restores the year */
+    year.value = shared.year && /^\d{4}$/.test(shared.year) ? shared.year : year.max;
+  }
+  sharedYear(GS.state.read());
   apply();
+  /* a link's # changed in the open tab: its year (geoservice.js follows view, hit and project) */
+  window.addEventListener("gs:hash", function (e) { sharedYear(e.detail); apply(); });
 })();

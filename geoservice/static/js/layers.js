@@ -7,6 +7,18 @@
   /* Every popup opens clear of the map's corner controls (zoom, layers, search buttons). */
   L.Popup.mergeOptions({autoPanPaddingTopLeft: [48, 48], autoPanPaddingBottomRight: [48, 24]});
 
+  /* Shapes a pointer can click get a name (role img): a browser focuses a clicked shape, and a
+     focused thing without a name says nothing to a screen reader. */
+  function nameShapes(layer, text) {
+    function apply(l) {
+      if (l.getLayers) { l.getLayers().forEach(apply); }
+      else if (l._path) { l._path.setAttribute("role", "img"); l._path.setAttribute("aria-label", text); }
+    }
+    layer.on("add", function () { apply(layer); });
+    if (layer._map) { apply(layer); }
+    return layer;
+  }
+
   /* The map of one page: no zoom control of Leaflet's own (ours has translated titles). */
   function createMap(id, view) {
     var options = {center: view.center, zoomControl: false};
@@ -86,6 +98,8 @@
       byId[p.id] = p;
       var layer = L.geoJSON(f, {style: GS.areaStyle(p, colours, null)});
       layer.bindTooltip(GS.areaSummary(p, S), {sticky: true});
+      nameShapes(layer, p.name + " (" + p.programme + "), " + S.valid + ": " + GS.formatDate(p.valid_from) +
+                 " – " + (p.valid_to ? GS.formatDate(GS.lastDay(p.valid_to)) : S.open));
       layers[p.id] = layer;
     });
     var api = {
@@ -166,8 +180,8 @@
       var colour = colours[p.category] || "#333333";
       var marker = L.marker([p.lat, p.lon], {
         title: p.title, riseOnHover: true,
-        icon: L.divIcon({className: "gs-pin", html: "", iconSize: [18, 18],
-                         iconAnchor: [9, 9], popupAnchor: [0, -8]})
+        icon: L.divIcon({className: "gs-pin", html: "", iconSize: [24, 24],
+                         iconAnchor: [12, 12], popupAnchor: [0, -11]})
       });
       marker.on("add", function () {
         var el = marker.getElement();
@@ -181,7 +195,7 @@
       marker.feature = f;
       markers[p.id] = marker;
       if (f.geometry && f.geometry.type !== "Point") {
-        shapeLayers[p.id] = L.geoJSON(f, {style: {color: colour, weight: 4, fillOpacity: 0.25}})
+        shapeLayers[p.id] = nameShapes(L.geoJSON(f, {style: {color: colour, weight: 4, fillOpacity: 0.25}}), p.title)
           .bindPopup(function () {
             return GS.projectPopup(p, S, url, api.year);
           }, {maxWidth: GS.popupWidth(map), maxHeight: GS.popupHeight(map)});
@@ -240,6 +254,7 @@
         dashArray: c === "removed" ? "6 4" : null
       }}).addTo(map);
       layer.bindTooltip(labels[c] + ": " + f.properties.area_label, {sticky: true});
+      nameShapes(layer, labels[c] + ": " + f.properties.area_label);
       entry.addOverlay(layer, labels[c], "change-" + c);
     });
   }
@@ -262,6 +277,7 @@
     };
   }
 
+  GS.nameShapes = nameShapes;
   GS.createMap = createMap;
   GS.contextLayer = contextLayer;
   GS.placeContext = placeContext;
