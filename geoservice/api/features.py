@@ -103,8 +103,10 @@ class FeatureCache:
         return _encode(ids[todo], _geojson(geoms[todo], self.crs_uri, self.skip_geometry),
                        _rows([column[todo] for column in columns], self.fields, len(todo)))
 
-    def take(self, positions: np.ndarray) -> list[bytes]:
-        """Return the bytes of the rows at `positions`, serializing missing ones once."""
+    def take(self, positions) -> list[bytes]:
+        """Return the bytes of the rows at `positions` (an array or a sequence of ints),
+        serializing missing ones once."""
+        positions = np.asarray(positions, dtype=np.intp)  # a list indexes a numpy mask wrongly
         values = self.cache[positions]
         missing = np.equal(values, None)
         if missing.any():

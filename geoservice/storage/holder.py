@@ -37,12 +37,14 @@ class DataHolder:
         self.listen = store.dialect == "postgresql" if listen is None else listen
         self._signature = store.signature()
         self.last_error: str | None = None
+        self.loads = 0  # full loads of the serving state (start-up included): what a change costs
         try:
             self._dataset = store.load(this_year=today().year)
         except DataError as exc:
             # a worker (re)started while the newest state is invalid serves the last good one
             # and reports not-ready, instead of failing to boot and taking the service down
             self._dataset = self._last_good(exc)
+        self.loads += 1
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self._past: OrderedDict[int, Dataset] = OrderedDict()
@@ -97,6 +99,7 @@ class DataHolder:
                           self._dataset.version, exc)
                 return False
             self._signature, self._dataset, self.last_error = signature, dataset, None
+            self.loads += 1
             log.info("reloaded data after change %s, version %s", dataset.change_id, dataset.version)
             return True
         finally:

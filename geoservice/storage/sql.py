@@ -37,7 +37,7 @@ from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
 from geoservice.storage import cql_sql, outbox
 from geoservice.storage.geojson import FILES, Feature, read_collection
-from geoservice.storage.tables import changes, records
+from geoservice.storage.tables import ACCOUNT_KIND, changes, records
 from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
     Author,
     Kind,
@@ -153,9 +153,10 @@ class SqlStore:
     # ------------------------------------------------------------------ reads
 
     def signature(self) -> str:
-        """Return the last change id: a cheap counter that grows with every write."""
+        """Return the last data change's id: a cheap counter that grows with every write of
+        features (an account change is recorded beside them and does not move it)."""
         with self.engine.connect() as conn:
-            return str(conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0)
+            return str(_data_head(conn))
 
     def change_at(self, instant: datetime) -> int | None:
         """Return the id of the last change recorded at or before `instant` (naive UTC)."""
@@ -175,7 +176,7 @@ class SqlStore:
     def features(self, change_id: int | None = None) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
         """Return (change id, its time, features per collection) of the state after a change."""
         with self._snapshot() as conn:
-            head = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
+            head = _data_head(conn)
             if change_id is None or change_id > head:
                 change_id = head
             when = conn.execute(sa.select(changes.c.recorded_at)
@@ -355,6 +356,12 @@ class SqlStore:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _data_head(conn: Connection) -> int:
+    """The id of the last change of the data (0 before the seed); account changes do not count."""
+    return conn.execute(sa.select(changes.c.id).where(changes.c.kind != ACCOUNT_KIND)
+                        .order_by(changes.c.id.desc()).limit(1)).scalar() or 0
 
 
 def _as_of(change_id: int):
