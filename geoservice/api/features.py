@@ -103,6 +103,15 @@ class FeatureCache:
         return _encode(ids[todo], _geojson(geoms[todo], self.crs_uri, self.skip_geometry),
                        _rows([column[todo] for column in columns], self.fields, len(todo)))
 
+    def carry(self, moved) -> FeatureCache:
+        """The same variant for a changed collection (domain.delta.Moved): the bytes of unchanged
+        rows kept at their new positions, changed and new rows serialized again when asked."""
+        cache = np.full(len(moved.new), None, dtype=object)
+        kept = moved.source >= 0
+        cache[kept] = self.cache[moved.source[kept]]
+        return FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry, cache,
+                            self.memo_bytes)
+
     def take(self, positions) -> list[bytes]:
         """Return the bytes of the rows at `positions` (an array or a sequence of ints),
         serializing missing ones once."""

@@ -204,18 +204,10 @@ class SqlStore:
         if change_id == 0:
             raise DataError("store", ["the database holds no data yet; run "
                                       "`flask --app geoservice db upgrade` and start the service once"])
-        # the state's version from the digests stored with each record (computed once, at write),
-        # and the year ongoing projects run until: answers to time queries change at New Year
         this_year = this_year or clock.this_year()
-        digest = hashlib.blake2b(digest_size=8)
-        digest.update(f"this year\0{this_year}\0".encode())
-        for name in sorted(collections):
-            for feature in collections[name]:
-                digest.update(f"{name}\0{feature.fid}\0{feature.digest}".encode())
-        # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
-        modified = (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
-        return build_dataset(collections, digest.hexdigest(), modified,
-                             change_id, historical=historical, this_year=this_year)
+        return build_dataset(collections, state_version(change_id, when, this_year),
+                             last_modified(when), change_id, historical=historical,
+                             this_year=this_year)
 
     def last_changes(self, collection: str, retired: bool = False) -> dict[str, sa.Row]:
         """Return, per current feature of a collection, the change that made its record (one query).
@@ -356,6 +348,20 @@ class SqlStore:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def state_version(change_id: int, when: datetime | None, this_year: int) -> str:
+    """The version of the state after a change (ETags): the change and its time name the records
+    exactly (every write is a new change, never an edit of one); the year ongoing projects run
+    until is part of it, so answers to time queries get new ETags at New Year."""
+    digest = hashlib.blake2b(f"{change_id}\0{when}\0{this_year}".encode(), digest_size=8)
+    return digest.hexdigest()
+
+
+def last_modified(when: datetime | None) -> datetime:
+    """Last-Modified of a state: HTTP dates have whole seconds, so it must compare equal to what
+    clients send back."""
+    return (when or utcnow()).replace(tzinfo=UTC, microsecond=0)
 
 
 def _data_head(conn: Connection) -> int:
