@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from geoservice import auth
 from geoservice.api import features
@@ -82,9 +82,17 @@ def _note(body) -> str:
 
 
 def _expected_record(spec: CollectionSpec, fid: str) -> int:
-    """Return the record id the client's If-Match names; 428 without one, 412 if it is stale."""
-    data = dataset()
-    current = data.record_id(spec.name, fid)
+    """Return the record id the client's If-Match names; 428 without one, 412 if it is stale.
+
+    A tag this worker's state does not know may come from a write through another worker or
+    instance that it has not heard of yet: it asks the store's change counter before refusing.
+    """
+    named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
+    current = dataset().record_id(spec.name, fid)
+    stale = bool(request.if_match) and not (request.if_match.star_tag or current in named)
+    if (current is None or stale) and _holder().maybe_reload(force=True):
+        g.pop("dataset", None)  # this request goes on with the newest state
+        current = dataset().record_id(spec.name, fid)
     if current is None:
         raise NotFound(f"feature '{fid}' does not exist in collection '{spec.name}'")
     if not request.if_match:
@@ -93,7 +101,6 @@ def _expected_record(spec: CollectionSpec, fid: str) -> int:
             "change by someone else is overwritten unseen")
     if request.if_match.star_tag:
         return current
-    named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
     if current not in named:
         raise PreconditionFailed(f"feature '{fid}' was changed since the ETag you sent; GET it again",
                                  current=current)
