@@ -79,8 +79,13 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
             else:
                 record_ids[(name, fid)] = feature.record_id
     for name, spec in COLLECTIONS.items():
-        touched = name in moves or any(ref.collection in moves for ref in spec.references)
-        problems = check_references(frames[name], spec, frames) if touched else []
+        if any(ref.collection in moves for ref in spec.references) or moves.get(name, 0) is None:
+            problems = check_references(frames[name], spec, frames)  # what it names changed
+        elif name in moves:  # only its changed rows can name something missing
+            fresh = [fid for fid, feature in changed[name].items() if feature is not None]
+            problems = check_references(frames[name].loc[fresh], spec, frames) if fresh else []
+        else:
+            problems = []
         if problems:
             raise DataError(f"store: {name}", problems)
     result = replace(data, collections=frames, version=version, last_modified=last_modified,
