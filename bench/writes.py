@@ -111,6 +111,9 @@ def serve(root: Path, folder: Path, url: str, work: Path, label: str, patches: i
             answered = time.perf_counter()
             latencies.append(answered - started)
             statuses.append(answer.status_code)
+            if answer.status_code != 200:  # an error: whether it was stored, reads tell later
+                etag = requests.get(item, headers=accept, timeout=600).headers["ETag"]
+                continue
             in_a_row = 0
             while in_a_row < READS_IN_A_ROW and time.perf_counter() - answered < 60:
                 body = requests.get(item, headers=accept, timeout=600).json()
@@ -120,8 +123,8 @@ def serve(root: Path, folder: Path, url: str, work: Path, label: str, patches: i
         row.update(get_p50_ms=statistics.median(gets) * 1000,
                    patch_p50_ms=statistics.median(latencies) * 1000,
                    patch_p99_ms=_pct(latencies, 0.99) * 1000,
-                   visible_p50_ms=statistics.median(visible) * 1000,
-                   visible_max_ms=max(visible) * 1000,
+                   visible_p50_ms=statistics.median(visible) * 1000 if visible else float("nan"),
+                   visible_max_ms=max(visible) * 1000 if visible else float("nan"),
                    statuses={code: statuses.count(code) for code in sorted(set(statuses))})
         row.update(srv.worker_memory())
     finally:

@@ -109,8 +109,20 @@ class FeatureCache:
         cache = np.full(len(moved.new), None, dtype=object)
         kept = moved.source >= 0
         cache[kept] = self.cache[moved.source[kept]]
-        return FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry, cache,
-                            self.memo_bytes)
+        carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry, cache,
+                               self.memo_bytes)
+        arrays = self.__dict__.get("_arrays")
+        if arrays is not None:  # the columns as arrays, too: only the changed rows taken anew
+            fresh = np.flatnonzero(~kept)
+            rows = moved.new.iloc[fresh]
+            new = (rows.index.to_numpy(dtype=object), np.asarray(rows.geometry.array, dtype=object),
+                   _columns(rows, self.fields))
+            ids, geoms, columns = ([_moved(old, part, kept, moved.source, fresh)
+                                    for old, part in zip(arrays[2], new[2], strict=True)]
+                                   if i == 2 else _moved(arrays[i], new[i], kept, moved.source, fresh)
+                                   for i in range(3))
+            carried.__dict__["_arrays"] = (ids, geoms, columns)
+        return carried
 
     def take(self, positions) -> list[bytes]:
         """Return the bytes of the rows at `positions` (an array or a sequence of ints),
@@ -124,6 +136,15 @@ class FeatureCache:
             self.cache[todo] = np.array(fresh + [b""], dtype=object)[:-1]
             values = self.cache[positions]
         return values.tolist()
+
+
+def _moved(old: np.ndarray, fresh_values: np.ndarray, kept: np.ndarray, source: np.ndarray,
+           fresh: np.ndarray) -> np.ndarray:
+    """An array of the new frame: kept rows from the old array, the others from fresh values."""
+    out = np.empty(len(kept), dtype=object)
+    out[kept] = old[source[kept]]
+    out[fresh] = fresh_values
+    return out
 
 
 def feature_cache(data: Dataset, spec: CollectionSpec, crs_uri: str = crs.CRS84,

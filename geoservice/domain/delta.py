@@ -54,6 +54,7 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
     """
     frames = dict(data.collections)
     moves: dict[str, Moved | None] = {}
+    fresh: dict[str, gpd.GeoDataFrame | None] = {}  # the changed rows, prepared
     record_ids = dict(data.record_ids)
     for name, features in changed.items():
         spec = COLLECTIONS[name]
@@ -63,7 +64,7 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
         problems = validate(raw, spec) if raw is not None else []
         if problems:
             raise DataError(f"store: {name}", problems)
-        rows = prepare(raw, spec, data.this_year) if raw is not None else None
+        rows = fresh[name] = prepare(raw, spec, data.this_year) if raw is not None else None
         if name in whole:
             if rows is None:
                 raise DataError(f"store: {name}", [f"{name}: the file has no features"])
@@ -81,9 +82,8 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
     for name, spec in COLLECTIONS.items():
         if any(ref.collection in moves for ref in spec.references) or moves.get(name, 0) is None:
             problems = check_references(frames[name], spec, frames)  # what it names changed
-        elif name in moves:  # only its changed rows can name something missing
-            fresh = [fid for fid, feature in changed[name].items() if feature is not None]
-            problems = check_references(frames[name].loc[fresh], spec, frames) if fresh else []
+        elif fresh.get(name) is not None:  # only its changed rows can name something missing
+            problems = check_references(fresh[name], spec, frames)
         else:
             problems = []
         if problems:
