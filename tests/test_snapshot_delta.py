@@ -74,11 +74,16 @@ def test_changes_are_applied_and_equal_a_full_load(make_app, monkeypatch):
     assert body["properties"]["title"] == "Geändert"
     _same_as_a_full_load(holder, client)
 
+    # one feature changed in place (the common PATCH): the other rows' bytes are copied
+    written = store.write(AUTHOR, "nochmal", Kind.UPDATE, [Put("projects", feature(first, title="Nochmal"))])
+    assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 2)
+    _same_as_a_full_load(holder, client)
+
     # a funding area's new shape: the collection is built whole, the projects checked again
     area = store.history("funding-areas", holder.dataset.funding_areas.index[0])[-1]
     written = store.write(AUTHOR, "Notiz", Kind.UPDATE, [Put("funding-areas", Feature(
         area.fid, {**area.properties, "note": "geändert"}, area.wkb))])
-    assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 2)
+    assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 3)
     _same_as_a_full_load(holder, client)
 
 

@@ -106,9 +106,13 @@ class FeatureCache:
     def carry(self, moved) -> FeatureCache:
         """The same variant for a changed collection (domain.delta.Moved): the bytes of unchanged
         rows kept at their new positions, changed and new rows serialized again when asked."""
-        cache = np.full(len(moved.new), None, dtype=object)
         kept = moved.source >= 0
-        cache[kept] = self.cache[moved.source[kept]]
+        if moved.in_place:  # a copy is cheaper than taking every row by position
+            cache = self.cache.copy()
+            cache[~kept] = None
+        else:
+            cache = np.full(len(moved.new), None, dtype=object)
+            cache[kept] = self.cache[moved.source[kept]]
         carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry, cache,
                                self.memo_bytes)
         arrays = self.__dict__.get("_arrays")
@@ -117,9 +121,9 @@ class FeatureCache:
             rows = moved.new.iloc[fresh]
             new = (rows.index.to_numpy(dtype=object), np.asarray(rows.geometry.array, dtype=object),
                    _columns(rows, self.fields))
-            ids, geoms, columns = ([_moved(old, part, kept, moved.source, fresh)
+            ids, geoms, columns = ([_moved(old, part, moved, kept, fresh)
                                     for old, part in zip(arrays[2], new[2], strict=True)]
-                                   if i == 2 else _moved(arrays[i], new[i], kept, moved.source, fresh)
+                                   if i == 2 else _moved(arrays[i], new[i], moved, kept, fresh)
                                    for i in range(3))
             carried.__dict__["_arrays"] = (ids, geoms, columns)
         return carried
@@ -138,11 +142,14 @@ class FeatureCache:
         return values.tolist()
 
 
-def _moved(old: np.ndarray, fresh_values: np.ndarray, kept: np.ndarray, source: np.ndarray,
+def _moved(old: np.ndarray, fresh_values: np.ndarray, moved, kept: np.ndarray,
            fresh: np.ndarray) -> np.ndarray:
     """An array of the new frame: kept rows from the old array, the others from fresh values."""
-    out = np.empty(len(kept), dtype=object)
-    out[kept] = old[source[kept]]
+    if moved.in_place:
+        out = old.copy()
+    else:
+        out = np.empty(len(kept), dtype=object)
+        out[kept] = old[moved.source[kept]]
     out[fresh] = fresh_values
     return out
 

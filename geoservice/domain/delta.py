@@ -38,6 +38,13 @@ class Moved:
     new: gpd.GeoDataFrame
     source: np.ndarray  # per new position
 
+    @property
+    def in_place(self) -> bool:
+        """True when every kept row stayed at its position (no row came or went)."""
+        kept = self.source >= 0
+        return len(self.new) == len(self.old) and bool(np.array_equal(np.flatnonzero(kept),
+                                                                      self.source[kept]))
+
 
 # a memo value that can follow its collection to the new state: carry(moved) -> new value | None
 Carry = Callable[[Moved], Any]
