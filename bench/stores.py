@@ -30,7 +30,7 @@ BACKENDS = ("files", "sqlite", "postgresql")
 PG_URL = "postgresql://postgres@127.0.0.1:5432"
 BBOX_SEED = 20240601
 BBOX_COUNT = 2000
-BBOX_SIZE = (0.0028, 0.0018)  # degrees lon x lat, like cli.SCALE_BBOX: ~150 of 100k projects
+BBOX_SIZE = (0.0028, 0.0018)  # degrees lon x lat, like scenarios.SCALE_BBOX: ~150 of 100k projects
 BBOX_LIMIT = 100
 
 

@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     # Folder of the reviewable data files (funding_areas.geojson, projects.geojson, ...): an empty
     # store is seeded from it, `geodata dump` writes the store's state back into it.
     DATA_DIR: Annotated[str, Field(min_length=1)] = str(ROOT / "geodata")
-    # SQLite: seconds between checks of the store's change counter; 0 = every request.
+    # SQLite: at most this many seconds between checks of the store's change counter; 0 = every
+    # request. A commit by another connection (PRAGMA data_version) is checked at once.
     # PostgreSQL needs no polling (LISTEN/NOTIFY).
     RELOAD_INTERVAL: Annotated[float, Field(ge=0, le=3600)] = 1.0
     # Public base URL (e.g. https://geo.example.org/prohlis); empty = derive from the request.

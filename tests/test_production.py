@@ -1,4 +1,5 @@
-"""The production set-up (deploy/gunicorn.conf.py) under faults: a killed worker, slow clients.
+"""The production set-up (deploy/gunicorn.conf.py) under faults: a killed worker, slow clients;
+read-your-writes across its workers.
 
 gunicorn runs exactly as docs/OPERATIONS.md "Production" says, with 2 workers, on a fresh SQLite database
 on 127.0.0.1. What is measured is printed (`pytest -s`) and written to the test's properties;
@@ -7,6 +8,7 @@ timings are asserted only against generous bounds.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -20,11 +22,15 @@ import pytest
 import requests
 
 from geoservice import create_app
+from geoservice.storage.accounts import Accounts
+from geoservice.storage.sql import SqlStore
 from tests.conftest import GEODATA, ROOT, new_database
 
 pytestmark = pytest.mark.slow  # starts servers or external programs (tests/conftest.py)
 
 CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+FRESH_FID = "masterplan-prohlis-2030"
+FRESH_TRIES = 200
 URLS = ["/collections/projects/items?limit=5", "/collections/funding-areas/items?f=json",
         "/locate?lon=13.8&lat=51.0&datetime=2018-06-01", "/collections?f=json", "/healthz",
         "/collections/projects/items?sortby=-start_year&limit=3", "/areas?f=json"]
@@ -216,6 +222,32 @@ def test_slow_clients_do_not_starve_the_workers(server, record_property):
     record_property("slowloris", figures)
     print("slowloris:", figures)
     assert max(latencies) < 10  # gunicorn's worker timeout is 30 s; far below it
+
+
+def test_a_write_is_seen_by_the_next_request_whichever_worker_answers(server):
+    # read-your-writes: every request is a new connection, so the next one may reach the other
+    # worker; a PATCH with the ETag the previous write answered succeeds, a read right after serves it
+    store = SqlStore(server.database)
+    token = Accounts(store).add("anna", "editor", "Quartiersmanagement Prohlis", "test")[2]
+    store.dispose()
+    item = f"{server.url}/collections/projects/items/{FRESH_FID}"
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/merge-patch+json",
+               "Accept": "application/geo+json", "X-Change-Note": "Test", "Connection": "close"}
+    etag = requests.get(item, headers={"Accept": "application/geo+json"}, timeout=30).headers["ETag"]
+    patched, read = [], []
+    for n in range(FRESH_TRIES):
+        answer = requests.patch(item, data=json.dumps({"properties": {"status_note": f"Stand {n}"}}),
+                                headers={**headers, "If-Match": etag}, timeout=30)
+        patched.append(answer.status_code)
+        if answer.status_code != 200:
+            etag = requests.get(item, headers={"Accept": "application/geo+json"}, timeout=30).headers["ETag"]
+            continue
+        etag = answer.headers["ETag"]
+        after = requests.get(item, headers={"Accept": "application/geo+json", "Connection": "close"},
+                             timeout=30)
+        read.append(after.json()["properties"]["status_note"] == f"Stand {n}")
+    assert patched.count(200) == FRESH_TRIES, {code: patched.count(code) for code in set(patched)}
+    assert read.count(True) == FRESH_TRIES
 
 
 @pytest.mark.parametrize("path", ["/collections/projects/items?q=" + "a" * 60_000,

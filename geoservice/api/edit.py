@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote, urlencode
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from geoservice import auth, params
 from geoservice.api import features
@@ -148,7 +148,11 @@ def _note(body, account) -> str:
 
 def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
     """Return the record id the client's If-Match names; 412 if it is stale, 428 without one
-    (an account allowed to write without If-Match: the current record)."""
+    (an account allowed to write without If-Match: the current record).
+
+    A tag this worker's state does not know may come from a write through another worker or
+    instance that it has not heard of yet: it asks the store's change counter before refusing.
+    """
     if request.if_match and request.if_match.star_tag:
         # "whatever is stored now": the stored record, also when the served state is an older
         # valid one because the newest is invalid (how a broken feature is repaired)
@@ -156,8 +160,12 @@ def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
         if stored is None:
             raise NotFound(f"feature '{fid}' does not exist in collection '{spec.name}'")
         return stored
-    data = dataset()
-    current = data.record_id(spec.name, fid)
+    named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
+    current = dataset().record_id(spec.name, fid)
+    stale = bool(request.if_match) and current not in named
+    if (current is None or stale) and _holder().maybe_reload(force=True):
+        g.pop("dataset", None)  # this request goes on with the newest state
+        current = dataset().record_id(spec.name, fid)
     if current is None:
         raise NotFound(f"feature '{fid}' does not exist in collection '{spec.name}'")
     if not request.if_match:
@@ -168,7 +176,6 @@ def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
             "change by someone else is overwritten unseen (for a client that cannot send it, an "
             "administrator can let the account write without: users writing NAME --if-match "
             "optional)")
-    named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
     if current not in named:
         raise PreconditionFailed(f"feature '{fid}' was changed since the ETag you sent; GET it again",
                                  current=current)

@@ -103,8 +103,35 @@ class FeatureCache:
         return _encode(ids[todo], _geojson(geoms[todo], self.crs_uri, self.skip_geometry),
                        _rows([column[todo] for column in columns], self.fields, len(todo)))
 
-    def take(self, positions: np.ndarray) -> list[bytes]:
-        """Return the bytes of the rows at `positions`, serializing missing ones once."""
+    def carry(self, moved) -> FeatureCache:
+        """The same variant for a changed collection (domain.delta.Moved): the bytes of unchanged
+        rows kept at their new positions, changed and new rows serialized again when asked."""
+        kept = moved.source >= 0
+        if moved.in_place:  # a copy is cheaper than taking every row by position
+            cache = self.cache.copy()
+            cache[~kept] = None
+        else:
+            cache = np.full(len(moved.new), None, dtype=object)
+            cache[kept] = self.cache[moved.source[kept]]
+        carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry, cache,
+                               self.memo_bytes)
+        arrays = self.__dict__.get("_arrays")
+        if arrays is not None:  # the columns as arrays, too: only the changed rows taken anew
+            fresh = np.flatnonzero(~kept)
+            rows = moved.new.iloc[fresh]
+            new = (rows.index.to_numpy(dtype=object), np.asarray(rows.geometry.array, dtype=object),
+                   _columns(rows, self.fields))
+            ids, geoms, columns = ([_moved(old, part, moved, kept, fresh)
+                                    for old, part in zip(arrays[2], new[2], strict=True)]
+                                   if i == 2 else _moved(arrays[i], new[i], moved, kept, fresh)
+                                   for i in range(3))
+            carried.__dict__["_arrays"] = (ids, geoms, columns)
+        return carried
+
+    def take(self, positions) -> list[bytes]:
+        """Return the bytes of the rows at `positions` (an array or a sequence of ints),
+        serializing missing ones once."""
+        positions = np.asarray(positions, dtype=np.intp)  # a list indexes a numpy mask wrongly
         values = self.cache[positions]
         missing = np.equal(values, None)
         if missing.any():
@@ -113,6 +140,18 @@ class FeatureCache:
             self.cache[todo] = np.array(fresh + [b""], dtype=object)[:-1]
             values = self.cache[positions]
         return values.tolist()
+
+
+def _moved(old: np.ndarray, fresh_values: np.ndarray, moved, kept: np.ndarray,
+           fresh: np.ndarray) -> np.ndarray:
+    """An array of the new frame: kept rows from the old array, the others from fresh values."""
+    if moved.in_place:
+        out = old.copy()
+    else:
+        out = np.empty(len(kept), dtype=object)
+        out[kept] = old[moved.source[kept]]
+    out[fresh] = fresh_values
+    return out
 
 
 def feature_cache(data: Dataset, spec: CollectionSpec, crs_uri: str = crs.CRS84,

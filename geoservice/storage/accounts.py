@@ -22,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from geoservice.domain.editing import MAX_NOTE
 from geoservice.errors import Conflict, NotFound
 from geoservice.storage.sql import LOGIN_LOCK_KEY, SqlStore, utcnow
-from geoservice.storage.tables import accounts, changes, editor_sessions, login_attempts
+from geoservice.storage.tables import ACCOUNT_KIND, accounts, changes, editor_sessions, login_attempts
 
 ROLES = ("editor", "admin")
 _hasher = PasswordHasher()
@@ -60,7 +60,7 @@ class Accounts:
 
     def _record(self, conn, actor: str, note: str) -> None:
         conn.execute(changes.insert().values(recorded_at=utcnow(), author=actor,
-                                             author_role="Verwaltung", kind="account", note=note))
+                                             author_role="Verwaltung", kind=ACCOUNT_KIND, note=note))
 
     def add(self, name: str, role: str, organisation: str, actor: str) -> tuple[Account, str, str]:
         """Create an account; return it with its generated password and token (shown once)."""

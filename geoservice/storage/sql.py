@@ -36,7 +36,14 @@ from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
 from geoservice.storage import cql_sql, outbox
 from geoservice.storage.geojson import FILES, Feature, read_collection
-from geoservice.storage.states import SnapshotKeeper, as_of, build_state, check_state, read_state
+from geoservice.storage.states import (
+    SnapshotKeeper,
+    as_of,
+    build_state,
+    check_state,
+    data_head,
+    read_state,
+)
 from geoservice.storage.tables import changes, records
 from geoservice.storage.writer import (  # noqa: F401  (the write API is imported from here)
     Author,
@@ -159,9 +166,10 @@ class SqlStore:
     # ------------------------------------------------------------------ reads
 
     def signature(self) -> str:
-        """Return the last change id: a cheap counter that grows with every write."""
+        """Return the last data change's id: a cheap counter that grows with every write of
+        features (an account change is recorded beside them and does not move it)."""
         with self.engine.connect() as conn:
-            return str(conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0)
+            return str(data_head(conn))
 
     def change_at(self, instant: datetime) -> int | None:
         """Return the id of the last change recorded at or before `instant` (naive UTC)."""
@@ -218,6 +226,14 @@ class SqlStore:
         if not historical:
             self.snapshots.keep(change_id, when, collections)
         return dataset
+
+    def keep_snapshot(self, change_id: int) -> None:
+        """Keep the state after a change in the snapshot file (read again, in the background):
+        a state a worker built by applying the change was not loaded through load()."""
+        def read():
+            with self._snapshot() as conn:
+                return read_state(conn, change_id)
+        self.snapshots.keep_read(change_id, read)
 
     def load_snapshot(self, this_year: int | None = None) -> Dataset:
         """Return the last good state kept in the snapshot file (OSError/ValueError: none)."""

@@ -24,7 +24,7 @@ from geoservice.domain.dataset import Dataset, build_dataset
 from geoservice.errors import DataError, InvalidState
 from geoservice.storage import snapshot
 from geoservice.storage.geojson import FILES, Feature
-from geoservice.storage.tables import changes, records
+from geoservice.storage.tables import ACCOUNT_KIND, changes, records
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +46,25 @@ class SnapshotKeeper:
         threading.Thread(target=self._write, args=(change_id, when, collections),
                          name="geoservice-snapshot", daemon=True).start()
 
-    def _write(self, change_id: int, when, collections) -> None:
+    def keep_read(self, change_id: int, read) -> None:
+        """Keep the state after a change that was applied to the served one rather than loaded
+        (storage/holder.py): `read()` gives its (change id, time, collections), in the background."""
+        if self.path is None or self._kept == change_id:
+            return
+        self._kept = change_id
+        threading.Thread(target=self._write, args=(change_id, None, None, read),
+                         name="geoservice-snapshot", daemon=True).start()
+
+    def _write(self, change_id: int, when, collections, read=None) -> None:
         with self._lock:  # one at a time; a newer state may have been kept meanwhile
             if self._kept != change_id or self.path is None:
                 return
             try:
+                if read is not None:
+                    change_id, when, collections = read()
                 snapshot.write(self.path, change_id, when, collections)
-            except OSError as exc:  # a full disk must not stop serving; the next load tries again
+            except (OSError, sa.exc.SQLAlchemyError) as exc:
+                # a full disk or a lost database must not stop serving: the next change tries again
                 self._kept = None
                 log.warning("could not write the snapshot %s: %s", self.path, exc)
 
@@ -79,22 +91,34 @@ def check_state(conn: Connection, change_id: int) -> None:
 def build_state(change_id: int, when: datetime | None, collections: dict, historical: bool,
              this_year: int | None) -> Dataset:
     """Validate and index one stored state (from the database or its snapshot file)."""
-    # the state's version from the digests stored with each record (computed once, at write),
-    # and the year ongoing projects run until: answers to time queries change at New Year
     this_year = this_year or clock.this_year()
-    digest = hashlib.blake2b(digest_size=8)
-    digest.update(f"this year\0{this_year}\0".encode())
-    for name in sorted(collections):
-        for feature in collections[name]:
-            digest.update(f"{name}\0{feature.fid}\0{feature.digest}".encode())
-    # HTTP dates have whole seconds: Last-Modified must compare equal to what clients send back
-    modified = (when or datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=UTC, microsecond=0)
-    return build_dataset(collections, digest.hexdigest(), modified,
-                         change_id, historical=historical, this_year=this_year)
+    return build_dataset(collections, state_version(change_id, when, this_year),
+                         last_modified(when), change_id, historical=historical, this_year=this_year)
+
+
+def state_version(change_id: int, when: datetime | None, this_year: int) -> str:
+    """The version of the state after a change (ETags): the change and its time name the records
+    exactly (every write is a new change, never an edit of one), so a worker that applies a
+    change (domain/delta.py) and one that loads everything agree; the year ongoing projects run
+    until is part of it, so answers to time queries get new ETags at New Year."""
+    digest = hashlib.blake2b(f"{change_id}\0{when}\0{this_year}".encode(), digest_size=8)
+    return digest.hexdigest()
+
+
+def last_modified(when: datetime | None) -> datetime:
+    """Last-Modified of a state: HTTP dates have whole seconds, so it must compare equal to what
+    clients send back."""
+    return (when or datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=UTC, microsecond=0)
+
+
+def data_head(conn: Connection) -> int:
+    """The id of the last change of the data (0 before the seed); account changes do not count."""
+    return conn.execute(sa.select(changes.c.id).where(changes.c.kind != ACCOUNT_KIND)
+                        .order_by(changes.c.id.desc()).limit(1)).scalar() or 0
 
 
 def read_state(conn: Connection, change_id: int | None) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
-    head = conn.execute(sa.select(sa.func.max(changes.c.id))).scalar() or 0
+    head = data_head(conn)
     if change_id is None or change_id > head:
         change_id = head
     when = conn.execute(sa.select(changes.c.recorded_at).where(changes.c.id == change_id)).scalar()

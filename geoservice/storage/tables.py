@@ -22,13 +22,15 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+ACCOUNT_KIND = "account"  # an account change: recorded beside the data's changes, never part of them
+
 changes = Table(
     "changes", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("recorded_at", DateTime, nullable=False),  # UTC, strictly increasing with id
     Column("author", String(200), nullable=False),  # account name (shown to administrators only)
     Column("author_role", String(200), nullable=False),  # public label: role or organisation
-    Column("kind", String(20), nullable=False),  # seed | import | create | replace | update | retire
+    Column("kind", String(20), nullable=False),  # seed | import | create | replace | update | retire | account
     Column("note", Text, nullable=False),
 )
 

@@ -117,26 +117,44 @@ class Writer:
         self.touched: set[str] = set()
         self.current: dict[str, dict] = {}  # collection -> fid -> current record (live or retired)
         self.next_position: dict[str, int] = {}
+        self.looked: dict[str, dict] = {}  # collection -> fid -> current record, read one by one
         self.closes: list[int] = []
         self.inserts: list[dict] = []
         self.tombstones: list[tuple[str, str, int, int]] = []  # collection, fid, position, old id
 
+    SINGLE = 50  # features of a collection looked up one by one; more: all its rows at once
+
     def _rows(self, collection: str) -> dict:
         if collection not in self.current:
-            rows = self.conn.execute(sa.select(
-                records.c.id, records.c.fid, records.c.position, records.c.digest, records.c.retired)
-                .where(records.c.collection == collection, records.c.recorded_to.is_(None)))
+            rows = self.conn.execute(sa.select(*self._columns)
+                                     .where(records.c.collection == collection, records.c.recorded_to.is_(None)))
             self.current[collection] = {row.fid: row for row in rows}
-            top = self.conn.execute(sa.select(sa.func.max(records.c.position))
-                                    .where(records.c.collection == collection)).scalar()
-            self.next_position[collection] = 0 if top is None else top + 1
         return self.current[collection]
+
+    _columns = (records.c.id, records.c.fid, records.c.position, records.c.digest, records.c.retired)
+
+    def _row(self, collection: str, fid: str):
+        """The current record of one feature (live or retired), or None: a write of a few features
+        reads only their rows, not the whole collection's (milliseconds at 100,000 features)."""
+        if collection in self.current:
+            return self.current[collection].get(fid)
+        looked = self.looked.setdefault(collection, {})
+        if fid not in looked:
+            if len(looked) >= self.SINGLE:
+                return self._rows(collection).get(fid)
+            looked[fid] = self.conn.execute(sa.select(*self._columns).where(
+                records.c.collection == collection, records.c.fid == fid,
+                records.c.recorded_to.is_(None))).first()
+        return looked[fid]
 
     def current_fids(self, collection: str) -> set[str]:
         return {fid for fid, row in self._rows(collection).items() if not row.retired}
 
     def _position(self, collection: str) -> int:
-        self._rows(collection)
+        if collection not in self.next_position:
+            top = self.conn.execute(sa.select(sa.func.max(records.c.position))
+                                    .where(records.c.collection == collection)).scalar()
+            self.next_position[collection] = 0 if top is None else top + 1
         self.next_position[collection] += 1
         return self.next_position[collection] - 1
 
@@ -162,7 +180,7 @@ class Writer:
 
     def put(self, op: Put) -> None:
         feature, collection = op.feature, op.collection
-        row = self._rows(collection).get(feature.fid)
+        row = self._row(collection, feature.fid)
         if op.create_only and row is not None and not row.retired:
             raise Conflict(f"feature '{feature.fid}' already exists in {collection}")
         if op.restore and (op.expect is None or row is None or not row.retired):
@@ -186,7 +204,7 @@ class Writer:
         self._insert(collection, feature.fid, position, feature.properties, feature.wkb)
 
     def retire(self, op: Retire) -> None:
-        row = self._rows(op.collection).get(op.fid)
+        row = self._row(op.collection, op.fid)
         if row is None or row.retired:
             raise NotFound(f"feature '{op.fid}' does not exist in collection '{op.collection}'")
         self._check_expect(row, op.expect, op.collection, op.fid)

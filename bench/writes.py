@@ -1,0 +1,219 @@
+"""Writes at scale: PATCH latency, when another worker serves the change, and what a change costs
+a worker (`python -m bench.writes [--sizes 1000,10000,100000] [--before REV]`).
+
+Per size of synthetic projects (bench/synth.py), on one SQLite store seeded once and copied for
+each checkout measured (this one, and `--before`: a commit checked out as a git worktree):
+- server: the production command (deploy/gunicorn.conf.py, gthread) with 2 workers. Sequential
+  PATCHes of one project with the ETag the previous one answered, each on a new connection:
+  status, latency p50/p99, and the time from the answer until 8 reads in a row (new connections,
+  either worker) serve the change. Reference in the same run: GET of the same project.
+- in process (this checkout): a full load of the state (what every worker did on every change
+  before) against applying one changed feature to the served state (domain/delta.py).
+Prints a Markdown table; ratios are against the reference of the same run and size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from bench import stores, synth
+from bench.scenarios import log
+from bench.servers import ROOT, Server, command, free_port, install_cleanup, stop_all
+
+FID_PREFIX = "bench-project-"
+READS_IN_A_ROW = 8
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def seeded(work: Path, count: int) -> tuple[Path, Path]:
+    """Return (data folder, seeded SQLite file) of a size, made once per work folder."""
+    folder = synth.make_dataset(work / f"scale-{count}", ROOT / "geodata", count)
+    db = work / "db" / f"writes-{count}.sqlite3"
+    stamp = db.with_suffix(".seeded")
+    if not stamp.exists():
+        url = stores.sqlite_reset(db)
+        took = stores.preseed(url, folder, None, 3600)
+        log(f"seeded {count} projects in {took:.1f} s")
+        stamp.write_text(str(took))
+    return folder, db
+
+
+def _copy(db: Path, target: Path) -> str:
+    url = stores.sqlite_reset(target)
+    shutil.copy2(db, target)
+    return url
+
+
+def _token(url: str) -> str:
+    from geoservice.storage.accounts import Accounts
+    from geoservice.storage.sql import SqlStore
+
+    store = SqlStore(url)
+    try:
+        return Accounts(store).add("bench", "editor", "Bench", "bench")[2]
+    finally:
+        store.dispose()
+
+
+def _first_fid(folder: Path) -> str:
+    with open(folder / "projects.geojson", encoding="utf-8") as handle:
+        handle.readline()
+        return json.loads(handle.readline().rstrip().rstrip(","))["properties"]["id"]
+
+
+def serve(root: Path, folder: Path, url: str, work: Path, label: str, patches: int) -> dict:
+    """Start the production command on a copy of the store; PATCH, read, measure."""
+    token = _token(url)
+    fid = _first_fid(folder)
+    port = free_port()
+    env = {"GEOSERVICE_DATABASE_URL": url, "GEOSERVICE_DATA_DIR": str(folder),
+           "PYTHONPATH": str(root), "BENCH_RUN": str(work)}
+    srv = Server("geoservice", "gunicorn-deploy", command("geoservice", "gunicorn-deploy", port, 2, 120),
+                 env, port, work / "logs" / f"writes-{label}.log", cwd=root)
+    srv.start()
+    row: dict = {"label": label}
+    try:
+        srv.wait_ready("/?f=json", 1800, require_200=False)
+        row["startup_s"] = srv.startup_s
+        item = f"{srv.url}/collections/projects/items/{fid}"
+        accept = {"Accept": "application/geo+json", "Connection": "close"}
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:  # both workers loaded: 8 answers in a row
+            if all(requests.get(item, headers=accept, timeout=600).ok for _ in range(8)):
+                break
+        gets = []
+        for _ in range(50):
+            started = time.perf_counter()
+            got = requests.get(item, headers=accept, timeout=600)
+            gets.append(time.perf_counter() - started)
+        etag = got.headers["ETag"]
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/merge-patch+json",
+                   "X-Change-Note": "Bench", **accept}
+        latencies, statuses, visible = [], [], []
+        for n in range(patches):
+            note = f"Bench {label} {n}"
+            started = time.perf_counter()
+            answer = requests.patch(item, data=json.dumps({"properties": {"status_note": note}}),
+                                    headers={**headers, "If-Match": etag}, timeout=600)
+            answered = time.perf_counter()
+            latencies.append(answered - started)
+            statuses.append(answer.status_code)
+            if answer.status_code != 200:  # an error: whether it was stored, reads tell later
+                etag = requests.get(item, headers=accept, timeout=600).headers["ETag"]
+                continue
+            in_a_row = 0
+            while in_a_row < READS_IN_A_ROW and time.perf_counter() - answered < 60:
+                body = requests.get(item, headers=accept, timeout=600).json()
+                in_a_row = in_a_row + 1 if body["properties"]["status_note"] == note else 0
+            visible.append(time.perf_counter() - answered)
+            etag = requests.get(item, headers=accept, timeout=600).headers["ETag"]
+        row.update(get_p50_ms=statistics.median(gets) * 1000,
+                   patch_p50_ms=statistics.median(latencies) * 1000,
+                   patch_p99_ms=_pct(latencies, 0.99) * 1000,
+                   visible_p50_ms=statistics.median(visible) * 1000 if visible else float("nan"),
+                   visible_max_ms=max(visible) * 1000 if visible else float("nan"),
+                   statuses={code: statuses.count(code) for code in sorted(set(statuses))})
+        row.update(srv.worker_memory())
+    finally:
+        srv.stop()
+    return row
+
+
+def in_process(url: str) -> dict:
+    """Seconds of a full load against one changed feature applied (this checkout's code)."""
+    from geoservice.storage.holder import DataHolder
+    from geoservice.storage.sql import SqlStore
+    from geoservice.writes import Author, Kind, Put
+
+    store = SqlStore(url)
+    started = time.perf_counter()
+    holder = DataHolder(store, listen=False)
+    full = time.perf_counter() - started
+    applied = []
+    for n in range(5):
+        fid = holder.dataset.projects.index[n]
+        record = store.history("projects", fid)[-1]
+        from geoservice.storage.geojson import Feature
+
+        store.write(Author("bench", "Bench"), "Bench", Kind.UPDATE, [Put("projects", Feature(
+            fid, {**record.properties, "status_note": f"in process {n}"}, record.wkb))])
+        started = time.perf_counter()
+        holder.maybe_reload(force=True)
+        applied.append(time.perf_counter() - started)
+    result = {"full_load_s": full, "apply_ms": statistics.median(applied) * 1000,
+              "full_loads_after": holder.loads - 1}
+    holder.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.writes", description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--patches", type=int, default=20)
+    parser.add_argument("--before", default="", help="a commit to measure beside this checkout")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "work")
+    args = parser.parse_args(argv)
+    install_cleanup()
+    work = args.workdir.resolve()
+    (work / "logs").mkdir(parents=True, exist_ok=True)
+    rows = []
+    try:
+        with contextlib.ExitStack() as stack:
+            roots = [("after", ROOT)]
+            if args.before:
+                before, commit = stack.enter_context(stores.committed_checkout(work, args.before))
+                roots.insert(0, (f"before {commit[:10]}", before))
+            for count in [int(n) for n in args.sizes.split(",") if n.strip()]:
+                folder, db = seeded(work, count)
+                for label, root in roots:
+                    url = _copy(db, work / "db" / "writes-run.sqlite3")
+                    row = {"size": count, **serve(root, folder, url, work, label, args.patches)}
+                    log(f"{count} {label}: {row}")
+                    rows.append(row)
+                url = _copy(db, work / "db" / "writes-run.sqlite3")
+                rows.append({"size": count, "label": "in process", **in_process(url)})
+                log(f"{count} in process: {rows[-1]}")
+    finally:
+        stop_all()
+    print(report(rows))
+    return 0
+
+
+def report(rows: list[dict]) -> str:
+    """The rows as a Markdown table (ratios against GET of the same run and size)."""
+    lines = ["| projects | code | start s | GET p50 ms | PATCH statuses | PATCH p50 ms (×GET) | "
+             "PATCH p99 ms | served by every worker p50 / max ms | RSS/worker MiB |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r["label"] == "in process":
+            continue
+        lines.append(
+            f"| {r['size']:,} | {r['label']} | {r.get('startup_s', 0):.1f} | {r['get_p50_ms']:.1f} | "
+            f"{', '.join(f'{k}: {v}' for k, v in r['statuses'].items())} | "
+            f"{r['patch_p50_ms']:.0f} ({r['patch_p50_ms'] / r['get_p50_ms']:.1f}×) | "
+            f"{r['patch_p99_ms']:.0f} | {r['visible_p50_ms']:.0f} / {r['visible_max_ms']:.0f} | "
+            f"{r.get('rss_worker_max_mib', 0):.0f} |")
+    lines += ["", "| projects | full load of the state s | one change applied ms | ratio |",
+              "|---|---|---|---|"]
+    for r in rows:
+        if r["label"] == "in process":
+            lines.append(f"| {r['size']:,} | {r['full_load_s']:.2f} | {r['apply_ms']:.1f} | "
+                         f"{r['full_load_s'] * 1000 / r['apply_ms']:.0f}× faster |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
