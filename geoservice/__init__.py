@@ -10,7 +10,7 @@ from typing import Any
 import click
 from flask import Flask, g
 
-from geoservice import cache, http, i18n
+from geoservice import cache, edge, http, i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, SettingsError, settings
 from geoservice.storage import SchemaOutdated, open_store
@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from geoservice import api, auth, cli, web
 
     http.init_app(app)
+    edge.init_app(app)
     try:
         auth.init_app(app)  # may write instance/secret_key
     except OSError as exc:
@@ -86,6 +87,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+    # outermost: no body reaches anything unbounded, every answer carries the security headers
+    app.wsgi_app = edge.SecureHeaders(edge.BodyLimit(app.wsgi_app, int(app.config["MAX_BODY_BYTES"])))
     return app
 
 

@@ -30,7 +30,7 @@ from geoservice.http import dataset, etag_for
 from geoservice.writes import RETIRED, Author, Kind, Writes, feature_etag, record_of_etag
 
 bp = Blueprint("edit", __name__)
-MAX_BODY = 5 * 2**20  # a feature larger than 5 MiB is a mistake
+MAX_DEPTH = 32  # JSON nesting: a GeoJSON feature needs 7 (Feature, geometry, MultiPolygon's 4, point)
 
 
 def _holder():
@@ -53,16 +53,36 @@ def _content_crs() -> str:
 
 
 def _body() -> dict:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise InvalidParameter(f"the body has {request.content_length} bytes; at most {MAX_BODY}")
+    """The JSON body (edge.BodyLimit has bounded its size), at most MAX_DEPTH deep."""
     mimetype = request.mimetype
     if mimetype not in ("application/geo+json", "application/json", "application/merge-patch+json"):
         raise UnsupportedMediaType(f"Content-Type: '{request.content_type}' is not accepted; send "
                                    "application/geo+json (PATCH: application/merge-patch+json)")
+    too_deep = InvalidParameter(f"the body nests JSON arrays or objects more than {MAX_DEPTH} deep")
     try:
-        return json.loads(request.get_data(cache=False) or b"null")
+        body = json.loads(request.get_data(cache=False) or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParameter(f"the body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise too_deep from None
+    if _depth(body) > MAX_DEPTH:  # before any recursive step (merge patch, checks) meets it
+        raise too_deep
+    return body
+
+
+def _depth(value) -> int:
+    """Return how deeply arrays and objects nest in a parsed JSON value (iteratively)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            todo.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _max_vertices() -> int:
+    return int(current_app.config["MAX_GEOMETRY_VERTICES"])
 
 
 def _header_note() -> str | None:
@@ -93,7 +113,8 @@ def _expected_record(spec: CollectionSpec, fid: str) -> int:
             "change by someone else is overwritten unseen")
     if request.if_match.star_tag:
         return current
-    named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
+    # an empty tag (`If-Match: ""`) is well-formed and names no record: 412 like any stale one
+    named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False) if tag}
     if current not in named:
         raise PreconditionFailed(f"feature '{fid}' was changed since the ETag you sent; GET it again",
                                  current=current)
@@ -128,12 +149,13 @@ def create(collection_id: str):
     account = auth.api_account(spec)
     body = _body()
     note = _note(body)
-    properties, geometry, fid = editing.read_feature(body, _content_crs())
+    properties, geometry, fid = editing.read_feature(body, _content_crs(), _max_vertices())
     writes = _writes()
-    if fid is None:
-        fid = writes.new_id(spec, str(properties.get("title") or properties.get("name") or ""))
+    fresh = fid is None  # then made from the title, made unique inside the write transaction
+    if fresh:
+        fid = editing.slug(str(properties.get("title") or properties.get("name") or ""))
     feature = writes.checked(spec, dataset(), editing.Draft(fid, properties, geometry))
-    result = writes.create(_author(account), note, spec, feature)
+    fid, result = writes.create(_author(account), note, spec, feature, fresh_id=fresh)
     return _answer(spec, fid, result, 201)
 
 
@@ -145,7 +167,7 @@ def replace(collection_id: str, feature_id: str):
     expect = _expected_record(spec, feature_id)
     body = _body()
     note = _note(body)
-    properties, geometry, fid = editing.read_feature(body, _content_crs())
+    properties, geometry, fid = editing.read_feature(body, _content_crs(), _max_vertices())
     if fid not in (None, feature_id):
         raise InvalidParameter(f"the body's id '{fid}' differs from the URL's '{feature_id}'")
     writes = _writes()
@@ -167,7 +189,7 @@ def update(collection_id: str, feature_id: str):
     current = _current_feature(spec, feature_id)
     properties = editing.merge_patch(current["properties"], patch.get("properties") or {})
     if "geometry" in patch and patch["geometry"] is not None:
-        geometry = editing.read_geometry(patch["geometry"], _content_crs())
+        geometry = editing.read_geometry(patch["geometry"], _content_crs(), _max_vertices())
         for name in derived.stale_on_move(spec):  # e.g. a moved boundary has a new size
             if name not in (patch.get("properties") or {}):
                 properties[name] = None  # computed anew

@@ -1,0 +1,210 @@
+"""The edge of the app, outside Flask: request bodies bounded, security headers on every response.
+
+`BodyLimit` reads every request body (Content-Length or chunked) in bounded pieces before Flask,
+WTForms or a JSON parser sees it, and answers 413 past MAX_BODY_BYTES: no endpoint can be made to
+hold more. `SecureHeaders` adds nosniff, the Referrer-Policy, framing rules and a default CSP to
+every response, the 413s above, cached answers and errors included; HTML pages get their own CSP
+(`page_csp`, set in Flask's after_request) that allows exactly the inline scripts they carry, by
+hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import json
+import re
+import threading
+from collections import OrderedDict
+from urllib.parse import parse_qs, urlsplit
+
+import zstandard
+
+CHUNK = 64 * 1024
+# a response without its own CSP (JSON, files, errors) may load nothing and be framed by no one
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# inline <script> blocks a browser runs (no src, no data type such as application/json)
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)(?![^>]*\btype=\"application/(?:ld\+)?json\")"
+                            rb"[^>]*>(.*?)</script>", re.S | re.I)
+
+
+class BodyLimit:
+    """WSGI middleware: a request body over `limit` bytes is answered 413 before the app reads it.
+
+    A declared Content-Length over the limit is refused unread. A body without one (chunked) is
+    read in CHUNK pieces up to the limit and handed on as a buffer with its length; one byte more
+    and the answer is 413 with `Connection: close`, the rest never read.
+    """
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    def __call__(self, environ, start_response):
+        declared = (environ.get("CONTENT_LENGTH") or "").strip()
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if declared and not chunked:
+            if not declared.isdigit():
+                return _too_large(start_response, 400, "BadRequest",
+                                  f"Content-Length: '{declared[:40]}' is not a number of bytes")
+            if int(declared) > self.limit:
+                return _too_large(start_response, 413, "RequestEntityTooLarge",
+                                  f"the body has {int(declared)} bytes; at most {self.limit} "
+                                  "are accepted")
+            return self.app(environ, start_response)
+        if not chunked:
+            return self.app(environ, start_response)
+        stream, kept, size = environ["wsgi.input"], [], 0
+        while True:
+            piece = stream.read(CHUNK)
+            if not piece:
+                break
+            size += len(piece)
+            if size > self.limit:
+                return _too_large(start_response, 413, "RequestEntityTooLarge",
+                                  f"the body has more than {self.limit} bytes (chunked); at most "
+                                  f"{self.limit} are accepted")
+            kept.append(piece)
+        body = b"".join(kept)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ["wsgi.input_terminated"] = True
+        return self.app(environ, start_response)
+
+
+def _too_large(start_response, status: int, code: str, description: str):
+    body = json.dumps({"code": code, "description": description}).encode()
+    reason = {400: "Bad Request", 413: "Content Too Large"}[status]
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"),
+                                          ("Content-Length", str(len(body))),
+                                          ("Cache-Control", "no-store"), ("Connection", "close")])
+    return [body]
+
+
+class SecureHeaders:
+    """WSGI middleware: nosniff, Referrer-Policy and framing rules on every response; a default
+    CSP on those without their own (pages get theirs from page_csp)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        x_frame, _ = framing(environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+
+        def _start(status, headers, exc_info=None):
+            names = {name.lower() for name, _ in headers}
+            extra = [("X-Content-Type-Options", "nosniff"),
+                     ("Referrer-Policy", "strict-origin-when-cross-origin")]
+            if x_frame:
+                extra.append(("X-Frame-Options", x_frame))
+            if "content-security-policy" not in names:
+                extra.append(("Content-Security-Policy", DEFAULT_CSP))
+            return start_response(status, [*headers, *(h for h in extra if h[0].lower() not in names)],
+                                  exc_info)
+
+        return self.app(environ, _start)
+
+
+def framing(path: str, query: str) -> tuple[str | None, str]:
+    """Return (X-Frame-Options or None, CSP frame-ancestors) for a request: the editor in no
+    frame, a page with embed=1 (a map meant for other sites' pages) in any, the rest in the
+    service's own."""
+    if path.startswith("/edit"):
+        return "DENY", "'none'"
+    if "1" in parse_qs(query).get("embed", ()):
+        return None, "*"
+    return "SAMEORIGIN", "'self'"
+
+
+def tile_sources(*templates: str) -> list[str]:
+    """CSP sources of tile URL templates ({s}, {z}, ... in the host become a wildcard label)."""
+    sources = []
+    for template in templates:
+        if not template:
+            continue
+        parts = urlsplit(template)
+        host = re.sub(r"\{[^}]*\}", "*", parts.netloc)
+        if parts.scheme in ("http", "https") and host:
+            sources.append(f"{parts.scheme}://{host}")
+    return sources
+
+
+class _Hashes:
+    """The script hashes of recent page bodies, by ETag (bounded LRU)."""
+
+    def __init__(self, size: int = 512):
+        self.items: OrderedDict[str, str] = OrderedDict()
+        self.size, self.lock = size, threading.Lock()
+
+    def get(self, key: str | None, build):
+        if key is None:
+            return build()
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = build()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_hashes = _Hashes()
+
+
+def script_hashes(html: bytes) -> str:
+    """Return the CSP sources ('sha256-...') of every inline script of an HTML page."""
+    digests = dict.fromkeys(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+        for body in _INLINE_SCRIPT.findall(html))
+    return " ".join(digests)
+
+
+def page_csp(response, tiles: list[str], frame_ancestors: str) -> None:
+    """Set the CSP of an HTML page: its own scripts (by hash) and styles, tiles, nothing else.
+
+    Inline styles stay allowed ('unsafe-inline' in style-src): Leaflet and the popups set style
+    attributes in markup they build; scripts, the dangerous half, are allowed by hash only.
+    """
+    if response.mimetype != "text/html" or response.direct_passthrough:
+        return
+    etag = response.headers.get("ETag")
+
+    def build() -> str:
+        body = response.get_data()
+        coding = response.headers.get("Content-Encoding")
+        if coding == "gzip":
+            body = gzip.decompress(body)
+        elif coding == "zstd":
+            body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
+        return script_hashes(body)
+
+    scripts = _hashes.get(etag, build)
+    response.headers["Content-Security-Policy"] = "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' {scripts}".rstrip(),
+        "style-src 'self' 'unsafe-inline'",
+        " ".join(["img-src 'self' data: blob:", *tiles]),
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        f"frame-ancestors {frame_ancestors}",
+    ])
+
+
+def init_app(app) -> None:
+    """Give every HTML page of the app its CSP (the WSGI middlewares are wrapped by the factory)."""
+    from flask import request
+
+    tiles = tile_sources(app.config.get("TILE_URL", ""), app.config.get("TILE_CONSENT_URL", ""))
+
+    @app.after_request
+    def _page_csp(response):
+        page_csp(response, tiles, framing(request.path, request.query_string.decode("latin-1"))[1])
+        return response
