@@ -15,7 +15,8 @@ again, the workers' peak RSS (sampled every 0.25 s from /proc), /readyz after th
 expected) and whether the data answers still come from the last good state. With `--slowloris N` N
 connections send a request line and one header and stall for the whole run (reopened when the
 server closes them); with `--chunked` a client sends 300 MiB chunked bodies to /edit/login and the
-items endpoint one after the other (bench/edge_faults.py). Not a test: nothing is asserted; the figures go to stdout and bench/work/reliability/result.json.
+items endpoint one after the other (bench/edge_faults.py). Not a test: nothing is asserted; the
+figures go to stdout and bench/work/reliability/result.json.
 """
 
 from __future__ import annotations

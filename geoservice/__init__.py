@@ -79,6 +79,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register(app)
     web.register(app)
     cli.init_app(app)
+    # no body reaches anything unbounded, every answer carries the security headers (edge.py);
+    # inside the response cache, which keeps the answers with those headers and reads no body
+    app.wsgi_app = edge.SecureHeaders(edge.BodyLimit(app.wsgi_app, int(app.config["MAX_BODY_BYTES"])))
     # repeated GETs are answered from final bytes without entering Flask (see cache.py)
     app.after_request(cache.mark_canonical)  # only canonical requests may be kept
     app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"], app.config)
@@ -87,8 +90,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
-    # outermost: no body reaches anything unbounded, every answer carries the security headers
-    app.wsgi_app = edge.SecureHeaders(edge.BodyLimit(app.wsgi_app, int(app.config["MAX_BODY_BYTES"])))
     return app
 
 
