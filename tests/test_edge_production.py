@@ -75,6 +75,32 @@ def test_64_stalled_connections_leave_every_other_request_answered(server, recor
     assert answered == 100 and figures["within_1s"] == 100 and closed == STALLED
 
 
+def test_clients_that_stall_in_their_body_leave_other_requests_answered(server, record_property):
+    """64 chunked bodies that stop after their first byte: each holds one of granian's blocking
+    threads (bodies have no read timeout), not a worker; other requests are still answered."""
+    stalled = []
+    try:
+        for _ in range(STALLED):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            sock.sendall(b"POST /edit/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n")
+            stalled.append(sock)
+        latencies, answered = [], 0
+        for n in range(50):
+            started = time.monotonic()
+            answered += requests.get(server.url + URLS[n % len(URLS)], timeout=30).status_code == 200
+            latencies.append(time.monotonic() - started)
+    finally:
+        for sock in stalled:
+            sock.close()
+    figures = {"stalled_bodies": STALLED, "requests": 50, "answered_200": answered,
+               "within_1s": sum(s <= 1 for s in latencies), "max_s": round(max(latencies), 3)}
+    record_property("stalled_bodies", figures)
+    print("stalled bodies:", figures)
+    assert answered == 50 and figures["within_1s"] == 50
+
+
 class _Peak:
     """The highest resident set of each worker, sampled every 20 ms while active."""
 
