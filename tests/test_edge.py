@@ -126,7 +126,9 @@ def test_former_server_errors_are_client_errors(service):
                           data="{}", timeout=30).status_code == 412
     assert requests.put(item, headers=_writer(service, **empty_tag),
                         data=json.dumps(project("x")), timeout=30).status_code == 412
-    assert requests.delete(item, headers=_writer(service, **empty_tag), timeout=30).status_code == 412
+    deleted = requests.delete(item, headers=_writer(service, **empty_tag), timeout=30)
+    assert deleted.status_code == 412
+    assert """If-Match: '""' names no record""" in deleted.json()["description"]
     empty_type = requests.post(url, headers=_writer(service), timeout=30,
                                data=json.dumps(dict(project("x"), geometry={"type": ""})))
     assert empty_type.status_code == 400 and "geometry" in empty_type.json()["description"]

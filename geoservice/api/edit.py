@@ -115,6 +115,10 @@ def _expected_record(spec: CollectionSpec, fid: str) -> int:
         return current
     # an empty tag (`If-Match: ""`) is well-formed and names no record: 412 like any stale one
     named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False) if tag}
+    if named <= {None}:  # e.g. If-Match: "" or a tag this service never sent
+        sent = request.headers.get("If-Match", "")[:200]
+        raise PreconditionFailed(f"If-Match: '{sent}' names no record of feature '{fid}'; send the "
+                                 "ETag a GET of it returned", current=current)
     if current not in named:
         raise PreconditionFailed(f"feature '{fid}' was changed since the ETag you sent; GET it again",
                                  current=current)
