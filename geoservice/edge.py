@@ -99,7 +99,8 @@ class SecureHeaders:
                      ("Referrer-Policy", "strict-origin-when-cross-origin")]
             if x_frame:
                 extra.append(("X-Frame-Options", x_frame))
-            if "content-security-policy" not in names:
+            # a 304 gets none: its headers would replace the kept page's own CSP in the browser
+            if "content-security-policy" not in names and not status.startswith("304"):
                 extra.append(("Content-Security-Policy", DEFAULT_CSP))
             return start_response(status, [*headers, *(h for h in extra if h[0].lower() not in names)],
                                   exc_info)
@@ -170,7 +171,8 @@ def page_csp(response, tiles: list[str], frame_ancestors: str) -> None:
     Inline styles stay allowed ('unsafe-inline' in style-src): Leaflet and the popups set style
     attributes in markup they build; scripts, the dangerous half, are allowed by hash only.
     """
-    if response.mimetype != "text/html" or response.direct_passthrough:
+    if (response.mimetype != "text/html" or response.direct_passthrough
+            or response.status_code == 304):  # a 304 keeps the CSP of the page it confirms
         return
     etag = response.headers.get("ETag")
 

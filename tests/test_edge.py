@@ -240,3 +240,15 @@ def test_the_map_pages_pass_their_csp_in_chromium(browser, service, path):
     finally:
         context.close()
     assert violations == []
+
+
+def test_a_304_carries_no_csp_that_would_replace_the_pages(service):
+    html = {"Accept": "text/html"}
+    first = requests.get(service.url + "/areas/prohlis", timeout=30, headers=html)
+    again = requests.get(service.url + "/areas/prohlis", timeout=30,
+                         headers={**html, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and "Content-Security-Policy" not in again.headers
+    assert again.headers["X-Content-Type-Options"] == "nosniff"
+    third = requests.get(service.url + "/areas/prohlis", timeout=30, headers=html)
+    assert third.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+    assert "'sha256-" in third.headers["Content-Security-Policy"]
