@@ -53,7 +53,10 @@ class BodyLimit:
                                   f"the body has {int(declared)} bytes; at most {self.limit} "
                                   "are accepted")
             return self.app(environ, start_response)
-        if not chunked:
+        # no declared length: chunked (HTTP/1.1), or a stream the server ends itself (an HTTP/2
+        # body without content-length); a GET's or HEAD's body is never read by any route
+        if not chunked and (environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS")
+                            or not environ.get("wsgi.input_terminated")):
             return self.app(environ, start_response)
         stream, kept, size = environ["wsgi.input"], [], 0
         while True:
@@ -63,7 +66,7 @@ class BodyLimit:
             size += len(piece)
             if size > self.limit:
                 return _too_large(start_response, 413, "RequestEntityTooLarge",
-                                  f"the body has more than {self.limit} bytes (chunked); at most "
+                                  f"the body has more than {self.limit} bytes; at most "
                                   f"{self.limit} are accepted")
             kept.append(piece)
         body = b"".join(kept)
