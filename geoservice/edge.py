@@ -1,5 +1,8 @@
 """The edge of the app, outside Flask: request bodies bounded, security headers on every response.
 
+`parse_json` is the one parser of JSON bodies: invalid JSON or nesting deeper than MAX_DEPTH is
+a 400 naming the problem, never a RecursionError.
+
 `BodyLimit` reads every request body (Content-Length or chunked) in bounded pieces before Flask,
 WTForms or a JSON parser sees it, and answers 413 past MAX_BODY_BYTES: no endpoint can be made to
 hold more. `SecureHeaders` adds nosniff, the Referrer-Policy, framing rules and a default CSP to
@@ -22,7 +25,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import zstandard
 
+from geoservice.errors import InvalidParameter
+
 CHUNK = 64 * 1024
+MAX_DEPTH = 32  # JSON nesting: a GeoJSON feature needs 7 (Feature, geometry, MultiPolygon's 4, point)
 # a response without its own CSP (JSON, files, errors) may load nothing and be framed by no one
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # inline <script> blocks a browser runs (no src, no data type such as application/json)
@@ -75,6 +81,27 @@ class BodyLimit:
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ["wsgi.input_terminated"] = True
         return self.app(environ, start_response)
+
+
+def parse_json(raw: bytes):
+    """Return the JSON value of a request body (empty: None), at most MAX_DEPTH deep; else raise
+    InvalidParameter naming the problem."""
+    too_deep = InvalidParameter(f"the body nests JSON arrays or objects more than {MAX_DEPTH} deep")
+    try:
+        value = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParameter(f"the body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise too_deep from None
+    deepest, todo = 0, [(value, 1)]
+    while todo:  # iteratively: before any recursive step (a merge patch, checks) meets it
+        item, level = todo.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                raise too_deep
+            todo.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return value
 
 
 def _too_large(start_response, status: int, code: str, description: str):

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from flask import Blueprint, Response, current_app, request
 
-from geoservice import auth
+from geoservice import auth, edge
 from geoservice.api import features
 from geoservice.api.links import GEOJSON, url
 from geoservice.domain import crs, derived, editing
@@ -30,7 +30,6 @@ from geoservice.http import dataset, etag_for
 from geoservice.writes import RETIRED, Author, Kind, Writes, feature_etag, record_of_etag
 
 bp = Blueprint("edit", __name__)
-MAX_DEPTH = 32  # JSON nesting: a GeoJSON feature needs 7 (Feature, geometry, MultiPolygon's 4, point)
 
 
 def _holder():
@@ -53,32 +52,12 @@ def _content_crs() -> str:
 
 
 def _body() -> dict:
-    """The JSON body (edge.BodyLimit has bounded its size), at most MAX_DEPTH deep."""
+    """The JSON body (edge.BodyLimit has bounded its size; edge.parse_json its nesting)."""
     mimetype = request.mimetype
     if mimetype not in ("application/geo+json", "application/json", "application/merge-patch+json"):
         raise UnsupportedMediaType(f"Content-Type: '{request.content_type}' is not accepted; send "
                                    "application/geo+json (PATCH: application/merge-patch+json)")
-    too_deep = InvalidParameter(f"the body nests JSON arrays or objects more than {MAX_DEPTH} deep")
-    try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidParameter(f"the body is not valid JSON ({exc})") from None
-    except RecursionError:
-        raise too_deep from None
-    if _depth(body) > MAX_DEPTH:  # before any recursive step (merge patch, checks) meets it
-        raise too_deep
-    return body
-
-
-def _depth(value) -> int:
-    """Return how deeply arrays and objects nest in a parsed JSON value (iteratively)."""
-    deepest, todo = 0, [(value, 1)]
-    while todo:
-        item, level = todo.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, level)
-            todo.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
+    return edge.parse_json(request.get_data(cache=False))
 
 
 def _max_vertices() -> int:
