@@ -136,6 +136,9 @@ def test_former_server_errors_are_client_errors(service):
                  json.dumps(project("DEEP")).replace('"DEEP"', "[" * 900 + "]" * 900)):
         answer = requests.post(url, headers=_writer(service), data=deep, timeout=30)
         assert answer.status_code == 400 and "more than 32 deep" in answer.json()["description"]
+    hook = requests.post(service.url + "/admin/webhooks", data="[" * 5000 + "]" * 5000, timeout=30,
+                         headers=_writer(service, **{"Content-Type": "application/json"}))
+    assert hook.status_code == 400 and "more than 32 deep" in hook.json()["description"]
 
 
 def _race(url: str, token: str, title: str) -> set[str]:
