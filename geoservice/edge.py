@@ -41,41 +41,65 @@ class BodyLimit:
 
     A declared Content-Length over the limit is refused unread. A body without one (chunked) is
     read in CHUNK pieces up to the limit and handed on as a buffer with its length; one byte more
-    and the answer is 413 with `Connection: close`, the rest never read.
+    and the answer is 413 with `Connection: close`, the rest never read. A body larger than CHUNK
+    (declared or found) is read, and its request served, only while one of `at_once` places for
+    large bodies is free (per worker): many large bodies at once wait their turn (up to `wait`
+    seconds, then 503), so they cannot add up to more than `at_once` x `limit` bytes.
     """
 
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
+    def __init__(self, app, limit: int, at_once: int = 2, wait: float = 30):
+        self.app, self.limit, self.wait = app, limit, wait
+        self.places = threading.BoundedSemaphore(at_once)
 
     def __call__(self, environ, start_response):
         declared = (environ.get("CONTENT_LENGTH") or "").strip()
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if declared and not chunked:
             if not declared.isdigit():
-                return _too_large(start_response, 400, "BadRequest",
-                                  f"Content-Length: '{declared[:40]}' is not a number of bytes")
+                return _refuse(start_response, 400, "BadRequest",
+                               f"Content-Length: '{declared[:40]}' is not a number of bytes")
             if int(declared) > self.limit:
-                return _too_large(start_response, 413, "RequestEntityTooLarge",
-                                  f"the body has {int(declared)} bytes; at most {self.limit} "
-                                  "are accepted")
-            return self.app(environ, start_response)
+                return _refuse(start_response, 413, "RequestEntityTooLarge",
+                               f"the body has {int(declared)} bytes; at most {self.limit} "
+                               "are accepted")
+            if int(declared) <= CHUNK:
+                return self.app(environ, start_response)
         # no declared length: chunked (HTTP/1.1), or a stream the server ends itself (an HTTP/2
         # body without content-length); a GET's or HEAD's body is never read by any route
-        if not chunked and (environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS")
-                            or not environ.get("wsgi.input_terminated")):
+        elif not chunked and (environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS")
+                              or not environ.get("wsgi.input_terminated")):
             return self.app(environ, start_response)
-        stream, kept, size = environ["wsgi.input"], [], 0
-        while True:
-            piece = stream.read(CHUNK)
-            if not piece:
-                break
-            size += len(piece)
-            if size > self.limit:
-                return _too_large(start_response, 413, "RequestEntityTooLarge",
-                                  f"the body has more than {self.limit} bytes; at most "
-                                  f"{self.limit} are accepted")
-            kept.append(piece)
-        body = b"".join(kept)
+        stream = environ["wsgi.input"]
+        if not declared or chunked:
+            first = _read(stream, CHUNK)
+            rest = _read(stream, 1) if len(first) == CHUNK else b""
+            if not rest:  # a small body: no place needed
+                return self._serve(environ, start_response, first)
+            kept, size = [first, rest], len(first) + 1
+        else:
+            kept, size = [], 0
+        if not self.places.acquire(timeout=self.wait):
+            return _refuse(start_response, 503, "ServiceUnavailable",
+                           "too many large request bodies at once; try again in a minute")
+        try:
+            remaining = int(declared) if declared and not chunked else None
+            while remaining is None or size < remaining:
+                piece = stream.read(CHUNK if remaining is None else min(CHUNK, remaining - size))
+                if not piece:
+                    break
+                size += len(piece)
+                if size > self.limit:
+                    return _refuse(start_response, 413, "RequestEntityTooLarge",
+                                   f"the body has more than {self.limit} bytes; at most "
+                                   f"{self.limit} are accepted")
+                kept.append(piece)
+            body = b"".join(kept)
+            del kept
+            return self._serve(environ, start_response, body)
+        finally:
+            self.places.release()
+
+    def _serve(self, environ, start_response, body: bytes):
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
@@ -104,12 +128,26 @@ def parse_json(raw: bytes):
     return value
 
 
-def _too_large(start_response, status: int, code: str, description: str):
+def _read(stream, size: int) -> bytes:
+    """Read `size` bytes, or fewer at the end of the body (a read may return less than asked)."""
+    pieces, have = [], 0
+    while have < size:
+        piece = stream.read(size - have)
+        if not piece:
+            break
+        pieces.append(piece)
+        have += len(piece)
+    return b"".join(pieces)
+
+
+def _refuse(start_response, status: int, code: str, description: str):
     body = json.dumps({"code": code, "description": description}).encode()
-    reason = {400: "Bad Request", 413: "Content Too Large"}[status]
-    start_response(f"{status} {reason}", [("Content-Type", "application/json"),
-                                          ("Content-Length", str(len(body))),
-                                          ("Cache-Control", "no-store"), ("Connection", "close")])
+    reason = {400: "Bad Request", 413: "Content Too Large", 503: "Service Unavailable"}[status]
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+               ("Cache-Control", "no-store"), ("Connection", "close")]
+    if status == 503:
+        headers.append(("Retry-After", "60"))
+    start_response(f"{status} {reason}", headers)
     return [body]
 
 
