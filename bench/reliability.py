@@ -2,16 +2,21 @@
 
     .venv/bin/python -m bench.reliability                # 60 s, 64 connections, 2 workers
     .venv/bin/python -m bench.reliability --duration 20 --connections 16 --urls 2000
+    .venv/bin/python -m bench.reliability --slowloris 64 --chunked   # and attackers throughout
+    .venv/bin/python -m bench.reliability --server gunicorn          # deploy/gunicorn.conf.py
 
-gunicorn with deploy/gunicorn.conf.py serves a fresh SQLite store (bench/work/reliability/) on
-127.0.0.1; wrk (paths.lua) requests thousands of distinct, valid URLs in turn for `--duration`
-seconds. At 1/3 of the run a record that breaks the start-up rules (a project with status
-'kaputt') is written to the store; at 2/3 one worker is killed with SIGKILL, so the master has to
-start a new worker on that store. Reported: requests,
+The production command (deploy/granian.sh; `--server gunicorn`: deploy/gunicorn.conf.py) serves a
+fresh SQLite store (bench/work/reliability/) on 127.0.0.1; wrk (paths.lua) requests thousands of
+distinct, valid URLs in turn for `--duration` seconds. At 1/3 of the run a record that breaks the
+start-up rules (a project with status 'kaputt') is written to the store; at 2/3 one worker is
+killed with SIGKILL, so the master has to start a new worker on that store. Reported: requests,
 failures (non-2xx answers and socket errors), p50/p99, the time until the master had 2 workers
-again, the workers' peak RSS (sampled every 0.25 s from /proc), /readyz after the bad record
-(503 expected) and whether the data answers still come from the last good state. Not a test:
-nothing is asserted; the figures go to stdout and bench/work/reliability/result.json.
+again, the workers' peak RSS (sampled every 0.25 s from /proc), /readyz after the bad record (503
+expected) and whether the data answers still come from the last good state. With `--slowloris N` N
+connections send a request line and one header and stall for the whole run (reopened when the
+server closes them); with `--chunked` a client sends 300 MiB chunked bodies to /edit/login and the
+items endpoint one after the other (bench/edge_faults.py). Not a test: nothing is asserted; the
+figures go to stdout and bench/work/reliability/result.json.
 
     .venv/bin/python -m bench.reliability --fault database       # PostgreSQL stopped and started
     .venv/bin/python -m bench.reliability --fault login-flood    # logins with random names
@@ -37,6 +42,7 @@ import time
 from pathlib import Path
 from urllib.request import urlopen
 
+from bench import edge_faults
 from bench.load import wrk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +115,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--fault", choices=["bad-record", "database", "login-flood"],
                         default="bad-record")
     parser.add_argument("--flooders", type=int, default=32, help="login-flood: concurrent logins")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
+    parser.add_argument("--slowloris", type=int, default=0, metavar="N",
+                        help="N connections that send part of their headers and stall")
+    parser.add_argument("--chunked", action="store_true",
+                        help="300 MiB chunked request bodies throughout the run")
     args = parser.parse_args(argv)
     if args.fault != "bad-record":
         from bench import faults
@@ -139,11 +150,14 @@ def main(argv: list[str] | None = None) -> dict:
         port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "GEOSERVICE_DATABASE_URL": url_db,
-           "GEOSERVICE_DATA_DIR": str(ROOT / "geodata")}
-    log = open(WORK / "gunicorn.log", "wb")  # noqa: SIM115 - open for the server's lifetime
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(CONFIG),
-                               "-w", str(args.workers), "-b", f"127.0.0.1:{port}"],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+           "GEOSERVICE_DATA_DIR": str(ROOT / "geodata"), "GEOSERVICE_BIND": f"127.0.0.1:{port}",
+           "WEB_CONCURRENCY": str(args.workers), "GRANIAN": str(Path(sys.executable).parent / "granian")}
+    log_path = WORK / f"{args.server}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - open for the server's lifetime
+    command = (["bash", str(ROOT / "deploy" / "granian.sh")] if args.server == "granian" else
+               [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "-w", str(args.workers),
+                "-b", f"127.0.0.1:{port}"])
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     peak: dict[int, float] = {}
     events: dict[str, object] = {}
@@ -152,7 +166,7 @@ def main(argv: list[str] | None = None) -> dict:
         deadline = time.monotonic() + 120
         while not (len(children(server.pid)) == args.workers and status_of(f"{base}/readyz") == 200):
             if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"gunicorn did not start; see {WORK / 'gunicorn.log'}")
+                raise SystemExit(f"{args.server} did not start; see {log_path}")
             time.sleep(0.2)
         for path in paths[:50]:  # every path kind answers 200 before the run
             assert status_of(base + path) == 200, path
@@ -193,12 +207,23 @@ def main(argv: list[str] | None = None) -> dict:
                     break
                 time.sleep(0.02)
 
+        attacks: dict[str, dict] = {}
+
+        def attack(name: str, run) -> threading.Thread:
+            return threading.Thread(target=lambda: attacks.__setitem__(name, run()), daemon=True)
+
         threads = [threading.Thread(target=sample, daemon=True),
                    threading.Thread(target=faults, daemon=True)]
+        if args.slowloris:
+            threads.append(attack("slowloris", lambda: edge_faults.slowloris(port, args.slowloris, stop)))
+        if args.chunked:
+            threads.append(attack("chunked", lambda: edge_faults.chunked_bodies(port, stop)))
         for thread in threads:
             thread.start()
         load = wrk(base + "/", args.duration, args.connections, paths=paths_file)
         stop.set()
+        for thread in threads[2:]:
+            thread.join(timeout=60)
         time.sleep(2.5)  # SQLite workers poll the change counter every second
         readyz = [status_of(f"{base}/readyz") for _ in range(2 * args.workers)]
         try:
@@ -206,13 +231,15 @@ def main(argv: list[str] | None = None) -> dict:
                 served = json.loads(answer.read())["properties"]["status"]
         except OSError as exc:
             served = f"no answer: {exc}"
-        text = (WORK / "gunicorn.log").read_text(errors="replace")
+        text = log_path.read_text(errors="replace")
         result = {
+            "server": args.server,
             "duration_s": args.duration, "connections": args.connections, "workers": args.workers,
             "distinct_urls": len(paths), **load,
             "failures": load["non_2xx"] + load["socket_errors"],
             **events,
             "bad_record": not args.no_bad_record,
+            **attacks,
             "readyz_at_end": readyz,
             "served_status_at_end": served,
             "peak_rss_mib": {str(pid): round(v, 1) for pid, v in sorted(peak.items())},

@@ -1,6 +1,7 @@
-"""gunicorn configuration for production: `gunicorn -c deploy/gunicorn.conf.py`.
+"""gunicorn configuration behind a buffering reverse proxy: `gunicorn -c deploy/gunicorn.conf.py`.
 
-Supervised, bounded workers (docs/OPERATIONS.md "Production"). Every value can be changed on the command line
+Without a proxy in front, use deploy/granian.sh: a client that stalls in its headers holds one of
+gunicorn's threads until it closes (docs/OPERATIONS.md "Production"). Supervised, bounded workers. Every value can be changed on the command line
 (`-w 4 -b 0.0.0.0:8000`, which wins over this file) or by the environment variables read below.
 The master restarts a worker that dies (crash, SIGKILL, OOM killer) and recycles each worker after
 `max_requests` requests, so no worker's memory grows without bound.

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from flask import Flask, g
 
-from geoservice import cache, http, i18n
+from geoservice import cache, edge, http, i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, SettingsError, settings
 from geoservice.errors import unavailable
@@ -84,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from geoservice.mail import views as mail_views
 
     http.init_app(app)
+    edge.init_app(app)
     try:
         auth.init_app(app)  # may write instance/secret_key
     except OSError as exc:
@@ -93,6 +94,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.register(app)
     mail_views.register(app)  # e-mail subscriptions (geoservice/mail/; shown only with SMTP)
     cli.init_app(app)
+    # no body reaches anything unbounded, every answer carries the security headers (edge.py);
+    # inside the response cache, which keeps the answers with those headers and reads no body
+    app.wsgi_app = edge.SecureHeaders(edge.BodyLimit(app.wsgi_app, int(app.config["MAX_BODY_BYTES"])))
     # repeated GETs are answered from final bytes without entering Flask (see cache.py)
     app.after_request(cache.mark_canonical)  # only canonical requests may be kept
     app.wsgi_app = ResponseCache(app.wsgi_app, app.extensions["geoservice"], app.config)

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     DEFAULT_LANGUAGE: Literal["de", "en"] = "de"
     # The longest query string answered; a longer one is a 414 (http.py, cache.py).
     MAX_QUERY_BYTES: Annotated[int, Field(ge=1024, le=1_048_576)] = 8192
+    # The largest request body on any endpoint, chunked ones included: more is a 413 before
+    # anything parses it (edge.py). An API feature is at most this large.
+    MAX_BODY_BYTES: Annotated[int, Field(ge=65_536, le=1_073_741_824)] = 5 * 2**20
+    # The most vertices a written geometry may have (API writes): more is a 413 naming the limit.
+    MAX_GEOMETRY_VERTICES: Annotated[int, Field(ge=100, le=10_000_000)] = 100_000
     # Sessions of the web editor. Empty SECRET_KEY: one is generated into the instance folder
     # (shared by the workers of one machine; set it for several machines). Set
     # SESSION_COOKIE_SECURE=true when the service is served over HTTPS.

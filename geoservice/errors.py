@@ -126,6 +126,13 @@ class UnsupportedMediaType(GeoserviceError):
     code = "UnsupportedMediaType"
 
 
+class TooLarge(GeoserviceError):
+    """A request body or a part of it (a geometry's vertices) is larger than the service accepts."""
+
+    status = 413
+    code = "RequestEntityTooLarge"
+
+
 def environment_problem(exc: BaseException, database: str | None = None) -> str | None:
     """Return one line naming the file (or database) and the operating-system problem, or None
     when `exc` is not such a problem (read-only folder, permission denied, disk full, missing

@@ -125,6 +125,14 @@ def xy_geometries(geoms: np.ndarray, target: str) -> np.ndarray:
 
 
 CSV_GEOMETRY = "WKT"
+# A text cell a spreadsheet would read as a formula (OWASP "CSV Injection"): it gets a leading
+# apostrophe, which spreadsheets show as text. Numbers, dates and the WKT column stay as they are.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Return a CSV cell's value with a text that starts like a formula prefixed by an apostrophe."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def csv_text(rows: gpd.GeoDataFrame, fields: tuple[str, ...], target: str,
@@ -132,7 +140,8 @@ def csv_text(rows: gpd.GeoDataFrame, fields: tuple[str, ...], target: str,
     """Return the rows as CSV (UTF-8), geometry as WKT with x = easting/longitude.
 
     The geometry column is named `WKT`: GDAL's CSV driver (and so QGIS) reads a column of that
-    name as the geometry without options (not `geometry`, which needs GEOM_POSSIBLE_NAMES)."""
+    name as the geometry without options (not `geometry`, which needs GEOM_POSSIBLE_NAMES).
+    Text cells that start like a formula are neutralised (neutralise())."""
     buffer = io.StringIO()
     columns = list(fields) + ([] if skip_geometry else [CSV_GEOMETRY])
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -142,7 +151,8 @@ def csv_text(rows: gpd.GeoDataFrame, fields: tuple[str, ...], target: str,
         wkt = shapely.to_wkt(geoms, rounding_precision=DECIMALS[is_geographic(target)], trim=True)
     for pos, props in enumerate(properties_of(rows, fields)):
         line = ["" if props[f] is None else
-                props[f].isoformat() if isinstance(props[f], date) else props[f] for f in fields]
+                props[f].isoformat() if isinstance(props[f], date) else neutralise(props[f])
+                for f in fields]
         if not skip_geometry:
             line.append(wkt[pos])
         writer.writerow(line)

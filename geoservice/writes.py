@@ -132,13 +132,15 @@ class Writes:
         """
         return features_from_frame(editing.check(spec, current, draft), spec)[0]
 
-    def new_id(self, spec: CollectionSpec, title: str) -> str:
-        """A new feature id made from a title; retired ids stay taken (the history keeps them)."""
-        return editing.new_id(title, self.store.feature_ids(spec.name))
-
-    def create(self, author: Author, note: str, spec: CollectionSpec, feature: Feature) -> WriteResult:
-        """Write a checked new feature (Conflict if its id exists)."""
-        return self.commit(author, note, Kind.CREATE, [Put(spec.name, feature, create_only=True)])
+    def create(self, author: Author, note: str, spec: CollectionSpec, feature: Feature,
+               fresh_id: bool = False) -> tuple[str, WriteResult]:
+        """Write a checked new feature; return its id and the result. Conflict if its id exists,
+        unless `fresh_id`: then the id is the feature's or, if taken (retired ids stay taken),
+        the first free one of id-2, id-3, ..., chosen inside the write transaction."""
+        result = self.commit(author, note, Kind.CREATE,
+                             [Put(spec.name, feature, create_only=True, fresh_id=fresh_id)])
+        fid = next((key_fid for (name, key_fid) in result.records if name == spec.name), feature.fid)
+        return fid, result
 
     def put(self, author: Author, note: str, spec: CollectionSpec, feature: Feature, expect: int,
             kind: Kind = Kind.UPDATE) -> WriteResult:

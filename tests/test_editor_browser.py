@@ -11,7 +11,7 @@ import re
 
 import pytest
 from conftest import LiveServer
-from test_browser import ARGS, AXE, CHROMIUM, SHOTS, Tab  # noqa: F401  (one browser setup)
+from test_browser import ARGS, CHROMIUM, SHOTS, Tab, inject_axe  # noqa: F401  (one browser setup)
 
 from geoservice.storage.accounts import Accounts
 
@@ -262,7 +262,7 @@ def test_editor_form_errors_keyboard_and_english(editor):
 def axe_all(tab: Tab) -> list[str]:
     """axe-core with every rule it has (best practices and experimental ones included)."""
     if not tab.page.evaluate("typeof window.axe !== 'undefined'"):
-        tab.page.add_script_tag(path=str(AXE))
+        inject_axe(tab.page)
     result = tab.page.evaluate("""() => axe.run(document, {resultTypes: ['violations'],
         runOnly: {type: 'rule', values: axe.getRules().map(r => r.ruleId)}})""")
     return [f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"

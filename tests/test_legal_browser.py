@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import CHROMIUM, LiveServer, build_app
-from test_browser import AXE
+from test_browser import inject_axe
 
 from geoservice.storage.accounts import Accounts
 
@@ -29,7 +29,7 @@ def site(tmp_path_factory):
 
 
 def _violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
+    inject_axe(page)
     result = page.evaluate(EVERY_RULE)
     return [f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
             for v in result["violations"]]

@@ -24,13 +24,13 @@ from geoservice.mail import compose, send, tokens
 from geoservice.storage import changelog, mailing
 from geoservice.storage.accounts import Accounts
 from geoservice.storage.tables import mail_requests, mail_subscriptions
-from tests.conftest import CHROMIUM, ROOT, LiveServer, build_app, wait_for
+from tests.conftest import CHROMIUM, LiveServer, build_app, wait_for
+from tests.test_browser import inject_axe
 from tests.test_edit_api import GEOJSON, MERGE_PATCH, add_user
 
 PROJECT = "los-lokales-kapital-fuer-soziale-zwecke"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 HTML = {"Accept": "text/html"}
-AXE = ROOT / "geoservice/static/vendor/axe-core/axe.min.js"
 # every rule axe-core knows, enabled (as tests/test_legal_browser.py)
 EVERY_RULE = """() => axe.run(document, {resultTypes: ['violations'],
     rules: Object.fromEntries(axe.getRules().map(r => [r.ruleId, {enabled: true}]))})"""
@@ -230,7 +230,7 @@ def test_the_form_in_a_browser_has_no_axe_violation(browser, served, inbox):
 
 
 def _violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
+    inject_axe(page)
     result = page.evaluate(EVERY_RULE)
     return [f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
             for v in result["violations"]]

@@ -49,3 +49,14 @@ def test_instants_between_two_feature_changes_share_one_kept_state(make_app, mon
     monkeypatch.setattr(holder_module, "PAST_STATES", 2)
     client.get(f"/collections/projects/items/{FID}?recorded={instants[2]}")
     assert len(holder._past) == 2  # bounded: the least recently used state was dropped
+
+
+def test_the_last_representable_instant_is_the_newest_state(client):
+    """`recorded=9999` (valid by the OpenAPI document; schemathesis sends it) ends after the
+    last day UTC can name: the register as now, not a 400 "year 10000 is out of range"."""
+    now = client.get("/collections/projects/items?limit=3").get_json()
+    for value in ("9999", "9999-12", "9999-12-31", "9999-12-31T23:00:00-05:00"):
+        answer = client.get(f"/collections/projects/items?limit=3&recorded={value}")
+        assert answer.status_code == 200, (value, answer.get_data(as_text=True))
+        assert [f["id"] for f in answer.get_json()["features"]] == [f["id"] for f in now["features"]]
+        assert client.get(f"/feed?recorded={value}").status_code == 200

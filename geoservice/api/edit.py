@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlencode
 
 from flask import Blueprint, Response, current_app, g, request
 
-from geoservice import auth, params
+from geoservice import auth, edge, params
 from geoservice.api import features
 from geoservice.api.links import GEOJSON, url
 from geoservice.domain import cql, crs, derived, editing
@@ -34,7 +34,6 @@ from geoservice.negotiation import MAX_QUERY_BYTES
 from geoservice.writes import RETIRED, Author, Kind, Writes, feature_etag, record_of_etag
 
 bp = Blueprint("edit", __name__)
-MAX_BODY = 5 * 2**20  # a feature larger than 5 MiB is a mistake
 JSON_TYPES = ("application/geo+json", "application/json", "application/merge-patch+json")
 CQL2_JSON_TYPES = ("application/cql2+json", "application/query-cql-json")  # CQL2 / Part 3 draft
 
@@ -59,29 +58,22 @@ def _content_crs() -> str:
 
 
 def _raw_body() -> bytes:
-    """Return the request body (read once, kept for a second look), at most MAX_BODY bytes."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise InvalidParameter(f"the body has {request.content_length} bytes; at most {MAX_BODY}")
-    if "geoservice.body" not in request.environ:
-        chunks, size = [], 0
-        while chunk := request.stream.read(min(2**16, MAX_BODY + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_BODY:  # chunked: no Content-Length to refuse it by
-                raise InvalidParameter(f"the body has more than {MAX_BODY} bytes")
-        request.environ["geoservice.body"] = b"".join(chunks)
-    return request.environ["geoservice.body"]
+    """The request body, kept for a second look (a search or a create?); edge.BodyLimit has
+    bounded its size before the app saw it, chunked bodies too."""
+    return request.get_data(cache=True)
 
 
 def _body() -> dict:
+    """The JSON body (edge.BodyLimit has bounded its size; edge.parse_json its nesting)."""
     mimetype = request.mimetype
     if mimetype not in JSON_TYPES and mimetype != "":  # none sent (OWSLib's PUT of a str): JSON
         raise UnsupportedMediaType(f"Content-Type: '{request.content_type}' is not accepted; send "
                                    "application/geo+json (PATCH: application/merge-patch+json)")
-    try:
-        return json.loads(_raw_body() or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidParameter(f"the body is not valid JSON ({exc})") from None
+    return edge.parse_json(_raw_body())
+
+
+def _max_vertices() -> int:
+    return int(current_app.config["MAX_GEOMETRY_VERTICES"])
 
 
 def _search_filter() -> dict | None:
@@ -94,10 +86,10 @@ def _search_filter() -> dict | None:
     if request.mimetype not in (*JSON_TYPES, *CQL2_JSON_TYPES):
         return None
     try:
-        body = json.loads(_raw_body() or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = edge.parse_json(_raw_body())
+    except InvalidParameter:
         if request.mimetype in CQL2_JSON_TYPES:
-            raise InvalidParameter(f"the CQL2-JSON filter is not valid JSON ({exc})") from None
+            raise
         return None  # a create's problem: reported after authentication
     if request.mimetype in CQL2_JSON_TYPES or (isinstance(body, dict) and "op" in body
                                                and "type" not in body):
@@ -160,7 +152,8 @@ def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
         if stored is None:
             raise NotFound(f"feature '{fid}' does not exist in collection '{spec.name}'")
         return stored
-    named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False)}
+    # an empty tag (`If-Match: ""`) is well-formed and names no record: 412 like any stale one
+    named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False) if tag}
     current = dataset().record_id(spec.name, fid)
     stale = bool(request.if_match) and current not in named
     if (current is None or stale) and _holder().maybe_reload(force=True):
@@ -176,6 +169,10 @@ def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
             "change by someone else is overwritten unseen (for a client that cannot send it, an "
             "administrator can let the account write without: users writing NAME --if-match "
             "optional)")
+    if named <= {None}:  # e.g. If-Match: "" or a tag this service never sent
+        sent = request.headers.get("If-Match", "")[:200]
+        raise PreconditionFailed(f"If-Match: '{sent}' names no record of feature '{fid}'; send the "
+                                 "ETag a GET of it returned", current=current)
     if current not in named:
         raise PreconditionFailed(f"feature '{fid}' was changed since the ETag you sent; GET it again",
                                  current=current)
@@ -217,12 +214,13 @@ def create(collection_id: str):
     account = auth.api_account(spec)
     body = _body()
     note = _note(body, account)
-    properties, geometry, fid = editing.read_feature(body, _content_crs())
+    properties, geometry, fid = editing.read_feature(body, _content_crs(), _max_vertices())
     writes = _writes()
-    if fid is None:
-        fid = writes.new_id(spec, str(properties.get("title") or properties.get("name") or ""))
+    fresh = fid is None  # then made from the title, made unique inside the write transaction
+    if fresh:
+        fid = editing.slug(str(properties.get("title") or properties.get("name") or ""))
     feature = writes.checked(spec, dataset(), editing.Draft(fid, properties, geometry))
-    result = writes.create(_author(account), note, spec, feature)
+    fid, result = writes.create(_author(account), note, spec, feature, fresh_id=fresh)
     return _answer(spec, fid, result, 201)
 
 
@@ -234,7 +232,7 @@ def replace(collection_id: str, feature_id: str):
     expect = _expected_record(spec, feature_id, account)
     body = _body()
     note = _note(body, account)
-    properties, geometry, fid = editing.read_feature(body, _content_crs())
+    properties, geometry, fid = editing.read_feature(body, _content_crs(), _max_vertices())
     if fid not in (None, feature_id):
         raise InvalidParameter(f"the body's id '{fid}' differs from the URL's '{feature_id}'")
     writes = _writes()
@@ -256,7 +254,7 @@ def update(collection_id: str, feature_id: str):
     current = _current_feature(spec, feature_id)
     properties = editing.merge_patch(current["properties"], patch.get("properties") or {})
     if "geometry" in patch and patch["geometry"] is not None:
-        geometry = editing.read_geometry(patch["geometry"], _content_crs())
+        geometry = editing.read_geometry(patch["geometry"], _content_crs(), _max_vertices())
         for name in derived.stale_on_move(spec):  # e.g. a moved boundary has a new size
             if name not in (patch.get("properties") or {}):
                 properties[name] = None  # computed anew

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from geoservice import auth
+
 bp = Blueprint("health", __name__)
 
 
@@ -20,7 +22,8 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Readiness: the data is loaded and the store's latest state was valid (503 with the reason)."""
+    """Readiness: the data is loaded and the store's latest state was valid (503 with a short
+    reason; the full validation detail only for an administrator's token or session)."""
     holder = current_app.extensions["geoservice"]
     data = holder.dataset
     body = {"status": "ready", "change": data.change_id, "version": data.version}
@@ -31,8 +34,10 @@ def readyz():
         response.status_code = 503
         return _no_store(response)
     if holder.last_error:
-        body.update(status="not ready", reason=holder.last_error.splitlines()[0],
-                    detail=holder.last_error, serving_change=data.change_id)
+        body.update(status="not ready", reason="the store's newest state is invalid",
+                    serving_change=data.change_id)
+        if auth.admin_viewer() is not None:
+            body.update(reason=holder.last_error.splitlines()[0], detail=holder.last_error)
         response = jsonify(body)
         response.status_code = 503
         return _no_store(response)

@@ -46,7 +46,7 @@ def _write_op(op_id: str, summary: str, description: str, parameters: list, resp
     """A Part 4 write operation: an account's token required, answers errors as exceptions."""
     error = lambda name: _ref("responses", name)  # noqa: E731
     responses = {**responses, "400": error("InvalidFeature"), "401": error("Unauthorized"),
-                 "403": error("Forbidden"), "404": error("NotFound")}
+                 "403": error("Forbidden"), "404": error("NotFound"), "413": error("TooLarge")}
     op = {"operationId": op_id, "summary": summary, "description": description,
           "tags": ["Editing"], "parameters": parameters,
           "security": [{"bearer": []}, {"basic": []}, {"apiKey": []}],
@@ -138,4 +138,9 @@ def write_responses(error: dict) -> dict:
         "PreconditionRequired": {"description": "If-Match is missing (and the account must "
                                                 "send it): no change may overwrite another "
                                                 "unseen.", **error},
+        "TooLarge": {"description": "The body is larger than the service accepts (5 MiB by "
+                                    "default, chunked bodies too), or a geometry has more "
+                                    "vertices than it accepts (100,000 by default); the "
+                                    "description names the limit. Nothing was written.",
+                     **error},
     }

@@ -11,7 +11,7 @@ import json
 
 from flask import Blueprint, Response, current_app, request
 
-from geoservice import auth
+from geoservice import auth, edge
 from geoservice.errors import Forbidden, InvalidParameter, NotFound, Unauthorized, UnsupportedMediaType
 from geoservice.http import check_params
 from geoservice.storage import outbox
@@ -52,7 +52,7 @@ def add():
     check_params(())
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the subscription as application/json")
-    body = request.get_json(silent=True)
+    body = edge.parse_json(request.get_data(cache=False))
     if not isinstance(body, dict) or not isinstance(body.get("url"), str):
         raise InvalidParameter("expected a JSON object with url (and optionally collections, "
                                "features, secret)")

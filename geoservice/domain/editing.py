@@ -18,7 +18,7 @@ from shapely.geometry import shape
 
 from geoservice.domain import crs, derived
 from geoservice.domain.schema import CollectionSpec, promote, validate
-from geoservice.errors import InvalidParameter
+from geoservice.errors import InvalidParameter, TooLarge
 
 if TYPE_CHECKING:
     from geoservice.domain.dataset import Dataset
@@ -75,30 +75,28 @@ def slug(text: str) -> str:
     return "-".join(words)[:80].strip("-") or "projekt"
 
 
-def new_id(title: str, taken) -> str:
-    """Return a fresh id made from the title that no feature (current or retired) uses."""
-    base = slug(title)
-    fid, n = base, 2
-    while fid in taken:
-        fid, n = f"{base}-{n}", n + 1
-    return fid
-
-
-def read_geometry(value, content_crs: str) -> shapely.Geometry | None:
-    """Return a GeoJSON geometry given in `content_crs` (its axis order) as CRS84, or raise."""
+def read_geometry(value, content_crs: str, max_vertices: int | None = None) -> shapely.Geometry | None:
+    """Return a GeoJSON geometry given in `content_crs` (its axis order) as CRS84, or raise
+    (TooLarge with more than `max_vertices` vertices)."""
     if value is None:
         return None
     try:
         geom = shape(value)
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError, shapely.errors.GEOSException) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, RecursionError,
+            shapely.errors.ShapelyError) as exc:
         raise InvalidFeature([f"geometry is not a GeoJSON geometry ({exc})"]) from None
+    vertices = shapely.get_num_coordinates(geom)
+    if max_vertices is not None and vertices > max_vertices:
+        raise TooLarge(f"geometry: {vertices} vertices; at most {max_vertices} are accepted "
+                       "(setting MAX_GEOMETRY_VERTICES)")
     try:
         return crs.transform_geometry(geom, content_crs, crs.CRS84)
     except Exception as exc:  # pyproj raises ProjError outside the CRS's area of use
         raise InvalidFeature([f"geometry cannot be transformed from {content_crs} ({exc})"]) from None
 
 
-def read_feature(body, content_crs: str) -> tuple[dict, shapely.Geometry | None, str | None]:
+def read_feature(body, content_crs: str,
+                 max_vertices: int | None = None) -> tuple[dict, shapely.Geometry | None, str | None]:
     """Return (properties, CRS84 geometry, id) of a GeoJSON Feature body, or raise naming the problem."""
     if not isinstance(body, dict) or body.get("type") != "Feature":
         raise InvalidFeature(["the body must be a GeoJSON Feature ({\"type\": \"Feature\", ...})"])
@@ -106,7 +104,7 @@ def read_feature(body, content_crs: str) -> tuple[dict, shapely.Geometry | None,
     if not isinstance(properties, dict):
         raise InvalidFeature(["'properties' must be a JSON object"])
     fid = body.get("id", properties.get("id"))
-    return dict(properties), read_geometry(body.get("geometry"), content_crs), (
+    return dict(properties), read_geometry(body.get("geometry"), content_crs, max_vertices), (
         str(fid) if fid is not None else None)
 
 

@@ -128,12 +128,16 @@ def parse_recorded(value: str, param: str = "recorded") -> datetime:
             raise InvalidParameter(f"{param}: '{text}' is not a valid date-time ({exc})") from None
         if moment.tzinfo is None:
             raise InvalidParameter(f"{param}: '{text}' needs a time zone (e.g. Z or +01:00)")
+    elif text in ("9999", "9999-12", "9999-12-31"):
+        return datetime.max  # the end of the last representable day: the newest state
     else:
         _first, after = _parse_point(text, param)
         moment = datetime.combine(after, datetime.min.time(), LOCAL_TZ) - timedelta(microseconds=1)
     try:
         return moment.astimezone(UTC).replace(tzinfo=None)
     except (OverflowError, ValueError):
+        if moment.year == 9999:  # later than UTC can say in 9999: the newest state as well
+            return datetime.max
         raise InvalidParameter(f"{param}: '{text}' is out of range") from None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -65,6 +65,9 @@ class Put:
     expect: int | None = None
     create_only: bool = False
     restore: bool = False
+    # create under a fresh id: the feature's id, or with -2, -3, ... if taken (retired ids
+    # stay taken), chosen inside the write transaction so concurrent creations never collide
+    fresh_id: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,12 @@ class Writer:
 
     def put(self, op: Put) -> None:
         feature, collection = op.feature, op.collection
+        if op.fresh_id:  # made from the title: the first of base, base-2, base-3 … not taken
+            base, n = feature.fid, 2
+            fid = base
+            while self._row(collection, fid) is not None:
+                fid, n = f"{base}-{n}", n + 1
+            feature = replace(feature, fid=fid, properties={**feature.properties, "id": fid})
         row = self._row(collection, feature.fid)
         if op.create_only and row is not None and not row.retired:
             raise Conflict(f"feature '{feature.fid}' already exists in {collection}")

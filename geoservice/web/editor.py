@@ -114,7 +114,8 @@ def _save(form: ProjectForm, fid: str | None, row=None) -> Response:
     writes = _writes()
     creating = fid is None
     title = (form.title.data or "").strip()
-    new_fid = writes.new_id(PROJECTS, title) if creating else fid
+    # a new project's id: made from the title, made unique inside the write transaction
+    new_fid = editing.slug(title) if creating else fid
     geometry = draft_geometry(form, row.geometry if row is not None else None)
     try:
         feature = writes.checked(PROJECTS, http.dataset(),
@@ -127,7 +128,7 @@ def _save(form: ProjectForm, fid: str | None, row=None) -> Response:
     note = editing.change_note(form.note.data)  # checked by note_text already
     try:
         if creating:
-            result = writes.create(_author(account), note, PROJECTS, feature)
+            new_fid, result = writes.create(_author(account), note, PROJECTS, feature, fresh_id=True)
         else:
             result = writes.put(_author(account), note, PROJECTS, feature, _expected(form) or -1, Kind.UPDATE)
     except (PreconditionFailed, Conflict):
