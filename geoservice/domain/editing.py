@@ -75,6 +75,16 @@ def slug(text: str) -> str:
     return "-".join(words)[:80].strip("-") or "projekt"
 
 
+def new_id(title: str, taken) -> str:
+    """Return a fresh id made from the title that `taken` (anything `in` works on: current and
+    retired ids) does not hold: the slug, else the slug with -2, -3, … appended."""
+    base = slug(title)
+    fid, n = base, 2
+    while fid in taken:
+        fid, n = f"{base}-{n}", n + 1
+    return fid
+
+
 def read_geometry(value, content_crs: str, max_vertices: int | None = None) -> shapely.Geometry | None:
     """Return a GeoJSON geometry given in `content_crs` (its axis order) as CRS84, or raise
     (TooLarge with more than `max_vertices` vertices)."""

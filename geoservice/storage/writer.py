@@ -18,6 +18,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geoservice.domain import editing
 from geoservice.domain.schema import FUNDING_AREAS, as_date
 from geoservice.errors import Conflict, NotFound, PreconditionFailed
 from geoservice.storage.geojson import Feature
@@ -106,6 +107,16 @@ class NothingChanged(Exception):
     """Raised inside a write transaction to roll back a change that changes nothing."""
 
 
+class _Taken:
+    """`fid in taken`: whether a feature (current or retired) of the collection has that id."""
+
+    def __init__(self, row):
+        self.row = row
+
+    def __contains__(self, fid: str) -> bool:
+        return self.row(fid) is not None
+
+
 class Writer:
     """The record operations of one write transaction, batched.
 
@@ -183,11 +194,8 @@ class Writer:
 
     def put(self, op: Put) -> None:
         feature, collection = op.feature, op.collection
-        if op.fresh_id:  # made from the title: the first of base, base-2, base-3 … not taken
-            base, n = feature.fid, 2
-            fid = base
-            while self._row(collection, fid) is not None:
-                fid, n = f"{base}-{n}", n + 1
+        if op.fresh_id:  # made from the title inside the transaction: base, base-2, … not taken
+            fid = editing.new_id(feature.fid, _Taken(lambda fid: self._row(collection, fid)))
             feature = replace(feature, fid=fid, properties={**feature.properties, "id": fid})
         row = self._row(collection, feature.fid)
         if op.create_only and row is not None and not row.retired:
