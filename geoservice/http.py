@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from email.utils import format_datetime
 from urllib.parse import quote, unquote_plus
 
-import zstandard
 from flask import Flask, Response, current_app, g, render_template, request
 from flask import Request as FlaskRequest
 from flask.globals import request_ctx
@@ -20,6 +16,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
 from geoservice import cache, i18n, params
+from geoservice.compression import COMPRESSIBLE, GZIP_MIN_BYTES, BytesLRU, compress
 from geoservice.current import dataset
 from geoservice.errors import (
     GeoserviceError,
@@ -43,15 +40,6 @@ _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 COMMON_PARAMS = frozenset(params.COMMON)
 # How long clients may keep answers about past states of the register: they never change.
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
-GZIP_MIN_BYTES = 1024
-# Compression levels: bodies built per request get a fast level (gzip 1 costs a fifth of level 6
-# for 13-29 % more bytes); bodies that are the same for the whole snapshot (metadata documents,
-# the API definition) are compressed once, hard, and kept.
-GZIP_LEVEL, GZIP_LEVEL_STATIC = 1, 9
-ZSTD_LEVEL, ZSTD_LEVEL_STATIC = 3, 19
-COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+json",
-                "application/vnd.oai.openapi+json", "text/html", "text/csv",
-                "application/vnd.ogc.fg+json", "application/atom+xml")
 
 
 class Args(ImmutableMultiDict):
@@ -225,40 +213,8 @@ def record_etag(record_id: int | None, *extra: str) -> str:
     return feature_etag(record_id, request_etag(*extra))
 
 
-class _BytesLRU:
-    """A small thread-safe LRU of compressed bodies, bounded by total size."""
-
-    def __init__(self, max_bytes: int = 16 * 2**20):
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.items: OrderedDict[str, bytes] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str, factory: Callable[[], bytes]) -> bytes:
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-                return value
-        value = factory()
-        with self.lock:
-            if key not in self.items:
-                self.items[key] = value
-                self.size += len(value)
-                while self.size > self.max_bytes and len(self.items) > 1:
-                    _, old = self.items.popitem(last=False)
-                    self.size -= len(old)
-        return value
-
-
 def _encoding() -> str | None:
     return content_coding(request.environ.get("HTTP_ACCEPT_ENCODING"))
-
-
-def _compress(body: bytes, coding: str, static: bool) -> bytes:
-    if coding == "zstd":
-        return zstandard.ZstdCompressor(level=ZSTD_LEVEL_STATIC if static else ZSTD_LEVEL).compress(body)
-    return gzip.compress(body, GZIP_LEVEL_STATIC if static else GZIP_LEVEL, mtime=0)
 
 
 def language(default: str) -> str:
@@ -335,16 +291,16 @@ def respond(body: bytes | str | Callable[[], bytes | str], mimetype: str, etag: 
             return value.encode("utf-8") if isinstance(value, str) else value
 
         # built bodies are cached by ETag: a repeated query is a dict lookup, not a rebuild
-        body = data.memo("http:bodies", _BytesLRU).get(etag, _build) if keep else _build()
+        body = data.memo("http:bodies", BytesLRU).get(etag, _build) if keep else _build()
     response = Response(status=status, mimetype=mimetype, headers=common)
     response.headers.update(headers or {})
     if coding and len(body) >= GZIP_MIN_BYTES:
         raw = body
         if keep:
-            kept = data.memo("http:static" if static else "http:gzip", _BytesLRU)
-            body = kept.get(tag, lambda: _compress(raw, coding, static))
+            kept = data.memo("http:static" if static else "http:gzip", BytesLRU)
+            body = kept.get(tag, lambda: compress(raw, coding, static))
         else:
-            body = _compress(raw, coding, static)
+            body = compress(raw, coding, static)
         response.headers["Content-Encoding"] = coding
     response.set_data(body)
     return response

@@ -178,11 +178,12 @@ def _layer(name: str) -> int:
     import, export files); storage (it builds domain objects); the domain; what all share."""
     if name in ("geoservice", "geoservice.cli"):
         return 5
-    if name.startswith(("geoservice.api", "geoservice.web", "geoservice.params", "geoservice.mail")) or name in (
-            "geoservice.http", "geoservice.cache", "geoservice.current", "geoservice.negotiation",
-            "geoservice.auth"):
+    if name.startswith(("geoservice.api", "geoservice.web.", "geoservice.params", "geoservice.mail")) or name in (
+            "geoservice.web", "geoservice.http", "geoservice.cache", "geoservice.current",
+            "geoservice.negotiation", "geoservice.auth"):
         return 4
-    if name in ("geoservice.writes", "geoservice.importer", "geoservice.exports", "geoservice.xplan"):
+    if name in ("geoservice.writes", "geoservice.importer", "geoservice.exports", "geoservice.xplan") \
+            or name.startswith("geoservice.webhooks"):  # the delivery worker: a service, not HTTP
         return 3
     if name.startswith("geoservice.storage"):
         return 2
