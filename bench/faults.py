@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 
 from bench.load import wrk
-from bench.reliability import CONFIG, ROOT, WORK, children, rss_mib, status_of
+from bench.procs import CONFIG, ROOT, WORK, children, rss_mib, status_of
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -44,10 +44,8 @@ from urllib.request import urlopen
 
 from bench import edge_faults
 from bench.load import wrk
+from bench.procs import CONFIG, ROOT, WORK, children, rss_mib, status_of
 
-ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / "work" / "reliability"
-CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 BAD_FEATURE = "bmx-anlage-prohlis"
 
 
@@ -72,36 +70,6 @@ def distinct_paths(count: int, seed: int = 11) -> list[str]:
     while len(seen) < count:
         seen[rng.choice(kinds)()] = None
     return list(seen)
-
-
-def children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.add(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                pass
-    return found
-
-
-def rss_mib(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def status_of(url: str) -> int:
-    try:
-        with urlopen(url, timeout=10) as response:
-            return response.status
-    except OSError as exc:
-        return getattr(exc, "code", 0) or 0
 
 
 def main(argv: list[str] | None = None) -> dict:
