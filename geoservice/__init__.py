@@ -121,15 +121,24 @@ DATABASE_AWAY_EXIT, DATABASE_AWAY_PAUSE = 1, 2.0
 def _unreachable(app: Flask, exc: BaseException) -> str | None:
     """Return the reason when a server's PostgreSQL cannot be reached (start offline), else None."""
     url = app.config.get("DATABASE_URL") or ""
-    if click.get_current_context(silent=True) is not None or not url.startswith("postgres"):
+    if _under_flask_command() or not url.startswith("postgres"):
         return None  # a command reports it; an SQLite file that cannot be opened is a set-up error
     return unavailable(exc)
+
+
+def _under_flask_command() -> bool:
+    """True under a `flask` command; False in a server's worker, also granian's, which is forked
+    inside granian's own click command (its context is then current too)."""
+    from flask.cli import FlaskGroup
+
+    context = click.get_current_context(silent=True)
+    return context is not None and isinstance(context.find_root().command, FlaskGroup)
 
 
 def _wait_for_the_database(line: str) -> None:
     """Stop a server's worker that has nothing to serve (no database, no snapshot) so that it is
     started again: a `flask` command reports the error instead."""
-    if click.get_current_context(silent=True) is not None:
+    if _under_flask_command():
         raise click.ClickException(f"cannot start: {line}") from None
     log.error("cannot start yet: %s; exiting to be started again", line)
     time.sleep(DATABASE_AWAY_PAUSE)
@@ -155,7 +164,7 @@ def _fail_to_start(exc: BaseException, database: str) -> None:
 
 def _fail_to_start_with(line: str) -> None:
     """Stop with `line`: a `flask` command's error, or a server's log line and exit code."""
-    if click.get_current_context(silent=True) is not None:
+    if _under_flask_command():
         raise click.ClickException(f"cannot start: {line}") from None
     log.error("cannot start: %s", line)
     raise SystemExit(APP_LOAD_ERROR) from None
@@ -165,7 +174,7 @@ def _outdated(app: Flask, exc: SchemaOutdated) -> Flask:
     """A database on an older schema: a server must not start on it; under the `flask` command
     only `db upgrade` can help, so the app is built with the commands alone."""
     log.error("%s", exc)
-    if click.get_current_context(silent=True) is None:
+    if not _under_flask_command():
         raise exc
     exc.store.dispose()
     from geoservice import cli

@@ -42,7 +42,7 @@ def _leftovers(marker: str) -> list[int]:
 def test_smoke_run_writes_well_formed_results(tmp_path):
     out, raw = tmp_path / "RESULTS.md", tmp_path / "results.json"
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--workdir", str(tmp_path / "work"),
+        [sys.executable, "-m", "bench", "--smoke", "--workers", "1", "--workdir", str(tmp_path / "work"),
          "--out", str(out), "--json", str(raw)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )

@@ -1,8 +1,8 @@
 """A PostgreSQL outage is a degraded mode, not an outage (issue 19).
 
-The README's production command (gunicorn -c deploy/gunicorn.conf.py -w 2) serves a private
+The README's production command (deploy/granian.sh, 2 workers) serves a private
 PostgreSQL/PostGIS cluster this test starts itself (bench/pgcluster.py; the shared server on
-5432 is never touched). The database is stopped, a worker is killed: the master starts a new one
+5432 is never touched). The database is stopped, a worker is killed: granian starts a new one
 from the snapshot of the last good state, reads go on, /readyz, writes and logins answer 503;
 the database is started again and the service is ready within 30 s, with no request failing
 after that. Figures are printed (`pytest -s`) and written to the test's properties.
@@ -17,13 +17,14 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 from bench import pgcluster
 from tests.conftest import GEODATA, ROOT
-from tests.test_production import CONFIG, URLS, _free_port, children
+from tests.test_production import URLS, _free_port, children
 
 HTML = {"Accept": "text/html"}
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -66,7 +67,7 @@ def _readyz(url: str) -> int:
         return 0
 
 
-@pytest.mark.slow  # starts a PostgreSQL cluster and gunicorn
+@pytest.mark.slow  # starts a PostgreSQL cluster and granian
 def test_a_database_outage_and_a_killed_worker_leave_reads_up(cluster, tmp_path, record_property):
     from geoservice import create_app
     from geoservice.storage.accounts import Accounts
@@ -82,11 +83,12 @@ def test_a_database_outage_and_a_killed_worker_leave_reads_up(cluster, tmp_path,
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **{f"GEOSERVICE_{k}": v for k, v in settings.items()}}
-    log = tmp_path / "gunicorn.log"
+    log = tmp_path / "granian.log"
+    env.update({"GEOSERVICE_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+                "GRANIAN": str(Path(sys.executable).parent / "granian")})
     with open(log, "wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "-w", "2",
-                                   "-b", f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=output,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(["bash", str(ROOT / "deploy" / "granian.sh")], cwd=ROOT, env=env,
+                                  stdout=output, stderr=subprocess.STDOUT)
     outcome: dict[str, list] = {"outage": [], "after": []}
     phase = ["outage"]
     stop = threading.Event()
@@ -117,12 +119,12 @@ def test_a_database_outage_and_a_killed_worker_leave_reads_up(cluster, tmp_path,
         while any(_readyz(url) != 503 for _ in range(6)):  # both workers notice
             assert time.monotonic() - down < 20, "readyz stayed ready without the database"
         victim = min(children(server.pid))
-        os.kill(victim, signal.SIGKILL)  # the master must start a worker without the database
+        os.kill(victim, signal.SIGKILL)  # granian must start a worker without the database
         while not (victim not in (now := children(server.pid)) and len(now) == 2):
-            assert server.poll() is None, "gunicorn's master exited: " + log.read_text()[-2000:]
+            assert server.poll() is None, "the server exited: " + log.read_text()[-2000:]
             time.sleep(0.05)
         while "from the snapshot" not in log.read_text():  # the new worker boots from it
-            assert server.poll() is None, "gunicorn's master exited: " + log.read_text()[-2000:]
+            assert server.poll() is None, "the server exited: " + log.read_text()[-2000:]
             assert time.monotonic() - down < 90, log.read_text()[-2000:]
             time.sleep(0.1)
         assert server.poll() is None
