@@ -93,18 +93,9 @@ def import_command(file: str, collection: str, crs: str | None, layer: str | Non
     source = file if importer.is_url(file) else Path(file)
     spec = COLLECTIONS[collection]
     current = current_app.extensions["geoservice"].dataset
-    try:
-        report = importer.import_file(Writes.of(current_app.extensions["geoservice"]), current, spec,
-                                      source, crs=crs, layer=layer, dry_run=dry_run,
-                                      author=_author(author, role), note=note or "")
-    except DataError as exc:
-        click.echo(f"import rejected, nothing written.\n{exc}", err=True)
-        raise SystemExit(1) from None
-    except GeoserviceError as exc:
-        click.echo(f"import rejected, nothing written: {exc.description}", err=True)
-        raise SystemExit(2) from None
-    for line in report.notes:
-        click.echo(f"note: {line}")
+    report = _run_import(lambda: importer.import_file(
+        Writes.of(current_app.extensions["geoservice"]), current, spec, source, crs=crs, layer=layer,
+        dry_run=dry_run, author=_author(author, role), note=note or ""))
     if dry_run:
         click.echo(f"checked (dry run, nothing written): {report.features} features into {collection} "
                    f"from {report.source_crs}")
@@ -115,6 +106,22 @@ def import_command(file: str, collection: str, crs: str | None, layer: str | Non
                    f"{report.retired} retired, {report.unchanged} unchanged")
     else:
         click.echo("nothing changed: the store already holds exactly these features")
+
+
+def _run_import(run):
+    """Run an import; a refused one is one message and exit code 1 (the data's problems) or 2
+    (the request's); the import's notes are printed. Returns its report."""
+    try:
+        report = run()
+    except DataError as exc:
+        click.echo(f"import rejected, nothing written.\n{exc}", err=True)
+        raise SystemExit(1) from None
+    except GeoserviceError as exc:
+        click.echo(f"import rejected, nothing written: {exc.description}", err=True)
+        raise SystemExit(2) from None
+    for line in report.notes:
+        click.echo(f"note: {line}")
+    return report
 
 
 @geodata.command("export")
@@ -196,19 +203,10 @@ def xplan_import(file: Path, note: str, replaces: str | None, area_id: str | Non
                  programme: str | None, dry_run: bool, author: str | None, role: str) -> None:
     """Import the SO_Gebiet of an XPlanGML 6.0 FILE as funding-area versions, as one change."""
     holder = current_app.extensions["geoservice"]
-    try:
-        report = importer.import_xplan(Writes.of(holder), holder.dataset, FUNDING_AREAS,
-                                       importer.read_xplan_file(file), str(file), note,
-                                       author=_author(author, role), area_id=area_id, programme=programme,
-                                       replaces=replaces, dry_run=dry_run)
-    except DataError as exc:
-        click.echo(f"import rejected, nothing written.\n{exc}", err=True)
-        raise SystemExit(1) from None
-    except GeoserviceError as exc:
-        click.echo(f"import rejected, nothing written: {exc.description}", err=True)
-        raise SystemExit(2) from None
-    for line in report.notes:
-        click.echo(f"note: {line}")
+    report = _run_import(lambda: importer.import_xplan(
+        Writes.of(holder), holder.dataset, FUNDING_AREAS, importer.read_xplan_file(file), str(file),
+        note, author=_author(author, role), area_id=area_id, programme=programme,
+        replaces=replaces, dry_run=dry_run))
     if dry_run:
         click.echo(f"checked (dry run, nothing written): {report.features} SO_Gebiet from {file}")
     elif report.written:

@@ -25,7 +25,7 @@ COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+
 
 
 class BytesLRU:
-    """A small thread-safe LRU of compressed bodies, bounded by total size."""
+    """A small thread-safe LRU of compressed bodies (or other strings), bounded by total length."""
 
     def __init__(self, max_bytes: int = 16 * 2**20):
         self.max_bytes = max_bytes
@@ -54,3 +54,12 @@ def compress(body: bytes, coding: str, static: bool) -> bytes:
     if coding == "zstd":
         return zstandard.ZstdCompressor(level=ZSTD_LEVEL_STATIC if static else ZSTD_LEVEL).compress(body)
     return gzip.compress(body, GZIP_LEVEL_STATIC if static else GZIP_LEVEL, mtime=0)
+
+
+def decompress(body: bytes, coding: str | None) -> bytes:
+    """The body of an answer compress() made (coding: its Content-Encoding, None: as it is)."""
+    if coding == "gzip":
+        return gzip.decompress(body)
+    if coding == "zstd":
+        return zstandard.ZstdDecompressor().decompressobj().decompress(body)
+    return body

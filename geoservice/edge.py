@@ -14,17 +14,14 @@ hash.
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import io
 import json
 import re
 import threading
-from collections import OrderedDict
 from urllib.parse import parse_qs, urlsplit
 
-import zstandard
-
+from geoservice.compression import BytesLRU, decompress
 from geoservice.errors import InvalidParameter
 
 CHUNK = 64 * 1024
@@ -200,29 +197,8 @@ def tile_sources(*templates: str) -> list[str]:
     return sources
 
 
-class _Hashes:
-    """The script hashes of recent page bodies, by ETag (bounded LRU)."""
-
-    def __init__(self, size: int = 512):
-        self.items: OrderedDict[str, str] = OrderedDict()
-        self.size, self.lock = size, threading.Lock()
-
-    def get(self, key: str | None, build):
-        if key is None:
-            return build()
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = build()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-_hashes = _Hashes()
+# the script hashes of recent page bodies, by ETag (the one size-bounded LRU, compression.py)
+_hashes = BytesLRU(max_bytes=2**20)
 
 
 def script_hashes(html: bytes) -> str:
@@ -245,15 +221,9 @@ def page_csp(response, tiles: list[str], frame_ancestors: str) -> None:
     etag = response.headers.get("ETag")
 
     def build() -> str:
-        body = response.get_data()
-        coding = response.headers.get("Content-Encoding")
-        if coding == "gzip":
-            body = gzip.decompress(body)
-        elif coding == "zstd":
-            body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
-        return script_hashes(body)
+        return script_hashes(decompress(response.get_data(), response.headers.get("Content-Encoding")))
 
-    scripts = _hashes.get(etag, build)
+    scripts = _hashes.get(etag, build) if etag else build()
     response.headers["Content-Security-Policy"] = "; ".join([
         "default-src 'self'",
         f"script-src 'self' {scripts}".rstrip(),

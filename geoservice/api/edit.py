@@ -69,7 +69,21 @@ def _body() -> dict:
     if mimetype not in JSON_TYPES and mimetype != "":  # none sent (OWSLib's PUT of a str): JSON
         raise UnsupportedMediaType(f"Content-Type: '{request.content_type}' is not accepted; send "
                                    "application/geo+json (PATCH: application/merge-patch+json)")
-    return edge.parse_json(_raw_body())
+    return _parsed_body()
+
+
+def _parsed_body():
+    """The body parsed once per request (a POST is first checked for a search, then created);
+    a parse error is kept too and raised again on the second look."""
+    if "parsed_body" not in g:
+        try:
+            g.parsed_body = (edge.parse_json(_raw_body()), None)
+        except InvalidParameter as problem:
+            g.parsed_body = (None, problem)
+    body, problem = g.parsed_body
+    if problem is not None:
+        raise problem
+    return body
 
 
 def _max_vertices() -> int:
@@ -86,7 +100,7 @@ def _search_filter() -> dict | None:
     if request.mimetype not in (*JSON_TYPES, *CQL2_JSON_TYPES):
         return None
     try:
-        body = edge.parse_json(_raw_body())
+        body = _parsed_body()
     except InvalidParameter:
         if request.mimetype in CQL2_JSON_TYPES:
             raise

@@ -110,7 +110,7 @@ class DataHolder:
     def _from_snapshot(self, reason: str) -> Dataset:
         """Start from the snapshot file while the database is away (raise if there is none)."""
         try:
-            dataset = self.store.load_snapshot(this_year=self.today().year)
+            dataset = self.store.snapshots.load(this_year=self.today().year)
         except (OSError, ValueError) as exc:
             raise NoSnapshot(f"the database cannot be reached ({reason}) and there is no usable "
                              f"snapshot of its last good state ({exc})") from None
@@ -234,7 +234,10 @@ class DataHolder:
                                       state_version(delta.change_id, delta.recorded_at, year),
                                       last_modified(delta.recorded_at), delta.whole)
                     self.applied += 1
-                    self.store.keep_snapshot(delta.change_id)  # a start without the database
+                    # kept for a start without the database (read again, in the background:
+                    # a state built by applying a change did not pass through store.load())
+                    self.store.snapshots.keep_read(delta.change_id,
+                                                   lambda: self.store.features(delta.change_id))
                     log.info("applied change %s (%s features)", delta.change_id, len(delta))
                     return dataset
             except DataError:

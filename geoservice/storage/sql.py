@@ -227,18 +227,6 @@ class SqlStore:
             self.snapshots.keep(change_id, when, collections)
         return dataset
 
-    def keep_snapshot(self, change_id: int) -> None:
-        """Keep the state after a change in the snapshot file (read again, in the background):
-        a state a worker built by applying the change was not loaded through load()."""
-        def read():
-            with self._snapshot() as conn:
-                return read_state(conn, change_id)
-        self.snapshots.keep_read(change_id, read)
-
-    def load_snapshot(self, this_year: int | None = None) -> Dataset:
-        """Return the last good state kept in the snapshot file (OSError/ValueError: none)."""
-        return self.snapshots.load(this_year)
-
     def last_changes(self, collection: str, retired: bool = False) -> dict[str, sa.Row]:
         """Return, per current feature of a collection, the change that made its record (one query).
 

@@ -4,13 +4,6 @@ from geoservice import i18n
 from geoservice.web.strings_editor import EN as EDITOR_EN
 
 EN = {
-    # the administrators' view of the accessibility feedback (web/legal.py, editor/feedback.html)
-    "Rückmeldungen": "Feedback",
-    "Rückmeldungen zur Barrierefreiheit": "Accessibility feedback messages",
-    "Noch keine Rückmeldungen.": "No feedback yet.",
-    "Nachricht {number} vom {when}": "Message {number} of {when}",
-    "Kontakt": "Contact",
-    "Seite": "Page",
     # layout
     "Fördergebiete Prohlis / Am Koitschgraben": "Funding areas Prohlis / Am Koitschgraben",
     "Zum Inhalt springen": "Skip to content",

@@ -6,6 +6,13 @@ from geoservice import i18n
 LOGIN_MESSAGE = "Bitte melden Sie sich an, um diese Seite zu sehen."
 
 EN = {
+    # the administrators' view of the accessibility feedback (web/legal.py, editor/feedback.html)
+    "Rückmeldungen": "Feedback",
+    "Rückmeldungen zur Barrierefreiheit": "Accessibility feedback messages",
+    "Noch keine Rückmeldungen.": "No feedback yet.",
+    "Nachricht {number} vom {when}": "Message {number} of {when}",
+    "Kontakt": "Contact",
+    "Seite": "Page",
     LOGIN_MESSAGE: "Please sign in to see this page.",
     "Wiederhergestellt: „{title}“": "Restored: “{title}”",
     "Wiederhergestellt: „{title}“.": "Restored: “{title}”.",
