@@ -27,10 +27,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher, profiles
 from werkzeug.serving import make_server
 
 from geoservice import create_app
-from geoservice.storage import open_store
+from geoservice.storage import accounts, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 GEODATA = ROOT / "geodata"
@@ -179,7 +180,8 @@ def pytest_generate_tests(metafunc) -> None:
 # first, so no long module starts last on one worker while the other waits (about a minute of
 # tail on 2 cores). Only the order changes; a module missing here runs after them.
 LONGEST_FIRST = (
-    "test_bench_smoke", "test_maps_browser", "test_production", "test_os_errors",
+    "test_bench_smoke", "test_maps_browser", "test_a11y_lists_browser", "test_a11y_pages_browser",
+    "test_production", "test_os_errors",
     "test_schemathesis", "test_store", "test_memory", "test_places_browser", "test_browser",
     "test_edit_api", "test_outage", "test_editor_browser", "test_edge_production", "test_webhooks",
     "test_answer_browser", "test_display_browser", "test_mail", "test_editor", "test_import_url",
@@ -196,6 +198,21 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.browser)
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Argon2 with its cheapest parameters (argon2-cffi's profile CHEAPEST, made for tests) for
+    accounts made and checked in the test process: production's (RFC 9106 low-memory, 64 MiB) cost
+    ~0.3 s of two cores per hash, and the suite makes and checks hundreds. Servers the tests start
+    as processes (gunicorn, granian, flask commands) hash as production does; so do the login
+    flood tests (tests/test_login_flood.py, `production_password_hashes`)."""
+    production = accounts._hasher
+    accounts._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    accounts._dummy.clear()
+    yield production
+    accounts._hasher = production
+    accounts._dummy.clear()
 
 
 @pytest.fixture(scope="session")

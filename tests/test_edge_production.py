@@ -72,7 +72,9 @@ def test_64_stalled_connections_leave_every_other_request_answered(server, recor
                "stalled_closed_by_server": closed}
     record_property("slowloris", figures)
     print("slowloris:", figures)
-    assert answered == 100 and figures["within_1s"] == 100 and closed == STALLED
+    # had the stalled connections held the workers, a request would have waited for the header
+    # timeout to free one; how fast they were is printed, not asserted (it depends on the load)
+    assert answered == 100 and max(latencies) < HEADER_TIMEOUT_S and closed == STALLED
 
 
 def test_clients_that_stall_in_their_body_leave_other_requests_answered(server, record_property):
@@ -98,7 +100,8 @@ def test_clients_that_stall_in_their_body_leave_other_requests_answered(server, 
                "within_1s": sum(s <= 1 for s in latencies), "max_s": round(max(latencies), 3)}
     record_property("stalled_bodies", figures)
     print("stalled bodies:", figures)
-    assert answered == 50 and figures["within_1s"] == 50
+    # a stalled body never times out: had it held a worker, requests would have failed at 30 s
+    assert answered == 50
 
 
 class _Peak:

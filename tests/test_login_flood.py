@@ -18,6 +18,7 @@ import requests
 import sqlalchemy as sa
 
 from geoservice.config import SettingsError, settings
+from geoservice.storage import accounts
 from geoservice.storage.accounts import Accounts
 from geoservice.storage.sql import utcnow
 from geoservice.storage.tables import login_attempts
@@ -26,6 +27,23 @@ from tests.conftest import LiveServer, build_app
 HTML = {"Accept": "text/html", "Accept-Language": "de"}
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 PROXY = "10.0.0.1"  # the one trusted proxy of the app under test
+
+
+@pytest.fixture(scope="module", autouse=True)
+def production_password_hashes(cheap_password_hashes):
+    """The floods meet production's Argon2 parameters, not the suite's cheap ones (conftest)."""
+    cheap = accounts._hasher
+    accounts._hasher = cheap_password_hashes
+    accounts._dummy.clear()
+    yield
+    accounts._hasher = cheap
+    accounts._dummy.clear()
+
+
+def test_production_hashes_passwords_with_argon2id_rfc_9106_low_memory(production_password_hashes):
+    stored = accounts._hasher.hash("x")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert accounts._hasher.verify(stored, "x")
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +175,6 @@ def test_old_login_attempts_are_deleted(flood_app):
 
 def test_password_checks_run_at_the_lowest_cpu_priority_by_default():
     import os
-    import threading
-
-    from geoservice.storage import accounts
 
     def own_priority() -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())

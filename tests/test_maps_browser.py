@@ -18,8 +18,8 @@ PROJECT = "/collections/projects/items/kombibad-prohlis-neubau-hallen-und-freiba
 PAGES = ["/", "/areas/prohlis", "/compare?from=2001&to=2021", PROJECT]
 ITEMS = "/collections/funding-areas/items?f=html"
 PROJECT_ITEMS = "/collections/projects/items?f=html"
-# every page with a map, and the timeline (checked by axe-core)
-A11Y_PAGES = [*PAGES, ITEMS, PROJECT_ITEMS + "&limit=12", "/timeline?f=html", "/areas/prohlis?datetime=2016"]
+# every page with a map, and the timeline, are checked by axe-core in test_a11y_pages_browser.py
+# (PAGES) and test_a11y_lists_browser.py (the rest): two modules, so two workers share the work
 GERMAN_VALUES = ("geplant", "laufend", "abgeschlossen", "Kultur", "Bildung", "Verkehr", "Sport/Spiel",
                  "Soziale Infrastruktur", "Umwelt/Grün", "Wohnumfeld/Freiraum",
                  "Beteiligung/Quartiersmanagement")
@@ -250,37 +250,6 @@ def test_project_page_keeps_research_notes_in_a_closed_section(tab):
     assert "afeefa-neos@" not in page.content()
     tab.shot(f"maps_project_{tab.viewport}_{tab.lang}", full_page=True)
     assert tab.errors == [] and tab.external() == []
-
-
-@pytest.mark.parametrize("index", range(len(A11Y_PAGES)))
-@pytest.mark.parametrize("lang", list(LOCALES))
-def test_no_accessibility_violation_of_any_impact(browser, live_server, index, lang):
-    """axe-core finds nothing (minor and moderate included) on load, and none with the legend,
-    the consent explanation and a popup open."""
-    path = A11Y_PAGES[index]
-    for viewport in VIEWPORTS:
-        context, tab = _open_tab(browser, live_server.url, viewport, lang)
-        try:
-            page = tab.page
-            tab.open(_url(path, lang=lang))
-            assert tab.axe() == [], (viewport, path)
-            if page.locator(".gs-map").count():
-                details = page.locator(".gs-legend details")
-                if details.count() and details.get_attribute("open") is None:
-                    details.locator("summary").click()
-                page.locator(".gs-consent-open").click()
-                page.locator(".gs-consent-yes").wait_for()
-                marker = page.locator(".gs-pin").first
-                if marker.count() and marker.is_visible():
-                    marker.dispatch_event("click")
-                    page.locator(".leaflet-popup-content").wait_for()
-                    page.wait_for_timeout(400)  # Leaflet fades the popup in
-                assert tab.axe() == [], (viewport, path, "interacted")
-            if path in PAGES:  # public pages; the API's HTML shows the data as stored
-                assert not RESEARCH.search(page.locator("main").inner_text()), path
-            assert tab.errors == [] and tab.external() == []
-        finally:
-            context.close()
 
 
 # --------------------------------------------------------------------------- 7. items page map

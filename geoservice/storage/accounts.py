@@ -99,7 +99,7 @@ class Accounts:
         checked at CPU priority `nice` (0: on the calling thread)."""
         with self.store.engine.connect() as conn:
             row = conn.execute(sa.select(accounts).where(accounts.c.name == name)).first()
-        stored = row.password_hash if row else _DUMMY
+        stored = row.password_hash if row else _dummy_hash()
         if not _low_priority(nice, _verify, stored, password):
             return None
         return _account(row) if row and not row.disabled else None
@@ -243,7 +243,15 @@ class LoginLimits:
 
 
 PRUNE_EVERY = timedelta(minutes=1)
-_DUMMY = _hasher.hash(secrets.token_urlsafe(16))  # verify against something when the name is unknown
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against when the name is unknown (the same work as for a known one); made
+    on the first such login, not at import (it costs what a check costs: ~0.3 s per process)."""
+    if not _dummy:
+        _dummy.append(_hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy[0]
 
 
 def _verify(stored: str, password: str) -> bool:
