@@ -8,6 +8,7 @@ PostgreSQL, the second (what makes a worker load the whole state) on SQLite.
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from geopandas.testing import assert_geodataframe_equal
@@ -112,3 +113,22 @@ def test_a_broken_change_or_a_restore_loads_the_whole_state(make_app):
         expect=retired.records[("projects", fid)], restore=True)])
     assert _caught_up(holder, restored) and (holder.applied, holder.loads) == (applied, loads + 1)
     assert holder.dataset.projects.index[1] == fid  # it is back at its place, not at the end
+
+
+def test_a_thread_new_to_the_worker_sees_a_commit_made_before_its_first_request(make_app):
+    """SQLite: a worker's thread asks `PRAGMA data_version` before each request; a thread that
+    serves its first request (gthread and granian start them as needed) has nothing to compare
+    with, so it checks the change counter: the read right after a write through another worker
+    serves it (read-your-writes failed 1 in 60 in tests/test_production.py before)."""
+    app = make_app(RELOAD_INTERVAL=3600)  # nothing is noticed by the clock during the test
+    holder = app.extensions["geoservice"]
+    before = holder.dataset.change_id  # this thread has asked
+    store, fid = holder.store, holder.dataset.projects.index[0]
+    record = store.history("projects", fid)[-1]
+    written = store.write(AUTHOR, "Test", Kind.UPDATE, [Put("projects", Feature(
+        fid, {**record.properties, "title": "Neu"}, record.wkb))])
+    seen: list[int] = []
+    thread = threading.Thread(target=lambda: seen.append(holder.dataset.change_id))
+    thread.start()
+    thread.join()
+    assert before != written.change_id and seen == [written.change_id]

@@ -157,7 +157,8 @@ class DataHolder:
 
     def _committed_since(self) -> bool:
         """SQLite: True when any other connection committed since this thread last asked (a
-        write of another worker or process; also one to the accounts: the counter then says)."""
+        write of another worker or process; also one to the accounts: the counter then says),
+        and on a thread's first question."""
         if self._hint_path is None:
             return False
         hints = self._hints
@@ -171,7 +172,10 @@ class DataHolder:
             version = connection.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error:
             return False  # the poll by `interval` still sees the change
-        moved = hints.version is not None and version != hints.version
+        # a thread's first question cannot know what was committed before it: it checks the
+        # change counter once (a read right after a write through another worker may be the
+        # first request this thread serves; read-your-writes failed 1 in 60 without this)
+        moved = hints.version is None or version != hints.version
         hints.version = version
         return moved
 
