@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     ENFORCEMENT_BODY: Annotated[str, Field(max_length=1000)] = ""
     ACCESSIBILITY_STATEMENT_DATE: Annotated[str, Field(
         pattern=r"^(|\d{4}-\d{2}-\d{2})$", description="empty or a date YYYY-MM-DD")] = ""
+    # The DCAT-AP.de catalogue (/catalog): the system that delivers this catalogue to GovData, an
+    # IRI of GovData's list http://dcat-ap.de/def/contributors/ (GovData's conventions K12/13).
+    # Only the operator knows it; empty: no dcatde:contributorID is published.
+    GOVDATA_CONTRIBUTOR_ID: Annotated[str, Field(
+        pattern=r"^(|http://dcat-ap\.de/def/contributors/[A-Za-z0-9_-]+)$",
+        description="empty or an IRI http://dcat-ap.de/def/contributors/…")] = ""
     # Feedback form: messages one address may send per hour (then 429)
     FEEDBACK_PER_HOUR: Annotated[int, Field(ge=1, le=1000)] = 5
     # Webhooks (docs/NOTIFICATIONS.md). Receivers on private, loopback, link-local or other

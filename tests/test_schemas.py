@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
+from pathlib import Path
 
 import pyogrio
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from geoservice.api import schemas
 from geoservice.domain.schema import COLLECTIONS, FUNDING_AREAS, PROJECTS
@@ -101,3 +106,63 @@ def test_schema_html_page(client):
     response = client.get("/collections/funding-areas/schema?f=html", headers={"Accept-Language": "en"})
     assert response.status_code == 200 and "Schema of the features" in response.text
     assert "primary-interval-start" in response.text
+
+
+# --- the OGC's own schemas and ogcapi-registry --------------------------------------------------
+# OGC API – Features Part 1 1.1 schemas (tests/schemas/ogcapi-features-1/SOURCE.md, OGC licence).
+# Part 5 publishes no JSON Schema for its documents (only the 2020-12 metaschema, checked above).
+OGC = Path(__file__).parent / "schemas/ogcapi-features-1"
+OGC_BASE = "https://schemas.opengis.net/ogcapi/features/part1/1.1/openapi/schemas/"
+
+
+def _null_type(node):
+    """extent.yaml writes `type: null` (YAML's null) for the open end of an interval; its text and
+    example mean the JSON Schema type "null", which is what it is read as (the file stays as copied)."""
+    if isinstance(node, dict):
+        return {k: "null" if k == "type" and v is None else _null_type(v) for k, v in node.items()}
+    return [_null_type(v) for v in node] if isinstance(node, list) else node
+
+
+def _ogc_validator(name: str) -> Draft202012Validator:
+    registry = Registry().with_resources(
+        (OGC_BASE + path.name,
+         Resource.from_contents(_null_type(yaml.safe_load(path.read_text(encoding="utf-8"))),
+                                default_specification=DRAFT202012))
+        for path in OGC.glob("*.yaml"))
+    return Draft202012Validator({"$ref": OGC_BASE + name}, registry=registry,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@pytest.mark.parametrize("path, schema", [
+    ("/", "landingPage.yaml"),
+    ("/conformance", "confClasses.yaml"),
+    ("/collections", "collections.yaml"),
+    ("/collections/funding-areas", "collection.yaml"),
+    ("/collections/projects", "collection.yaml"),
+])
+def test_documents_validate_against_the_ogc_schemas(client, path, schema):
+    """The landing page, the conformance declaration (with the Part 5 classes) and the collections
+    (with their links to /schema, /queryables, /sortables) against the OGC's Part 1 schemas."""
+    document = client.get(path).get_json()
+    errors = sorted(_ogc_validator(schema).iter_errors(document), key=lambda e: list(e.path))
+    assert not errors, "; ".join(f"{list(e.path)}: {e.message[:200]}" for e in errors[:5])
+    broken = {k: v for k, v in document.items() if k not in ("links", "conformsTo")}
+    assert not _ogc_validator(schema).is_valid(broken)  # the check can fail
+
+
+def test_ogcapi_registry_accepts_the_openapi_document(client):
+    """ogcapi-registry (PyPI) checks the OpenAPI document against the declared conformance
+    classes: no critical error and no warning except its CRS rule applied to this service's own
+    sub-resources of a feature (/history, /versions, /feed), which Part 2 does not cover. It has
+    no rules for Part 5 (schemas, queryables, sortables)."""
+    from ogcapi_registry import parse_conformance_classes, validate_ogc_api
+
+    classes = parse_conformance_classes(client.get("/conformance").get_json()["conformsTo"])
+    result = validate_ogc_api(client.get("/openapi?f=json").get_json(), classes)
+    assert result.is_compliant and not result.critical_errors
+    for error in result.warning_errors:
+        assert error["conformance_class"] == "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
+        assert re.search(r"/items/\{featureId\}/(history|versions|feed)\.get\.parameters$",
+                         error["path"]), error
+    assert {e["conformance_class"] for e in result.info_errors} <= {
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter"}

@@ -10,7 +10,13 @@ dcat:Dataset it serves.
 
 DCAT-AP allows one `dct:license` per distribution: it is the collection's first licence (the
 spec lists the one covering the whole collection first); every licence with what it covers is
-in `dct:rights`, the attribution in `dcatde:licenseAttributionByText`.
+in `dct:rights` (a statement with an IRI of its own, `{dataset}#rights`: GovData's conventions
+ask for an IRI or a literal there), the attribution in `dcatde:licenseAttributionByText`.
+
+Each dataset's `dct:identifier` is its IRI (GovData's duplicate check reads it). GovData's
+conventions also ask for `dcatde:contributorID`, the system that delivers to GovData: only the
+operator knows it (setting GOVDATA_CONTRIBUTOR_ID); empty, it is left out. `dct:issued` is left
+out: no first publication date is recorded.
 """
 
 from __future__ import annotations
@@ -106,7 +112,7 @@ def _terms(graph: Graph, href, spec: CollectionSpec, rights) -> None:
 
 
 def _distributions(graph: Graph, node, spec: CollectionSpec, service) -> None:
-    rights = BNode(f"rights-{spec.name}")
+    rights = URIRef(str(node) + "#rights")
     graph.add((rights, RDF.type, DCTERMS.RightsStatement))
     graph.add((rights, DCTERMS.description, Literal(
         "; ".join(f"{lic.name} ({lic.url}): {lic.covers}" for lic in spec.licences), lang="de")))
@@ -152,6 +158,7 @@ def catalogue() -> Graph:
     catalog = URIRef(url("catalog"))
     service = URIRef(url(""))
     publisher, contact = _operator(graph, config)
+    contributor = (config.get("GOVDATA_CONTRIBUTOR_ID") or "").strip()
     graph.add((catalog, RDF.type, DCAT.Catalog))
     _text(graph, catalog, DCTERMS.title, "Fördergebiete Prohlis / Am Koitschgraben")
     _text(graph, catalog, DCTERMS.description, "Fördergebiete (Soziale Stadt / Sozialer Zusammenhalt) "
@@ -185,6 +192,9 @@ def catalogue() -> Graph:
         graph.add((node, DCAT.theme, URIRef(THEME)))
         graph.add((node, DCTERMS.language, URIRef(GERMAN)))
         graph.add((node, DCTERMS.modified, modified))
+        graph.add((node, DCTERMS.identifier, Literal(str(node))))
+        if contributor:
+            graph.add((node, DCATDE.contributorID, URIRef(contributor)))
         _extent(graph, node, spec)
         _distributions(graph, node, spec, service)
     return graph
