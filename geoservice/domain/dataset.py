@@ -69,14 +69,14 @@ class Dataset:
     change_id: int = 0  # the store's last change this state includes
     historical: bool = False  # a past state asked for with `recorded=`, never the live one
     this_year: int = 0  # "this year" of ongoing projects (timeutil.project_days) in this state
-    record_ids: dict = field(default_factory=dict, repr=False)  # (collection, fid) -> record id
+    record_ids: dict = field(default_factory=dict, repr=False)  # collection -> fid -> record id
     _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _memo_bytes: list = field(default_factory=lambda: [0], repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_id(self, collection: str, fid: str) -> int | None:
         """Return the stored record a feature of this state was read from."""
-        return self.record_ids.get((collection, fid))
+        return self.record_ids.get(collection, {}).get(fid)
 
     def collection(self, name: str) -> gpd.GeoDataFrame:
         """Return the GeoDataFrame of an OGC collection by its name."""
@@ -215,7 +215,7 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
     if bad:
         raise DataError(source("timeline"), bad)
     context = collections.get("context", [])
-    record_ids = {(name, f.fid): f.record_id for name, features in collections.items() for f in features}
+    record_ids = {name: {f.fid: f.record_id for f in features} for name, features in collections.items()}
     return Dataset(
         collections=frames,
         focus_areas=_indexed(frame(focus), focus),

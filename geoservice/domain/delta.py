@@ -66,7 +66,7 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
     frames = dict(data.collections)
     moves: dict[str, Moved | None] = {}
     fresh: dict[str, gpd.GeoDataFrame | None] = {}  # the changed rows, prepared
-    record_ids = dict(data.record_ids)
+    record_ids = dict(data.record_ids)  # the inner dicts of changed collections are copied
     for name, features in changed.items():
         spec = COLLECTIONS[name]
         old = frames[name]
@@ -80,15 +80,17 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
             if rows is None:
                 raise DataError(f"store: {name}", [f"{name}: the file has no features"])
             frames[name], moves[name] = rows, None
-            record_ids = {key: rid for key, rid in record_ids.items() if key[0] != name}
+            record_ids[name] = {}
         else:
             moves[name] = _placed(old, rows, features)
             frames[name] = moves[name].new
+        if name not in whole:
+            record_ids[name] = dict(record_ids.get(name, {}))
         for fid, feature in features.items():
             if feature is None:
-                record_ids.pop((name, fid), None)
+                record_ids[name].pop(fid, None)
             else:
-                record_ids[(name, fid)] = feature.record_id
+                record_ids[name][fid] = feature.record_id
     for name, spec in COLLECTIONS.items():
         if any(ref.collection in moves for ref in spec.references) or moves.get(name, 0) is None:
             problems = check_references(frames[name], spec, frames)  # what it names changed
