@@ -154,10 +154,13 @@ def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec, this_year: int | None =
                                     for d, e, st in zip(spans, ends, gdf["status"], strict=True)])
     if spec.versioned:  # the area operations (domain/areas.py) measure in metres
         gdf["metric"] = gpd.GeoSeries(gdf.geometry, crs="OGC:CRS84").to_crs(crs.METRIC_EPSG).values
-    for name in spec.fields:
+    for name in spec.fields:  # each as Python objects, every null None
         if name in (start, end):
             continue
-        gdf[name] = gdf[name].astype(object).where(gdf[name].notna(), None)
+        values = gdf[name].to_numpy(dtype=object)
+        missing = pd.isna(values)
+        gdf[name] = pd.Series(np.where(missing, None, values) if missing.any() else values,
+                              index=gdf.index, dtype=object, copy=False)
     gdf = gdf.set_index(pd.Index(gdf["id"].astype(str), name="fid"), drop=False)
     gdf.sindex  # build the STRtree now, not on the first request  # noqa: B018
     return gdf

@@ -33,7 +33,7 @@ from geoservice.domain.spatial import spatial_index
 from geoservice.errors import DataError
 
 # memo keys (their first element) that describe one collection (the second element) alone
-PER_COLLECTION = {"features", "sindex", "times", "all", "ranks", "cql"}
+PER_COLLECTION = {"features", "sindex", "times", "all", "ranks", "cql", "derived"}
 
 
 @dataclass(frozen=True)
@@ -155,42 +155,39 @@ def _in_place(old: gpd.GeoDataFrame, rows: gpd.GeoDataFrame, changed: list[tuple
     """The new frame when every changed row keeps its place: the old frame's index and unchanged
     columns shared, each changed column copied with the new values set (None: a column whose
     type the new values would change; the caller then concatenates as a full load would type it)."""
+    if set(old.columns) != set(rows.columns):
+        return None
     positions = np.array([pos for pos, _ in changed], dtype=np.intp)
     picked = np.array([row for _, row in changed], dtype=np.intp)
+    geometry = old.geometry.name
+    # the changed rows' old and new values, one small table each (a column at a time costs more)
+    before = old.iloc[positions].to_numpy(dtype=object)
+    after = rows.iloc[picked].reindex(columns=old.columns).to_numpy(dtype=object)
+    kinds, fresh_kinds = old.dtypes, rows.dtypes
     new = old.copy(deep=False)
     new.index = old.index  # the same Index object: its hash table of ids is not built again
     columns: set[str] = set()
     geometry_source = None
-    for column in old.columns:
-        if column not in rows.columns:
-            return None
-        if column == old.geometry.name:
-            before = np.asarray(old.geometry.array, dtype=object)
-            after = np.asarray(rows.geometry.array, dtype=object)[picked]
-            moved = _moved_geometries(before[positions], after)
+    for i, column in enumerate(old.columns):
+        if column == geometry:
+            moved = _moved_geometries(before[:, i], after[:, i])
             if moved.any():
-                values = before.copy()
-                values[positions] = after
+                values = np.asarray(old.geometry.array, dtype=object).copy()
+                values[positions] = after[:, i]
                 new[column] = GeometryArray(values, crs=old.crs)
                 columns.add(column)
                 geometry_source = np.arange(len(old))
                 geometry_source[positions[moved]] = -1
             continue
-        series, fresh = old[column], rows[column]
-        if series.dtype == object:
-            before = series.to_numpy(dtype=object)
-            after = fresh.to_numpy(dtype=object)[picked]
-            if all(map(_same, before[positions], after)):
-                continue
-        elif isinstance(series.dtype, np.dtype) and fresh.dtype == series.dtype:
-            before, after = series.to_numpy(), fresh.to_numpy()[picked]
-            if np.array_equal(before[positions], after):
-                continue
-        else:
+        kind = kinds.iloc[i]
+        plain = kind == np.dtype(object)
+        if not plain and not (isinstance(kind, np.dtype) and fresh_kinds[column] == kind):
             return None
-        values = before.copy()
-        values[positions] = after
-        new[column] = pd.Series(values, index=new.index, dtype=series.dtype, copy=False)
+        if all(map(_same, before[:, i], after[:, i])):
+            continue
+        values = old[column].to_numpy().copy()
+        values[positions] = after[:, i] if plain else rows[column].to_numpy()[picked]
+        new[column] = pd.Series(values, index=new.index, dtype=kind, copy=False)
         columns.add(column)
     return Moved(old, new, source, True, frozenset(columns), geometry_source)
 
