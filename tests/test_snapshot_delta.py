@@ -19,7 +19,7 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from geoservice.api import features
-from geoservice.domain import spatial
+from geoservice.domain import ids, spatial
 from geoservice.domain.schema import COLLECTIONS, PROJECTS
 from geoservice.storage.geojson import Feature
 from geoservice.storage.writer import Author, Kind, Put, Retire
@@ -175,28 +175,34 @@ def test_a_broken_change_or_a_restore_loads_the_whole_state(make_app):
 
 
 def test_many_changes_in_place_equal_a_full_load(make_app, monkeypatch):
-    """Changes in place past the bounds of what is kept apart: the fresh bytes folded into a new
-    array (FRESH_LIMIT), the spatial overlay into a new tree (REBUILD_*); each state as loaded."""
+    """Changes in place and appended features past the bounds of what is kept apart: the fresh
+    bytes folded into a new array (FRESH_LIMIT), the spatial overlay into a new tree (REBUILD_*),
+    the appended ids into a new table (ADDED_LIMIT); each state as a full load builds it."""
     monkeypatch.setattr(features, "EAGER_LIMIT", 10)
     monkeypatch.setattr(features, "FRESH_LIMIT", 3)
     monkeypatch.setattr(spatial, "REBUILD_ROWS", 2)
     monkeypatch.setattr(spatial, "REBUILD_SHARE", 0.0)
+    monkeypatch.setattr(ids, "ADDED_LIMIT", 2)
     app = make_app(RELOAD_INTERVAL=0)
     holder, client = app.extensions["geoservice"], app.test_client()
     store = holder.store
     fids = list(holder.dataset.projects.index[:6])
-    trees = set()
+    trees, tables, last = set(), set(), holder.dataset.projects.index[-1]
     for n, fid in enumerate(fids * 2):
         client.get(f"/collections/projects/items?bbox={','.join(map(str, BOXES[0]))}",
                    headers={"Accept": GEOJSON})  # the spatial index and lazy bytes in the memo
         record = store.history("projects", fid)[-1]
         x, y = MOVED_TO
         wkb = shapely.Point(x + n / 1000, y).wkb if n % 3 else record.wkb
-        written = store.write(AUTHOR, f"Änderung {n}", Kind.UPDATE, [Put("projects", Feature(
-            fid, {**record.properties, "title": f"Titel {n}", "end_year": None if n % 2 else 2030},
-            wkb))])
-        assert _caught_up(holder, written)
+        ops = [Put("projects", Feature(fid, {**record.properties, "title": f"Titel {n}",
+                                             "end_year": None if n % 2 else 2030}, wkb))]
+        if n % 4 == 3:  # a new project appended (beside the change in place, or alone)
+            last = f"neu-{n}"
+            ops = [*ops[: n % 8 // 4], Put("projects", Feature(last, {**record.properties, "id": last}, wkb))]
+        written = store.write(AUTHOR, f"Änderung {n}", Kind.UPDATE, ops)
+        assert _caught_up(holder, written) and holder.dataset.projects.index[-1] == last
         trees.add(id(holder.dataset.memo(("sindex", "projects"), None).tree))
+        tables.add(id(holder.dataset.memo(("ids", "projects"), None).base))
         _same_as_a_full_load(holder, client)
     assert holder.loads == 1 and holder.applied == len(fids) * 2
-    assert len(trees) > 2  # rebuilt past the bound, kept below it
+    assert len(trees) > 2 and len(tables) > 1  # rebuilt past the bound, kept below it

@@ -25,6 +25,7 @@ from geoservice.domain import cql, crs
 from geoservice.domain.areas import day_overlap
 from geoservice.domain.crs import transform_geoms
 from geoservice.domain.dataset import Dataset
+from geoservice.domain.ids import row_ids
 from geoservice.domain.rows import columns as _columns
 from geoservice.domain.rows import properties_of
 from geoservice.domain.rows import rows as _rows
@@ -94,9 +95,10 @@ class FeatureCache:
     """The serialized features of one collection variant, by row position.
 
     `cache` (and the column arrays `_arrays`) may be shared with the variant of earlier states
-    of the collection: they hold every row but those in `fresh`, the rows changed in place since
-    (their bytes, None until asked). Rows in no `fresh` have the same content in all of them, so
-    any of those states may fill in its bytes.
+    of the collection: they hold every row but those in `fresh`, the rows changed in place or
+    appended since (their bytes, None until asked; `cache` may end before the appended ones).
+    Rows in no `fresh` have the same content in all of them, so any of those states may fill in
+    its bytes.
     """
 
     gdf: gpd.GeoDataFrame
@@ -130,8 +132,8 @@ class FeatureCache:
     def carry(self, moved) -> FeatureCache:
         """The same variant for a changed collection (domain.delta.Moved): the bytes of unchanged
         rows kept, changed and new rows serialized again when asked."""
-        changed = np.flatnonzero(moved.source < 0)
-        if moved.in_place and len(self.fresh) + len(changed) <= FRESH_LIMIT:
+        changed = np.flatnonzero(moved.source < 0)  # new rows (appended) included
+        if moved.stable and len(self.fresh) + len(changed) <= FRESH_LIMIT:
             fresh = {**self.fresh, **dict.fromkeys(changed.tolist())}
             carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry,
                                    self.cache, self.memo_bytes, fresh)
@@ -168,7 +170,12 @@ class FeatureCache:
         """Return the bytes of the rows at `positions` (an array or a sequence of ints),
         serializing missing ones once."""
         positions = np.asarray(positions, dtype=np.intp)  # a list indexes a numpy mask wrongly
-        values = self.cache[positions]
+        if len(positions) and positions.max() >= len(self.cache):  # appended rows: all fresh
+            values = np.full(len(positions), None, dtype=object)
+            inside = np.flatnonzero(positions < len(self.cache))
+            values[inside] = self.cache[positions[inside]]
+        else:
+            values = self.cache[positions]
         if self._is_fresh is not None:
             over = np.flatnonzero(self._is_fresh[positions])
             if len(over):
@@ -230,13 +237,11 @@ def warm(data: Dataset) -> None:
 
 
 def position_of(data: Dataset, spec: CollectionSpec, fid: str) -> int | None:
-    """Return the row position of a feature id, or None (a hash lookup in the index)."""
-    index = data.collection(spec.name).index
+    """Return the row position of a feature id, or None (a hash lookup, domain/ids.py)."""
     try:
-        pos = index.get_loc(fid)
-    except (KeyError, TypeError):
+        return row_ids(data.collection(spec.name), data.memo, spec.name).get(fid)
+    except TypeError:
         return None
-    return pos if isinstance(pos, int) else None
 
 
 def bbox_hits(data: Dataset, spec: CollectionSpec, box: tuple[float, float, float, float]) -> np.ndarray:

@@ -28,12 +28,13 @@ import pandas as pd
 from geopandas.array import GeometryArray
 
 from geoservice.domain.dataset import Dataset, _size, frame, prepare
+from geoservice.domain.ids import RowIds, row_ids
 from geoservice.domain.schema import COLLECTIONS, check_references, promote, validate
 from geoservice.domain.spatial import spatial_index
 from geoservice.errors import DataError
 
 # memo keys (their first element) that describe one collection (the second element) alone
-PER_COLLECTION = {"features", "sindex", "times", "all", "ranks", "cql", "derived"}
+PER_COLLECTION = {"features", "sindex", "ids", "times", "all", "ranks", "cql", "derived"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ class Moved:
     columns: frozenset[str] | None = None
     # per new position: the old position whose geometry the row still has, or -1 (None: source)
     geometry_source: np.ndarray | None = None
+    # every old row is at its old position, new ones may follow (true whenever `in_place` is)
+    stable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.in_place:
+            object.__setattr__(self, "stable", True)
 
 
 # a memo value that can follow its collection to the new state: carry(moved) -> new value | None
@@ -82,7 +89,7 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
             frames[name], moves[name] = rows, None
             record_ids[name] = {}
         else:
-            moves[name] = _placed(old, rows, features)
+            moves[name] = _placed(old, rows, features, row_ids(old, data.memo, name))
             frames[name] = moves[name].new
         if name not in whole:
             record_ids[name] = dict(record_ids.get(name, {}))
@@ -111,13 +118,13 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
 
 
 def _placed(old: gpd.GeoDataFrame, rows: gpd.GeoDataFrame | None,
-            features: dict[str, Any]) -> Moved:
+            features: dict[str, Any], ids: RowIds) -> Moved:
     """Return the new frame (changed rows in place, new ones appended in the store's order, retired
     ones gone) and, per new position, the old position it came from (-1: a changed or new row)."""
     n = len(old)
     source = np.arange(n)
     take = np.arange(n)
-    where = old.index.get_indexer(list(features))
+    where = [-1 if (pos := ids.get(fid)) is None else pos for fid in features]
     gone = []
     appended = []
     changed = []  # (old position, row of `rows`)
@@ -138,16 +145,21 @@ def _placed(old: gpd.GeoDataFrame, rows: gpd.GeoDataFrame | None,
         extra = set(rows.columns) - set(old.columns)
         if extra:  # a property no served feature has: only a full load makes the columns right
             raise DataError("store", [f"new properties {', '.join(sorted(extra))}"])
-        if in_place:
-            moved = _in_place(old, rows, changed, source)
-            if moved is not None:
+        if not gone:  # every row keeps its place: changed ones set in place, new ones appended
+            moved = _in_place(old, rows, changed, source) if changed else \
+                Moved(old, old, source, True, frozenset())
+            if moved is not None and not appended:
                 return moved
+            if moved is not None:
+                added = rows.iloc[[at - n for at in appended]].reindex(columns=old.columns)
+                return Moved(old, pd.concat([moved.new, added]),
+                             np.concatenate([source, np.full(len(appended), -1)]), stable=True)
     take = np.concatenate([np.delete(take, gone), np.array(appended, dtype=take.dtype)])
     source = np.concatenate([np.delete(source, gone), np.full(len(appended), -1)])
     if rows is None:
-        return Moved(old, old.iloc[take], source, in_place)
+        return Moved(old, old.iloc[take], source, in_place, stable=not gone)
     combined = pd.concat([old, rows.reindex(columns=old.columns)])
-    return Moved(old, combined.iloc[take], source, in_place)
+    return Moved(old, combined.iloc[take], source, in_place, stable=not gone)
 
 
 def _in_place(old: gpd.GeoDataFrame, rows: gpd.GeoDataFrame, changed: list[tuple[int, int]],
