@@ -189,7 +189,8 @@ class FeatureCache:
         return values.tolist()
 
     def _fresh(self, positions: list[int]) -> np.ndarray:
-        """The bytes of rows changed in place since `cache` was made (serialized once)."""
+        """The bytes of rows changed in place or appended since `cache` was made (serialized
+        once)."""
         todo = sorted({pos for pos in positions if self.fresh[pos] is None})
         if todo:
             for pos, body in zip(todo, serialize(self.gdf.iloc[todo], self.fields, self.crs_uri,
