@@ -7,8 +7,9 @@ each checkout measured (this one, and `--before`: a commit checked out as a git 
   PATCHes of one project with the ETag the previous one answered, each on a new connection:
   status, latency p50/p99, and the time from the answer until 8 reads in a row (new connections,
   either worker) serve the change. Reference in the same run: GET of the same project.
-- in process (this checkout): a full load of the state (what every worker did on every change
-  before) against applying one changed feature to the served state (domain/delta.py).
+- in process (each checkout, bench/apply.py): a full load of the state (what every worker did on
+  every change before) against applying one changed feature to the served state
+  (domain/delta.py), wall and CPU time, and the process's resident memory.
 Prints a Markdown table; ratios are against the reference of the same run and size.
 """
 
@@ -17,8 +18,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -103,6 +106,7 @@ def serve(root: Path, folder: Path, url: str, work: Path, label: str, patches: i
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/merge-patch+json",
                    "X-Change-Note": "Bench", **accept}
         latencies, statuses, visible = [], [], []
+        load = [os.getloadavg()[0]]  # other jobs on the machine: absolute times follow them
         for n in range(patches):
             note = f"Bench {label} {n}"
             started = time.perf_counter()
@@ -125,38 +129,22 @@ def serve(root: Path, folder: Path, url: str, work: Path, label: str, patches: i
                    patch_p99_ms=_pct(latencies, 0.99) * 1000,
                    visible_p50_ms=statistics.median(visible) * 1000 if visible else float("nan"),
                    visible_max_ms=max(visible) * 1000 if visible else float("nan"),
-                   statuses={code: statuses.count(code) for code in sorted(set(statuses))})
+                   statuses={code: statuses.count(code) for code in sorted(set(statuses))},
+                   patch_ms=[round(v * 1000) for v in latencies],
+                   load=(*load, os.getloadavg()[0]))
         row.update(srv.worker_memory())
     finally:
         srv.stop()
     return row
 
 
-def in_process(url: str) -> dict:
-    """Seconds of a full load against one changed feature applied (this checkout's code)."""
-    from geoservice.storage.holder import DataHolder
-    from geoservice.storage.sql import SqlStore
-    from geoservice.writes import Author, Kind, Put
-
-    store = SqlStore(url)
-    started = time.perf_counter()
-    holder = DataHolder(store, listen=False)
-    full = time.perf_counter() - started
-    applied = []
-    for n in range(5):
-        fid = holder.dataset.projects.index[n]
-        record = store.history("projects", fid)[-1]
-        from geoservice.storage.geojson import Feature
-
-        store.write(Author("bench", "Bench"), "Bench", Kind.UPDATE, [Put("projects", Feature(
-            fid, {**record.properties, "status_note": f"in process {n}"}, record.wkb))])
-        started = time.perf_counter()
-        holder.maybe_reload(force=True)
-        applied.append(time.perf_counter() - started)
-    result = {"full_load_s": full, "apply_ms": statistics.median(applied) * 1000,
-              "full_loads_after": holder.loads - 1}
-    holder.close()
-    return result
+def in_process(root: Path, url: str) -> dict:
+    """Seconds of a full load against one changed feature applied, with the geoservice package of
+    `root` (bench/apply.py in a process of its own)."""
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("apply.py")), url],
+                          env={**os.environ, "PYTHONPATH": str(root)}, cwd=root,
+                          capture_output=True, text=True, timeout=3600, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,9 +171,11 @@ def main(argv: list[str] | None = None) -> int:
                     row = {"size": count, **serve(root, folder, url, work, label, args.patches)}
                     log(f"{count} {label}: {row}")
                     rows.append(row)
-                url = _copy(db, work / "db" / "writes-run.sqlite3")
-                rows.append({"size": count, "label": "in process", **in_process(url)})
-                log(f"{count} in process: {rows[-1]}")
+                for label, root in roots:
+                    url = _copy(db, work / "db" / "writes-run.sqlite3")
+                    rows.append({"size": count, "label": label, "in_process": True,
+                                 **in_process(root, url)})
+                    log(f"{count} {label} in process: {rows[-1]}")
     finally:
         stop_all()
     print(report(rows))
@@ -193,25 +183,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(rows: list[dict]) -> str:
-    """The rows as a Markdown table (ratios against GET of the same run and size)."""
+    """The rows as Markdown tables (ratios against GET, and against a full load, of the same run
+    and size)."""
     lines = ["| projects | code | start s | GET p50 ms | PATCH statuses | PATCH p50 ms (×GET) | "
-             "PATCH p99 ms | served by every worker p50 / max ms | RSS/worker MiB |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "PATCH p99 ms | served by every worker p50 / max ms | RSS/worker MiB | load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        if r["label"] == "in process":
+        if r.get("in_process"):
             continue
         lines.append(
             f"| {r['size']:,} | {r['label']} | {r.get('startup_s', 0):.1f} | {r['get_p50_ms']:.1f} | "
             f"{', '.join(f'{k}: {v}' for k, v in r['statuses'].items())} | "
             f"{r['patch_p50_ms']:.0f} ({r['patch_p50_ms'] / r['get_p50_ms']:.1f}×) | "
             f"{r['patch_p99_ms']:.0f} | {r['visible_p50_ms']:.0f} / {r['visible_max_ms']:.0f} | "
-            f"{r.get('rss_worker_max_mib', 0):.0f} |")
-    lines += ["", "| projects | full load of the state s | one change applied ms | ratio |",
-              "|---|---|---|---|"]
+            f"{r.get('rss_worker_max_mib', 0):.0f} | "
+            f"{'-'.join(f'{x:.1f}' for x in r.get('load', ()))} |")
+    lines += ["", "| projects | code | full load of the state s | one change applied ms (CPU ms) | "
+              "ratio | RSS after load / after the changes MiB (in process) |",
+              "|---|---|---|---|---|---|"]
     for r in rows:
-        if r["label"] == "in process":
-            lines.append(f"| {r['size']:,} | {r['full_load_s']:.2f} | {r['apply_ms']:.1f} | "
-                         f"{r['full_load_s'] * 1000 / r['apply_ms']:.0f}× faster |")
+        if r.get("in_process"):
+            lines.append(f"| {r['size']:,} | {r['label']} | {r['full_load_s']:.2f} | "
+                         f"{r['apply_ms']:.1f} ({r.get('apply_cpu_ms', float('nan')):.1f}) | "
+                         f"{r['full_load_s'] * 1000 / r['apply_ms']:.0f}× faster | "
+                         f"{r.get('rss_loaded_mib', 0):.0f} / {r.get('rss_after_mib', 0):.0f} |")
     return "\n".join(lines)
 
 

@@ -1,8 +1,12 @@
 """A change is applied to the served state (domain/delta.py), and the result is what a full load
-of the store builds: the same frames, record ids, version and served bytes.
+of the store builds: the same frames, record ids, version, id lookups, bbox hits, and served
+answers (pages with bbox, sorting, spatial filters and paging, single features; bytes, counts
+and ETags). The state a change was applied to keeps answering as before (requests that began on
+it), and a change that keeps every row in place shares what did not change (index, spatial tree,
+serialized bytes) instead of building it again.
 
 The delta is read from the store (storage/changed.py): the first test runs on SQLite and
-PostgreSQL, the second (what makes a worker load the whole state) on SQLite.
+PostgreSQL, the others (what makes a worker load the whole state, long runs of changes) on SQLite.
 """
 
 from __future__ import annotations
@@ -10,17 +14,23 @@ from __future__ import annotations
 import json
 import threading
 
+import numpy as np
 import pytest
+import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from geoservice.api import features
-from geoservice.domain.schema import COLLECTIONS
+from geoservice.domain import ids, spatial
+from geoservice.domain.schema import COLLECTIONS, PROJECTS
 from geoservice.storage.geojson import Feature
 from geoservice.storage.writer import Author, Kind, Put, Retire
 from tests.conftest import wait_for
 
 GEOJSON = "application/geo+json"
 AUTHOR = Author("test", "Test")
+MOVED_TO = (13.7905, 51.0105)  # a project's new place (none of the bundled ones is there)
+BOXES = [(13.7, 50.9, 13.9, 51.1), (13.78, 50.99, 13.8, 51.01), (13.8, 51.0, 13.82, 51.02),
+         (13.79, 51.01, 13.791, 51.011)]
 
 
 def _caught_up(holder, written) -> bool:
@@ -29,19 +39,45 @@ def _caught_up(holder, written) -> bool:
     return wait_for(lambda: holder.dataset.change_id == written.change_id)
 
 
+def _urls(data) -> list[str]:
+    """Pages and features whose answers a change may alter (bytes, counts, ETags)."""
+    projects = "/collections/projects/items"
+    area = "POLYGON((13.78 50.99,13.8 50.99,13.8 51.011,13.78 51.011,13.78 50.99))"
+    return [*(f"/collections/{name}/items?limit=1000{crs}" for name in COLLECTIONS
+              for crs in ("", "&crs=http://www.opengis.net/def/crs/EPSG/0/25833")),
+            *(f"{projects}?bbox={','.join(map(str, box))}&limit=1000" for box in BOXES),
+            f"{projects}?bbox=13.7,50.9,13.9,51.1&sortby=title&limit=7&offset=3",
+            f"{projects}?sortby=-start_year,title&limit=1000&skipGeometry=true",
+            f"{projects}?filter=S_INTERSECTS(geometry,{area})&limit=1000",
+            f"{projects}?filter=status='laufend'&limit=1000",
+            *(f"{projects}/{fid}" for fid in data.projects.index[:3]),
+            f"{projects}/{data.projects.index[-1]}"]
+
+
+def _answers(holder, client, urls: list[str]) -> list[tuple]:
+    answers = [client.get(url, headers={"Accept": GEOJSON}) for url in urls]
+    return [(r.status_code, r.headers.get("ETag"), r.data) for r in answers]
+
+
 def _same_as_a_full_load(holder, client) -> None:
     served = holder.dataset
     loaded = holder.store.load(this_year=served.this_year)
     assert (served.change_id, served.version, served.last_modified) == \
         (loaded.change_id, loaded.version, loaded.last_modified)
     assert served.record_ids == loaded.record_ids
-    for name in COLLECTIONS:
+    for name, spec in COLLECTIONS.items():
         assert_geodataframe_equal(served.collection(name), loaded.collection(name), check_like=False)
-    urls = [f"/collections/{name}/items?limit=1000{crs}" for name in COLLECTIONS
-            for crs in ("", "&crs=http://www.opengis.net/def/crs/EPSG/0/25833")]
-    pages = [client.get(url, headers={"Accept": GEOJSON}).data for url in urls]
+        for fid in [*loaded.collection(name).index, "gibt-es-nicht"]:  # the id index
+            assert features.position_of(served, spec, fid) == features.position_of(loaded, spec, fid)
+        for box in BOXES:  # the spatial index
+            assert sorted(features.bbox_hits(served, spec, box)) == \
+                sorted(features.bbox_hits(loaded, spec, box)), (name, box)
+    urls = _urls(loaded)
+    answers = _answers(holder, client, urls)
+    assert all(status == 200 for status, _etag, _body in answers)
     holder._dataset = loaded  # what a worker that loaded the whole state answers
-    assert pages == [client.get(url, headers={"Accept": GEOJSON}).data for url in urls]
+    assert answers == _answers(holder, client, urls)
+    holder._dataset = served
 
 
 @pytest.mark.both_stores  # the store matters here (tests/conftest.py)
@@ -75,16 +111,40 @@ def test_changes_are_applied_and_equal_a_full_load(make_app, monkeypatch):
     assert body["properties"]["title"] == "Geändert"
     _same_as_a_full_load(holder, client)
 
-    # one feature changed in place (the common PATCH): the other rows' bytes are copied
+    # one feature changed in place (the common PATCH): what did not change is shared
+    before = holder.dataset
+    urls = _urls(before)
+    answered = _answers(holder, client, urls)
     written = store.write(AUTHOR, "nochmal", Kind.UPDATE, [Put("projects", feature(first, title="Nochmal"))])
     assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 2)
+    after = holder.dataset
+    assert after.projects.index is before.projects.index  # no hash table of ids built again
+    assert after.memo(("sindex", "projects"), None) is before.memo(("sindex", "projects"), None)
+    assert features.feature_cache(after, PROJECTS).cache is features.feature_cache(before, PROJECTS).cache
+    assert np.shares_memory(after.projects["status"].to_numpy(), before.projects["status"].to_numpy())
+    _same_as_a_full_load(holder, client)
+    holder._dataset = before  # a request that began before the change still answers as before
+    assert _answers(holder, client, urls) == answered
+    holder._dataset = after
+
+    # a project moved in place: the tree is kept, the new place answered beside it
+    moved = store.history("projects", second)[-1]
+    written = store.write(AUTHOR, "verschoben", Kind.UPDATE, [Put("projects", Feature(
+        second, {**moved.properties, "status_note": "verschoben"}, shapely.Point(*MOVED_TO).wkb))])
+    assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 3)
+    index = holder.dataset.memo(("sindex", "projects"), None)
+    position = features.position_of(holder.dataset, PROJECTS, second)
+    assert index.tree is after.memo(("sindex", "projects"), None).tree and position in index.extra
+    assert position in features.bbox_hits(holder.dataset, PROJECTS, BOXES[3])
+    old_place = shapely.from_wkb(moved.wkb).buffer(1e-9).bounds
+    assert position not in features.bbox_hits(holder.dataset, PROJECTS, old_place)
     _same_as_a_full_load(holder, client)
 
     # a funding area's new shape: the collection is built whole, the projects checked again
     area = store.history("funding-areas", holder.dataset.funding_areas.index[0])[-1]
     written = store.write(AUTHOR, "Notiz", Kind.UPDATE, [Put("funding-areas", Feature(
         area.fid, {**area.properties, "note": "geändert"}, area.wkb))])
-    assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 3)
+    assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 4)
     _same_as_a_full_load(holder, client)
 
 
@@ -113,6 +173,40 @@ def test_a_broken_change_or_a_restore_loads_the_whole_state(make_app):
         expect=retired.records[("projects", fid)], restore=True)])
     assert _caught_up(holder, restored) and (holder.applied, holder.loads) == (applied, loads + 1)
     assert holder.dataset.projects.index[1] == fid  # it is back at its place, not at the end
+
+
+def test_many_changes_in_place_equal_a_full_load(make_app, monkeypatch):
+    """Changes in place and appended features past the bounds of what is kept apart: the fresh
+    bytes folded into a new array (FRESH_LIMIT), the spatial overlay into a new tree (REBUILD_*),
+    the appended ids into a new table (ADDED_LIMIT); each state as a full load builds it."""
+    monkeypatch.setattr(features, "EAGER_LIMIT", 10)
+    monkeypatch.setattr(features, "FRESH_LIMIT", 3)
+    monkeypatch.setattr(spatial, "REBUILD_ROWS", 2)
+    monkeypatch.setattr(spatial, "REBUILD_SHARE", 0.0)
+    monkeypatch.setattr(ids, "ADDED_LIMIT", 2)
+    app = make_app(RELOAD_INTERVAL=0)
+    holder, client = app.extensions["geoservice"], app.test_client()
+    store = holder.store
+    fids = list(holder.dataset.projects.index[:6])
+    trees, tables, last = set(), set(), holder.dataset.projects.index[-1]
+    for n, fid in enumerate(fids * 2):
+        client.get(f"/collections/projects/items?bbox={','.join(map(str, BOXES[0]))}",
+                   headers={"Accept": GEOJSON})  # the spatial index and lazy bytes in the memo
+        record = store.history("projects", fid)[-1]
+        x, y = MOVED_TO
+        wkb = shapely.Point(x + n / 1000, y).wkb if n % 3 else record.wkb
+        ops = [Put("projects", Feature(fid, {**record.properties, "title": f"Titel {n}",
+                                             "end_year": None if n % 2 else 2030}, wkb))]
+        if n % 4 == 3:  # a new project appended (beside the change in place, or alone)
+            last = f"neu-{n}"
+            ops = [*ops[: n % 8 // 4], Put("projects", Feature(last, {**record.properties, "id": last}, wkb))]
+        written = store.write(AUTHOR, f"Änderung {n}", Kind.UPDATE, ops)
+        assert _caught_up(holder, written) and holder.dataset.projects.index[-1] == last
+        trees.add(id(holder.dataset.memo(("sindex", "projects"), None).tree))
+        tables.add(id(holder.dataset.memo(("ids", "projects"), None).base))
+        _same_as_a_full_load(holder, client)
+    assert holder.loads == 1 and holder.applied == len(fids) * 2
+    assert len(trees) > 2 and len(tables) > 1  # rebuilt past the bound, kept below it
 
 
 def test_a_thread_new_to_the_worker_sees_a_commit_made_before_its_first_request(make_app):

@@ -3,13 +3,15 @@
 Each feature's GeoJSON bytes are built once per (collection, CRS, skipGeometry, properties)
 and kept in Dataset.memo; an items request only computes numpy masks / STRtree hits, slices
 positions and joins byte strings. Small collections are serialized completely on first use,
-large ones lazily, only for the rows actually returned.
+large ones lazily, only for the rows actually returned. A change that keeps every row at its
+place (domain/delta.py) shares the bytes of the unchanged rows with the state before it and
+keeps the changed rows' apart (`FeatureCache.fresh`), so applying it costs O(changed rows).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -23,13 +25,17 @@ from geoservice.domain import cql, crs
 from geoservice.domain.areas import day_overlap
 from geoservice.domain.crs import transform_geoms
 from geoservice.domain.dataset import Dataset
+from geoservice.domain.ids import row_ids
 from geoservice.domain.rows import columns as _columns
 from geoservice.domain.rows import properties_of
 from geoservice.domain.rows import rows as _rows
 from geoservice.domain.schema import CollectionSpec
+from geoservice.domain.spatial import spatial_index
 from geoservice.domain.timeutil import DayRange
 
 EAGER_LIMIT = 50_000  # collections up to this size are serialized completely at first use
+# rows changed in place that a variant keeps apart from the shared bytes; more: one new array
+FRESH_LIMIT = 4096
 
 
 def _json_default(value):
@@ -79,9 +85,21 @@ def serialize(gdf: gpd.GeoDataFrame, fields: tuple[str, ...], crs_uri: str,
                    properties_of(gdf, fields))
 
 
+def _objects(values: list) -> np.ndarray:
+    """An object array of byte strings (numpy would make a bytes array of a plain list)."""
+    return np.array([*values, b""], dtype=object)[:-1]
+
+
 @dataclass
 class FeatureCache:
-    """The serialized features of one collection variant, by row position."""
+    """The serialized features of one collection variant, by row position.
+
+    `cache` (and the column arrays `_arrays`) may be shared with the variant of earlier states
+    of the collection: they hold every row but those in `fresh`, the rows changed in place or
+    appended since (their bytes, None until asked; `cache` may end before the appended ones).
+    Rows in no `fresh` have the same content in all of them, so any of those states may fill in
+    its bytes.
+    """
 
     gdf: gpd.GeoDataFrame
     fields: tuple[str, ...]
@@ -89,10 +107,18 @@ class FeatureCache:
     skip_geometry: bool
     cache: np.ndarray
     memo_bytes: int = 0  # bytes that count against the memo's bound (see feature_cache)
+    fresh: dict[int, bytes | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._is_fresh = None  # per row: in `fresh`
+        if self.fresh:
+            self._is_fresh = np.zeros(len(self.gdf), dtype=bool)
+            self._is_fresh[list(self.fresh)] = True
 
     def _serialize(self, todo: np.ndarray) -> list[bytes]:
-        """Serialize the rows at `todo` from the collection's columns as arrays (taken once per
-        variant: a page of a large, lazily serialized collection needs no DataFrame slice)."""
+        """Serialize the rows at `todo` (none of them fresh) from the collection's columns as
+        arrays (taken once per variant: a page of a large, lazily serialized collection needs no
+        DataFrame slice)."""
         arrays = self.__dict__.get("_arrays")
         if arrays is None:
             arrays = (self.gdf.index.to_numpy(dtype=object),
@@ -105,25 +131,37 @@ class FeatureCache:
 
     def carry(self, moved) -> FeatureCache:
         """The same variant for a changed collection (domain.delta.Moved): the bytes of unchanged
-        rows kept at their new positions, changed and new rows serialized again when asked."""
-        kept = moved.source >= 0
-        if moved.in_place:  # a copy is cheaper than taking every row by position
-            cache = self.cache.copy()
-            cache[~kept] = None
-        else:
-            cache = np.full(len(moved.new), None, dtype=object)
-            cache[kept] = self.cache[moved.source[kept]]
+        rows kept, changed and new rows serialized again when asked."""
+        changed = np.flatnonzero(moved.source < 0)  # new rows (appended) included
+        if moved.stable and len(self.fresh) + len(changed) <= FRESH_LIMIT:
+            fresh = {**self.fresh, **dict.fromkeys(changed.tolist())}
+            carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry,
+                                   self.cache, self.memo_bytes, fresh)
+            if "_arrays" in self.__dict__:  # valid for every row not fresh, as `cache`
+                carried.__dict__["_arrays"] = self.__dict__["_arrays"]
+            return carried
+        source = moved.source.copy()
+        here = np.empty(0, dtype=np.intp)
+        if self._is_fresh is not None:  # the shared arrays are stale at these rows: taken anew
+            here = np.flatnonzero(source >= 0)
+            here = here[self._is_fresh[source[here]]]
+            source[here] = -1
+        kept = source >= 0
+        cache = np.full(len(moved.new), None, dtype=object)
+        cache[kept] = self.cache[source[kept]]
+        if len(here):  # their bytes, as far as serialized
+            cache[here] = _objects([self.fresh[int(old)] for old in moved.source[here]])
         carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry, cache,
                                self.memo_bytes)
         arrays = self.__dict__.get("_arrays")
         if arrays is not None:  # the columns as arrays, too: only the changed rows taken anew
-            fresh = np.flatnonzero(~kept)
-            rows = moved.new.iloc[fresh]
+            stale = np.flatnonzero(~kept)
+            rows = moved.new.iloc[stale]
             new = (rows.index.to_numpy(dtype=object), np.asarray(rows.geometry.array, dtype=object),
                    _columns(rows, self.fields))
-            ids, geoms, columns = ([_moved(old, part, moved, kept, fresh)
+            ids, geoms, columns = ([_moved(old, part, source, kept, stale)
                                     for old, part in zip(arrays[2], new[2], strict=True)]
-                                   if i == 2 else _moved(arrays[i], new[i], moved, kept, fresh)
+                                   if i == 2 else _moved(arrays[i], new[i], source, kept, stale)
                                    for i in range(3))
             carried.__dict__["_arrays"] = (ids, geoms, columns)
         return carried
@@ -132,24 +170,40 @@ class FeatureCache:
         """Return the bytes of the rows at `positions` (an array or a sequence of ints),
         serializing missing ones once."""
         positions = np.asarray(positions, dtype=np.intp)  # a list indexes a numpy mask wrongly
-        values = self.cache[positions]
+        if len(positions) and positions.max() >= len(self.cache):  # appended rows: all fresh
+            values = np.full(len(positions), None, dtype=object)
+            inside = np.flatnonzero(positions < len(self.cache))
+            values[inside] = self.cache[positions[inside]]
+        else:
+            values = self.cache[positions]
+        if self._is_fresh is not None:
+            over = np.flatnonzero(self._is_fresh[positions])
+            if len(over):
+                values[over] = self._fresh(positions[over].tolist())
         missing = np.equal(values, None)
         if missing.any():
             todo = positions[missing]
-            fresh = self._serialize(todo)
-            self.cache[todo] = np.array(fresh + [b""], dtype=object)[:-1]
-            values = self.cache[positions]
+            made = _objects(self._serialize(todo))
+            self.cache[todo] = made
+            values[missing] = made
         return values.tolist()
 
+    def _fresh(self, positions: list[int]) -> np.ndarray:
+        """The bytes of rows changed in place or appended since `cache` was made (serialized
+        once)."""
+        todo = sorted({pos for pos in positions if self.fresh[pos] is None})
+        if todo:
+            for pos, body in zip(todo, serialize(self.gdf.iloc[todo], self.fields, self.crs_uri,
+                                                 self.skip_geometry), strict=True):
+                self.fresh[pos] = body
+        return _objects([self.fresh[pos] for pos in positions])
 
-def _moved(old: np.ndarray, fresh_values: np.ndarray, moved, kept: np.ndarray,
+
+def _moved(old: np.ndarray, fresh_values: np.ndarray, source: np.ndarray, kept: np.ndarray,
            fresh: np.ndarray) -> np.ndarray:
     """An array of the new frame: kept rows from the old array, the others from fresh values."""
-    if moved.in_place:
-        out = old.copy()
-    else:
-        out = np.empty(len(kept), dtype=object)
-        out[kept] = old[moved.source[kept]]
+    out = np.empty(len(kept), dtype=object)
+    out[kept] = old[source[kept]]
     out[fresh] = fresh_values
     return out
 
@@ -184,31 +238,19 @@ def warm(data: Dataset) -> None:
 
 
 def position_of(data: Dataset, spec: CollectionSpec, fid: str) -> int | None:
-    """Return the row position of a feature id, or None (a hash lookup in the index)."""
-    index = data.collection(spec.name).index
+    """Return the row position of a feature id, or None (a hash lookup, domain/ids.py)."""
     try:
-        pos = index.get_loc(fid)
-    except (KeyError, TypeError):
+        return row_ids(data.collection(spec.name), data.memo, spec.name).get(fid)
+    except TypeError:
         return None
-    return pos if isinstance(pos, int) else None
 
 
 def bbox_hits(data: Dataset, spec: CollectionSpec, box: tuple[float, float, float, float]) -> np.ndarray:
     """Return the positions of the rows intersecting a CRS84 box (unordered).
 
-    The STRtree is taken once per snapshot (GeoDataFrame.sindex builds a GeoSeries on every
-    access). When every geometry is a point, the tree's envelope test is the answer: a point's
-    envelope is the point, and a point intersects an axis-parallel box exactly when it lies in
-    it, edges included, so the exact predicate (40x slower at 100k points) is skipped.
+    The spatial index is taken once per snapshot and follows changes (domain/spatial.py).
     """
-    def build():
-        gdf = data.collection(spec.name)
-        types = shapely.get_type_id(np.asarray(gdf.geometry.array, dtype=object))
-        return gdf.sindex, bool(len(types)) and bool(np.all(types == 0))
-
-    tree, points = data.memo(("sindex", spec.name), build)
-    geom = shapely.box(*box)
-    return tree.query(geom) if points else tree.query(geom, predicate="intersects")
+    return spatial_index(data.collection(spec.name), data.memo, spec.name).bbox(box)
 
 
 @dataclass(frozen=True)

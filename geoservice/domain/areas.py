@@ -299,12 +299,19 @@ def locate(areas: gpd.GeoDataFrame, point_lonlat: Geometry, day: date) -> list[L
     return sorted(out, key=lambda loc: (not loc.inside, loc.distance_m))
 
 
-def derive_area_id(areas: gpd.GeoDataFrame, geom_lonlat: Geometry) -> str | None:
-    """Return the area_id of the newest version containing most of the geometry, else None."""
+def newest_first(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The versions in the order derive_area_id tries them."""
+    return areas.sort_values("valid_from", ascending=False)
+
+
+def derive_area_id(areas: gpd.GeoDataFrame, geom_lonlat: Geometry,
+                   ordered: bool = False) -> str | None:
+    """Return the area_id of the newest version containing most of the geometry, else None
+    (`ordered`: `areas` is newest_first(areas) already)."""
     metric = crs.lonlat_to_metric(geom_lonlat)
     probe = metric.representative_point() if metric.geom_type in ("Point", "MultiPoint") else metric
     best = None
-    for _, row in areas.sort_values("valid_from", ascending=False).iterrows():
+    for _, row in (areas if ordered else newest_first(areas)).iterrows():
         shape = row["metric"]
         if probe.geom_type == "Point":
             hit = shape.covers(probe)

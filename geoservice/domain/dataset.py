@@ -69,14 +69,14 @@ class Dataset:
     change_id: int = 0  # the store's last change this state includes
     historical: bool = False  # a past state asked for with `recorded=`, never the live one
     this_year: int = 0  # "this year" of ongoing projects (timeutil.project_days) in this state
-    record_ids: dict = field(default_factory=dict, repr=False)  # (collection, fid) -> record id
+    record_ids: dict = field(default_factory=dict, repr=False)  # collection -> fid -> record id
     _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _memo_bytes: list = field(default_factory=lambda: [0], repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_id(self, collection: str, fid: str) -> int | None:
         """Return the stored record a feature of this state was read from."""
-        return self.record_ids.get((collection, fid))
+        return self.record_ids.get(collection, {}).get(fid)
 
     def collection(self, name: str) -> gpd.GeoDataFrame:
         """Return the GeoDataFrame of an OGC collection by its name."""
@@ -154,10 +154,13 @@ def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec, this_year: int | None =
                                     for d, e, st in zip(spans, ends, gdf["status"], strict=True)])
     if spec.versioned:  # the area operations (domain/areas.py) measure in metres
         gdf["metric"] = gpd.GeoSeries(gdf.geometry, crs="OGC:CRS84").to_crs(crs.METRIC_EPSG).values
-    for name in spec.fields:
+    for name in spec.fields:  # each as Python objects, every null None
         if name in (start, end):
             continue
-        gdf[name] = gdf[name].astype(object).where(gdf[name].notna(), None)
+        values = gdf[name].to_numpy(dtype=object)
+        missing = pd.isna(values)
+        gdf[name] = pd.Series(np.where(missing, None, values) if missing.any() else values,
+                              index=gdf.index, dtype=object, copy=False)
     gdf = gdf.set_index(pd.Index(gdf["id"].astype(str), name="fid"), drop=False)
     gdf.sindex  # build the STRtree now, not on the first request  # noqa: B018
     return gdf
@@ -215,7 +218,7 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
     if bad:
         raise DataError(source("timeline"), bad)
     context = collections.get("context", [])
-    record_ids = {(name, f.fid): f.record_id for name, features in collections.items() for f in features}
+    record_ids = {name: {f.fid: f.record_id for f in features} for name, features in collections.items()}
     return Dataset(
         collections=frames,
         focus_areas=_indexed(frame(focus), focus),

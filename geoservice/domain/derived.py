@@ -16,7 +16,7 @@ import shapely
 
 from geoservice.domain import areas as area_domain
 from geoservice.domain import crs
-from geoservice.domain.schema import AREA_AT_LOCATION, HECTARES, CollectionSpec
+from geoservice.domain.schema import AREA_AT_LOCATION, FUNDING_AREAS, HECTARES, CollectionSpec
 
 if TYPE_CHECKING:
     from geoservice.domain.dataset import Dataset
@@ -27,7 +27,9 @@ def _hectares(geom: shapely.Geometry, data: Dataset):
 
 
 def _area_at_location(geom: shapely.Geometry, data: Dataset):
-    return area_domain.derive_area_id(data.funding_areas, geom)
+    areas = data.memo(("derived", FUNDING_AREAS.name, "newest first"),
+                      lambda: area_domain.newest_first(data.funding_areas))
+    return area_domain.derive_area_id(areas, geom, ordered=True)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ import pandas as pd
 
 
 def columns(gdf: gpd.GeoDataFrame, fields: tuple[str, ...]) -> list[np.ndarray]:
-    """Return each field as an object array with None for every null (NaN, NaT, None)."""
+    """Return each field as an object array with None for every null (NaN, NaT, None); a column
+    whose nulls are all None already (a served collection's fields) is not copied."""
     out = []
     for name in fields:
         values = gdf[name].to_numpy(dtype=object)
         missing = pd.isna(values)
-        if missing.any():
+        if missing.any() and any(value is not None for value in values[missing]):
             values = values.copy()
             values[missing] = None
         out.append(values)

@@ -48,9 +48,10 @@ def changes_since(store, change_id: int, limit: int) -> Delta | None:
                          sa.or_(records.c.closed_by.is_(None), records.c.closed_by > head))
         out: dict[str, dict[str, Feature | None]] = {}
         whole: set[str] = set()
+        counts = dict(conn.execute(sa.select(records.c.collection, sa.func.count())
+                                   .where(newest).group_by(records.c.collection)).all())
         for name in dict.fromkeys([*COLLECTIONS, *FILES]):
-            count = conn.execute(sa.select(sa.func.count()).select_from(records)
-                                 .where(records.c.collection == name, newest)).scalar()
+            count = counts.get(name, 0)
             if not count:
                 continue
             if name not in COLLECTIONS or count > limit:

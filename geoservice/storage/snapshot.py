@@ -18,7 +18,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from geoservice.storage.geojson import Feature
+from geoservice.storage.geojson import Feature, shared_strings
 
 FORMAT = 1
 
@@ -61,8 +61,10 @@ def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         raise ValueError(f"{path}: not a snapshot of this version")
     when = datetime.fromisoformat(body["recorded_at"]) if body.get("recorded_at") else None
-    collections = {name: [Feature(fid, properties, base64.b64decode(wkb) if wkb is not None else None,
-                                  record_id, digest)
+    seen: dict = {}  # one object per distinct string (geojson.shared_strings)
+    collections = {name: [Feature(seen.setdefault(fid, fid), shared_strings(properties, seen),
+                                  base64.b64decode(wkb) if wkb is not None else None, record_id,
+                                  digest)
                           for fid, properties, wkb, record_id, digest in features]
                    for name, features in body["collections"].items()}
     return int(body["change_id"]), when, collections

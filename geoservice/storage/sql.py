@@ -317,7 +317,8 @@ class SqlStore:
         `replace`: collections whose features not named in `ops` are retired (an import).
         `valid_head`: the newest change whose state the caller knows to be valid (the one it
         serves). When the write lands on another one (an invalid state, or one the caller has
-        not seen), the whole resulting state is validated inside the transaction, so a write is
+        not seen; an account's change does not count, it leaves the data as it was), the whole
+        resulting state is validated inside the transaction (a full load), so a write is
         either served or refused (InvalidState), never stored unseen; a write that repairs the
         state passes. Raises PreconditionFailed when an `expect`ed record is no longer current,
         Conflict when two versions of a funding area would overlap in validity, NotFound for a
@@ -339,6 +340,8 @@ class SqlStore:
                                 .order_by(changes.c.id.desc()).limit(1)).first()
             if only_if_empty and last is not None:
                 return result
+            # the data's last change (an account's change, e.g. a new token, is not the data's)
+            head = data_head(conn) if valid_head is not None else None
             now = utcnow()
             if last is not None and now <= last.recorded_at:
                 now = last.recorded_at + timedelta(microseconds=1)  # strictly increasing
@@ -363,7 +366,7 @@ class SqlStore:
                 raise NothingChanged
             writer.flush()
             writer.check_validity_overlaps()
-            if valid_head is not None and (last is None or last.id != valid_head):
+            if valid_head is not None and (not head or head != valid_head):
                 check_state(conn, change_id)
             if self._has_outbox(conn):
                 outbox.enqueue(conn, change_id, now)  # webhook events, in the change's transaction

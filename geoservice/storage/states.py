@@ -23,7 +23,7 @@ from geoservice.domain import clock
 from geoservice.domain.dataset import Dataset, build_dataset
 from geoservice.errors import DataError, InvalidState
 from geoservice.storage import snapshot
-from geoservice.storage.geojson import FILES, Feature
+from geoservice.storage.geojson import FILES, Feature, shared_strings
 from geoservice.storage.tables import ACCOUNT_KIND, changes, records
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,11 @@ def read_state(conn: Connection, change_id: int | None) -> tuple[int, datetime |
              .where(as_of(change_id), records.c.retired.is_(False))
              .order_by(records.c.collection, records.c.position))
     out: dict[str, list[Feature]] = {name: [] for name in FILES}
+    seen: dict = {}  # one object per distinct string of the state (geojson.shared_strings)
     for collection, fid, properties, wkb, record_id, digest in conn.execute(query):
-        out.setdefault(collection, []).append(Feature(fid, json.loads(properties), wkb, record_id, digest))
+        out.setdefault(collection, []).append(Feature(
+            seen.setdefault(fid, fid), shared_strings(json.loads(properties), seen), wkb, record_id,
+            digest))
     return change_id, when, out
 
 

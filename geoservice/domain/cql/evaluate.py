@@ -29,6 +29,7 @@ from geoservice.domain.cql.nodes import (
     like_regex,
 )
 from geoservice.domain.schema import CollectionSpec
+from geoservice.domain.spatial import spatial_index
 
 Memo = Callable[[Any, Callable[[], Any]], Any]
 
@@ -115,22 +116,24 @@ def relation(op: str, a0, a1, b0, b1) -> np.ndarray:
         }[op]()
 
 
-def _spatial(op: str, gdf, geom) -> np.ndarray:
-    """Return the rows whose geometry stands in relation `op` to `geom` (STRtree, vectorised)."""
-    n = len(gdf)
-    out = np.zeros(n, dtype=bool)
+def _spatial(op: str, cols: Columns, geom) -> np.ndarray:
+    """Return the rows whose geometry stands in relation `op` to `geom` (the collection's spatial
+    index, domain/spatial.py; vectorised)."""
+    gdf = cols.gdf
+    index = spatial_index(gdf, cols.memo, cols.spec.name)
+    out = np.zeros(len(gdf), dtype=bool)
     if op == "s_disjoint":
-        out[gdf.sindex.query(geom, predicate="intersects")] = True
+        out[index.query(geom, predicate="intersects")] = True
         return ~out
     if op == "s_equals":
-        hits = gdf.sindex.query(geom, predicate="intersects")
+        hits = index.query(geom, predicate="intersects")
         geoms = np.asarray(gdf.geometry.array, dtype=object)[hits]
         out[hits[shapely.equals(geoms, geom)]] = True
         return out
     # STRtree predicates test predicate(geom, tree geometry); ours are (tree geometry, geom)
     predicate = {"s_intersects": "intersects", "s_within": "contains", "s_contains": "within",
                  "s_touches": "touches", "s_overlaps": "overlaps", "s_crosses": "crosses"}[op]
-    out[gdf.sindex.query(geom, predicate=predicate)] = True
+    out[index.query(geom, predicate=predicate)] = True
     return out
 
 
@@ -194,7 +197,7 @@ def _eval(node, cols: Columns) -> tuple[np.ndarray, np.ndarray]:
             hit = (values >= node.low) & (values <= node.high)
         return hit & known, ~hit & known
     if isinstance(node, Spatial):
-        hit = _spatial(node.op, cols.gdf, node.geometry)
+        hit = _spatial(node.op, cols, node.geometry)
         return hit, ~hit
     if isinstance(node, Temporal):
         if isinstance(node.left, FeatureTime):
