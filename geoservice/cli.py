@@ -101,11 +101,18 @@ def import_command(file: str, collection: str, crs: str | None, layer: str | Non
                    f"from {report.source_crs}")
         return
     click.echo(f"imported: {report.features} features into {collection} from {report.source_crs}")
+    _echo_change(report, "features", retires=True)
+
+
+def _echo_change(report, what: str, retires: bool) -> None:
+    """Say what an import wrote: its change and counts (`retires`: the retired too; an XPlanGML
+    import retires nothing), or that nothing changed."""
     if report.written:
+        retired = f"{report.retired} retired, " if retires else ""
         click.echo(f"change {report.change_id}: {report.created} new, {report.changed} changed, "
-                   f"{report.retired} retired, {report.unchanged} unchanged")
+                   f"{retired}{report.unchanged} unchanged")
     else:
-        click.echo("nothing changed: the store already holds exactly these features")
+        click.echo(f"nothing changed: the store already holds exactly these {what}")
 
 
 def _run_import(run):
@@ -209,11 +216,8 @@ def xplan_import(file: Path, note: str, replaces: str | None, area_id: str | Non
         replaces=replaces, dry_run=dry_run))
     if dry_run:
         click.echo(f"checked (dry run, nothing written): {report.features} SO_Gebiet from {file}")
-    elif report.written:
-        click.echo(f"change {report.change_id}: {report.created} new, {report.changed} changed, "
-                   f"{report.unchanged} unchanged")
     else:
-        click.echo("nothing changed: the store already holds exactly these versions")
+        _echo_change(report, "versions", retires=False)
 
 
 users = AppGroup("users", help="Accounts of the people who keep the register.")
