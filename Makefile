@@ -33,12 +33,19 @@ install-dev: $(VENV)/.dev
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -r requirements.txt
+# the pinned requirements go in with uv (from PyPI, into the venv): it installs them in parallel,
+# 18 s against pip's 52 s for requirements-dev.txt in a fresh venv (2 cores, 2026-12-07)
+UV      := uv==0.13.10
+INSTALL := $(VENV)/bin/uv pip install --quiet --python $(PY)
+$(VENV)/bin/uv: | $(VENV)/bin/python
+	$(PY) -m pip install --quiet $(UV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/uv
+	$(INSTALL) -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/uv
+	$(INSTALL) -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
 vendor:
@@ -59,11 +66,11 @@ system-packages:
 # xplan-tools goes in without its GDAL requirement, its other requirements from requirements-xplan.txt
 XPLAN_TOOLS := xplan-tools==1.17.5
 xplan-tools: $(VENV)/.xplan
-$(VENV)/.xplan: requirements-xplan.txt $(VENV)/.dev Makefile | system-packages
+$(VENV)/.xplan: requirements-xplan.txt $(VENV)/.dev Makefile | system-packages $(VENV)/bin/uv
 	@site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	  [ -e "$$site/osgeo" ] || ln -s /usr/lib/python3/dist-packages/osgeo "$$site/osgeo"
-	$(PY) -m pip install --quiet -r requirements-xplan.txt
-	$(PY) -m pip install --quiet --no-deps $(XPLAN_TOOLS)
+	$(INSTALL) -r requirements-xplan.txt
+	$(INSTALL) --no-deps $(XPLAN_TOOLS)
 	touch $@
 
 # PostgreSQL 15 + PostGIS for the tests ($GEOSERVICE_TEST_POSTGRES, default

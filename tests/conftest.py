@@ -175,32 +175,20 @@ def pytest_generate_tests(metafunc) -> None:
         metafunc.parametrize("backend", BACKENDS if both else BACKENDS[:1], indirect=True, scope="session")
 
 
-# The modules that take longest (measured with --durations=0 and per-module sums), longest first.
-# `make test` hands whole modules to its workers (--dist loadfile). xdist orders them by their
-# number of tests first (its loadscope reordering), so this order only decides between modules
-# of equal size. Handing them out in this order instead (--no-loadscope-reorder) was measured
-# once on the 2-core machine: no tail, but 828 s against 740 s for xdist's own order, the
-# heaviest modules then running side by side. Only the order changes; a module missing here
-# runs after them.
-LONGEST_FIRST = (
-    "test_bench_smoke", "test_maps_browser", "test_a11y_lists_browser", "test_a11y_pages_browser",
-    "test_production", "test_os_errors",
-    "test_schemathesis", "test_store", "test_memory", "test_places_browser", "test_browser",
-    "test_edit_api", "test_outage", "test_editor_browser", "test_edge_production", "test_webhooks",
-    "test_answer_browser", "test_display_browser", "test_mail", "test_editor", "test_import_url",
-    "test_ogc_clients", "test_areas_table", "test_stream", "test_client_writes", "test_hardening",
-    "test_qgis", "test_edge", "test_xplan", "test_login_flood", "test_snapshot_delta",
-)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` hands out whole modules longest first (tests/scheduling.py)."""
+    if config.getvalue("dist") == "loadfile":
+        from scheduling import LongestFirst
+
+        return LongestFirst(config, log)
+    return None
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Tests that drive Chromium are marked `browser` (`pytest -m "not browser"` skips them);
-    the longest modules are collected first (LONGEST_FIRST), the order within a module kept."""
+    """Tests that drive Chromium are marked `browser` (`pytest -m "not browser"` skips them)."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
-    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))
 
 
 @pytest.fixture(scope="session", autouse=True)
