@@ -1,12 +1,13 @@
 """A change is applied to the served state (domain/delta.py), and the result is what a full load
 of the store builds: the same frames, record ids, version, id lookups, bbox hits, and served
-answers (pages with bbox, sorting, spatial filters and paging, single features; bytes, counts
-and ETags). The state a change was applied to keeps answering as before (requests that began on
-it), and a change that keeps every row in place shares what did not change (index, spatial tree,
-serialized bytes) instead of building it again.
+answers (pages with bbox, sorting, filters, time and paging, single features; bytes, counts
+and ETags; ids no longer served found nowhere). The state a change was applied to keeps
+answering as before (requests that began on it), and a change that keeps every row in place
+shares what did not change (index, spatial tree, serialized bytes) instead of building it again.
 
 The delta is read from the store (storage/changed.py): the first test runs on SQLite and
-PostgreSQL, the others (what makes a worker load the whole state, long runs of changes) on SQLite.
+PostgreSQL, the others (what makes a worker load the whole state, long runs of changes in place,
+of new and of retired features) on SQLite.
 """
 
 from __future__ import annotations
