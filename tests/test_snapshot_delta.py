@@ -12,8 +12,10 @@ of new and of retired features) on SQLite.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -60,6 +62,15 @@ def _urls(data) -> list[str]:
 def _answers(holder, client, urls: list[str]) -> list[tuple]:
     answers = [client.get(url, headers={"Accept": GEOJSON}) for url in urls]
     return [(r.status_code, r.headers.get("ETag"), r.data) for r in answers]
+
+
+def _answers_of(holder, client, state, urls: list[str]) -> list[tuple]:
+    """The answers of a state that is no longer served (requests that began on it)."""
+    served, holder._dataset = holder._dataset, state
+    try:
+        return _answers(holder, client, urls)
+    finally:
+        holder._dataset = served
 
 
 def _same_as_a_full_load(holder, client, absent: tuple[str, ...] = ()) -> None:
@@ -230,7 +241,7 @@ def test_retirements_alone_and_beside_other_changes_equal_a_full_load(make_app, 
     _answers(holder, client, _urls(holder.dataset))  # what a serving worker's memo holds
     retired: list[str] = []
     newest: list[str] = []
-    tables, slotted = set(), 0
+    tables, slotted, states = set(), 0, []
 
     def put(fid: str, new_id: str | None = None, **changes) -> Put:
         record = store.history("projects", fid)[-1]
@@ -255,8 +266,9 @@ def test_retirements_alone_and_beside_other_changes_equal_a_full_load(make_app, 
             newest.append(f"neu-{n}")
             ops, gone = [put(served[6], newest[-1], title=f"Neu {n}")], []
         ops += [Retire("projects", fid) for fid in gone]
-        before = holder.dataset
-        answered = _answers(holder, client, _urls(before)) if n == 0 else None
+        states.append(weakref.ref(holder.dataset))
+        began = holder.dataset if n == 0 else None  # a request that began before the change
+        answered = _answers(holder, client, _urls(began)) if began is not None else None
         written = store.write(AUTHOR, f"Stilllegung {n}", Kind.UPDATE, ops)
         assert _caught_up(holder, written) and (holder.loads, holder.applied) == (1, n + 1)
         retired += gone
@@ -265,11 +277,11 @@ def test_retirements_alone_and_beside_other_changes_equal_a_full_load(make_app, 
         tables.add(id(table.base))
         slotted += features.feature_cache(holder.dataset, PROJECTS).slots is not None
         _same_as_a_full_load(holder, client, absent=tuple(retired))
-        if answered is not None:  # a request that began before the retirement
-            after, holder._dataset = holder._dataset, before
-            assert _answers(holder, client, _urls(before)) == answered
-            holder._dataset = after
+        if began is not None:  # still answers as before the retirement
+            assert _answers_of(holder, client, began, _urls(began)) == answered
     assert 1 < len(tables) < 18 and slotted  # rebuilt past the bound, kept below it
+    gc.collect()  # no value carried holds a state that is no longer served
+    assert [ref for ref in states if ref() is not None] == []
 
 
 def test_a_thread_new_to_the_worker_sees_a_commit_made_before_its_first_request(make_app):

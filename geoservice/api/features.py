@@ -298,6 +298,10 @@ class Query:
     sortby: tuple[tuple[str, bool], ...] = ()
 
 
+def _times(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return gdf["_t0"].to_numpy(), gdf["_t1"].to_numpy()
+
+
 def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
     """Return the row positions matching the query, in output order (vectorised, no row loops)."""
     gdf = data.collection(spec.name)
@@ -308,8 +312,7 @@ def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
     masks = []
     if query.when is not None:
         # the time columns as arrays, memoized: taking k rows costs O(k), no pandas per request
-        t0, t1 = per_row(data.memo, ("times", spec.name), gdf, ("_t0", "_t1"),
-                         lambda rows: (rows["_t0"].to_numpy(), rows["_t1"].to_numpy()))
+        t0, t1 = per_row(data.memo, ("times", spec.name), gdf, ("_t0", "_t1"), _times)
         if positions is not None:
             t0, t1 = t0[positions], t1[positions]
         masks.append(day_overlap(t0, t1, query.when))

@@ -22,7 +22,8 @@ class PerRow:
     """An array with one entry per row (or a tuple of them), and how to compute it for rows."""
 
     value: Any
-    build: Callable[[gpd.GeoDataFrame], Any]  # the value for a frame's rows
+    # the value for a frame's rows; it holds no frame or state (the states it follows would stay)
+    build: Callable[[gpd.GeoDataFrame], Any]
     columns: frozenset[str]  # the columns `build` reads
 
     def carry(self, moved) -> PerRow:
