@@ -36,7 +36,8 @@ from geoservice.domain.spatial import spatial_index
 from geoservice.domain.timeutil import DayRange
 
 EAGER_LIMIT = 50_000  # collections up to this size are serialized completely at first use
-# rows changed in place that a variant keeps apart from the shared bytes; more: one new array
+# rows changed in place or appended that a variant keeps apart from the shared bytes, and slots
+# of rows that left kept in them; more: one new array
 FRESH_LIMIT = 4096
 
 
@@ -154,12 +155,14 @@ class FeatureCache:
             stay = kept[self._is_fresh[source[kept]]]
             fresh.update({pos: self.fresh[old] for pos, old in zip(stay.tolist(), source[stay].tolist(),
                                                                    strict=True)})
-        if len(fresh) <= FRESH_LIMIT:
-            slots = self.slots
-            if not moved.stable or slots is not None:  # positions moved once: slots by row
-                slots = np.full(len(moved.new), -1, dtype=np.intp)
-                slots[kept] = self._slots(source[kept])
-                slots[list(fresh)] = -1
+        slots = self.slots
+        if not moved.stable or slots is not None:  # positions moved once: slots by row
+            slots = np.full(len(moved.new), -1, dtype=np.intp)
+            slots[kept] = self._slots(source[kept])
+            slots[list(fresh)] = -1
+        # slots no row reads (of rows that left, or fresh) stay until the next new array
+        unread = 0 if slots is None else len(self.cache) - np.count_nonzero(slots >= 0)
+        if len(fresh) <= FRESH_LIMIT and unread <= FRESH_LIMIT:
             carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry,
                                    self.cache, self.memo_bytes, fresh, slots)
             if "_arrays" in self.__dict__:  # valid for every row not fresh, as `cache`
