@@ -4,8 +4,9 @@ A column's ranks (`Ranks`) are built once per state (a sorted set of its values:
 CPU per column at 100,000 projects) and follow a changed frame (domain/delta.py) in O(changed
 rows): rows that left take their ranks with them, a changed or new row's value is looked up among
 the sorted values, a value not seen before is inserted, moving the ranks above it up by one. Ranks
-of values that no longer occur are kept: sorting needs the order of the ranks, not that they are
-dense, so the order equals that of ranks built afresh (tests/test_snapshot_delta.py).
+of values that no longer occur are kept (up to a bound): sorting needs the order of the ranks,
+not that they are dense, so the order equals that of ranks built afresh (tests/test_carry.py,
+tests/test_snapshot_delta.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pandas as pd
 
 from geoservice.domain.dataset import Dataset
 from geoservice.domain.schema import CollectionSpec
+
+STALE_VALUES = 1024  # values no row has kept beyond twice the rows; more: built afresh
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +73,8 @@ class Ranks:
                 ranks += np.searchsorted(np.sort(np.array(inserted)), ranks, side="right")
             ranks[fresh] = [-1 if pd.isna(value) else bisect_left(values, value) for value in news]
         except TypeError:
+            return None
+        if len(values) > 2 * len(ranks) + STALE_VALUES:  # mostly values no row has any more
             return None
         return Ranks(self.column, ranks, values)
 
