@@ -1,7 +1,7 @@
 """Values carried from state to state (domain/delta.py `Moved`) answer as ones built afresh from
 the new frame: positions by id (domain/ids.py, across its bound), sort ranks (domain/order.py)
 and values per row (domain/per_row.py), over random changes in place, appended and retired rows,
-and rows that only leave."""
+and rows that only leave; a state's record ids by feature id (`Layered`) as a dict changed alike."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import shapely
 
 from geoservice.domain import ids
 from geoservice.domain.delta import Moved
-from geoservice.domain.ids import RowIds
+from geoservice.domain.ids import Layered, RowIds
 from geoservice.domain.order import Ranks
 from geoservice.domain.per_row import PerRow
 
@@ -103,3 +103,22 @@ def test_ranks_of_values_that_do_not_compare_are_built_afresh():
     new = _frame(["a", "b", "c"], ["Aue", "Bad", 7], [None, None, None])
     moved = Moved(frame, new, np.array([0, 1, -1]))
     assert Ranks.of(frame, "title").carry(moved) is None and Ranks.of(new, "title") is None
+
+
+def test_layered_entries_equal_a_dict_changed_alike(monkeypatch):
+    monkeypatch.setattr(ids, "ADDED_LIMIT", 6)  # folded into one dict past it, too
+    rng = random.Random(5)
+    plain = {f"f{i}": i for i in range(20)}
+    layered, bases = Layered.over(dict(plain)), set()
+    for n in range(60):
+        changes = {f"f{rng.randint(0, 30)}": rng.choice([None, 100 + n]) for _ in range(2)}
+        layered = layered.updated(changes)
+        for key, value in changes.items():
+            if value is None:
+                plain.pop(key, None)
+            else:
+                plain[key] = value
+        bases.add(id(layered.base))
+        assert layered == plain and dict(layered) == plain and len(layered) == len(plain)
+        assert all(layered.get(f"f{i}") == plain.get(f"f{i}") for i in range(32))
+    assert len(bases) > 1

@@ -33,7 +33,7 @@ import pandas as pd
 from geopandas.array import GeometryArray
 
 from geoservice.domain.dataset import Dataset, _size, frame, prepare
-from geoservice.domain.ids import RowIds, row_ids
+from geoservice.domain.ids import Layered, RowIds, row_ids
 from geoservice.domain.schema import COLLECTIONS, check_references, promote, validate
 from geoservice.domain.spatial import spatial_index
 from geoservice.errors import DataError
@@ -90,7 +90,7 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
     frames = dict(data.collections)
     moves: dict[str, Moved | None] = {}
     fresh: dict[str, gpd.GeoDataFrame | None] = {}  # the changed rows, prepared
-    record_ids = dict(data.record_ids)  # the inner dicts of changed collections are copied
+    record_ids = dict(data.record_ids)  # those of changed collections are replaced
     for name, features in changed.items():
         spec = COLLECTIONS[name]
         old = frames[name]
@@ -104,17 +104,12 @@ def updated(data: Dataset, changed: dict[str, dict[str, Any]], change_id: int, v
             if rows is None:
                 raise DataError(f"store: {name}", [f"{name}: the file has no features"])
             frames[name], moves[name] = rows, None
-            record_ids[name] = {}
+            record_ids[name] = {fid: f.record_id for fid, f in features.items() if f is not None}
         else:
             moves[name] = _placed(old, rows, features, row_ids(old, data.memo, name))
             frames[name] = moves[name].new
-        if name not in whole:
-            record_ids[name] = dict(record_ids.get(name, {}))
-        for fid, feature in features.items():
-            if feature is None:
-                record_ids[name].pop(fid, None)
-            else:
-                record_ids[name][fid] = feature.record_id
+            record_ids[name] = Layered.over(record_ids.get(name, {})).updated(
+                {fid: None if f is None else f.record_id for fid, f in features.items()})
     for name, spec in COLLECTIONS.items():
         if any(ref.collection in moves for ref in spec.references) or moves.get(name, 0) is None:
             problems = check_references(frames[name], spec, frames)  # what it names changed

@@ -10,6 +10,7 @@ of its removed ones; past ADDED_LIMIT of both, one new table is made.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -70,6 +71,42 @@ class RowIds:
         added = {**self.added, **dict(zip(new, range(self.places, self.places + appended),
                                           strict=True))} if appended else self.added
         return RowIds(self.base, added, len(moved.new), self.places + appended, gone)
+
+
+class Layered(Mapping):
+    """A dict of an earlier state and the entries changed since (a value None: removed), so a
+    change copies its own entries, not the dict (a state's record ids per feature id: ~5 ms of
+    CPU to copy at 100,000 projects); past ADDED_LIMIT changed entries, one new dict."""
+
+    __slots__ = ("base", "changes")
+
+    def __init__(self, base: dict, changes: dict) -> None:
+        self.base, self.changes = base, changes
+
+    @classmethod
+    def over(cls, entries: Mapping) -> Layered:
+        return entries if isinstance(entries, Layered) else cls(entries, {})  # states' dicts stay
+
+    def updated(self, changes: dict) -> Layered:
+        """These entries changed (None: removed)."""
+        changes = {**self.changes, **changes}
+        if len(changes) > ADDED_LIMIT:
+            return Layered(dict(Layered(self.base, changes).items()), {})
+        return Layered(self.base, changes)
+
+    def __getitem__(self, key):
+        value = self.changes[key] if key in self.changes else self.base[key]
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator:
+        changes = self.changes
+        yield from (key for key in self.base if key not in changes)
+        yield from (key for key, value in changes.items() if value is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def row_ids(gdf: gpd.GeoDataFrame, memo, name: str) -> RowIds:
