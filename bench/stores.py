@@ -174,7 +174,8 @@ def preseed(url: str, data_dir: Path, geoservice_root: Path | None, timeout: flo
 def _preseed(url: str, data_dir: str) -> None:
     """Migrate and seed through the store's own code, with one change for speed: the next
     position of a collection is counted in memory instead of asked of the database per feature
-    (`SELECT max(position)` over the collection has no index, which makes a seed quadratic).
+    (`SELECT max(position)` over the collection had no index before migration 0010, which made a
+    seed quadratic; older checkouts measured with `--before` still lack it).
     The records written are the same: seeding is the only writer of its transaction."""
     from geoservice.storage import sql
 

@@ -8,6 +8,7 @@ import numpy as np
 import shapely
 
 from geoservice.api import features
+from geoservice.domain.order import sort_positions
 from geoservice.domain.schema import FUNDING_AREAS, PROJECTS
 
 
@@ -69,5 +70,5 @@ def test_sortby_matches_pandas_stable_sort(app):
             keys = tuple((name, rng.random() < 0.5) for name in rng.sample(names, rng.randint(1, 3)))
             positions = np.sort(rng.sample(range(len(gdf)), rng.randint(2, len(gdf))))
             positions = np.array(positions, dtype=np.intp)
-            assert list(features.sort_positions(data, spec, positions, keys)) == \
+            assert list(sort_positions(data, spec, positions, keys)) == \
                 _pandas_sorted(gdf, positions, keys), keys

@@ -1,18 +1,21 @@
 """A change is applied to the served state (domain/delta.py), and the result is what a full load
 of the store builds: the same frames, record ids, version, id lookups, bbox hits, and served
-answers (pages with bbox, sorting, spatial filters and paging, single features; bytes, counts
-and ETags). The state a change was applied to keeps answering as before (requests that began on
-it), and a change that keeps every row in place shares what did not change (index, spatial tree,
-serialized bytes) instead of building it again.
+answers (pages with bbox, sorting, filters, time and paging, single features; bytes, counts
+and ETags; ids no longer served found nowhere). The state a change was applied to keeps
+answering as before (requests that began on it), and a change that keeps every row in place
+shares what did not change (index, spatial tree, serialized bytes) instead of building it again.
 
 The delta is read from the store (storage/changed.py): the first test runs on SQLite and
-PostgreSQL, the others (what makes a worker load the whole state, long runs of changes) on SQLite.
+PostgreSQL, the others (what makes a worker load the whole state, long runs of changes in place,
+of new and of retired features) on SQLite.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -50,6 +53,8 @@ def _urls(data) -> list[str]:
             f"{projects}?sortby=-start_year,title&limit=1000&skipGeometry=true",
             f"{projects}?filter=S_INTERSECTS(geometry,{area})&limit=1000",
             f"{projects}?filter=status='laufend'&limit=1000",
+            f"{projects}?filter=start_year>=2015&sortby=-title&limit=1000",
+            f"{projects}?datetime=2015-01-01/2020-12-31&sortby=end_year&limit=1000",
             *(f"{projects}/{fid}" for fid in data.projects.index[:3]),
             f"{projects}/{data.projects.index[-1]}"]
 
@@ -59,7 +64,17 @@ def _answers(holder, client, urls: list[str]) -> list[tuple]:
     return [(r.status_code, r.headers.get("ETag"), r.data) for r in answers]
 
 
-def _same_as_a_full_load(holder, client) -> None:
+def _answers_of(holder, client, state, urls: list[str]) -> list[tuple]:
+    """The answers of a state that is no longer served (requests that began on it)."""
+    served, holder._dataset = holder._dataset, state
+    try:
+        return _answers(holder, client, urls)
+    finally:
+        holder._dataset = served
+
+
+def _same_as_a_full_load(holder, client, absent: tuple[str, ...] = ()) -> None:
+    """The served state equals a full load; `absent`: ids no longer served (retired)."""
     served = holder.dataset
     loaded = holder.store.load(this_year=served.this_year)
     assert (served.change_id, served.version, served.last_modified) == \
@@ -67,7 +82,7 @@ def _same_as_a_full_load(holder, client) -> None:
     assert served.record_ids == loaded.record_ids
     for name, spec in COLLECTIONS.items():
         assert_geodataframe_equal(served.collection(name), loaded.collection(name), check_like=False)
-        for fid in [*loaded.collection(name).index, "gibt-es-nicht"]:  # the id index
+        for fid in [*loaded.collection(name).index, "gibt-es-nicht", *absent]:  # the id index
             assert features.position_of(served, spec, fid) == features.position_of(loaded, spec, fid)
         for box in BOXES:  # the spatial index
             assert sorted(features.bbox_hits(served, spec, box)) == \
@@ -207,6 +222,66 @@ def test_many_changes_in_place_equal_a_full_load(make_app, monkeypatch):
         _same_as_a_full_load(holder, client)
     assert holder.loads == 1 and holder.applied == len(fids) * 2
     assert len(trees) > 2 and len(tables) > 1  # rebuilt past the bound, kept below it
+
+
+def test_retirements_alone_and_beside_other_changes_equal_a_full_load(make_app, monkeypatch):
+    """Features retired one after another (alone, two at once, beside a new feature or a change
+    in place, the newest feature itself) past every bound of what is kept apart: the places gone
+    and ids appended (ADDED_LIMIT), the bytes apart (FRESH_LIMIT), the spatial overlay
+    (REBUILD_*). Each state is what a full load builds, a retired id is found nowhere, the state
+    before a retirement keeps answering as before, and the id table is shared below its bound."""
+    monkeypatch.setattr(features, "EAGER_LIMIT", 10)
+    monkeypatch.setattr(features, "FRESH_LIMIT", 3)
+    monkeypatch.setattr(spatial, "REBUILD_ROWS", 2)
+    monkeypatch.setattr(spatial, "REBUILD_SHARE", 0.0)
+    monkeypatch.setattr(ids, "ADDED_LIMIT", 5)
+    app = make_app(RELOAD_INTERVAL=0)
+    holder, client = app.extensions["geoservice"], app.test_client()
+    store = holder.store
+    _answers(holder, client, _urls(holder.dataset))  # what a serving worker's memo holds
+    retired: list[str] = []
+    newest: list[str] = []
+    tables, slotted, states = set(), 0, []
+
+    def put(fid: str, new_id: str | None = None, **changes) -> Put:
+        record = store.history("projects", fid)[-1]
+        return Put("projects", Feature(new_id or fid, {**record.properties, "id": new_id or fid,
+                                                       **changes}, record.wkb))
+
+    for n in range(18):
+        served = list(holder.dataset.projects.index)
+        spread = [served[0], served[-1], served[len(served) // 2], served[3]]
+        gone = [spread[n % 4]]
+        ops: list = []
+        if n % 6 == 1:  # beside a change in place (a title not seen before, or a null sort key)
+            ops = [put(served[5], title=f"Geändert {n}", end_year=None if n % 4 else 2031)]
+        elif n % 6 == 2:  # beside a new feature (its title one that another feature has)
+            newest.append(f"neu-{n}")
+            ops = [put(served[1], newest[-1], title=holder.dataset.projects["title"].iloc[7])]
+        elif n % 6 == 3:  # two at once
+            gone.append(served[2])
+        elif n % 6 == 4 and newest:  # the newest feature, appended before
+            gone = [newest.pop()]
+        elif n % 6 == 5:  # a new feature alone, then retirements
+            newest.append(f"neu-{n}")
+            ops, gone = [put(served[6], newest[-1], title=f"Neu {n}")], []
+        ops += [Retire("projects", fid) for fid in gone]
+        states.append(weakref.ref(holder.dataset))
+        began = holder.dataset if n == 0 else None  # a request that began before the change
+        answered = _answers(holder, client, _urls(began)) if began is not None else None
+        written = store.write(AUTHOR, f"Stilllegung {n}", Kind.UPDATE, ops)
+        assert _caught_up(holder, written) and (holder.loads, holder.applied) == (1, n + 1)
+        retired += gone
+        newest = [fid for fid in newest if fid not in gone]
+        table = holder.dataset.memo(("ids", "projects"), None)
+        tables.add(id(table.base))
+        slotted += features.feature_cache(holder.dataset, PROJECTS).slots is not None
+        _same_as_a_full_load(holder, client, absent=tuple(retired))
+        if began is not None:  # still answers as before the retirement
+            assert _answers_of(holder, client, began, _urls(began)) == answered
+    assert 1 < len(tables) < 18 and slotted  # rebuilt past the bound, kept below it
+    gc.collect()  # no value carried holds a state that is no longer served
+    assert [ref for ref in states if ref() is not None] == []
 
 
 def test_a_thread_new_to_the_worker_sees_a_commit_made_before_its_first_request(make_app):

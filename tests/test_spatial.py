@@ -56,7 +56,7 @@ def _changed(rng: random.Random, old: gpd.GeoDataFrame, polygons: bool, serial: 
     new = _frame([geoms[pos] for pos in keep] + [_geometry(rng, polygons) for _ in range(fresh)],
                  [ids[pos] for pos in keep] + [f"n{serial[0] - i}" for i in range(fresh)])
     source = np.array(keep + [-1] * fresh)
-    return Moved(old, new, source, not gone and not fresh)
+    return Moved(old, new, source, not gone and not fresh, gone=np.array(sorted(gone), dtype=np.intp))
 
 
 @pytest.mark.parametrize("polygons", [False, True])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy as sa
 from click.testing import CliRunner
 from flask.cli import FlaskGroup, ScriptInfo
 
@@ -23,6 +24,7 @@ from geoservice.storage import SchemaOutdated
 from geoservice.storage.accounts import Accounts
 from geoservice.storage.geojson import Feature
 from geoservice.storage.sql import Author, Put, SqlStore
+from geoservice.storage.writer import last_position
 from tests.conftest import GEODATA, ROOT, new_database
 
 pytestmark = pytest.mark.both_stores  # the store matters here (tests/conftest.py)
@@ -144,6 +146,27 @@ def test_migration_from_an_older_schema_keeps_every_record(backend, tmp_path):
         assert f"schema 0001 -> {store.head()}" in result.output
         assert store.revision() == store.head() != "0001"
         assert store.history("projects", FID) == seeded
+    finally:
+        store.dispose()
+
+
+def test_a_new_features_position_is_read_from_an_index(backend, tmp_path):
+    """Each write that creates a feature asks for the collection's largest position: the index
+    of migration 0010 answers it (at 100,000 projects a scan of the records took 40-60 ms of
+    the write transaction). PostgreSQL scans a table this small anyway unless told not to."""
+    store = SqlStore(new_database(backend, tmp_path))
+    try:
+        store.upgrade()
+        with store.engine.connect() as conn:
+            indexes = {ix["name"]: ix["column_names"] for ix in sa.inspect(conn).get_indexes("records")}
+            assert indexes["ix_records_position"] == ["collection", "position"]
+            query = str(last_position("projects").compile(conn, compile_kwargs={"literal_binds": True}))
+            if backend == "postgresql":
+                conn.execute(sa.text("SET enable_seqscan = off"))
+                plan = conn.execute(sa.text(f"EXPLAIN {query}")).scalars().all()
+            else:
+                plan = [row[-1] for row in conn.execute(sa.text(f"EXPLAIN QUERY PLAN {query}"))]
+        assert any("ix_records_position" in line for line in plan), plan
     finally:
         store.dispose()
 

@@ -3,9 +3,10 @@
 Each feature's GeoJSON bytes are built once per (collection, CRS, skipGeometry, properties)
 and kept in Dataset.memo; an items request only computes numpy masks / STRtree hits, slices
 positions and joins byte strings. Small collections are serialized completely on first use,
-large ones lazily, only for the rows actually returned. A change that keeps every row at its
-place (domain/delta.py) shares the bytes of the unchanged rows with the state before it and
-keeps the changed rows' apart (`FeatureCache.fresh`), so applying it costs O(changed rows).
+large ones lazily, only for the rows actually returned. A change (domain/delta.py) shares the
+bytes of the unchanged rows with the state before it and keeps the changed and new rows' apart
+(`FeatureCache.fresh`); once rows left, each row finds its bytes by its slot (an array of
+positions), so applying a change costs O(changed rows) plus, when rows left, one integer array.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import orjson
-import pandas as pd
 import shapely
 
 from geoservice.domain import cql, crs
@@ -26,6 +26,8 @@ from geoservice.domain.areas import day_overlap
 from geoservice.domain.crs import transform_geoms
 from geoservice.domain.dataset import Dataset
 from geoservice.domain.ids import row_ids
+from geoservice.domain.order import sort_positions
+from geoservice.domain.per_row import per_row
 from geoservice.domain.rows import columns as _columns
 from geoservice.domain.rows import properties_of
 from geoservice.domain.rows import rows as _rows
@@ -34,7 +36,8 @@ from geoservice.domain.spatial import spatial_index
 from geoservice.domain.timeutil import DayRange
 
 EAGER_LIMIT = 50_000  # collections up to this size are serialized completely at first use
-# rows changed in place that a variant keeps apart from the shared bytes; more: one new array
+# rows changed in place or appended that a variant keeps apart from the shared bytes, and slots
+# of rows that left kept in them; more: one new array
 FRESH_LIMIT = 4096
 
 
@@ -92,13 +95,14 @@ def _objects(values: list) -> np.ndarray:
 
 @dataclass
 class FeatureCache:
-    """The serialized features of one collection variant, by row position.
+    """The serialized features of one collection variant, by row.
 
     `cache` (and the column arrays `_arrays`) may be shared with the variant of earlier states
-    of the collection: they hold every row but those in `fresh`, the rows changed in place or
-    appended since (their bytes, None until asked; `cache` may end before the appended ones).
-    Rows in no `fresh` have the same content in all of them, so any of those states may fill in
-    its bytes.
+    of the collection: they hold, by slot, every row but those in `fresh` (by position: the rows
+    changed in place or appended since, their bytes, None until asked). A row's slot is its
+    position, or `slots[position]` once rows left (-1: fresh); `cache` may end before the
+    appended rows. Rows in no `fresh` have the same content in all of them, so any of those
+    states may fill in its bytes.
     """
 
     gdf: gpd.GeoDataFrame
@@ -108,6 +112,7 @@ class FeatureCache:
     cache: np.ndarray
     memo_bytes: int = 0  # bytes that count against the memo's bound (see feature_cache)
     fresh: dict[int, bytes | None] = field(default_factory=dict)
+    slots: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self._is_fresh = None  # per row: in `fresh`
@@ -115,53 +120,77 @@ class FeatureCache:
             self._is_fresh = np.zeros(len(self.gdf), dtype=bool)
             self._is_fresh[list(self.fresh)] = True
 
-    def _serialize(self, todo: np.ndarray) -> list[bytes]:
-        """Serialize the rows at `todo` (none of them fresh) from the collection's columns as
+    def _slots(self, positions: np.ndarray) -> np.ndarray:
+        """The slots of the rows at `positions` (-1: past `cache`, an appended row)."""
+        slots = positions if self.slots is None else self.slots[positions]
+        return np.where(slots < len(self.cache), slots, -1) \
+            if len(slots) and slots.max() >= len(self.cache) else slots
+
+    def _serialize(self, slots: np.ndarray) -> list[bytes]:
+        """Serialize the rows of `slots` (none of them fresh) from the collection's columns as
         arrays (taken once per variant: a page of a large, lazily serialized collection needs no
         DataFrame slice)."""
         arrays = self.__dict__.get("_arrays")
         if arrays is None:
-            arrays = (self.gdf.index.to_numpy(dtype=object),
-                      np.asarray(self.gdf.geometry.array, dtype=object),
-                      _columns(self.gdf, self.fields))
-            self.__dict__["_arrays"] = arrays
+            gdf = self.gdf
+            arrays = (gdf.index.to_numpy(dtype=object), np.asarray(gdf.geometry.array, dtype=object),
+                      *_columns(gdf, self.fields))
+            if self.slots is not None:  # each row's values at its slot
+                rows = np.flatnonzero(self.slots >= 0)
+                arrays = [_by_slot(values[rows], self.slots[rows], len(self.cache)) for values in arrays]
+            arrays = self.__dict__["_arrays"] = (arrays[0], arrays[1], list(arrays[2:]))
         ids, geoms, columns = arrays
-        return _encode(ids[todo], _geojson(geoms[todo], self.crs_uri, self.skip_geometry),
-                       _rows([column[todo] for column in columns], self.fields, len(todo)))
+        return _encode(ids[slots], _geojson(geoms[slots], self.crs_uri, self.skip_geometry),
+                       _rows([column[slots] for column in columns], self.fields, len(slots)))
 
     def carry(self, moved) -> FeatureCache:
         """The same variant for a changed collection (domain.delta.Moved): the bytes of unchanged
         rows kept, changed and new rows serialized again when asked."""
-        changed = np.flatnonzero(moved.source < 0)  # new rows (appended) included
-        if moved.stable and len(self.fresh) + len(changed) <= FRESH_LIMIT:
-            fresh = {**self.fresh, **dict.fromkeys(changed.tolist())}
+        source = moved.source
+        kept = np.flatnonzero(source >= 0)
+        fresh = dict.fromkeys(np.flatnonzero(source < 0).tolist())  # new rows included
+        if self.fresh and moved.stable:
+            fresh = {**self.fresh, **fresh}
+        elif self.fresh:  # rows left: the bytes of fresh rows that stay follow them
+            stay = kept[self._is_fresh[source[kept]]]
+            fresh.update({pos: self.fresh[old] for pos, old in zip(stay.tolist(), source[stay].tolist(),
+                                                                   strict=True)})
+        slots = self.slots
+        if not moved.stable or slots is not None:  # positions moved once: slots by row
+            slots = np.full(len(moved.new), -1, dtype=np.intp)
+            slots[kept] = self._slots(source[kept])
+            slots[list(fresh)] = -1
+        # slots no row reads (of rows that left, or fresh) stay until the next new array
+        unread = 0 if slots is None else len(self.cache) - np.count_nonzero(slots >= 0)
+        if len(fresh) <= FRESH_LIMIT and unread <= FRESH_LIMIT:
             carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry,
-                                   self.cache, self.memo_bytes, fresh)
+                                   self.cache, self.memo_bytes, fresh, slots)
             if "_arrays" in self.__dict__:  # valid for every row not fresh, as `cache`
                 carried.__dict__["_arrays"] = self.__dict__["_arrays"]
             return carried
-        source = moved.source.copy()
+        # too many rows apart: one array of every row's bytes by position (slots are positions)
+        slots = np.full(len(moved.new), -1, dtype=np.intp)
+        slots[kept] = self._slots(source[kept])
         here = np.empty(0, dtype=np.intp)
         if self._is_fresh is not None:  # the shared arrays are stale at these rows: taken anew
-            here = np.flatnonzero(source >= 0)
-            here = here[self._is_fresh[source[here]]]
-            source[here] = -1
-        kept = source >= 0
+            here = kept[self._is_fresh[source[kept]]]
+            slots[here] = -1
+        ok = slots >= 0
         cache = np.full(len(moved.new), None, dtype=object)
-        cache[kept] = self.cache[source[kept]]
+        cache[ok] = self.cache[slots[ok]]
         if len(here):  # their bytes, as far as serialized
-            cache[here] = _objects([self.fresh[int(old)] for old in moved.source[here]])
+            cache[here] = _objects([self.fresh[int(old)] for old in source[here]])
         carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry, cache,
                                self.memo_bytes)
         arrays = self.__dict__.get("_arrays")
         if arrays is not None:  # the columns as arrays, too: only the changed rows taken anew
-            stale = np.flatnonzero(~kept)
+            stale = np.flatnonzero(~ok)
             rows = moved.new.iloc[stale]
             new = (rows.index.to_numpy(dtype=object), np.asarray(rows.geometry.array, dtype=object),
                    _columns(rows, self.fields))
-            ids, geoms, columns = ([_moved(old, part, source, kept, stale)
+            ids, geoms, columns = ([_moved(old, part, slots, ok, stale)
                                     for old, part in zip(arrays[2], new[2], strict=True)]
-                                   if i == 2 else _moved(arrays[i], new[i], source, kept, stale)
+                                   if i == 2 else _moved(arrays[i], new[i], slots, ok, stale)
                                    for i in range(3))
             carried.__dict__["_arrays"] = (ids, geoms, columns)
         return carried
@@ -170,19 +199,20 @@ class FeatureCache:
         """Return the bytes of the rows at `positions` (an array or a sequence of ints),
         serializing missing ones once."""
         positions = np.asarray(positions, dtype=np.intp)  # a list indexes a numpy mask wrongly
-        if len(positions) and positions.max() >= len(self.cache):  # appended rows: all fresh
+        slots = self._slots(positions)
+        if len(slots) and slots.min() < 0:  # fresh rows without a slot: set below
             values = np.full(len(positions), None, dtype=object)
-            inside = np.flatnonzero(positions < len(self.cache))
-            values[inside] = self.cache[positions[inside]]
+            inside = np.flatnonzero(slots >= 0)
+            values[inside] = self.cache[slots[inside]]
         else:
-            values = self.cache[positions]
+            values = self.cache[slots]
         if self._is_fresh is not None:
             over = np.flatnonzero(self._is_fresh[positions])
             if len(over):
                 values[over] = self._fresh(positions[over].tolist())
         missing = np.equal(values, None)
         if missing.any():
-            todo = positions[missing]
+            todo = slots[missing]
             made = _objects(self._serialize(todo))
             self.cache[todo] = made
             values[missing] = made
@@ -199,11 +229,19 @@ class FeatureCache:
         return _objects([self.fresh[pos] for pos in positions])
 
 
-def _moved(old: np.ndarray, fresh_values: np.ndarray, source: np.ndarray, kept: np.ndarray,
+def _by_slot(values: np.ndarray, slots: np.ndarray, size: int) -> np.ndarray:
+    """An array of `size` slots with the values at theirs (the others None)."""
+    out = np.full(size, None, dtype=object)
+    out[slots] = values
+    return out
+
+
+def _moved(old: np.ndarray, fresh_values: np.ndarray, slots: np.ndarray, kept: np.ndarray,
            fresh: np.ndarray) -> np.ndarray:
-    """An array of the new frame: kept rows from the old array, the others from fresh values."""
+    """An array of the new frame: kept rows from the old array's slots, the others from fresh
+    values."""
     out = np.empty(len(kept), dtype=object)
-    out[kept] = old[source[kept]]
+    out[kept] = old[slots[kept]]
     out[fresh] = fresh_values
     return out
 
@@ -263,6 +301,10 @@ class Query:
     sortby: tuple[tuple[str, bool], ...] = ()
 
 
+def _times(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return gdf["_t0"].to_numpy(), gdf["_t1"].to_numpy()
+
+
 def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
     """Return the row positions matching the query, in output order (vectorised, no row loops)."""
     gdf = data.collection(spec.name)
@@ -273,8 +315,7 @@ def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
     masks = []
     if query.when is not None:
         # the time columns as arrays, memoized: taking k rows costs O(k), no pandas per request
-        t0, t1 = data.memo(("times", spec.name),
-                           lambda: (gdf["_t0"].to_numpy(), gdf["_t1"].to_numpy()))
+        t0, t1 = per_row(data.memo, ("times", spec.name), gdf, ("_t0", "_t1"), _times)
         if positions is not None:
             t0, t1 = t0[positions], t1[positions]
         masks.append(day_overlap(t0, t1, query.when))
@@ -288,41 +329,3 @@ def select(data: Dataset, spec: CollectionSpec, query: Query) -> np.ndarray:
     if query.sortby and len(positions) > 1:
         positions = sort_positions(data, spec, positions, query.sortby)
     return positions
-
-
-def _ranks(data: Dataset, spec: CollectionSpec, name: str) -> tuple[np.ndarray, int] | None:
-    """Return a column's dense ranks (equal values equal, nulls -1) and how many distinct values,
-    once per snapshot; None when its values do not compare with each other."""
-    def build():
-        values = data.collection(spec.name)[name].astype(object).to_numpy()
-        present = [v for v in values if not pd.isna(v)]
-        try:
-            order = {value: rank for rank, value in enumerate(sorted(set(present)))}
-        except TypeError:
-            return None
-        ranks = np.array([-1 if pd.isna(v) else order[v] for v in values], dtype=np.int64)
-        return ranks, len(order)
-
-    return data.memo(("ranks", spec.name, name), build)
-
-
-def sort_positions(data: Dataset, spec: CollectionSpec, positions: np.ndarray,
-                   sortby: tuple[tuple[str, bool], ...]) -> np.ndarray:
-    """Return positions ordered by the sortby keys: stable, nulls last in either direction.
-
-    numpy on per-snapshot ranks (as DataFrame.sort_values(kind="stable", na_position="last")
-    orders them; tests/test_select_bbox.py compares both).
-    """
-    keys = []
-    for name, ascending in sortby:
-        ranked = _ranks(data, spec, name)
-        if ranked is None:  # mixed types: let pandas decide, as before
-            frame = data.collection(spec.name).iloc[positions][[n for n, _ in sortby]].copy()
-            frame["_pos"] = positions
-            frame = frame.sort_values([n for n, _ in sortby], ascending=[a for _, a in sortby],
-                                      kind="stable", na_position="last")
-            return frame["_pos"].to_numpy()
-        ranks, count = ranked
-        key = ranks[positions]
-        keys.append(np.where(key < 0, count, key if ascending else count - 1 - key))
-    return positions[np.lexsort(keys[::-1])]

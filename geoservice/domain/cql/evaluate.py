@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from geoservice.domain.cql.nodes import (
     fold,
     like_regex,
 )
+from geoservice.domain.per_row import per_row
 from geoservice.domain.schema import CollectionSpec
 from geoservice.domain.spatial import spatial_index
 
@@ -39,44 +41,57 @@ def _no_memo(_key, factory):
 
 
 class Columns:
-    """The typed columns of one collection frame, built once per (frame, memo)."""
+    """The typed columns of one collection frame, built once per (frame, memo) and carried to the
+    next states (domain/per_row.py: how each is built must not hold this frame or memo)."""
 
     def __init__(self, gdf, spec: CollectionSpec, memo: Memo | None = None):
         self.gdf = gdf
         self.spec = spec
         self.memo = memo or _no_memo
 
+    def _per_row(self, key: tuple, columns: tuple[str, ...], build):
+        return per_row(self.memo, ("cql", self.spec.name, *key), self.gdf, columns, build)
+
     def strings(self, prop: str, how: frozenset = frozenset()) -> np.ndarray:
-        def build():
-            values = self.gdf[prop].to_numpy(dtype=object)
-            return np.array([fold(v, how) if isinstance(v, str) else None for v in values]
-                            + [None], dtype=object)[:-1]
-        return self.memo(("cql", self.spec.name, prop, tuple(sorted(how))), build)
+        return self._per_row((prop, tuple(sorted(how))), (prop,), partial(_strings, prop, how))
 
     def numbers(self, prop: str) -> np.ndarray:
         """Floats (NaN for null); dates as day ordinals."""
-        def build():
-            values = self.gdf[prop].to_numpy(dtype=object)
-            if self.spec.types[prop] == "date":
-                return np.array([v.toordinal() if v is not None else np.nan for v in values],
-                                dtype=float)
-            return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
-        return self.memo(("cql", self.spec.name, prop, "number"), build)
+        dates = self.spec.types[prop] == "date"
+        return self._per_row((prop, "number"), (prop,), partial(_numbers, prop, dates))
 
     def null(self, prop: str) -> np.ndarray:
-        return self.memo(("cql", self.spec.name, prop, "null"),
-                         lambda: pd.isna(self.gdf[prop].astype(object)).to_numpy())
+        return self._per_row((prop, "null"), (prop,), partial(_null, prop))
 
     def feature_days(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Closed day intervals (first, last; ±inf open) of the features' time and which are known."""
-        def build():
-            t0 = self.gdf["_t0"].to_numpy()
-            t1 = self.gdf["_t1"].to_numpy()
-            known = t0 < t1
-            first = np.where(t0 == np.iinfo(np.int64).min, -np.inf, t0.astype(float))
-            last = np.where(t1 == np.iinfo(np.int64).max, np.inf, t1.astype(float) - 1)
-            return first, last, known
-        return self.memo(("cql", self.spec.name, "_days"), build)
+        return self._per_row(("_days",), ("_t0", "_t1"), _days)
+
+
+def _strings(prop: str, how: frozenset, gdf) -> np.ndarray:
+    values = gdf[prop].to_numpy(dtype=object)
+    return np.array([fold(v, how) if isinstance(v, str) else None for v in values] + [None],
+                    dtype=object)[:-1]
+
+
+def _numbers(prop: str, dates: bool, gdf) -> np.ndarray:
+    values = gdf[prop].to_numpy(dtype=object)
+    if dates:
+        return np.array([v.toordinal() if v is not None else np.nan for v in values], dtype=float)
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+
+
+def _null(prop: str, gdf) -> np.ndarray:
+    return pd.isna(gdf[prop].astype(object)).to_numpy()
+
+
+def _days(gdf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    t0 = gdf["_t0"].to_numpy()
+    t1 = gdf["_t1"].to_numpy()
+    known = t0 < t1
+    first = np.where(t0 == np.iinfo(np.int64).min, -np.inf, t0.astype(float))
+    last = np.where(t1 == np.iinfo(np.int64).max, np.inf, t1.astype(float) - 1)
+    return first, last, known
 
 
 def compare(values: np.ndarray, op: str, value) -> np.ndarray:
