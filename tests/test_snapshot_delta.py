@@ -235,6 +235,7 @@ def test_retirements_alone_and_beside_other_changes_equal_a_full_load(make_app, 
     monkeypatch.setattr(spatial, "REBUILD_ROWS", 2)
     monkeypatch.setattr(spatial, "REBUILD_SHARE", 0.0)
     monkeypatch.setattr(ids, "ADDED_LIMIT", 5)
+    CHANGES = 12  # noqa: N806 (a constant of this test)
     app = make_app(RELOAD_INTERVAL=0)
     holder, client = app.extensions["geoservice"], app.test_client()
     store = holder.store
@@ -248,7 +249,7 @@ def test_retirements_alone_and_beside_other_changes_equal_a_full_load(make_app, 
         return Put("projects", Feature(new_id or fid, {**record.properties, "id": new_id or fid,
                                                        **changes}, record.wkb))
 
-    for n in range(18):
+    for n in range(CHANGES):  # each kind twice (n % 6); ~12 retirements, past ADDED_LIMIT twice
         served = list(holder.dataset.projects.index)
         spread = [served[0], served[-1], served[len(served) // 2], served[3]]
         gone = [spread[n % 4]]
@@ -279,7 +280,7 @@ def test_retirements_alone_and_beside_other_changes_equal_a_full_load(make_app, 
         _same_as_a_full_load(holder, client, absent=tuple(retired))
         if began is not None:  # still answers as before the retirement
             assert _answers_of(holder, client, began, _urls(began)) == answered
-    assert 1 < len(tables) < 18 and slotted  # rebuilt past the bound, kept below it
+    assert 1 < len(tables) < CHANGES and slotted  # rebuilt past the bound, kept below it
     gc.collect()  # no value carried holds a state that is no longer served
     assert [ref for ref in states if ref() is not None] == []
 
