@@ -44,7 +44,7 @@ def _reads(data, fid: str) -> None:
 
     cache = features.feature_cache(data, PROJECTS)
     where = cql.parse(FILTER, PROJECTS).node
-    cache.take([features.position_of(data, PROJECTS, fid)])
+    cache.take([data.position(PROJECTS.name, fid)])
     cache.take(features.select(data, PROJECTS, features.Query(bbox_crs84=BOX))[:100])
     cache.take(features.select(data, PROJECTS, features.Query(sortby=(("title", True),)))[:10])
     cache.take(features.select(data, PROJECTS, features.Query(where=where))[:10])

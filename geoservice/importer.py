@@ -294,12 +294,13 @@ def _xplan_rows(data: bytes, name: str, spec: CollectionSpec, current: Dataset,
                 f"{field} ({hints[field]})" for field in missing))
     if problems:
         raise DataError(label, problems)
-    live = current.collection(spec.name)
+    geometry = current.collection(spec.name).geometry.name
     for row in rows:  # a boundary read back within the written precision is the stored one
-        if row["id"] in live.index and shapely.equals_exact(
-                live.at[row["id"], "metric"], row["metric"], tolerance=xplan.TOLERANCE):
-            row["metric"] = live.at[row["id"], "metric"]
-            row["geometry"] = live.at[row["id"], live.geometry.name]
+        stored = current.row(spec.name, row["id"])
+        if stored is not None and shapely.equals_exact(
+                stored["metric"], row["metric"], tolerance=xplan.TOLERANCE):
+            row["metric"] = stored["metric"]
+            row["geometry"] = stored[geometry]
     return rows
 
 

@@ -83,7 +83,7 @@ def _same_as_a_full_load(holder, client, absent: tuple[str, ...] = ()) -> None:
     for name, spec in COLLECTIONS.items():
         assert_geodataframe_equal(served.collection(name), loaded.collection(name), check_like=False)
         for fid in [*loaded.collection(name).index, "gibt-es-nicht", *absent]:  # the id index
-            assert features.position_of(served, spec, fid) == features.position_of(loaded, spec, fid)
+            assert served.position(name, fid) == loaded.position(name, fid)
         for box in BOXES:  # the spatial index
             assert sorted(features.bbox_hits(served, spec, box)) == \
                 sorted(features.bbox_hits(loaded, spec, box)), (name, box)
@@ -148,7 +148,7 @@ def test_changes_are_applied_and_equal_a_full_load(make_app, monkeypatch):
         second, {**moved.properties, "status_note": "verschoben"}, shapely.Point(*MOVED_TO).wkb))])
     assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 3)
     index = holder.dataset.memo(("sindex", "projects"), None)
-    position = features.position_of(holder.dataset, PROJECTS, second)
+    position = holder.dataset.position(PROJECTS.name, second)
     assert index.tree is after.memo(("sindex", "projects"), None).tree and position in index.extra
     assert position in features.bbox_hits(holder.dataset, PROJECTS, BOXES[3])
     old_place = shapely.from_wkb(moved.wkb).buffer(1e-9).bounds

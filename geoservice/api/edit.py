@@ -196,7 +196,7 @@ def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
 def _current_feature(spec: CollectionSpec, fid: str) -> dict:
     """Return the stored feature as GeoJSON (CRS84), the base of a merge patch."""
     data = dataset()
-    pos = features.position_of(data, spec, fid)
+    pos = data.position(spec.name, fid)
     if pos is None:  # stored, but not in the served (last valid) state
         raise NotFound(f"feature '{fid}' is stored but not served (its stored state breaks the "
                        "rules); replace it with PUT and If-Match: *")
@@ -207,7 +207,7 @@ def _answer(spec: CollectionSpec, fid: str, result, status: int) -> Response:
     """Answer a write with the feature as now stored, its ETag and Location."""
     record = result.records.get((spec.name, fid))
     data = _holder().dataset
-    pos = features.position_of(data, spec, fid)
+    pos = data.position(spec.name, fid)
     body = features.feature_cache(data, spec).take([pos])[0] if pos is not None else b"{}"
     response = Response(body, status=status, mimetype=GEOJSON)
     response.set_etag(feature_etag(record, etag_for(body)))

@@ -25,7 +25,6 @@ from geoservice.domain import cql, crs
 from geoservice.domain.areas import day_overlap
 from geoservice.domain.crs import transform_geoms
 from geoservice.domain.dataset import Dataset
-from geoservice.domain.ids import row_ids
 from geoservice.domain.order import sort_positions
 from geoservice.domain.per_row import per_row
 from geoservice.domain.rows import columns as _columns
@@ -273,14 +272,6 @@ def warm(data: Dataset) -> None:
     for spec in COLLECTIONS.values():
         for uri in crs.SUPPORTED:
             feature_cache(data, spec, uri)
-
-
-def position_of(data: Dataset, spec: CollectionSpec, fid: str) -> int | None:
-    """Return the row position of a feature id, or None (a hash lookup, domain/ids.py)."""
-    try:
-        return row_ids(data.collection(spec.name), data.memo, spec.name).get(fid)
-    except TypeError:
-        return None
 
 
 def bbox_hits(data: Dataset, spec: CollectionSpec, box: tuple[float, float, float, float]) -> np.ndarray:

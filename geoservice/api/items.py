@@ -168,7 +168,7 @@ def item(collection_id: str, feature_id: str):
     spec = spec_of(collection_id)
     data = dataset()
     offered = formats.item_formats()
-    pos = features.position_of(data, spec, feature_id)
+    pos = data.position(spec.name, feature_id)
     day = None
     if pos is None and spec.versioned and versions.is_area(feature_id):
         check_params_for({"crs", "datetime", "profile", *PAGE_PARAMS}, offered)
@@ -176,7 +176,7 @@ def item(collection_id: str, feature_id: str):
         found = versions.version_on(feature_id, day)
         if isinstance(found, Response):
             return found  # 410 Gone: the area existed, but not on that day
-        pos = features.position_of(data, spec, found["id"])
+        pos = data.position(spec.name, found["id"])
         # without datetime the answer is today's version: it can change at midnight
         etag_extra = () if asked else (str(day),)
     elif pos is None:

@@ -189,13 +189,14 @@ def _require_area_for_timemap(spec: CollectionSpec, feature_id: str) -> None:
                        f"{url(f'collections/{spec.name}/items/{feature_id}/history')}")
     if is_area(feature_id):
         return
-    gdf = dataset().funding_areas
-    if feature_id in gdf.index:
-        area_id = gdf.loc[feature_id, "area_id"]
+    data = dataset()
+    row = data.row(FUNDING_AREAS.name, feature_id)
+    if row is not None:
+        area_id = row["area_id"]
         raise NotFound(f"'{feature_id}' is a version of area '{area_id}', not an area; its time map "
                        f"is {url(f'{AREA_ITEMS}/{area_id}/versions')}")
     raise NotFound(f"area '{feature_id}' does not exist; known areas: "
-                   f"{', '.join(domain.area_ids(gdf))}")
+                   f"{', '.join(domain.area_ids(data.funding_areas))}")
 
 
 def timemap_document(area_id: str, fmt: str) -> dict:

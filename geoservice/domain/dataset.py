@@ -21,6 +21,7 @@ import shapely
 
 from geoservice.domain import crs
 from geoservice.domain.clock import this_year as current_year
+from geoservice.domain.ids import row_ids
 from geoservice.domain.schema import (
     COLLECTIONS,
     DAYS,
@@ -81,6 +82,24 @@ class Dataset:
     def collection(self, name: str) -> gpd.GeoDataFrame:
         """Return the GeoDataFrame of an OGC collection by its name."""
         return self.collections[name]
+
+    def position(self, collection: str, fid) -> int | None:
+        """Return the row position of a feature in a collection's frame, or None (no such id in
+        this state: unknown, retired, or not yet written).
+
+        The one lookup by feature id (pages, feeds, mails, the editor, the API): the ids carried
+        from state to state (domain/ids.py), never the frame's pandas index, whose hash table
+        the first lookup after a POST or DELETE (a new index) would build again, in every worker.
+        """
+        try:
+            return row_ids(self.collections[collection], self.memo, collection).get(fid)
+        except TypeError:  # an id that cannot be one (unhashable)
+            return None
+
+    def row(self, collection: str, fid) -> pd.Series | None:
+        """Return a feature's row (as `frame.loc[fid]` gives it), or None (see `position`)."""
+        pos = self.position(collection, fid)
+        return None if pos is None else self.collections[collection].iloc[pos]
 
     @property
     def funding_areas(self) -> gpd.GeoDataFrame:

@@ -5,7 +5,8 @@ pandas builds the hash table of a frame's index on its first lookup (about 45 ms
 an earlier frame's rows and those of the rows appended since, each by its place in that sequence,
 and the places of the rows that left since: a row's position is its place less the places gone
 before it. So a change shares the table and adds only the ids of its appended rows and the places
-of its removed ones; past ADDED_LIMIT of both, one new table is made.
+of its removed ones; past ADDED_LIMIT of both, one new table is made. Every lookup by id asks
+it through Dataset.position / Dataset.row, never `fid in frame.index` or `frame.loc[fid]`.
 """
 
 from __future__ import annotations

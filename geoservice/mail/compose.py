@@ -21,6 +21,7 @@ from flask import current_app, g, render_template
 
 from geoservice.api import feeds
 from geoservice.api.links import url
+from geoservice.domain.schema import PROJECTS
 from geoservice.http import _
 from geoservice.mail import tokens
 from geoservice.storage import changelog, mailing
@@ -52,8 +53,8 @@ def scope_title(sub: mailing.Subscription) -> str:
         names = areas.loc[areas["area_id"] == sub.scope_id, "name"]
         return _("das Fördergebiet {name}", name=str(names.iloc[-1]) if len(names) else sub.scope_id)
     if sub.scope == mailing.PROJECT:
-        projects = data.projects
-        title = projects.loc[sub.scope_id, "title"] if sub.scope_id in projects.index else sub.scope_id
+        row = data.row(PROJECTS.name, sub.scope_id)
+        title = row["title"] if row is not None else sub.scope_id
         return _("das Projekt „{title}“", title=title)
     return _("alle Fördergebiete und Projekte")
 
@@ -97,11 +98,11 @@ def confirmation(config: Mapping, sub: mailing.Subscription, token: str) -> Emai
 def _item(entry: changelog.Entry, lang: str) -> dict[str, str]:
     when = feeds.dresden_time(entry)
     path = f"collections/{entry.collection}/items/{quote(entry.fid, safe='')}"
-    live = current_app.extensions["geoservice"].dataset.collection(entry.collection)
+    live = current_app.extensions["geoservice"].dataset.position(entry.collection, entry.fid) is not None
     return {"title": feeds.entry_title(entry), "status": _(feeds.STATUS_LABELS[entry.status]),
             "when": display.fmt_date(when.date(), lang) + when.strftime(" %H:%M"),
             "role": entry.author_role, "note": entry.note, "what": feeds.what_changed(entry),
-            "link": url(path, f="html") if entry.fid in live.index else url(f"{path}/history", f="html")}
+            "link": url(path, f="html") if live else url(f"{path}/history", f="html")}
 
 
 def digest(config: Mapping, sub: mailing.Subscription, entries: list[changelog.Entry],

@@ -27,6 +27,7 @@ from wtforms.validators import AnyOf, StopValidation
 
 from geoservice import auth, http, i18n, mail
 from geoservice.domain.clock import LOCAL_TZ
+from geoservice.domain.schema import PROJECTS
 from geoservice.errors import Forbidden, NotFound
 from geoservice.http import _
 from geoservice.mail import compose, send, tokens
@@ -97,7 +98,7 @@ def _scope() -> tuple[str, str | None]:
             raise NotFound(f"funding area '{area[:200]}' does not exist")
         return mailing.AREA, area
     if project is not None:
-        if project not in data.projects.index:
+        if data.position(PROJECTS.name, project) is None:
             raise NotFound(f"project '{project[:200]}' does not exist")
         return mailing.PROJECT, project
     return mailing.ALL, None

@@ -84,10 +84,10 @@ def _require_writer():
 
 def _project(fid: str):
     """Return a live project's row of the serving dataset, or raise NotFound."""
-    data = http.dataset()
-    if fid not in data.projects.index:
+    row = http.dataset().row(PROJECTS.name, fid)
+    if row is None:
         raise NotFound(f"project '{fid}' does not exist (or was retired)")
-    return data.projects.loc[fid]
+    return row
 
 
 def _writes() -> Writes:
@@ -332,7 +332,7 @@ def edit_project(fid: str):
     _require_writer()
     if request.method == "POST":
         form = ProjectForm()
-        if fid not in http.dataset().projects.index:  # retired meanwhile: keep what was typed
+        if http.dataset().position(PROJECTS.name, fid) is None:  # retired meanwhile: keep what was typed
             return render_form(form, fid, 409, conflict=True)
         return _save(form, fid, _project(fid))
     row = _project(fid)
@@ -374,7 +374,7 @@ def project_history(fid: str):
     if not found:
         raise NotFound(f"project '{fid}' has no record")
     entries = history_entries(found, admin=account.role == "admin")
-    live = fid in http.dataset().projects.index
+    live = http.dataset().position(PROJECTS.name, fid) is not None
     title = found[-1].properties.get("title") or fid
     return Response(render_template("editor/history.html", entries=entries, fid=fid, title=title,
                                     live=live, admin=account.role == "admin"),

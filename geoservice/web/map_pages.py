@@ -14,6 +14,7 @@ from markupsafe import Markup
 from geoservice import http, params
 from geoservice.domain import areas as area_domain
 from geoservice.domain import clock, timeutil
+from geoservice.domain.schema import FUNDING_AREAS, PROJECTS
 from geoservice.errors import InvalidParameter, NotFound
 from geoservice.http import _
 from geoservice.web.display import (
@@ -141,8 +142,8 @@ def render_area(area_id: str) -> Response:
         steps = area_domain.steps(data.funding_areas, area_id)
         drawn = []
         for step in steps:
-            before = _previous_metric(data.funding_areas, step)
-            after = data.funding_areas.loc[step.version["id"], "metric"]
+            before = _previous_metric(data, step)
+            after = _version(data, step.version["id"])["metric"]
             # the same comparison steps() measures, drawn for the eye
             parts = area_domain.compare(before, after)
             if step is steps[0]:
@@ -172,21 +173,29 @@ def render_area(area_id: str) -> Response:
     return _serve(f"area:{area_id}", params, build)
 
 
-def _previous_metric(areas, step):
+def _version(data, version_id: str):
+    """The row of a boundary version the area's steps name (they come from the same state)."""
+    row = data.row(FUNDING_AREAS.name, version_id)
+    if row is None:
+        raise KeyError(version_id)
+    return row
+
+
+def _previous_metric(data, step):
     if not step.previous_id:
         return shapely.Polygon()
     ids = [i.strip() for i in step.previous_id.split(",")]
-    return shapely.union_all(areas.loc[ids, "metric"].values)
+    return shapely.union_all([_version(data, i)["metric"] for i in ids])
 
 
 def render_project(fid: str) -> Response:
     """Render a project's page: all fields, a small map and the sources."""
     data = http.dataset()
-    if fid not in data.projects.index:
+    row = data.row(PROJECTS.name, fid)
+    if row is None:
         raise NotFound(f"project '{fid}' does not exist in collection 'projects'")
 
     def build() -> str:
-        row = data.projects.loc[fid]
         # the project's known time, by the rule every time query follows (timeutil.project_days)
         known = timeutil.project_days(row["start_year"], row["end_year"], row["status"],
                                       clock.this_year())

@@ -21,6 +21,7 @@ from branca.element import Element
 
 from geoservice.domain.areas import ChangePart
 from geoservice.domain.dataset import Dataset
+from geoservice.domain.schema import PROJECTS
 from geoservice.web.leaflet import (
     AreaLayer,
     ChangeLayer,
@@ -242,7 +243,7 @@ def project_map(data: Dataset, static_url: str, tiles: Tiles, fid: str, _: Trans
                 project_url: str, sources_url: str, area_ids: list[str],
                 places: list[dict] | None = None) -> folium.Map:
     """Build a small map of one project with the area versions in force during its years."""
-    row = data.projects.loc[fid]
+    row = data.row(PROJECTS.name, fid)
     minx, miny, maxx, maxy = row.geometry.buffer(0.004).bounds
     m = _base_map(data, static_url, _("Karte des Projekts"), _, (minx, miny, maxx, maxy),
                   "min(45vh, 380px)")
