@@ -165,6 +165,20 @@
     }
   };
 
+  /* Set the view at once. A zoom animation (the locate button's, a search hit's) ends at its own
+     target after any view set meanwhile, and one asked for in this frame starts in the next
+     (Leaflet 1.9): the link's view is set again when such an animation has ended. */
+  function jump(map, c, z) {
+    function set() { map.setView(c, z, {animate: false}); }
+    function late() { map.once("zoomend", set); }
+    if (map._animatingZoom) { late(); return; }
+    set();
+    map.once("zoomanim", late);
+    window.requestAnimationFrame(function () {
+      window.requestAnimationFrame(function () { map.off("zoomanim", late); });
+    });
+  }
+
   /* Restore view, hit and project from the hash; keep centre/zoom in it as the map moves. A link
      whose # alone changes in an open tab (no reload) is followed too (hashchange). */
   function trackView(entry) {
@@ -176,7 +190,7 @@
         if (c.length === 2 && isFinite(c[0]) && isFinite(c[1]) && isFinite(z)) {
           /* at once, not animated: an animated jump of more than a few zoom levels could be cut
              short by the page's next move and leave the page's own fitted view */
-          if (v.c !== before.c || v.z !== before.z) { map.setView(c, z, {animate: false}); }
+          if (v.c !== before.c || v.z !== before.z) { jump(map, c, z); }
           keep = true;
         }
       }
