@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -183,6 +183,34 @@ def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec, this_year: int | None =
     gdf = gdf.set_index(pd.Index(gdf["id"].astype(str), name="fid"), drop=False)
     gdf.sindex  # build the STRtree now, not on the first request  # noqa: B018
     return gdf
+
+
+def derived_columns(spec: CollectionSpec) -> tuple[str, ...]:
+    """The columns prepare() adds to a collection's stored properties (never stored themselves)."""
+    return ("_t0", "_t1", "_ongoing", *(("metric",) if spec.versioned else ()))
+
+
+def stored_rows(gdf: gpd.GeoDataFrame, spec: CollectionSpec | None = None,
+                size: int = 2000) -> Iterator[tuple[list[dict], list[bytes | None]]]:
+    """The properties and WKB geometries a frame was built from (frame(), and prepare() when
+    `spec` names the collection), `size` rows at a time: a frame() of them, prepared again, is
+    the same frame (a state kept from memory, storage/snapshot.py). Time fields prepare()
+    parsed are given back as ISO days (years stay ints); every other value is the frame's own,
+    NaN included (a property a row lacked, as frame() read it), in the frame's column order."""
+    skip = {gdf.geometry.name, *(derived_columns(spec) if spec is not None else ())}
+    names = [name for name in gdf.columns if name not in skip]
+    columns = [gdf[name].to_numpy(dtype=object).tolist() for name in names]
+    if spec is not None:
+        for i, name in enumerate(names):
+            if name in spec.time_fields:
+                columns[i] = [v.isoformat() if isinstance(v, date) else v for v in columns[i]]
+    geometries = np.asarray(gdf.geometry.array, dtype=object)
+    for start in range(0, len(gdf), size):
+        stop = min(start + size, len(gdf))
+        rows = [dict(zip(names, values, strict=True))
+                for values in zip(*(column[start:stop] for column in columns), strict=True)] \
+            if names else [{} for _ in range(start, stop)]
+        yield rows, shapely.to_wkb(geometries[start:stop]).tolist()
 
 
 def frame(features, spec_fields: tuple[str, ...] = ()) -> gpd.GeoDataFrame:

@@ -1,26 +1,51 @@
 """The last good state of the store in a local file, so a worker can start while the database is away.
 
-After every successful load of the state it serves, a worker writes that state's features here
-(gzipped JSON, written to a temporary file and renamed: a reader never sees half a file). A worker
-that starts while the database cannot be reached builds its Dataset from this file instead and
-serves it read-only until the database answers again (storage/holder.py). The file holds only
-what the public API serves anyway (no accounts, no history).
+A worker that serves a new state (loaded whole, or a change applied to the served one,
+storage/holder.py) keeps it here: gzipped JSON of its features, written from the state in memory
+(never read again from the database) to a temporary file and renamed, so a reader never sees half
+a file. A worker that starts while the database cannot be reached builds its Dataset from this
+file instead and serves it read-only until the database answers again. The file holds only what
+the public API serves anyway (no accounts, no history).
+
+Keeping costs one pass over the state (seconds of CPU at 100,000 features), so it is done once
+per machine and once per burst (SnapshotKeeper): each process writes in one background thread,
+which after a write (and a pause, PAUSE) writes again only if a newer state was kept meanwhile;
+of the processes that share the file, the one holding the lock beside it writes and the others
+skip (they serve the same states: the writer writes the newest after its current one); a state
+the file already holds, or an older one, is not written again.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import gzip
 import hashlib
 import json
+import logging
 import os
+import re
 import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
-from geoservice.storage.geojson import Feature, shared_strings
+from geoservice.domain.dataset import Dataset, stored_rows
+from geoservice.domain.schema import COLLECTIONS
+from geoservice.storage.geojson import CONTEXT, FILES, FOCUS_AREAS, TIMELINE, Feature, shared_strings
+from geoservice.storage.states import build_state
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1
+CHUNK = 2000  # features encoded at a time: the writing thread holds the GIL for milliseconds
+# after a write that took d seconds the next one waits PAUSE × d: a steady stream of changes
+# costs the writer at most 1 / (1 + PAUSE) of a core, the file lagging by a few writes' time
+PAUSE = 3.0
+# the start of every snapshot: format, change id and time are read without the features
+_HEAD = re.compile(rb'\{"format":(\d+),"change_id":(\d+),"recorded_at":(null|"[^"\\]*")')
 
 
 def default_path(instance_path: str, database_url: str) -> Path:
@@ -30,26 +55,62 @@ def default_path(instance_path: str, database_url: str) -> Path:
     return Path(instance_path) / "snapshots" / f"state-{key}.json.gz"
 
 
-def write(path: Path, change_id: int, when: datetime | None, collections: dict[str, list[Feature]]) -> None:
-    """Write a state atomically (temporary file in the same folder, fsync, rename)."""
-    body = {"format": FORMAT, "change_id": change_id,
-            "recorded_at": when.isoformat() if when else None,
-            "collections": {name: [[f.fid, f.properties,
-                                    base64.b64encode(f.wkb).decode() if f.wkb is not None else None,
-                                    f.record_id, f.digest] for f in features]
-                            for name, features in collections.items()}}
-    data = gzip.compress(json.dumps(body, separators=(",", ":")).encode(), compresslevel=3, mtime=0)
+def _recorded(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def write(path: Path, change_id: int, when: datetime | None,
+          collections: Mapping[str, Iterable[Feature]]) -> None:
+    """Write a state atomically (temporary file in the same folder, fsync, rename), encoding
+    CHUNK features at a time (`collections` may be generators: the whole state is never held
+    as JSON objects at once). The head (format, change id, time) comes first: see `head`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+        with os.fdopen(handle, "wb") as raw:
+            # level 1: a quarter less CPU than 3 for a tenth more bytes (a local, private file)
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as out:
+                out.write(json.dumps({"format": FORMAT, "change_id": change_id,
+                                      "recorded_at": _recorded(when)},
+                                     separators=(",", ":"))[:-1].encode() + b',"collections":{')
+                for n, (name, features) in enumerate(collections.items()):
+                    out.write(b"," * (n > 0) + json.dumps(name).encode() + b":[")
+                    for i, chunk in enumerate(_chunks(features)):
+                        out.write(b"," * (i > 0) + json.dumps(chunk, separators=(",", ":"))[1:-1].encode())
+                    out.write(b"]")
+                out.write(b"}}")
+            raw.flush()
+            os.fsync(raw.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _chunks(features: Iterable[Feature]) -> Iterator[list]:
+    chunk: list = []
+    for f in features:
+        chunk.append([f.fid, f.properties, base64.b64encode(f.wkb).decode() if f.wkb is not None
+                      else None, f.record_id, f.digest])
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def head(path: Path) -> tuple[int, str | None] | None:
+    """Return (change id, ISO time of the change) of the state in `path` from its first bytes,
+    None when there is no such file or it is not a snapshot of this format."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            start = handle.read(160)
+    except (OSError, EOFError):
+        return None
+    found = _HEAD.match(start)
+    if found is None or int(found[1]) != FORMAT:
+        return None
+    return int(found[2]), None if found[3] == b"null" else found[3][1:-1].decode()
 
 
 def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
@@ -68,3 +129,131 @@ def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
                           for fid, properties, wkb, record_id, digest in features]
                    for name, features in body["collections"].items()}
     return int(body["change_id"]), when, collections
+
+
+def stored_features(data: Dataset) -> dict[str, Iterator[Feature]]:
+    """The features of a state in memory as the store holds them, made as they are written.
+
+    Read back (build_state), they build the same Dataset as the store's records: the frames
+    give their rows (domain/dataset.py `stored_rows`), the timeline its entries, the record ids
+    their features' ids in order. Without content digests: a Dataset does not keep them, and
+    nothing built from a snapshot uses them.
+    """
+    def rows(gdf, spec, ids: dict, fids=None) -> Iterator[Feature]:
+        fids = iter(gdf.index.to_numpy(dtype=object) if fids is None else fids)
+        for properties, wkbs in stored_rows(gdf, spec, CHUNK):
+            for props, wkb in zip(properties, wkbs, strict=True):
+                fid = str(next(fids))
+                yield Feature(fid, props, wkb, ids.get(fid))
+
+    def timeline(ids: dict) -> Iterator[Feature]:
+        for (fid, record_id), entry in zip(ids.items(), data.timeline, strict=True):
+            yield Feature(fid, entry, None, record_id)
+
+    out: dict[str, Iterator[Feature]] = {}
+    for name in FILES:
+        ids = data.record_ids.get(name, {})
+        if name in COLLECTIONS:
+            out[name] = rows(data.collections[name], COLLECTIONS[name], ids)
+        elif name == FOCUS_AREAS.name:
+            out[name] = rows(data.focus_areas, None, ids)
+        elif name == CONTEXT.name:
+            if len(ids) != len(data.context):
+                raise ValueError("the context's features have no distinct ids")
+            out[name] = rows(data.context, None, ids, list(ids))
+        elif name == TIMELINE.name:
+            out[name] = timeline(ids)
+    return out
+
+
+class SnapshotKeeper:
+    """The snapshot file of one store (`path` None: none is kept, e.g. SQLite).
+
+    `keep` hands a state over to this process's writer thread and returns at once; the writer
+    writes the newest state it was handed, once, unless another process holds the lock beside
+    the file (it is writing) or the file already holds that state or a newer one of this store;
+    after a write it pauses (PAUSE), so states kept meanwhile are written once, as the newest.
+    """
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.written = 0  # files this keeper wrote
+        self._kept: int | None = None  # the last change settled (written, or found kept)
+        self._pending: tuple[int, datetime | None, Dataset] | None = None
+        self._writer: threading.Thread | None = None
+        self._mine = False  # the file was seen holding a state of this store (see _write)
+        self._changed = threading.Condition()
+
+    def keep(self, change_id: int, when: datetime | None, data: Dataset) -> None:
+        """Keep a valid state served as the present (`when`: the time of its change): written in
+        the background, so serving it does not wait for the disk."""
+        if self.path is None:
+            return
+        with self._changed:
+            if change_id == self._kept and self._pending is None:
+                return
+            self._pending = (change_id, when, data)  # a state not yet written is never written
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._drain, name="geoservice-snapshot",
+                                                daemon=True)
+                self._writer.start()
+
+    def idle(self, timeout: float | None = None) -> bool:
+        """Wait until this process has written (or skipped) every state it was handed."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._pending is None and (
+                self._writer is None or not self._writer.is_alive()), timeout)
+
+    def _drain(self) -> None:
+        pause = 0.0
+        while True:
+            with self._changed:
+                if pause:  # states kept meanwhile replace each other: the newest is written
+                    self._changed.wait_for(lambda: False, pause)
+                if self._pending is None:
+                    self._writer = None
+                    self._changed.notify_all()
+                    return
+                change_id, when, data = self._pending
+                self._pending = None
+            started, pause = time.monotonic(), 0.0
+            try:
+                if self._write(change_id, when, data):
+                    pause = (time.monotonic() - started) * PAUSE
+                settled: int | None = change_id
+            except Exception as exc:  # noqa: BLE001 - a full disk must not stop serving
+                settled = None  # the next state kept (or this one again) tries again
+                log.warning("could not write the snapshot %s: %s", self.path, exc)
+            with self._changed:
+                self._kept = settled
+
+    def _write(self, change_id: int, when: datetime | None, data: Dataset) -> bool:
+        """Write one state unless another process is writing or the file needs it not; return
+        whether it was written."""
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(f"{self.path.name}.lock"), "ab") as lock:
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another worker writes; it serves this state, too
+                log.debug("snapshot %s: another process is writing it", self.path)
+                return False
+            held = head(self.path)
+            # a newer state in the file is skipped only once the file was seen to hold this
+            # store's: the same URL's database made anew starts its change ids again
+            if held == (change_id, _recorded(when)) or (held and held[0] > change_id and self._mine):
+                self._mine = True
+                return False
+            write(self.path, change_id, when, stored_features(data))
+            self._mine = True
+            self.written += 1
+            log.info("kept change %s in the snapshot %s", change_id, self.path)
+            return True
+
+    def load(self, this_year: int | None = None) -> Dataset:
+        """Return the state kept in the file (OSError when there is none, ValueError: unreadable)."""
+        if self.path is None:
+            raise OSError("no snapshot file is configured")
+        change_id, when, collections = read(self.path)
+        self._kept, self._mine = change_id, True
+        return build_state(change_id, when, collections, False, this_year)
