@@ -230,7 +230,7 @@ def _kept(snapshot: Path | None) -> int | None:
     from geoservice.storage.snapshot import head
 
     held = head(snapshot) if snapshot is not None else None
-    return held[0] if held else None
+    return held[1] if held else None
 
 
 def in_process(root: Path, url: str, snapshot: Path | None = None) -> dict:

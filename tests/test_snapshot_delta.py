@@ -17,7 +17,9 @@ the newest.
 
 from __future__ import annotations
 
+import base64
 import gc
+import gzip
 import json
 import threading
 import weakref
@@ -317,11 +319,11 @@ def _gate(monkeypatch) -> tuple[list[int], threading.Event, threading.Event]:
     written, entered, release = [], threading.Event(), threading.Event()
     write = snapshot.write
 
-    def gated(path, change_id, when, collections) -> None:
+    def gated(path, change_id, when, data) -> None:
         written.append(change_id)
         entered.set()
         assert release.wait(60)
-        write(path, change_id, when, collections)
+        write(path, change_id, when, data)
 
     monkeypatch.setattr(snapshot, "write", gated)
     return written, entered, release
@@ -353,20 +355,40 @@ def test_of_two_keepers_of_one_file_one_writes_and_a_kept_state_is_not_written_a
     assert second.idle(60) and second.written == 0  # another process writes: skipped
     release.set()
     assert first.idle(60) and first.written == 1 and written == [data.change_id]
-    assert snapshot.head(path) == (data.change_id, when.isoformat())
+    assert snapshot.head(path) == (snapshot.FORMAT, data.change_id, when.isoformat())
     third = SnapshotKeeper(path)
     third.keep(data.change_id, when, data)  # the file holds this state already
     assert third.idle(60) and third.written == 0 and written == [data.change_id]
     _same_frames(SnapshotKeeper(path).load(this_year=data.this_year), data)
 
     # a newer state in the file is another database's (the URL's made anew) until seen to be ours
-    snapshot.write(path, data.change_id + 1000, when, {})
+    snapshot.write(path, data.change_id + 1000, when, data)
     fresh = SnapshotKeeper(path)
     fresh.keep(data.change_id, when, data)
-    assert fresh.idle(60) and fresh.written == 1 and snapshot.head(path)[0] == data.change_id
-    snapshot.write(path, data.change_id + 1000, when, {})
+    assert fresh.idle(60) and fresh.written == 1 and snapshot.head(path)[1] == data.change_id
+    snapshot.write(path, data.change_id + 1000, when, data)
     fresh.keep(data.change_id - 1, when, data)
     assert fresh.idle(60) and fresh.written == 1  # the file was seen to be this store's
+
+
+def test_a_snapshot_of_the_release_before_still_starts_a_worker(app, tmp_path):
+    """Format 1 (a list of stored features per collection) is read: a worker that starts
+    during an outage right after an upgrade has the file the release before wrote."""
+    holder = app.extensions["geoservice"]
+    change_id, when, collections = holder.store.features(holder.dataset.change_id)
+    path = tmp_path / "state.json.gz"
+    path.write_bytes(gzip.compress(json.dumps({
+        "format": 1, "change_id": change_id, "recorded_at": when.isoformat(),
+        "collections": {name: [[f.fid, f.properties, base64.b64encode(f.wkb).decode()
+                                if f.wkb is not None else None, f.record_id, f.digest]
+                               for f in features] for name, features in collections.items()},
+    }, separators=(",", ":")).encode()))  # as that release wrote it
+    keeper = SnapshotKeeper(path)
+    _same_frames(keeper.load(this_year=holder.dataset.this_year), holder.dataset)
+    assert snapshot.head(path)[:2] == (1, change_id)
+    fresh = SnapshotKeeper(path)  # the same state kept: written again in this format
+    fresh.keep(change_id, when, holder.dataset)
+    assert fresh.idle(60) and fresh.written == 1 and snapshot.head(path)[:2] == (2, change_id)
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -374,7 +396,7 @@ def test_postgresql_keeps_applied_changes_from_memory_once_per_burst(make_app, m
     app = make_app(RELOAD_INTERVAL=0)
     holder, client = app.extensions["geoservice"], app.test_client()
     store, keeper = holder.store, holder.store.snapshots
-    assert keeper.idle(60) and snapshot.head(keeper.path)[0] == holder.dataset.change_id
+    assert keeper.idle(60) and snapshot.head(keeper.path)[1] == holder.dataset.change_id
     reads: list = []
     features = store.features
     monkeypatch.setattr(store, "features", lambda *args: reads.append(args) or features(*args))
@@ -385,7 +407,8 @@ def test_postgresql_keeps_applied_changes_from_memory_once_per_burst(make_app, m
 
     def kept_equals_a_full_load(written) -> None:
         assert keeper.idle(60) and reads == []  # written from memory, not read again
-        assert snapshot.head(keeper.path) == (written.change_id, written.recorded_at.isoformat())
+        assert snapshot.head(keeper.path) == (snapshot.FORMAT, written.change_id,
+                                              written.recorded_at.isoformat())
         kept = SnapshotKeeper(keeper.path).load(this_year=holder.dataset.this_year)
         _same_frames(kept, holder.dataset)
         served, holder._dataset = holder._dataset, kept  # a worker started from the file

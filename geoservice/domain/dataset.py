@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -190,27 +190,22 @@ def derived_columns(spec: CollectionSpec) -> tuple[str, ...]:
     return ("_t0", "_t1", "_ongoing", *(("metric",) if spec.versioned else ()))
 
 
-def stored_rows(gdf: gpd.GeoDataFrame, spec: CollectionSpec | None = None,
-                size: int = 2000) -> Iterator[tuple[list[dict], list[bytes | None]]]:
-    """The properties and WKB geometries a frame was built from (frame(), and prepare() when
-    `spec` names the collection), `size` rows at a time: a frame() of them, prepared again, is
-    the same frame (a state kept from memory, storage/snapshot.py). Time fields prepare()
-    parsed are given back as ISO days (years stay ints); every other value is the frame's own,
-    NaN included (a property a row lacked, as frame() read it), in the frame's column order."""
+def stored_columns(gdf: gpd.GeoDataFrame, spec: CollectionSpec | None = None) -> dict[str, list]:
+    """The properties a frame was built from (frame(), and prepare() when `spec` names the
+    collection), column by column in the frame's order: frame() of rows made of them, prepared
+    again, is the same frame (a state kept from memory, storage/snapshot.py). Time fields
+    prepare() parsed are given back as ISO days (years stay ints); every other value is the
+    frame's own as a Python object, NaN included (a property a row lacked, as frame() read it)."""
     skip = {gdf.geometry.name, *(derived_columns(spec) if spec is not None else ())}
-    names = [name for name in gdf.columns if name not in skip]
-    columns = [gdf[name].to_numpy(dtype=object).tolist() for name in names]
-    if spec is not None:
-        for i, name in enumerate(names):
-            if name in spec.time_fields:
-                columns[i] = [v.isoformat() if isinstance(v, date) else v for v in columns[i]]
-    geometries = np.asarray(gdf.geometry.array, dtype=object)
-    for start in range(0, len(gdf), size):
-        stop = min(start + size, len(gdf))
-        rows = [dict(zip(names, values, strict=True))
-                for values in zip(*(column[start:stop] for column in columns), strict=True)] \
-            if names else [{} for _ in range(start, stop)]
-        yield rows, shapely.to_wkb(geometries[start:stop]).tolist()
+    columns = {}
+    for name in gdf.columns:
+        if name in skip:
+            continue
+        values = gdf[name].to_numpy(dtype=object).tolist()
+        if spec is not None and name in spec.time_fields:
+            values = [v.isoformat() if isinstance(v, date) else v for v in values]
+        columns[name] = values
+    return columns
 
 
 def frame(features, spec_fields: tuple[str, ...] = ()) -> gpd.GeoDataFrame:

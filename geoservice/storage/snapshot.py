@@ -1,18 +1,18 @@
 """The last good state of the store in a local file, so a worker can start while the database is away.
 
 A worker that serves a new state (loaded whole, or a change applied to the served one,
-storage/holder.py) keeps it here: gzipped JSON of its features, written from the state in memory
-(never read again from the database) to a temporary file and renamed, so a reader never sees half
-a file. A worker that starts while the database cannot be reached builds its Dataset from this
-file instead and serves it read-only until the database answers again. The file holds only what
-the public API serves anyway (no accounts, no history).
+storage/holder.py) keeps it here: gzipped JSON of its features, column by column, written from
+the state in memory (never read again from the database) to a temporary file and renamed, so a
+reader never sees half a file. A worker that starts while the database cannot be reached builds
+its Dataset from this file instead and serves it read-only until the database answers again.
+The file holds only what the public API serves anyway (no accounts, no history).
 
-Keeping costs one pass over the state (seconds of CPU at 100,000 features), so it is done once
-per machine and once per burst (SnapshotKeeper): each process writes in one background thread,
-which after a write (and a pause, PAUSE) writes again only if a newer state was kept meanwhile;
-of the processes that share the file, the one holding the lock beside it writes and the others
-skip (they serve the same states: the writer writes the newest after its current one); a state
-the file already holds, or an older one, is not written again.
+Keeping costs one pass over the state (about a second of CPU at 100,000 features), so it is done
+once per machine and once per burst (SnapshotKeeper): each process writes in one background
+thread, which after a write (and a pause, PAUSE) writes again only if a newer state was kept
+meanwhile; of the processes that share the file, the one holding the lock beside it writes and
+the others skip (they serve the same states: the writer writes the newest after its current
+one); a state the file already holds, or an older one, is not written again.
 """
 
 from __future__ import annotations
@@ -28,19 +28,24 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import IO, Any
 
-from geoservice.domain.dataset import Dataset, stored_rows
+import numpy as np
+import shapely
+
+from geoservice.domain.dataset import Dataset, stored_columns
 from geoservice.domain.schema import COLLECTIONS
 from geoservice.storage.geojson import CONTEXT, FILES, FOCUS_AREAS, TIMELINE, Feature, shared_strings
 from geoservice.storage.states import build_state
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
-CHUNK = 2000  # features encoded at a time: the writing thread holds the GIL for milliseconds
+# 2: per collection its ids, record ids, property columns (or the timeline's entries) and hex
+# WKB; 1 (read still: a file of the release before): a list of features per collection
+FORMAT = 2
+CHUNK = 5000  # values encoded at a time: the writing thread holds the GIL for milliseconds
 # after a write that took d seconds the next one waits PAUSE × d: a steady stream of changes
 # costs the writer at most 1 / (1 + PAUSE) of a core, the file lagging by a few writes' time
 PAUSE = 3.0
@@ -59,11 +64,9 @@ def _recorded(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
 
-def write(path: Path, change_id: int, when: datetime | None,
-          collections: Mapping[str, Iterable[Feature]]) -> None:
-    """Write a state atomically (temporary file in the same folder, fsync, rename), encoding
-    CHUNK features at a time (`collections` may be generators: the whole state is never held
-    as JSON objects at once). The head (format, change id, time) comes first: see `head`."""
+def write(path: Path, change_id: int, when: datetime | None, data: Dataset) -> None:
+    """Write a state in memory (`when`: the time of its change) atomically: a temporary file in
+    the same folder, fsync, rename. The head (format, change id, time) comes first (`head`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -73,11 +76,19 @@ def write(path: Path, change_id: int, when: datetime | None,
                 out.write(json.dumps({"format": FORMAT, "change_id": change_id,
                                       "recorded_at": _recorded(when)},
                                      separators=(",", ":"))[:-1].encode() + b',"collections":{')
-                for n, (name, features) in enumerate(collections.items()):
-                    out.write(b"," * (n > 0) + json.dumps(name).encode() + b":[")
-                    for i, chunk in enumerate(_chunks(features)):
-                        out.write(b"," * (i > 0) + json.dumps(chunk, separators=(",", ":"))[1:-1].encode())
-                    out.write(b"]")
+                for n, (name, parts) in enumerate(_collections(data)):
+                    out.write(b"," * (n > 0) + json.dumps(name).encode() + b":{")
+                    for i, (part, values) in enumerate(parts):
+                        out.write(b"," * (i > 0) + json.dumps(part).encode() + b":")
+                        if isinstance(values, dict):  # the property columns
+                            out.write(b"{")
+                            for k, (column, items) in enumerate(values.items()):
+                                out.write(b"," * (k > 0) + json.dumps(column).encode() + b":")
+                                _array(out, items)
+                            out.write(b"}")
+                        else:
+                            _array(out, values)
+                    out.write(b"}")
                 out.write(b"}}")
             raw.flush()
             os.fsync(raw.fileno())
@@ -87,30 +98,61 @@ def write(path: Path, change_id: int, when: datetime | None,
         raise
 
 
-def _chunks(features: Iterable[Feature]) -> Iterator[list]:
-    chunk: list = []
-    for f in features:
-        chunk.append([f.fid, f.properties, base64.b64encode(f.wkb).decode() if f.wkb is not None
-                      else None, f.record_id, f.digest])
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _plain(value: Any) -> Any:
+    """A value json cannot encode as it is: a NumPy scalar."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} cannot be kept in the snapshot")
 
 
-def head(path: Path) -> tuple[int, str | None] | None:
-    """Return (change id, ISO time of the change) of the state in `path` from its first bytes,
-    None when there is no such file or it is not a snapshot of this format."""
+def _array(out: IO[bytes], values: list) -> None:
+    """Write a JSON array CHUNK values at a time (NaN as NaN: Python's json reads it back)."""
+    out.write(b"[")
+    for start in range(0, len(values), CHUNK):
+        text = json.dumps(values[start:start + CHUNK], separators=(",", ":"), default=_plain)
+        out.write(b"," * (start > 0) + text[1:-1].encode())
+    out.write(b"]")
+
+
+def _collections(data: Dataset):
+    """Per stored collection, its parts (name, list or dict of columns), made as they are
+    written: a frame's columns (domain/dataset.py stored_columns: frame() + prepare() of them
+    give the same frame), the timeline's entries as they are, the ids (of the context: its
+    record ids' keys, in order), record ids and hex WKB. Without content digests: a Dataset does
+    not keep them, and nothing built from a snapshot uses them."""
+    for name in FILES:
+        ids = data.record_ids.get(name, {})
+        if name == TIMELINE.name:
+            yield name, (("ids", list(ids)), ("record_ids", list(ids.values())),
+                         ("entries", list(data.timeline)))
+            continue
+        spec = COLLECTIONS.get(name)
+        gdf = data.collections[name] if spec is not None else \
+            data.focus_areas if name == FOCUS_AREAS.name else data.context if name == CONTEXT.name \
+            else None
+        if gdf is None:
+            continue
+        fids = list(ids) if name == CONTEXT.name else gdf.index.to_numpy(dtype=object).tolist()
+        if len(fids) != len(gdf):
+            raise ValueError(f"{name}: the features have no distinct ids")
+        yield name, (("ids", fids), ("record_ids", [ids.get(fid) for fid in fids]),
+                     ("columns", stored_columns(gdf, spec)),
+                     ("geometry", shapely.to_wkb(np.asarray(gdf.geometry.array, dtype=object),
+                                                 hex=True).tolist()))
+
+
+def head(path: Path) -> tuple[int, int, str | None] | None:
+    """Return (format, change id, ISO time of the change) of the state in `path` from its first
+    bytes (every format begins so), None when there is no such file or it is not a snapshot."""
     try:
         with gzip.open(path, "rb") as handle:
             start = handle.read(160)
     except (OSError, EOFError):
         return None
     found = _HEAD.match(start)
-    if found is None or int(found[1]) != FORMAT:
+    if found is None:
         return None
-    return int(found[2]), None if found[3] == b"null" else found[3][1:-1].decode()
+    return int(found[1]), int(found[2]), None if found[3] == b"null" else found[3][1:-1].decode()
 
 
 def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
@@ -119,51 +161,39 @@ def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
     Raises OSError when there is none, ValueError when it is unreadable or of another format.
     """
     body = json.loads(gzip.decompress(path.read_bytes()))
-    if not isinstance(body, dict) or body.get("format") != FORMAT:
+    if not isinstance(body, dict) or body.get("format") not in (1, FORMAT):
         raise ValueError(f"{path}: not a snapshot of this version")
     when = datetime.fromisoformat(body["recorded_at"]) if body.get("recorded_at") else None
     seen: dict = {}  # one object per distinct string (geojson.shared_strings)
-    collections = {name: [Feature(seen.setdefault(fid, fid), shared_strings(properties, seen),
-                                  base64.b64decode(wkb) if wkb is not None else None, record_id,
-                                  digest)
-                          for fid, properties, wkb, record_id, digest in features]
-                   for name, features in body["collections"].items()}
-    return int(body["change_id"]), when, collections
+    try:
+        if body["format"] == 1:
+            return int(body["change_id"]), when, {
+                name: [Feature(seen.setdefault(fid, fid), shared_strings(properties, seen),
+                               base64.b64decode(wkb) if wkb is not None else None, record_id, digest)
+                       for fid, properties, wkb, record_id, digest in features]
+                for name, features in body["collections"].items()}
+        return int(body["change_id"]), when, {
+            name: _features(part, seen) for name, part in body["collections"].items()}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path}: not a snapshot of this version ({exc!r})") from None
 
 
-def stored_features(data: Dataset) -> dict[str, Iterator[Feature]]:
-    """The features of a state in memory as the store holds them, made as they are written.
-
-    Read back (build_state), they build the same Dataset as the store's records: the frames
-    give their rows (domain/dataset.py `stored_rows`), the timeline its entries, the record ids
-    their features' ids in order. Without content digests: a Dataset does not keep them, and
-    nothing built from a snapshot uses them.
-    """
-    def rows(gdf, spec, ids: dict, fids=None) -> Iterator[Feature]:
-        fids = iter(gdf.index.to_numpy(dtype=object) if fids is None else fids)
-        for properties, wkbs in stored_rows(gdf, spec, CHUNK):
-            for props, wkb in zip(properties, wkbs, strict=True):
-                fid = str(next(fids))
-                yield Feature(fid, props, wkb, ids.get(fid))
-
-    def timeline(ids: dict) -> Iterator[Feature]:
-        for (fid, record_id), entry in zip(ids.items(), data.timeline, strict=True):
-            yield Feature(fid, entry, None, record_id)
-
-    out: dict[str, Iterator[Feature]] = {}
-    for name in FILES:
-        ids = data.record_ids.get(name, {})
-        if name in COLLECTIONS:
-            out[name] = rows(data.collections[name], COLLECTIONS[name], ids)
-        elif name == FOCUS_AREAS.name:
-            out[name] = rows(data.focus_areas, None, ids)
-        elif name == CONTEXT.name:
-            if len(ids) != len(data.context):
-                raise ValueError("the context's features have no distinct ids")
-            out[name] = rows(data.context, None, ids, list(ids))
-        elif name == TIMELINE.name:
-            out[name] = timeline(ids)
-    return out
+def _features(part: dict, seen: dict) -> list[Feature]:
+    """The stored features of one collection of a snapshot (ValueError: parts of unequal length)."""
+    ids = part["ids"]
+    if "entries" in part:
+        rows = part["entries"]
+    elif part["columns"]:
+        names = list(part["columns"])
+        rows = [dict(zip(names, values, strict=True))
+                for values in zip(*part["columns"].values(), strict=True)]
+    else:
+        rows = [{} for _ in ids]
+    geometry = part.get("geometry") or [None] * len(ids)
+    return [Feature(seen.setdefault(fid, fid), shared_strings(properties, seen),
+                    bytes.fromhex(wkb) if wkb is not None else None, record_id)
+            for fid, properties, wkb, record_id
+            in zip(ids, rows, geometry, part["record_ids"], strict=True)]
 
 
 class SnapshotKeeper:
@@ -239,12 +269,15 @@ class SnapshotKeeper:
                 log.debug("snapshot %s: another process is writing it", self.path)
                 return False
             held = head(self.path)
+            if held is not None and held[0] != FORMAT:
+                held = None  # the release before wrote it: replaced
             # a newer state in the file is skipped only once the file was seen to hold this
             # store's: the same URL's database made anew starts its change ids again
-            if held == (change_id, _recorded(when)) or (held and held[0] > change_id and self._mine):
+            if held == (FORMAT, change_id, _recorded(when)) or \
+                    (held and held[1] > change_id and self._mine):
                 self._mine = True
                 return False
-            write(self.path, change_id, when, stored_features(data))
+            write(self.path, change_id, when, data)
             self._mine = True
             self.written += 1
             log.info("kept change %s in the snapshot %s", change_id, self.path)
