@@ -111,13 +111,14 @@ def pg_unreachable(base: str) -> str | None:
     return None if found else f"PostgreSQL at {base} has no PostGIS extension available"
 
 
-def pg_create(base: str, name: str) -> str:
-    """Create a fresh, empty database (dropping one of the same name); return its URL."""
+def pg_create(base: str, name: str, template: str | None = None) -> str:
+    """Create a fresh database (dropping one of the same name): empty, or a copy of `template`
+    (a database nobody is connected to); return its URL."""
     import psycopg
 
     with psycopg.connect(f"{base}/postgres", connect_timeout=10, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return f"{base}/{name}"
 
 

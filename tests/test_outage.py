@@ -178,10 +178,10 @@ def test_a_worker_starts_from_the_snapshot_while_the_database_is_away(app, tmp_p
     from geoservice import create_app
     from geoservice.storage import snapshot
 
-    store = app.extensions["geoservice"].store
-    change_id, when, collections = store.features()
+    data = app.extensions["geoservice"].dataset
+    when = app.extensions["geoservice"].store.features(data.change_id)[1]
     path = tmp_path / "snapshot.json.gz"
-    snapshot.write(path, change_id, when, collections)
+    snapshot.write(path, data.change_id, when, data)
     away = create_app({"DATABASE_URL": _closed_port_url(), "SNAPSHOT_PATH": str(path),
                        "DATA_DIR": str(GEODATA)})
     try:

@@ -8,14 +8,22 @@ shares what did not change (index, spatial tree, serialized bytes) instead of bu
 The delta is read from the store (storage/changed.py): the first test runs on SQLite and
 PostgreSQL, the others (what makes a worker load the whole state, long runs of changes in place,
 of new and of retired features) on SQLite.
+
+On PostgreSQL the state a change was applied to is kept in the snapshot file from memory, without
+reading the database again (storage/snapshot.py): the file loads to what a full load builds; of
+two keepers of one file only one writes; a burst of changes is written once or twice, ending at
+the newest.
 """
 
 from __future__ import annotations
 
+import base64
 import gc
+import gzip
 import json
 import threading
 import weakref
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -25,7 +33,9 @@ from geopandas.testing import assert_geodataframe_equal
 from geoservice.api import features
 from geoservice.domain import ids, spatial
 from geoservice.domain.schema import COLLECTIONS, PROJECTS
+from geoservice.storage import snapshot
 from geoservice.storage.geojson import Feature
+from geoservice.storage.snapshot import SnapshotKeeper
 from geoservice.storage.writer import Author, Kind, Put, Retire
 from tests.conftest import wait_for
 
@@ -302,3 +312,133 @@ def test_a_thread_new_to_the_worker_sees_a_commit_made_before_its_first_request(
     thread.start()
     thread.join()
     assert before != written.change_id and seen == [written.change_id]
+
+
+def _gate(monkeypatch) -> tuple[list[int], threading.Event, threading.Event]:
+    """Make snapshot writes wait for `release` (after `entered`); return the change ids written."""
+    written, entered, release = [], threading.Event(), threading.Event()
+    write = snapshot.write
+
+    def gated(path, change_id, when, data) -> None:
+        written.append(change_id)
+        entered.set()
+        assert release.wait(60)
+        write(path, change_id, when, data)
+
+    monkeypatch.setattr(snapshot, "write", gated)
+    return written, entered, release
+
+
+def _recorded(holder) -> datetime | None:
+    return holder.store.features(holder.dataset.change_id)[1]
+
+
+def _same_frames(kept, served) -> None:
+    assert (kept.change_id, kept.version, kept.last_modified, kept.record_ids, kept.timeline) == \
+        (served.change_id, served.version, served.last_modified, served.record_ids, served.timeline)
+    for name in COLLECTIONS:
+        assert_geodataframe_equal(kept.collection(name), served.collection(name), check_like=False)
+    assert_geodataframe_equal(kept.focus_areas, served.focus_areas, check_like=False)
+    assert_geodataframe_equal(kept.context, served.context, check_like=False)
+
+
+def test_of_two_keepers_of_one_file_one_writes_and_a_kept_state_is_not_written_again(
+        app, tmp_path, monkeypatch):
+    holder = app.extensions["geoservice"]
+    data, when = holder.dataset, _recorded(holder)
+    path = tmp_path / "state.json.gz"
+    written, entered, release = _gate(monkeypatch)
+    first, second = SnapshotKeeper(path), SnapshotKeeper(path)
+    first.keep(data.change_id, when, data)
+    assert entered.wait(60)  # the first holds the lock beside the file and writes
+    second.keep(data.change_id, when, data)
+    assert second.idle(60) and second.written == 0  # another process writes: skipped
+    release.set()
+    assert first.idle(60) and first.written == 1 and written == [data.change_id]
+    assert snapshot.head(path) == (snapshot.FORMAT, data.change_id, when.isoformat())
+    third = SnapshotKeeper(path)
+    third.keep(data.change_id, when, data)  # the file holds this state already
+    assert third.idle(60) and third.written == 0 and written == [data.change_id]
+    _same_frames(SnapshotKeeper(path).load(this_year=data.this_year), data)
+
+    # a newer state in the file is another database's (the URL's made anew) until seen to be ours
+    snapshot.write(path, data.change_id + 1000, when, data)
+    fresh = SnapshotKeeper(path)
+    fresh.keep(data.change_id, when, data)
+    assert fresh.idle(60) and fresh.written == 1 and snapshot.head(path)[1] == data.change_id
+    snapshot.write(path, data.change_id + 1000, when, data)
+    fresh.keep(data.change_id - 1, when, data)
+    assert fresh.idle(60) and fresh.written == 1  # the file was seen to be this store's
+
+
+def test_a_snapshot_of_the_release_before_still_starts_a_worker(app, tmp_path):
+    """Format 1 (a list of stored features per collection) is read: a worker that starts
+    during an outage right after an upgrade has the file the release before wrote."""
+    holder = app.extensions["geoservice"]
+    change_id, when, collections = holder.store.features(holder.dataset.change_id)
+    path = tmp_path / "state.json.gz"
+    path.write_bytes(gzip.compress(json.dumps({
+        "format": 1, "change_id": change_id, "recorded_at": when.isoformat(),
+        "collections": {name: [[f.fid, f.properties, base64.b64encode(f.wkb).decode()
+                                if f.wkb is not None else None, f.record_id, f.digest]
+                               for f in features] for name, features in collections.items()},
+    }, separators=(",", ":")).encode()))  # as that release wrote it
+    keeper = SnapshotKeeper(path)
+    _same_frames(keeper.load(this_year=holder.dataset.this_year), holder.dataset)
+    assert snapshot.head(path)[:2] == (1, change_id)
+    fresh = SnapshotKeeper(path)  # the same state kept: written again in this format
+    fresh.keep(change_id, when, holder.dataset)
+    assert fresh.idle(60) and fresh.written == 1 and snapshot.head(path)[:2] == (2, change_id)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_postgresql_keeps_applied_changes_from_memory_once_per_burst(make_app, monkeypatch):
+    app = make_app(RELOAD_INTERVAL=0)
+    holder, client = app.extensions["geoservice"], app.test_client()
+    store, keeper = holder.store, holder.store.snapshots
+    assert keeper.idle(60) and snapshot.head(keeper.path)[1] == holder.dataset.change_id
+    reads: list = []
+    features = store.features
+    monkeypatch.setattr(store, "features", lambda *args: reads.append(args) or features(*args))
+
+    def feature(fid: str, new_id: str | None = None, **changes) -> Feature:
+        record = store.history("projects", fid)[-1]
+        return Feature(new_id or fid, {**record.properties, "id": new_id or fid, **changes}, record.wkb)
+
+    def kept_equals_a_full_load(written) -> None:
+        assert keeper.idle(60) and reads == []  # written from memory, not read again
+        assert snapshot.head(keeper.path) == (snapshot.FORMAT, written.change_id,
+                                              written.recorded_at.isoformat())
+        kept = SnapshotKeeper(keeper.path).load(this_year=holder.dataset.this_year)
+        _same_frames(kept, holder.dataset)
+        served, holder._dataset = holder._dataset, kept  # a worker started from the file
+        try:
+            _same_as_a_full_load(holder, client)
+        finally:
+            holder._dataset = served
+            reads.clear()
+
+    projects, loads = holder.dataset.projects, holder.loads
+    first, second, last = projects.index[0], projects.index[1], projects.index[-1]
+    written = store.write(AUTHOR, "ändern, neu, stilllegen", Kind.UPDATE, [
+        Put("projects", feature(first, title="Geändert", end_year=None, status="laufend")),
+        Put("projects", feature(second, "ganz-neu", title="Ganz neu")), Retire("projects", last)])
+    assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 1)
+    kept_equals_a_full_load(written)
+    area = store.history("funding-areas", holder.dataset.funding_areas.index[0])[-1]
+    written = store.write(AUTHOR, "Notiz", Kind.UPDATE, [Put("funding-areas", Feature(
+        area.fid, {**area.properties, "note": "geändert"}, area.wkb))])  # days, built whole
+    assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 2)
+    kept_equals_a_full_load(written)
+
+    # a burst: the writer is held in its first write while the changes arrive
+    ids, entered, release = _gate(monkeypatch)
+    for n in range(6):
+        written = store.write(AUTHOR, f"Serie {n}", Kind.UPDATE,
+                              [Put("projects", feature(first, title=f"Serie {n}"))])
+        assert _caught_up(holder, written)
+        assert n > 0 or entered.wait(60)
+    release.set()
+    assert keeper.idle(60) and holder.loads == loads
+    assert 1 <= len(ids) <= 2 and ids[-1] == written.change_id  # the first, then the newest
+    kept_equals_a_full_load(written)

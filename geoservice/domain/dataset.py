@@ -185,6 +185,29 @@ def prepare(gdf: gpd.GeoDataFrame, spec: CollectionSpec, this_year: int | None =
     return gdf
 
 
+def derived_columns(spec: CollectionSpec) -> tuple[str, ...]:
+    """The columns prepare() adds to a collection's stored properties (never stored themselves)."""
+    return ("_t0", "_t1", "_ongoing", *(("metric",) if spec.versioned else ()))
+
+
+def stored_columns(gdf: gpd.GeoDataFrame, spec: CollectionSpec | None = None) -> dict[str, list]:
+    """The properties a frame was built from (frame(), and prepare() when `spec` names the
+    collection), column by column in the frame's order: frame() of rows made of them, prepared
+    again, is the same frame (a state kept from memory, storage/snapshot.py). Time fields
+    prepare() parsed are given back as ISO days (years stay ints); every other value is the
+    frame's own as a Python object, NaN included (a property a row lacked, as frame() read it)."""
+    skip = {gdf.geometry.name, *(derived_columns(spec) if spec is not None else ())}
+    columns = {}
+    for name in gdf.columns:
+        if name in skip:
+            continue
+        values = gdf[name].to_numpy(dtype=object).tolist()
+        if spec is not None and name in spec.time_fields:
+            values = [v.isoformat() if isinstance(v, date) else v for v in values]
+        columns[name] = values
+    return columns
+
+
 def frame(features, spec_fields: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
     """Return stored features (storage.geojson.Feature) as a CRS84 GeoDataFrame.
 

@@ -238,10 +238,8 @@ class DataHolder:
                                       state_version(delta.change_id, delta.recorded_at, year),
                                       last_modified(delta.recorded_at), delta.whole)
                     self.applied += 1
-                    # kept for a start without the database (read again, in the background:
-                    # a state built by applying a change did not pass through store.load())
-                    self.store.snapshots.keep_read(delta.change_id,
-                                                   lambda: self.store.features(delta.change_id))
+                    if delta.features:  # kept for a start without the database, from memory
+                        self.store.snapshots.keep(delta.change_id, delta.recorded_at, dataset)
                     log.info("applied change %s (%s features)", delta.change_id, len(delta))
                     return dataset
             except DataError:

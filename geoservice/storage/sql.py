@@ -36,8 +36,8 @@ from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
 from geoservice.storage import cql_sql, outbox
 from geoservice.storage.geojson import FILES, Feature, read_collection
+from geoservice.storage.snapshot import SnapshotKeeper
 from geoservice.storage.states import (
-    SnapshotKeeper,
     as_of,
     build_state,
     check_state,
@@ -224,7 +224,7 @@ class SqlStore:
                                       "`flask --app geoservice db upgrade` and start the service once"])
         dataset = build_state(change_id, when, collections, historical, this_year)
         if not historical:
-            self.snapshots.keep(change_id, when, collections)
+            self.snapshots.keep(change_id, when, dataset)
         return dataset
 
     def last_changes(self, collection: str, retired: bool = False) -> dict[str, sa.Row]:

@@ -3,18 +3,15 @@
 The state after change `n` is the records with `change_id <= n` not closed by `n` or earlier
 (`as_of`); `read_state` reads it in the caller's transaction, `build_state` validates and indexes
 it (from the database or the snapshot file alike, so both give the same version), `check_state`
-validates the state a write is about to commit. SnapshotKeeper keeps the last good state served
-in a local file (storage/snapshot.py) for a start without the database.
+validates the state a write is about to commit. The last good state served is kept in a local
+file for a start without the database (storage/snapshot.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -22,59 +19,8 @@ from sqlalchemy.engine import Connection
 from geoservice.domain import clock
 from geoservice.domain.dataset import Dataset, build_dataset
 from geoservice.errors import DataError, InvalidState
-from geoservice.storage import snapshot
 from geoservice.storage.geojson import FILES, Feature, shared_strings
 from geoservice.storage.tables import ACCOUNT_KIND, changes, records
-
-log = logging.getLogger(__name__)
-
-
-class SnapshotKeeper:
-    """The snapshot file of one store (`path` None: none is kept, e.g. SQLite)."""
-
-    def __init__(self, path: Path | None = None):
-        self.path = path
-        self._kept: int | None = None
-        self._lock = threading.Lock()
-
-    def keep(self, change_id: int, when, collections) -> None:
-        """Keep a valid state served as the present (once per change), written in the background:
-        serving the new state does not wait for the disk."""
-        if self.path is None or self._kept == change_id:
-            return
-        self._kept = change_id
-        threading.Thread(target=self._write, args=(change_id, when, collections),
-                         name="geoservice-snapshot", daemon=True).start()
-
-    def keep_read(self, change_id: int, read) -> None:
-        """Keep the state after a change that was applied to the served one rather than loaded
-        (storage/holder.py): `read()` gives its (change id, time, collections), in the background."""
-        if self.path is None or self._kept == change_id:
-            return
-        self._kept = change_id
-        threading.Thread(target=self._write, args=(change_id, None, None, read),
-                         name="geoservice-snapshot", daemon=True).start()
-
-    def _write(self, change_id: int, when, collections, read=None) -> None:
-        with self._lock:  # one at a time; a newer state may have been kept meanwhile
-            if self._kept != change_id or self.path is None:
-                return
-            try:
-                if read is not None:
-                    change_id, when, collections = read()
-                snapshot.write(self.path, change_id, when, collections)
-            except (OSError, sa.exc.SQLAlchemyError) as exc:
-                # a full disk or a lost database must not stop serving: the next change tries again
-                self._kept = None
-                log.warning("could not write the snapshot %s: %s", self.path, exc)
-
-    def load(self, this_year: int | None = None) -> Dataset:
-        """Return the state kept in the file (OSError when there is none, ValueError: unreadable)."""
-        if self.path is None:
-            raise OSError("no snapshot file is configured")
-        change_id, when, collections = snapshot.read(self.path)
-        self._kept = change_id
-        return build_state(change_id, when, collections, False, this_year)
 
 
 def check_state(conn: Connection, change_id: int) -> None:
