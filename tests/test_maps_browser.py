@@ -498,8 +498,8 @@ def test_shared_view_is_restored_exactly_on_the_phone(phone, fragment):
 def test_a_link_followed_during_a_zoom_animation_sets_its_view(phone):
     """A link whose # alone changes while the map zooms with animation (the locate button's or a
     search hit's): Leaflet ends its animation at its own target, after any view set meanwhile, so
-    the page sets the link's view once the animation has ended (failed 1 in ~20 runs in
-    test_answer_browser.py before)."""
+    the page sets the link's view once the animation has ended (test_answer_browser.py met this
+    race once: the map kept the locate button's zoom)."""
     page = phone.page
     phone.open(_url("/", lang=phone.lang))
     page.evaluate("""() => { const map = GS.main.map;
