@@ -22,6 +22,7 @@ import gc
 import gzip
 import json
 import threading
+import time
 import weakref
 from datetime import datetime
 
@@ -291,7 +292,11 @@ def test_retirements_alone_and_beside_other_changes_equal_a_full_load(make_app, 
         if began is not None:  # still answers as before the retirement
             assert _answers_of(holder, client, began, _urls(began)) == answered
     assert 1 < len(tables) < CHANGES and slotted  # rebuilt past the bound, kept below it
-    gc.collect()  # no value carried holds a state that is no longer served
+    # no value carried holds a state that is no longer served: each is freed, once a thread of
+    # the holder that still looks at one (a change being applied, under load) has moved on
+    deadline = time.monotonic() + 30
+    while gc.collect() is not None and any(ref() for ref in states) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert [ref for ref in states if ref() is not None] == []
 
 
