@@ -447,3 +447,22 @@ def test_postgresql_keeps_applied_changes_from_memory_once_per_burst(make_app, m
     assert keeper.idle(60) and holder.loads == loads
     assert 1 <= len(ids) <= 2 and ids[-1] == written.change_id  # the first, then the newest
     kept_equals_a_full_load(written)
+
+
+def test_the_writer_holds_no_state_through_its_pause(tmp_path, monkeypatch):
+    """After a write the keeper's thread pauses (PAUSE x the write's time) before the next: the
+    state it wrote is not held through the pause (at 100,000 features it is hundreds of MiB, and
+    the workers serve a newer one by then)."""
+    class State:  # what write() is handed: here only its lifetime matters
+        pass
+
+    monkeypatch.setattr(snapshot, "write", lambda *args: time.sleep(0.05))
+    monkeypatch.setattr(snapshot, "PAUSE", 400.0)  # a pause of 20 s or more
+    keeper = SnapshotKeeper(tmp_path / "state.json.gz")
+    state = State()
+    handed = weakref.ref(state)
+    keeper.keep(1, None, state)
+    del state
+    assert wait_for(lambda: keeper.written == 1, 30)
+    assert wait_for(lambda: gc.collect() is not None and handed() is None, 10)  # within the pause
+    assert keeper._writer is not None and keeper._writer.is_alive()  # still pausing

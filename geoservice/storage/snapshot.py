@@ -254,6 +254,7 @@ class SnapshotKeeper:
             except Exception as exc:  # noqa: BLE001 - a full disk must not stop serving
                 settled = None  # the next state kept (or this one again) tries again
                 log.warning("could not write the snapshot %s: %s", self.path, exc)
+            del data  # not held through the pause: the state served by then may be a newer one
             with self._changed:
                 self._kept = settled
 
