@@ -175,6 +175,7 @@ def pytest_generate_tests(metafunc) -> None:
         metafunc.parametrize("backend", BACKENDS if both else BACKENDS[:1], indirect=True, scope="session")
 
 
+@pytest.hookimpl(optionalhook=True)  # `-p no:xdist` runs without it
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadfile` hands out whole modules longest first (tests/scheduling.py)."""
     if config.getvalue("dist") == "loadfile":
