@@ -131,7 +131,7 @@ def _add_entry(fg: FeedGenerator, entry: changelog.Entry, lang: str) -> None:
         fe.links.add(href=record_history.recorded_url(COLLECTIONS[entry.collection], entry.fid,
                                                  entry.recorded_at, "html"),
                 rel="alternate", type=HTML, title=_("Das Objekt, wie es damals erfasst wurde"))
-    if dataset().position(entry.collection, entry.fid) is not None:
+    if dataset().has(entry.collection, entry.fid):
         fe.links.add(href=url(item_path, f="html"), rel="related", type=HTML, title=_("Das Objekt heute"))
     fe.links.add(href=url(f"{item_path}/history", f="html"), rel="via" if entry.status == changelog.RETIRED
             else "related", type=HTML, title=_("Alle Fassungen des Objekts"))

@@ -120,7 +120,7 @@ def history_document(spec: CollectionSpec, fid: str, records: list, fmt: str, ad
         })
         if admin:
             entries[-1]["author"] = record.author
-    live = data.position(spec.name, fid) is not None
+    live = data.has(spec.name, fid)
     out_links = [*links.self_and_alternate(fmt, title_json=_("Diese Seite als JSON"),
                                            title_html=_("Diese Seite als HTML"))]
     if live:

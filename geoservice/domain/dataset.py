@@ -96,6 +96,10 @@ class Dataset:
         except TypeError:  # an id that cannot be one (unhashable)
             return None
 
+    def has(self, collection: str, fid) -> bool:
+        """Is the feature in this state of the collection (see `position`)?"""
+        return self.position(collection, fid) is not None
+
     def row(self, collection: str, fid) -> pd.Series | None:
         """Return a feature's row (as `frame.loc[fid]` gives it), or None (see `position`)."""
         pos = self.position(collection, fid)

@@ -33,16 +33,13 @@ import pandas as pd
 from geopandas.array import GeometryArray
 
 from geoservice.domain.dataset import Dataset, _size, frame, prepare
-from geoservice.domain.ids import Layered, RowIds, row_ids
+from geoservice.domain.ids import NONE, Layered, RowIds, row_ids
 from geoservice.domain.schema import COLLECTIONS, check_references, promote, validate
 from geoservice.domain.spatial import spatial_index
 from geoservice.errors import DataError
 
 # memo keys (their first element) that describe one collection (the second element) alone
 PER_COLLECTION = {"features", "sindex", "ids", "times", "all", "ranks", "cql", "derived"}
-
-
-NONE = np.empty(0, dtype=np.intp)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def confirmation(config: Mapping, sub: mailing.Subscription, token: str) -> Emai
 def _item(entry: changelog.Entry, lang: str) -> dict[str, str]:
     when = feeds.dresden_time(entry)
     path = f"collections/{entry.collection}/items/{quote(entry.fid, safe='')}"
-    live = current_app.extensions["geoservice"].dataset.position(entry.collection, entry.fid) is not None
+    live = current_app.extensions["geoservice"].dataset.has(entry.collection, entry.fid)
     return {"title": feeds.entry_title(entry), "status": _(feeds.STATUS_LABELS[entry.status]),
             "when": display.fmt_date(when.date(), lang) + when.strftime(" %H:%M"),
             "role": entry.author_role, "note": entry.note, "what": feeds.what_changed(entry),

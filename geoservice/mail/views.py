@@ -98,7 +98,7 @@ def _scope() -> tuple[str, str | None]:
             raise NotFound(f"funding area '{area[:200]}' does not exist")
         return mailing.AREA, area
     if project is not None:
-        if data.position(PROJECTS.name, project) is None:
+        if not data.has(PROJECTS.name, project):
             raise NotFound(f"project '{project[:200]}' does not exist")
         return mailing.PROJECT, project
     return mailing.ALL, None

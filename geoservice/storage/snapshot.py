@@ -128,8 +128,7 @@ def _collections(data: Dataset):
             continue
         spec = COLLECTIONS.get(name)
         gdf = data.collections[name] if spec is not None else \
-            data.focus_areas if name == FOCUS_AREAS.name else data.context if name == CONTEXT.name \
-            else None
+            {FOCUS_AREAS.name: data.focus_areas, CONTEXT.name: data.context}.get(name)
         if gdf is None:
             continue
         fids = list(ids) if name == CONTEXT.name else gdf.index.to_numpy(dtype=object).tolist()

@@ -332,7 +332,7 @@ def edit_project(fid: str):
     _require_writer()
     if request.method == "POST":
         form = ProjectForm()
-        if http.dataset().position(PROJECTS.name, fid) is None:  # retired meanwhile: keep what was typed
+        if not http.dataset().has(PROJECTS.name, fid):  # retired meanwhile: keep what was typed
             return render_form(form, fid, 409, conflict=True)
         return _save(form, fid, _project(fid))
     row = _project(fid)
@@ -374,7 +374,7 @@ def project_history(fid: str):
     if not found:
         raise NotFound(f"project '{fid}' has no record")
     entries = history_entries(found, admin=account.role == "admin")
-    live = http.dataset().position(PROJECTS.name, fid) is not None
+    live = http.dataset().has(PROJECTS.name, fid)
     title = found[-1].properties.get("title") or fid
     return Response(render_template("editor/history.html", entries=entries, fid=fid, title=title,
                                     live=live, admin=account.role == "admin"),
