@@ -37,6 +37,7 @@ import shapely
 
 from geoservice.domain.dataset import Dataset, stored_columns
 from geoservice.domain.schema import COLLECTIONS
+from geoservice.storage import heap
 from geoservice.storage.geojson import CONTEXT, FILES, FOCUS_AREAS, TIMELINE, Feature, shared_strings
 from geoservice.storage.states import build_state
 
@@ -254,6 +255,7 @@ class SnapshotKeeper:
                 settled = None  # the next state kept (or this one again) tries again
                 log.warning("could not write the snapshot %s: %s", self.path, exc)
             del data  # not held through the pause: the state served by then may be a newer one
+            heap.give_back()  # the file's columns and compressed bytes
             with self._changed:
                 self._kept = settled
 
@@ -289,4 +291,7 @@ class SnapshotKeeper:
             raise OSError("no snapshot file is configured")
         change_id, when, collections = read(self.path)
         self._kept, self._mine = change_id, True
-        return build_state(change_id, when, collections, False, this_year)
+        dataset = build_state(change_id, when, collections, False, this_year)
+        del collections
+        heap.give_back()
+        return dataset

@@ -34,7 +34,7 @@ from geoservice.domain import clock, cql
 from geoservice.domain.dataset import Dataset, build_dataset, frame, prepare
 from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
-from geoservice.storage import cql_sql, outbox
+from geoservice.storage import cql_sql, heap, outbox
 from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.snapshot import SnapshotKeeper
 from geoservice.storage.states import (
@@ -223,6 +223,8 @@ class SqlStore:
             raise DataError("store", ["the database holds no data yet; run "
                                       "`flask --app geoservice db upgrade` and start the service once"])
         dataset = build_state(change_id, when, collections, historical, this_year)
+        del collections  # the raw records: the Dataset holds what is served
+        heap.give_back()
         if not historical:
             self.snapshots.keep(change_id, when, dataset)
         return dataset
