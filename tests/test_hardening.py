@@ -45,6 +45,34 @@ def test_distinct_queries_leave_the_memo_bounded(make_app, monkeypatch):
     assert data._memo_bytes[0] == sum(base._size(v) for v in data._memo.values())
 
 
+def test_distinct_properties_on_a_large_collection_keep_nothing_uncounted(make_app, monkeypatch):
+    """Above EAGER_LIMIT features are serialized when first asked for. A client's choice of
+    `properties` is serialized for its request and kept nowhere: a kept variant's bytes grew
+    after the memo had counted it (0 bytes), so thousands of choices over every feature grew a
+    worker without bound. The answers are the bytes the small collection's path gives."""
+    from itertools import combinations
+
+    from geoservice.api import features
+    from geoservice.domain.schema import PROJECTS
+
+    app = make_app()
+    client = app.test_client()
+    choices = [",".join(pair) for pair in combinations(PROJECTS.fields, 2)][:40]
+    urls = [f"/collections/projects/items?properties={fields}&limit=1000" for fields in choices]
+    eager = [client.get(url).get_data() for url in urls]
+    app.wsgi_app.items.clear()  # the response cache: the answers are built again below
+    monkeypatch.setattr(features, "EAGER_LIMIT", 10)  # 40 bundled projects: serialized lazily
+    data = app.extensions["geoservice"].dataset
+    data._memo.clear()
+    data._memo_bytes[0] = 0
+    assert [client.get(url).get_data() for url in urls] == eager
+    for value in data._memo.values():
+        if isinstance(value, features.FeatureCache):
+            held = sum(len(body) for body in value.cache if body is not None)
+            assert value.fields == PROJECTS.fields or held == value.memo_bytes, value.fields
+    assert data._memo_bytes[0] == sum(base._size(v) for v in data._memo.values())
+
+
 def _entries(app) -> int:
     return len(app.wsgi_app.items)
 

@@ -38,6 +38,7 @@ EAGER_LIMIT = 50_000  # collections up to this size are serialized completely at
 # rows changed in place or appended that a variant keeps apart from the shared bytes, and slots
 # of rows that left kept in them; more: one new array
 FRESH_LIMIT = 4096
+_NOTHING = np.empty(0, dtype=object)
 
 
 def _json_default(value):
@@ -112,6 +113,7 @@ class FeatureCache:
     memo_bytes: int = 0  # bytes that count against the memo's bound (see feature_cache)
     fresh: dict[int, bytes | None] = field(default_factory=dict)
     slots: np.ndarray | None = None
+    keep: bool = True  # False: serialize the rows asked for each time, keep nothing (feature_cache)
 
     def __post_init__(self) -> None:
         self._is_fresh = None  # per row: in `fresh`
@@ -198,6 +200,8 @@ class FeatureCache:
         """Return the bytes of the rows at `positions` (an array or a sequence of ints),
         serializing missing ones once."""
         positions = np.asarray(positions, dtype=np.intp)  # a list indexes a numpy mask wrongly
+        if not self.keep:
+            return serialize(self.gdf.iloc[positions], self.fields, self.crs_uri, self.skip_geometry)
         slots = self._slots(positions)
         if len(slots) and slots.min() < 0:  # fresh rows without a slot: set below
             values = np.full(len(positions), None, dtype=object)
@@ -249,6 +253,12 @@ def feature_cache(data: Dataset, spec: CollectionSpec, crs_uri: str = crs.CRS84,
                   skip_geometry: bool = False, fields: tuple[str, ...] | None = None) -> FeatureCache:
     """Return the memoized serialized features of a collection variant."""
     fields = tuple(fields) if fields is not None else spec.fields
+    if fields != spec.fields and len(data.collection(spec.name)) > EAGER_LIMIT:
+        # a client's own choice of properties on a large collection: serialized for the request
+        # and kept nowhere. Kept, its lazily filled bytes (and column arrays) would grow after the
+        # memo counted it, for every one of the thousands of choices a client can send
+        return FeatureCache(data.collection(spec.name), fields, crs_uri, skip_geometry, _NOTHING,
+                            keep=False)
 
     def build() -> FeatureCache:
         gdf = data.collection(spec.name)
