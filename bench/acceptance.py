@@ -136,6 +136,19 @@ def _patches(latencies: list[float], statuses: list[int]) -> dict:
             "statuses": {str(code): statuses.count(code) for code in sorted(set(statuses))}}
 
 
+def _room_for(like: Server) -> None:
+    """Refuse to start a second instance the machine has no memory for (at 1,000,000 projects a
+    worker holds gigabytes): RuntimeError unless the memory available is 1.25 × what `like`'s
+    workers hold."""
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        available = next(int(line.split()[1]) for line in handle
+                         if line.startswith("MemAvailable:")) / 1024
+    needed = 1.25 * sum(like.worker_rss())
+    if available < needed:
+        raise RuntimeError(f"instance B not started: its workers would need about {needed:,.0f} "
+                           f"MiB, {available:,.0f} MiB are available")
+
+
 def _workers(instances: list[Server]) -> list[int]:
     return sorted(pid for srv in instances for pid in srv.pids() if pid != srv.proc.pid)
 
@@ -154,6 +167,8 @@ def measure(store: Seeded, folder: Path, args: argparse.Namespace, kinds: list[R
     instances: list[Server] = []
     try:
         for name in ("A", "B"):  # one after the other: a start is not slowed by the other's
+            if instances:
+                _room_for(instances[0])
             srv = writes.production(ROOT, folder, url, work, f"acceptance-{count}-{kind}-{name}",
                                     snapshot, args.workers)
             instances.append(srv)
