@@ -214,6 +214,21 @@ class Server:
             rss.append(kib / 1024)
         return rss
 
+    def settled(self, workers: int, limit: float = 120) -> dict[str, float]:
+        """Wait until `workers` workers run and their RSS holds still for 1 s (the first answer
+        may come while another worker still loads); return worker_memory() then."""
+        deadline = time.monotonic() + limit
+        last, still = None, 0
+        while time.monotonic() < deadline:
+            memory = self.worker_memory()
+            now = sorted(round(v) for v in self.worker_rss())
+            still = still + 1 if now == last and len(now) >= workers else 0
+            if still >= 4:
+                return memory
+            last = now
+            time.sleep(0.25)
+        return self.worker_memory()
+
     def stop(self) -> None:
         """Stop the whole process group: SIGTERM, then SIGKILL after 10 s."""
         if self.proc is None:

@@ -138,6 +138,21 @@ def pg_drop_stale(base: str) -> list[str]:
     return dropped
 
 
+def pg_drop_mine(base: str) -> list[str]:
+    """Drop every database this process made (`bench_store_<pid>_...`): at the end of a run, also
+    those it made before something failed or was interrupted; return them."""
+    import psycopg
+
+    dropped = []
+    with psycopg.connect(f"{base}/postgres", connect_timeout=10, autocommit=True) as conn:
+        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                            (f"bench\\_store\\_{os.getpid()}\\_%",))]
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            dropped.append(name)
+    return dropped
+
+
 def pg_drop(base: str, name: str) -> None:
     """Drop a database this run created (closing any connection still open to it)."""
     import psycopg

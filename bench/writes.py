@@ -43,7 +43,7 @@ FID_PREFIX = "bench-project-"
 READS_IN_A_ROW = 8
 
 
-def _pct(values: list[float], q: float) -> float:
+def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
@@ -104,7 +104,7 @@ class Seeded:
             stores.pg_drop(self.pg_url, self.name)
 
 
-def _token(url: str) -> str:
+def token(url: str) -> str:
     from geoservice.storage.accounts import Accounts
     from geoservice.storage.sql import SqlStore
 
@@ -115,13 +115,13 @@ def _token(url: str) -> str:
         store.dispose()
 
 
-def _first_fid(folder: Path) -> str:
+def first_fid(folder: Path) -> str:
     with open(folder / "projects.geojson", encoding="utf-8") as handle:
         handle.readline()
         return json.loads(handle.readline().rstrip().rstrip(","))["properties"]["id"]
 
 
-def _snapshot_path(work: Path, label: str, count: int) -> Path:
+def snapshot_path(work: Path, label: str, count: int) -> Path:
     """A run's snapshot file (PostgreSQL), removed first: the workers write it themselves."""
     path = work / "snapshots" / f"writes-{count}-{label.split()[0]}.json.gz"
     for old in path.parent.glob(f"{path.name}*"):
@@ -158,61 +158,91 @@ def _settled_cpu(srv: Server, url: str, snapshot: Path | None, timeout: float = 
     return last
 
 
-def serve(root: Path, folder: Path, url: str, work: Path, label: str, patches: int,
-          snapshot: Path | None = None) -> dict:
-    """Start the production command on a copy of the store; PATCH, read, measure."""
-    token = _token(url)
-    fid = _first_fid(folder)
+def production(root: Path, folder: Path, url: str, work: Path, name: str,
+               snapshot: Path | None = None, workers: int = 2) -> Server:
+    """Start (not wait for) the production command (deploy/gunicorn.conf.py, gthread) with
+    `workers` workers on the store at `url`, the geoservice package of `root`; log
+    work/logs/writes-NAME.log."""
     port = free_port()
     env = {"GEOSERVICE_DATABASE_URL": url, "GEOSERVICE_DATA_DIR": str(folder),
            "PYTHONPATH": str(root), "BENCH_RUN": str(work)}
     if snapshot is not None:
         env["GEOSERVICE_SNAPSHOT_PATH"] = str(snapshot)
-    srv = Server("geoservice", "gunicorn-deploy", command("geoservice", "gunicorn-deploy", port, 2, 120),
-                 env, port, work / "logs" / f"writes-{label}.log", cwd=root)
-    srv.start()
+    return Server("geoservice", "gunicorn-deploy",
+                  command("geoservice", "gunicorn-deploy", port, workers, 120), env, port,
+                  work / "logs" / f"writes-{name}.log", cwd=root).start()
+
+
+ACCEPT = {"Accept": "application/geo+json", "Connection": "close"}  # a new connection each
+
+
+def patch_note(item: str, bearer: str, etag: str, note: str) -> tuple[int, float, str | None]:
+    """PATCH the project at `item` (its URL) to `status_note` = `note` with If-Match `etag` on a
+    new connection; return (status, seconds, the ETag answered: None unless 200)."""
+    headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/merge-patch+json",
+               "X-Change-Note": "Bench", "If-Match": etag, **ACCEPT}
+    started = time.perf_counter()
+    answer = requests.patch(item, data=json.dumps({"properties": {"status_note": note}}),
+                            headers=headers, timeout=600)
+    took = time.perf_counter() - started
+    return answer.status_code, took, answer.headers.get("ETag") if answer.ok else None
+
+
+def served_everywhere(items: list[str], note: str, since: float, limit: float = 60) -> float:
+    """Read each of `items` (the project's URL on each instance), in turn, on new connections
+    until READS_IN_A_ROW reads in a row of every one serve `note` (so every worker of each
+    instance does, but for chance); return the seconds from `since` (perf_counter) until then
+    (`limit` at most)."""
+    in_a_row = [0] * len(items)
+    while min(in_a_row) < READS_IN_A_ROW and time.perf_counter() - since < limit:
+        for i, item in enumerate(items):
+            if in_a_row[i] < READS_IN_A_ROW:
+                body = requests.get(item, headers=ACCEPT, timeout=600).json()
+                in_a_row[i] = in_a_row[i] + 1 if body["properties"]["status_note"] == note else 0
+    return time.perf_counter() - since
+
+
+def current_etag(item: str) -> str:
+    return requests.get(item, headers=ACCEPT, timeout=600).headers["ETag"]
+
+
+def serve(root: Path, folder: Path, url: str, work: Path, label: str, patches: int,
+          snapshot: Path | None = None) -> dict:
+    """Start the production command on a copy of the store; PATCH, read, measure."""
+    bearer = token(url)
+    fid = first_fid(folder)
+    srv = production(root, folder, url, work, label, snapshot)
     row: dict = {"label": label}
     try:
         srv.wait_ready("/?f=json", 1800, require_200=False)
         row["startup_s"] = srv.startup_s
         item = f"{srv.url}/collections/projects/items/{fid}"
-        accept = {"Accept": "application/geo+json", "Connection": "close"}
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:  # both workers loaded: 8 answers in a row
-            if all(requests.get(item, headers=accept, timeout=600).ok for _ in range(8)):
+            if all(requests.get(item, headers=ACCEPT, timeout=600).ok for _ in range(8)):
                 break
         gets = []
         for _ in range(50):
             started = time.perf_counter()
-            got = requests.get(item, headers=accept, timeout=600)
+            got = requests.get(item, headers=ACCEPT, timeout=600)
             gets.append(time.perf_counter() - started)
         etag = got.headers["ETag"]
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/merge-patch+json",
-                   "X-Change-Note": "Bench", **accept}
         latencies, statuses, visible = [], [], []
         loads = [os.getloadavg()[0]]  # other jobs on the machine: absolute times follow them
         cpu = _settled_cpu(srv, url, snapshot)  # the start's snapshot written
         for n in range(patches):
             note = f"Bench {label} {n}"
-            started = time.perf_counter()
-            answer = requests.patch(item, data=json.dumps({"properties": {"status_note": note}}),
-                                    headers={**headers, "If-Match": etag}, timeout=600)
+            status, took, _answered_etag = patch_note(item, bearer, etag, note)
             answered = time.perf_counter()
-            latencies.append(answered - started)
-            statuses.append(answer.status_code)
-            if answer.status_code != 200:  # an error: whether it was stored, reads tell later
-                etag = requests.get(item, headers=accept, timeout=600).headers["ETag"]
-                continue
-            in_a_row = 0
-            while in_a_row < READS_IN_A_ROW and time.perf_counter() - answered < 60:
-                body = requests.get(item, headers=accept, timeout=600).json()
-                in_a_row = in_a_row + 1 if body["properties"]["status_note"] == note else 0
-            visible.append(time.perf_counter() - answered)
-            etag = requests.get(item, headers=accept, timeout=600).headers["ETag"]
+            latencies.append(took)
+            statuses.append(status)
+            if status == 200:  # an error: whether it was stored, reads tell later
+                visible.append(served_everywhere([item], note, answered))
+            etag = current_etag(item)
         cpu = _settled_cpu(srv, url, snapshot) - cpu
         row.update(get_p50_ms=statistics.median(gets) * 1000,
                    patch_p50_ms=statistics.median(latencies) * 1000,
-                   patch_p99_ms=_pct(latencies, 0.99) * 1000,
+                   patch_p99_ms=pct(latencies, 0.99) * 1000,
                    visible_p50_ms=statistics.median(visible) * 1000 if visible else float("nan"),
                    visible_max_ms=max(visible) * 1000 if visible else float("nan"),
                    statuses={code: statuses.count(code) for code in sorted(set(statuses))},
@@ -289,14 +319,14 @@ def _measure(store: Seeded, roots: list[tuple[str, Path]], folder: Path, patches
     pg = store.kind == "postgresql"
     try:
         for label, root in roots:
-            snapshot = _snapshot_path(work, label, count) if pg else None
+            snapshot = snapshot_path(work, label, count) if pg else None
             row = {"size": count, "store": store.kind,
                    **serve(root, folder, store.copy(), work, label, patches, snapshot)}
             store.drop_copies()
             log(f"{count} {store.kind} {label}: {row}")
             rows.append(row)
         for label, root in roots:
-            snapshot = _snapshot_path(work, label, count) if pg else None
+            snapshot = snapshot_path(work, label, count) if pg else None
             rows.append({"size": count, "store": store.kind, "label": label, "in_process": True,
                          **in_process(root, store.copy(), snapshot)})
             store.drop_copies()
