@@ -11,7 +11,6 @@ from pathlib import Path
 
 from bench import load, report, stores, synth
 from bench.scenarios import SCALE_PATH, Scenario, log
-from bench.servers import Server
 
 
 class ScaleRuns:
@@ -127,7 +126,7 @@ class ScaleRuns:
                 srv = self.start("geoservice", server, env, cwd=cwd, timeout=timeout,
                                  ready_timeout=timeout, record=False)
                 row["first_s"] = srv.startup_s
-                row["rss_first_mib"] = self.settled(srv)["rss_worker_max_mib"]
+                row["rss_first_mib"] = srv.settled_memory(self.args.workers)["rss_worker_max_mib"]
                 srv.stop()
             except (RuntimeError, TimeoutError) as exc:
                 first = str(exc).splitlines()[0]
@@ -152,7 +151,7 @@ class ScaleRuns:
                              record=False)
             try:
                 row["restart_s"] = srv.startup_s
-                memory = self.settled(srv)  # every worker loaded, not just the first to answer
+                memory = srv.settled_memory(self.args.workers)  # every worker loaded, not just the first to answer
                 row["rss_start_mib"], row["workers"] = memory["rss_worker_max_mib"], memory["workers"]
                 # the answers, to compare backends: feature ids of the first bboxes
                 row["answers"] = [self.feature_ids(srv.url + p) for p in
@@ -173,21 +172,6 @@ class ScaleRuns:
             if pg_name:
                 stores.pg_drop(self.args.pg_url, pg_name)
         return row
-
-    def settled(self, srv: Server, limit: float = 120) -> dict:
-        """Wait until every worker's RSS holds still for 1 s (the first answer may come while
-        another worker still loads); return the worker memory then."""
-        deadline = time.monotonic() + limit
-        last, still = None, 0
-        while time.monotonic() < deadline:
-            memory = srv.worker_memory()
-            now = sorted(round(v) for v in srv.worker_rss())
-            still = still + 1 if now == last and len(now) >= self.args.workers else 0
-            if still >= 4:
-                return memory
-            last = now
-            time.sleep(0.25)
-        return srv.worker_memory()
 
     @staticmethod
     def feature_ids(url: str) -> list[str] | str:

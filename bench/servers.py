@@ -199,6 +199,20 @@ class Server:
         return {"workers": len(rss), "rss_worker_max_mib": max(rss, default=0.0),
                 "rss_worker_mean_mib": sum(rss) / len(rss) if rss else 0.0}
 
+    def settled_memory(self, workers: int, limit: float = 120) -> dict[str, float]:
+        """Wait until `workers` workers run and their RSS holds still for 1 s (the first answer
+        may come while another worker still loads); return the worker memory then."""
+        deadline = time.monotonic() + limit
+        last, still = None, 0
+        while time.monotonic() < deadline:
+            now = sorted(round(v) for v in self.worker_rss())
+            still = still + 1 if now == last and len(now) >= workers else 0
+            if still >= 4:
+                break
+            last = now
+            time.sleep(0.25)
+        return self.worker_memory()
+
     def worker_rss(self) -> list[float]:
         """Return the RSS of each worker process in MiB."""
         rss = []
