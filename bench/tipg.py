@@ -19,13 +19,13 @@ Dockerfile runs it, uvloop and httptools installed) each run `--workers` worker 
 that database. The first 20 bboxes are requested from both: the feature ids (as sets), their
 order, numberMatched, properties and coordinates are compared. Then wrk (`--connections`, 2
 threads, mix.lua: each thread replays its own block of the list) requests the same 2,000 bboxes
-of bench/stores.py (`limit=100`) from each target (geoservice also as `geoservice-uncached`: the
-same bboxes spelled so that its response cache keeps nothing; `--no-uncached` leaves it out): a
-warm-up per target, then `--duration`
-seconds per target and round, targets alternating (rotated each round). Reported: req/s, p50,
-p99 per target and round, the ratio geoservice/tipg, the RSS of each worker after start (RSS
-still for 1 s) and after the load, and the CPU other processes used meanwhile (the machine may
-be shared). A Markdown table is printed, the figures written as JSON (`--json`).
+of bench/stores.py (`limit=100`) from each target: geoservice, tipg, and geoservice-uncached (the
+same bboxes spelled so that geoservice's response cache keeps nothing; `--no-uncached` leaves it
+out). A warm-up per target, then `--duration` seconds per target and round, the targets rotated
+each round. Reported: req/s, p50, p99 per target and round, the ratios to tipg, the CPU of each
+target (its PostgreSQL backends included) and of each worker, the CPU other processes used (the
+machine may be shared), and the RSS of each worker after start (once it holds still for 1 s) and
+after the load. A Markdown table is printed, the figures written as JSON (`--json`).
 """
 
 from __future__ import annotations
