@@ -212,20 +212,24 @@ def start(srv: Server, ready: str, workers: int) -> dict:
     return info
 
 
-def measure(targets: dict[str, tuple[Server, Path]], args, url: str, database: str) -> list[dict]:
-    """Warm each target up, then `--rounds` rounds of wrk, the targets rotated each round."""
+def measure(targets: dict[str, tuple[Server, Path]], args, url: str, database: str,
+            runs: list[dict]) -> None:
+    """Warm each target up, then `--rounds` rounds of wrk, the targets rotated each round; each
+    run is appended to `runs` as it ends (a run that fails leaves the earlier ones)."""
     import psycopg
 
     for srv, lines in targets.values():
         if args.warmup:
             load.wrk(srv.url + "/", args.warmup, args.connections, 2, paths=lines, blocks=True)
-    runs = []
     names = list(targets)
     with psycopg.connect(url, autocommit=True) as monitor:
         for round_no in range(args.rounds):
             shift = round_no % len(names)
             for app in names[shift:] + names[:shift]:
                 srv, lines = targets[app]
+                if srv.proc.poll() is not None:  # e.g. killed by someone else on a shared machine
+                    raise RuntimeError(f"{srv.label} exited with {srv.proc.returncode} before round "
+                                       f"{round_no + 1} of {app}; see {srv.log_path}")
                 loadavg = os.getloadavg()[0]
                 # the target's CPU includes the database's: every backend on the bench database
                 # (the other server's idle ones add nothing)
@@ -250,7 +254,6 @@ def measure(targets: dict[str, tuple[Server, Path]], args, url: str, database: s
                 runs.append(stats)
                 print(f"round {round_no + 1} {app}: {stats['rps']:,.0f} req/s, p99 "
                       f"{stats['p99_ms']:.1f} ms", file=sys.stderr)
-    return runs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,11 +332,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.uncached:
             result["compared_uncached"] = compare(geo, tipg, uncached_lines[:CHECKED], tipg_lines[:CHECKED])
             targets["geoservice-uncached"] = (geo, uncached_paths)
-        result["runs"] = measure(targets, args, url, name)
+        result["runs"] = []
+        measure(targets, args, url, name, result["runs"])
         for srv in (geo, tipg):
             result[srv.app]["rss_load_mib"] = sorted(srv.worker_rss())
             result[srv.app]["workers_end"] = sorted(p for p in srv.pids() if p != srv.proc.pid)
             srv.stop()
+    except Exception as exc:  # report what was measured before the failure, then fail
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        if not result.get("runs"):
+            raise
+        for srv in (geo, tipg):
+            if srv.proc.poll() is None:
+                result[srv.app]["rss_load_mib"] = sorted(srv.worker_rss())
     finally:
         stop_all()
         stores.pg_drop(args.pg_url, name)
@@ -344,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"figures: {args.json}", file=sys.stderr)
-    return 0
+    return 1 if "error" in result else 0
 
 
 def _mib(values: list[float]) -> str:
@@ -381,12 +392,15 @@ def report(result: dict, argv: list[str]) -> str:
             if g and t and t["rps"] and g["p99_ms"]:
                 lines.append(f"| {round_no} | {target} | {g['rps'] / t['rps']:.1f} | "
                              f"{t['p99_ms'] / g['p99_ms']:.1f} |")
+    if "error" in result:
+        lines += ["", f"**The run failed** after the rows above: {result['error']}"]
     lines += ["", "| target | RSS per worker after start MiB | after the load MiB | start-up s |",
               "|---|---|---|---|"]
     for app in ("geoservice", "tipg"):
         info = result[app]
-        restarted = "" if info["workers_start"] == info["workers_end"] else " (workers replaced)"
-        lines.append(f"| {app} | {_mib(info['rss_start_mib'])} | {_mib(info['rss_load_mib'])}{restarted} | "
+        restarted = "" if info.get("workers_end", info["workers_start"]) == info["workers_start"] \
+            else " (workers replaced)"
+        lines.append(f"| {app} | {_mib(info['rss_start_mib'])} | {_mib(info.get('rss_load_mib', []))}{restarted} | "
                      f"{info['startup_s']:.1f} |")
     lines.append("")
     for key, label in (("compared", "geoservice"), ("compared_uncached", "geoservice-uncached")):
