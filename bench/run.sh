@@ -38,6 +38,7 @@ make_venv() {  # make_venv DIR PYTHON REQUIREMENTS
 }
 make_venv bench/.venv-servers "$root/.venv/bin/python" bench/requirements-servers.txt
 make_venv bench/.venv-pygeoapi /usr/bin/python3 bench/requirements-pygeoapi.txt
+make_venv bench/.venv-tipg /usr/bin/python3 bench/requirements-tipg.txt  # python -m bench.tipg
 # The server venv sees the main venv's packages, so geoservice runs unchanged under granian.
 main_site=$(.venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
 servers_site=$(bench/.venv-servers/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")

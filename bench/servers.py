@@ -18,6 +18,7 @@ BENCH = ROOT / "bench"
 MAIN_PY = ROOT / ".venv" / "bin" / "python"
 SERVERS_VENV = BENCH / ".venv-servers"
 PYGEOAPI_VENV = BENCH / ".venv-pygeoapi"
+TIPG_VENV = BENCH / ".venv-tipg"
 
 # WSGI targets per app: (python that has the app, gunicorn target, granian target, factory?)
 APPS = {

@@ -122,16 +122,17 @@ def pg_create(base: str, name: str, template: str | None = None) -> str:
     return f"{base}/{name}"
 
 
-def pg_drop_stale(base: str) -> list[str]:
-    """Drop the databases of earlier runs whose process is gone (killed runs); return them."""
+def pg_drop_stale(base: str, prefix: str = "bench_store_") -> list[str]:
+    """Drop the databases named `prefix<pid>...` of earlier runs whose process is gone (killed
+    runs); return them."""
     import psycopg
 
     dropped = []
     with psycopg.connect(f"{base}/postgres", connect_timeout=10, autocommit=True) as conn:
         names = [r[0] for r in conn.execute("SELECT datname FROM pg_database "
-                                            "WHERE datname LIKE 'bench_store_%'")]
+                                            "WHERE starts_with(datname, %s)", (prefix,))]
         for name in names:
-            pid = name.split("_")[2]
+            pid = name[len(prefix):].split("_")[0]
             if pid.isdigit() and not Path(f"/proc/{pid}").exists():
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 dropped.append(name)
