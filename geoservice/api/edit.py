@@ -170,8 +170,11 @@ def _expected_record(spec: CollectionSpec, fid: str, account) -> int:
     named = {record_of_etag(tag) for tag in request.if_match.as_set(include_weak=False) if tag}
     current = dataset().record_id(spec.name, fid)
     stale = bool(request.if_match) and current not in named
-    if (current is None or stale) and _holder().maybe_reload(force=True):
-        g.pop("dataset", None)  # this request goes on with the newest state
+    if current is None or stale:
+        # False also when another thread (PostgreSQL's listener) applied the change while this
+        # one waited for the lock: either way this request goes on with the newest state
+        _holder().maybe_reload(force=True)
+        g.pop("dataset", None)
         current = dataset().record_id(spec.name, fid)
     if current is None:
         raise NotFound(f"feature '{fid}' does not exist in collection '{spec.name}'")
