@@ -98,11 +98,12 @@ def test_a_database_outage_and_a_killed_worker_leave_reads_up(cluster, tmp_path,
         while not stop.is_set():
             path = URLS[n % len(URLS)]
             n += 1
+            asked = time.monotonic()
             try:
                 status = requests.get(url + path, timeout=20).status_code
             except requests.RequestException as exc:
                 status = type(exc).__name__
-            outcome[phase[0]].append(status)
+            outcome[phase[0]].append((asked, time.monotonic(), status))
 
     readers = [threading.Thread(target=read, args=(i,)) for i in range(3)]
     try:
@@ -119,6 +120,7 @@ def test_a_database_outage_and_a_killed_worker_leave_reads_up(cluster, tmp_path,
         while any(_readyz(url) != 503 for _ in range(6)):  # both workers notice
             assert time.monotonic() - down < 20, "readyz stayed ready without the database"
         victim = min(children(server.pid))
+        killed = time.monotonic()
         os.kill(victim, signal.SIGKILL)  # granian must start a worker without the database
         while not (victim not in (now := children(server.pid)) and len(now) == 2):
             assert server.poll() is None, "the server exited: " + log.read_text()[-2000:]
@@ -127,6 +129,7 @@ def test_a_database_outage_and_a_killed_worker_leave_reads_up(cluster, tmp_path,
             assert server.poll() is None, "the server exited: " + log.read_text()[-2000:]
             assert time.monotonic() - down < 90, log.read_text()[-2000:]
             time.sleep(0.1)
+        replaced = time.monotonic()
         assert server.poll() is None
         probes = [requests.get(f"{url}/readyz", timeout=10) for _ in range(10)]
         assert {p.status_code for p in probes} == {503}
@@ -157,15 +160,21 @@ def test_a_database_outage_and_a_killed_worker_leave_reads_up(cluster, tmp_path,
             server.kill()
             server.wait(timeout=10)
 
-    during, after = outcome["outage"], outcome["after"]
+    during, after = [s for *_t, s in outcome["outage"]], [s for *_t, s in outcome["after"]]
     answered = during.count(200) / len(during)
+    # a read in flight at the kill fails, and granian refuses some connections until the new
+    # worker is up (1 to 8 in test_production.py's respawn test); every other read is answered
+    failed = [(asked, ended, s) for asked, ended, s in outcome["outage"] if s != 200]
     figures = {"outage_reads": len(during), "outage_answered": round(answered, 4),
-               "outage_failures": sorted({str(s) for s in during if s != 200}),
+               "outage_failures": sorted({str(s) for *_t, s in failed}), "failed": len(failed),
+               "failed_outside_the_respawn": sum(ended < killed or asked > replaced
+                                                 for asked, ended, _s in failed),
                "ready_after_restart_s": round(ready_s, 2), "after_reads": len(after),
                "after_failures": len(after) - after.count(200)}
     record_property("outage", figures)
     print("outage:", figures)
-    assert answered >= 0.99, figures
+    assert figures["outage_failures"] in ([], ["ConnectionError"]), figures
+    assert figures["failed_outside_the_respawn"] == 0 and len(failed) <= 10, figures
     assert after and after.count(200) == len(after), figures
 
 
