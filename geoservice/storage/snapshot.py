@@ -212,9 +212,6 @@ def _write_in_child(path: Path, change_id: int, when: datetime | None, data: Dat
     if pid == 0:
         code = 1
         try:
-            # the server's sockets (listening, and the connections open at the fork) stay the
-            # parent's alone: a copy here would keep a connection the parent closes open
-            os.closerange(3, os.sysconf("SC_OPEN_MAX"))
             os.nice(19)
             write(path, change_id, when, data)
             code = 0
