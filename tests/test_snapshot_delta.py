@@ -21,8 +21,6 @@ import base64
 import gc
 import gzip
 import json
-import logging
-import os
 import threading
 import time
 import weakref
@@ -333,7 +331,6 @@ def _gate(monkeypatch) -> tuple[list[int], threading.Event, threading.Event]:
         write(path, change_id, when, data)
 
     monkeypatch.setattr(snapshot, "write", gated)
-    monkeypatch.setattr(snapshot, "OUT_OF_PROCESS", False)  # the gate's events are this process's
     return written, entered, release
 
 
@@ -377,52 +374,6 @@ def test_of_two_keepers_of_one_file_one_writes_and_a_kept_state_is_not_written_a
     snapshot.write(path, data.change_id + 1000, when, data)
     fresh.keep(data.change_id - 1, when, data)
     assert fresh.idle(60) and fresh.written == 1  # the file was seen to be this store's
-
-
-def test_the_file_is_written_by_a_child_process_at_the_lowest_priority(app, tmp_path, monkeypatch):
-    """The writer forks: the child writes the state (shared copy-on-write) at nice 19 and exits,
-    so a write neither holds the serving process's GIL nor takes a core from its requests."""
-    holder = app.extensions["geoservice"]
-    data, when = holder.dataset, _recorded(holder)
-    path, seen = tmp_path / "state.json.gz", tmp_path / "writer.txt"
-    write = snapshot.write
-
-    def noted(*args) -> None:
-        seen.write_text(f"{os.getpid()} {os.nice(0)}")
-        write(*args)
-
-    monkeypatch.setattr(snapshot, "write", noted)
-    keeper = SnapshotKeeper(path)
-    keeper.keep(data.change_id, when, data)
-    assert keeper.idle(60) and keeper.written == 1
-    pid, niceness = map(int, seen.read_text().split())
-    assert pid != os.getpid() and niceness == 19
-    _same_frames(SnapshotKeeper(path).load(this_year=data.this_year), data)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json.gz", "state.json.gz.lock", "writer.txt"]
-
-
-def test_a_writer_process_that_does_not_finish_is_stopped_and_the_state_written_again(
-        app, tmp_path, monkeypatch, caplog):
-    holder = app.extensions["geoservice"]
-    data, when = holder.dataset, _recorded(holder)
-    path, write = tmp_path / "state.json.gz", snapshot.write
-
-    def stuck(path, *args) -> None:
-        path.with_name(f".{path.name}.stuck").write_bytes(b"half")  # as a temporary file
-        time.sleep(600)
-
-    monkeypatch.setattr(snapshot, "write", stuck)
-    monkeypatch.setattr(snapshot, "CHILD_SECONDS", 1.0)
-    keeper = SnapshotKeeper(path)
-    with caplog.at_level(logging.WARNING, logger="geoservice.storage.snapshot"):
-        keeper.keep(data.change_id, when, data)
-        assert keeper.idle(60) and keeper.written == 0
-    assert "took more than 1 s" in caplog.text
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json.gz.lock"]  # nothing half
-    monkeypatch.setattr(snapshot, "write", write)
-    keeper.keep(data.change_id, when, data)  # the next state kept (here the same) is written
-    assert keeper.idle(60) and keeper.written == 1
-    _same_frames(SnapshotKeeper(path).load(this_year=data.this_year), data)
 
 
 def test_a_snapshot_of_the_release_before_still_starts_a_worker(app, tmp_path):

@@ -8,12 +8,11 @@ its Dataset from this file instead and serves it read-only until the database an
 The file holds only what the public API serves anyway (no accounts, no history).
 
 Keeping costs one pass over the state (about a second of CPU at 100,000 features), so it is done
-once per machine and once per burst (SnapshotKeeper): each process has one background thread,
-which has a child process write the file at the lowest CPU priority (OUT_OF_PROCESS) and after a
-write (and a pause, PAUSE) writes again only if a newer state was kept meanwhile; of the
-processes that share the file, the one holding the lock beside it writes and the others skip
-(they serve the same states: the writer writes the newest after its current one); a state the
-file already holds, or an older one, is not written again.
+once per machine and once per burst (SnapshotKeeper): each process writes in one background
+thread, which after a write (and a pause, PAUSE) writes again only if a newer state was kept
+meanwhile; of the processes that share the file, the one holding the lock beside it writes and
+the others skip (they serve the same states: the writer writes the newest after its current
+one); a state the file already holds, or an older one, is not written again.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import json
 import logging
 import os
 import re
-import signal
 import tempfile
 import threading
 import time
@@ -52,12 +50,6 @@ CHUNK = 5000  # values encoded at a time: the writing thread holds the GIL for m
 # after a write that took d seconds the next one waits PAUSE × d: a steady stream of changes
 # costs the writer at most 1 / (1 + PAUSE) of a core, the file lagging by a few writes' time
 PAUSE = 3.0
-# the file is written by a child process (os.fork: the state is shared copy-on-write) at the
-# lowest CPU priority, so a write neither holds the serving process's GIL nor takes a core from
-# requests: in the serving thread, one write (~0.7 s of CPU at 100,000 projects) in a read phase
-# made its read p99 2.3-3.1x the p99 without writes and a PATCH wait up to 1.3 s (bench/README.md)
-OUT_OF_PROCESS = hasattr(os, "fork")
-CHILD_SECONDS = 600.0  # a child still writing after this is stopped (the next state kept is written)
 # the start of every snapshot: format, change id and time are read without the features
 _HEAD = re.compile(rb'\{"format":(\d+),"change_id":(\d+),"recorded_at":(null|"[^"\\]*")')
 
@@ -204,34 +196,6 @@ def _features(part: dict, seen: dict) -> list[Feature]:
             in zip(ids, rows, geometry, part["record_ids"], strict=True)]
 
 
-def _write_in_child(path: Path, change_id: int, when: datetime | None, data: Dataset) -> None:
-    """`write` in a child process at the lowest priority; wait for it (OSError if it failed or
-    took longer than CHILD_SECONDS). The child runs only `write` and leaves with os._exit: no
-    logging, no cleanup of the parent's (its other threads are not in the child)."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            os.nice(19)
-            write(path, change_id, when, data)
-            code = 0
-        except BaseException as exc:  # noqa: BLE001 - told to the parent by the exit code
-            os.write(2, f"snapshot writer: {type(exc).__name__}: {exc}\n".encode(errors="replace"))
-        finally:
-            os._exit(code)
-    deadline = time.monotonic() + CHILD_SECONDS
-    while (status := os.waitpid(pid, os.WNOHANG))[0] == 0:
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            for left in path.parent.glob(f".{path.name}.*"):  # its temporary file (the lock is ours)
-                left.unlink(missing_ok=True)
-            raise OSError(f"the snapshot writer process took more than {CHILD_SECONDS:.0f} s")
-        time.sleep(0.02)
-    if (code := os.waitstatus_to_exitcode(status[1])) != 0:
-        raise OSError(f"the snapshot writer process failed (exit status {code})")
-
-
 class SnapshotKeeper:
     """The snapshot file of one store (`path` None: none is kept, e.g. SQLite).
 
@@ -315,10 +279,7 @@ class SnapshotKeeper:
                     (held and held[1] > change_id and self._mine):
                 self._mine = True
                 return False
-            if OUT_OF_PROCESS:
-                _write_in_child(self.path, change_id, when, data)
-            else:
-                write(self.path, change_id, when, data)
+            write(self.path, change_id, when, data)
             self._mine = True
             self.written += 1
             log.info("kept change %s in the snapshot %s", change_id, self.path)
