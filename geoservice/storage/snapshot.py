@@ -255,7 +255,6 @@ class SnapshotKeeper:
                 settled = None  # the next state kept (or this one again) tries again
                 log.warning("could not write the snapshot %s: %s", self.path, exc)
             del data  # not held through the pause: the state served by then may be a newer one
-            heap.give_back()  # the file's columns and compressed bytes
             with self._changed:
                 self._kept = settled
 
@@ -280,6 +279,7 @@ class SnapshotKeeper:
                 self._mine = True
                 return False
             write(self.path, change_id, when, data)
+            heap.give_back()  # the file's columns and compressed bytes, freed by now
             self._mine = True
             self.written += 1
             log.info("kept change %s in the snapshot %s", change_id, self.path)
