@@ -67,6 +67,19 @@ def timed(fn, items) -> dict:
             "cpu_ms": 1000 * sum(cpu) / len(cpu)}
 
 
+def ready(pg_url: str, work: Path) -> bool:
+    """Start a run on PostgreSQL: False (and why, on stderr) when it cannot be reached; else
+    servers are stopped on exit and signals, geoservice is importable and `work` exists."""
+    reason = stores.pg_unreachable(pg_url)
+    if reason:
+        print(reason, file=sys.stderr)
+        return False
+    install_cleanup()
+    sys.path.insert(0, str(ROOT))
+    work.mkdir(parents=True, exist_ok=True)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000)
@@ -78,19 +91,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds of load before measuring (features are serialized on first use)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args(argv)
-    reason = stores.pg_unreachable(args.pg_url)
-    if reason:
-        print(reason, file=sys.stderr)
+    if not ready(args.pg_url, WORK):
         return 2
-    install_cleanup()
-    sys.path.insert(0, str(ROOT))
     import psycopg
 
     from geoservice.api import features
     from geoservice.domain.schema import PROJECTS
     from geoservice.storage import open_store
 
-    WORK.mkdir(parents=True, exist_ok=True)
     folder = synth.make_dataset(WORK / f"scale-{args.count}", ROOT / "geodata", args.count)
     name = f"bench_bboxsql_{os.getpid()}"
     url = stores.pg_create(args.pg_url, name)

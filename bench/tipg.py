@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 from bench import bboxsql, load, stores, synth
-from bench.servers import ROOT, TIPG_VENV, Server, command, free_port, install_cleanup, stop_all
+from bench.servers import ROOT, TIPG_VENV, Server, command, free_port, stop_all
 
 WORK = ROOT / "bench" / "work" / "tipg"
 TABLE = "tipg_projects"
@@ -277,14 +277,8 @@ def main(argv: list[str] | None = None) -> int:
               f"python3 -m venv {TIPG_VENV} && {TIPG_VENV}/bin/pip install -r "
               "bench/requirements-tipg.txt", file=sys.stderr)
         return 2
-    reason = stores.pg_unreachable(args.pg_url)
-    if reason:
-        print(reason, file=sys.stderr)
+    if not bboxsql.ready(args.pg_url, WORK):
         return 2
-    install_cleanup()
-    sys.path.insert(0, str(ROOT))
-
-    WORK.mkdir(parents=True, exist_ok=True)
     for name in stores.pg_drop_stale(args.pg_url, "bench_tipg_"):
         print(f"dropped {name}, left by a killed run", file=sys.stderr)
     folder = synth.make_dataset(WORK / f"scale-{args.count}", ROOT / "geodata", args.count)
