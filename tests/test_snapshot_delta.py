@@ -10,9 +10,9 @@ PostgreSQL, the others (what makes a worker load the whole state, long runs of c
 of new and of retired features) on SQLite.
 
 On PostgreSQL the state a change was applied to is kept in the snapshot file from memory, without
-reading the database again (storage/snapshot.py): the file loads to what a full load builds; of
-two keepers of one file only one writes; a burst of changes is written once or twice, ending at
-the newest.
+reading the database again (storage/snapshot.py), as lines of its journal: the file loads to
+what a full load builds; of two keepers of one file only one writes; a burst of changes is
+written once or twice, ending at the newest (tests/test_snapshot_journal.py: the journal).
 """
 
 from __future__ import annotations
@@ -320,17 +320,26 @@ def test_a_thread_new_to_the_worker_sees_a_commit_made_before_its_first_request(
 
 
 def _gate(monkeypatch) -> tuple[list[int], threading.Event, threading.Event]:
-    """Make snapshot writes wait for `release` (after `entered`); return the change ids written."""
+    """Make snapshot writes (whole, or journal appends) wait for `release` (after `entered`);
+    return the change ids written (of an append: the change its last line leads to)."""
     written, entered, release = [], threading.Event(), threading.Event()
-    write = snapshot.write
+    write, append = snapshot.write, snapshot.append
 
-    def gated(path, change_id, when, data) -> None:
+    def gate(change_id: int) -> None:
         written.append(change_id)
         entered.set()
         assert release.wait(60)
+
+    def gated(path, change_id, when, data) -> None:
+        gate(change_id)
         write(path, change_id, when, data)
 
+    def gated_append(path, held, lines) -> None:
+        gate(json.loads(lines[-1].rpartition(b"\t")[0])["change_id"])
+        append(path, held, lines)
+
     monkeypatch.setattr(snapshot, "write", gated)
+    monkeypatch.setattr(snapshot, "append", gated_append)
     return written, entered, release
 
 
@@ -412,6 +421,7 @@ def test_postgresql_keeps_applied_changes_from_memory_once_per_burst(make_app, m
 
     def kept_equals_a_full_load(written) -> None:
         assert keeper.idle(60) and reads == []  # written from memory, not read again
+        assert (keeper.written, keeper.appended) == (whole, appended + 1)  # as a journal line
         assert snapshot.head(keeper.path) == (snapshot.FORMAT, written.change_id,
                                               written.recorded_at.isoformat())
         kept = SnapshotKeeper(keeper.path).load(this_year=holder.dataset.this_year)
@@ -424,19 +434,23 @@ def test_postgresql_keeps_applied_changes_from_memory_once_per_burst(make_app, m
             reads.clear()
 
     projects, loads = holder.dataset.projects, holder.loads
+    whole, appended = keeper.written, keeper.appended
     first, second, last = projects.index[0], projects.index[1], projects.index[-1]
     written = store.write(AUTHOR, "ändern, neu, stilllegen", Kind.UPDATE, [
         Put("projects", feature(first, title="Geändert", end_year=None, status="laufend")),
         Put("projects", feature(second, "ganz-neu", title="Ganz neu")), Retire("projects", last)])
     assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 1)
     kept_equals_a_full_load(written)
+    appended += 1
     area = store.history("funding-areas", holder.dataset.funding_areas.index[0])[-1]
     written = store.write(AUTHOR, "Notiz", Kind.UPDATE, [Put("funding-areas", Feature(
         area.fid, {**area.properties, "note": "geändert"}, area.wkb))])  # days, built whole
     assert _caught_up(holder, written) and (holder.loads, holder.applied) == (loads, 2)
     kept_equals_a_full_load(written)
+    appended += 1
 
-    # a burst: the writer is held in its first write while the changes arrive
+    # a burst: the writer is held in its first write while the changes arrive; the others
+    # are appended at once after it
     ids, entered, release = _gate(monkeypatch)
     for n in range(6):
         written = store.write(AUTHOR, f"Serie {n}", Kind.UPDATE,
@@ -446,7 +460,10 @@ def test_postgresql_keeps_applied_changes_from_memory_once_per_burst(make_app, m
     release.set()
     assert keeper.idle(60) and holder.loads == loads
     assert 1 <= len(ids) <= 2 and ids[-1] == written.change_id  # the first, then the newest
+    appended += len(ids) - 1
     kept_equals_a_full_load(written)
+    lines = snapshot.journal_path(keeper.path).read_bytes().splitlines()
+    assert len(lines) == 1 + 2 + 6  # the file's line, the two changes above, the burst's six
 
 
 def test_the_writer_holds_no_state_through_its_pause(tmp_path, monkeypatch):

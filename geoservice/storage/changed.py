@@ -31,6 +31,7 @@ class Delta:
     recorded_at: datetime | None
     features: dict[str, dict[str, Feature | None]]
     whole: frozenset[str] = frozenset()  # collections given with every current feature
+    after: int | None = None  # the change of the state it leads from
 
     def __len__(self) -> int:
         return sum(map(len, self.features.values()))
@@ -76,4 +77,4 @@ def changes_since(store, change_id: int, limit: int) -> Delta | None:
                 records.c.closed_by > change_id).limit(1)).first() if live else None
             if restored is not None:  # retired in the old state, served again at its old place
                 return None
-        return Delta(head, when, out, frozenset(whole))
+        return Delta(head, when, out, frozenset(whole), change_id)

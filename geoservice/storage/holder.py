@@ -239,7 +239,7 @@ class DataHolder:
                                       last_modified(delta.recorded_at), delta.whole)
                     self.applied += 1
                     if delta.features:  # kept for a start without the database, from memory
-                        self.store.snapshots.keep(delta.change_id, delta.recorded_at, dataset)
+                        self.store.snapshots.keep(delta.change_id, delta.recorded_at, dataset, delta)
                     log.info("applied change %s (%s features)", delta.change_id, len(delta))
                     return dataset
             except DataError:

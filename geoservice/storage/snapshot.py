@@ -7,12 +7,21 @@ reader never sees half a file. A worker that starts while the database cannot be
 its Dataset from this file instead and serves it read-only until the database answers again.
 The file holds only what the public API serves anyway (no accounts, no history).
 
-Keeping costs one pass over the state (about a second of CPU at 100,000 features), so it is done
-once per machine and once per burst (SnapshotKeeper): each process writes in one background
-thread, which after a write (and a pause, PAUSE) writes again only if a newer state was kept
-meanwhile; of the processes that share the file, the one holding the lock beside it writes and
-the others skip (they serve the same states: the writer writes the newest after its current
-one); a state the file already holds, or an older one, is not written again.
+Writing the whole state costs one pass over it (about a second of CPU at 100,000 features).
+A change applied to the state (the few features it changed) is therefore appended to a journal
+beside the file instead: one JSON line per change, naming the change it follows (`after`) and
+its features (retired: null), so a write costs the size of the change, not of the state. The
+file is the state after its head change with every journal line applied in order; a journal
+made for another file (its first line names the file's head) is ignored, and so is a line cut
+short by a crash. The whole state is written again (and the journal removed) when the journal
+would outgrow JOURNAL_SHARE of the file, or when the changes handed over do not follow on from
+what the file holds (a full load, a gap).
+
+This is done once per machine and once per burst (SnapshotKeeper): each process writes in one
+background thread, which after a write (and a pause, PAUSE) writes again only if a newer state
+was kept meanwhile; of the processes that share the file, the one holding the lock beside it
+writes and the others skip (they serve the same states: the writer writes the newest after its
+current one); a state the file already holds, or an older one, is not written again.
 """
 
 from __future__ import annotations
@@ -28,6 +37,8 @@ import re
 import tempfile
 import threading
 import time
+import zlib
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -52,6 +63,14 @@ CHUNK = 5000  # values encoded at a time: the writing thread holds the GIL for m
 PAUSE = 3.0
 # the start of every snapshot: format, change id and time are read without the features
 _HEAD = re.compile(rb'\{"format":(\d+),"change_id":(\d+),"recorded_at":(null|"[^"\\]*")')
+# the start of every journal line after the first: the change it follows, its id and time
+_LINE = re.compile(rb'\{"after":(\d+),"change_id":(\d+),"recorded_at":(null|"[^"\\]*")')
+# the journal is appended to until it would hold more than this share of the file's bytes (but
+# at least JOURNAL_MIN): then the whole state is written again (loading a journal costs about as
+# much per byte as the file, whose bytes are compressed)
+JOURNAL_SHARE = 0.5
+JOURNAL_MIN = 2**20
+STEPS = 1_000  # changes handed over and not yet written, beyond which the whole state is written
 
 
 def default_path(instance_path: str, database_url: str) -> Path:
@@ -93,10 +112,152 @@ def write(path: Path, change_id: int, when: datetime | None, data: Dataset) -> N
                 out.write(b"}}")
             raw.flush()
             os.fsync(raw.fileno())
+        # the journal goes first: until the rename the older file is kept without its changes
+        # (a valid older state), never the new file with changes made for the older one
+        journal_path(path).unlink(missing_ok=True)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def journal_path(path: Path) -> Path:
+    """The journal of the changes applied to the state in the snapshot file `path`."""
+    return path.with_name(f"{path.name}.journal")
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a snapshot file holds: its head, and the state with its journal applied."""
+
+    format: int
+    base: tuple[int, str | None]  # the file's own change id and time
+    end: tuple[int, str | None]  # the state's, with the journal's lines that follow on applied
+    size: int  # the file's bytes
+    journal: bytes  # the journal's lines that follow on, the first line (the file's) included
+
+
+def _journal(path: Path, base: tuple[int, str | None]) -> bytes:
+    """The journal's first line and the lines after it that follow on from the file's head
+    `base`, each from the change the one before led to (b'': none, or made for another file)."""
+    try:
+        data = journal_path(path).read_bytes()
+    except OSError:
+        return b""
+    first = _start(base)
+    if not data.startswith(first):
+        return b""
+    current, end = base[0], len(first)
+    while (stop := data.find(b"\n", end)) >= 0:  # a line cut short by a crash has no newline
+        found = _LINE.match(data, end)
+        if found is None or int(found[1]) > current or int(found[2]) <= current or \
+                not _intact(memoryview(data)[end:stop]):
+            break
+        current, end = int(found[2]), stop + 1
+    return data[:end]
+
+
+def _intact(line: memoryview) -> bool:
+    """True when a journal line (without its newline) ends in the checksum of the rest."""
+    return len(line) > 9 and line[-9:-8] == b"\t" and bytes(line[-8:]) == b"%08x" % zlib.crc32(line[:-9])
+
+
+def _start(base: tuple[int, str | None]) -> bytes:
+    """The first line of a journal made for a file whose head is `base`."""
+    return json.dumps({"base": base[0], "recorded_at": base[1]}, separators=(",", ":")).encode() + b"\n"
+
+
+def _ends(journal: bytes, base: tuple[int, str | None]) -> tuple[int, str | None]:
+    """The change id and time of the state a journal (as `_journal` returns it) leads to."""
+    last = journal.rfind(b"\n", 0, len(journal) - 1) + 1
+    found = _LINE.match(journal, last) if journal else None
+    if found is None:
+        return base
+    return int(found[2]), None if found[3] == b"null" else found[3][1:-1].decode()
+
+
+def kept(path: Path) -> Kept | None:
+    """Return what the snapshot file `path` holds (None: no such file, or not a snapshot)."""
+    found = head(path, journal=False)
+    if found is None:
+        return None
+    base = found[1:]
+    journal = _journal(path, base)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    return Kept(found[0], base, _ends(journal, base), size, journal)
+
+
+def _line(step: Any) -> bytes:
+    """One journal line: a change applied to a state (storage/changed.py Delta) as JSON, a tab
+    and the CRC-32 of the JSON (JSON has no raw tab)."""
+    features = {name: {fid: None if f is None else
+                       [f.properties, bytes(f.wkb).hex() if f.wkb is not None else None, f.record_id]
+                       for fid, f in items.items()} for name, items in step.features.items()}
+    body = json.dumps({"after": step.after, "change_id": step.change_id,
+                       "recorded_at": _recorded(step.recorded_at), "whole": sorted(step.whole),
+                       "features": features}, separators=(",", ":"), default=_plain).encode()
+    return body + b"\t%08x\n" % zlib.crc32(body)  # a line damaged on disk is known as such
+
+
+def append(path: Path, held: Kept, lines: list[bytes]) -> None:
+    """Append journal lines to the journal of the file `path` (whose state `held` says): what
+    follows on is kept, anything after it (cut short, or made for another file) cut; fsynced."""
+    with open(journal_path(path), "ab") as out:
+        out.truncate(len(held.journal))
+        out.write((held.journal or _start(held.base))[len(held.journal):] + b"".join(lines))
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _replay(collections: dict[str, list[Feature]], journal: bytes, seen: dict,
+            base: tuple[int, str | None]) -> tuple[int, str | None]:
+    """Apply the lines of a journal after its first to the features read from its file (whose
+    head is `base`), as a change is applied to a served state (domain/delta.py): a changed
+    feature keeps its place, a new one is appended, a retired one leaves; a collection given
+    whole is replaced. Return the change id and time of the last line applied: the lines before
+    one that cannot be read (damaged on disk) are applied, it and those after it not."""
+    by_fid: dict[str, dict[str, Feature]] = {}
+    end = base
+    for line in journal.splitlines()[1:]:
+        try:
+            change = json.loads(line[:-9])
+            whole = set(change["whole"])
+            changes = {name: {fid: None if item is None else _journal_feature(item)
+                              for fid, item in items.items()}
+                       for name, items in change["features"].items()}
+            reached = int(change["change_id"]), change["recorded_at"]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("snapshot journal: a line after change %s cannot be read (%r); "
+                        "serving the state of that change", end[0], exc)
+            break
+        for name, items in changes.items():
+            if name in whole:
+                by_fid[name] = {}
+            elif name not in by_fid:
+                by_fid[name] = {f.fid: f for f in collections.get(name, [])}
+            features = by_fid[name]
+            for fid, feature in items.items():
+                if feature is None:
+                    features.pop(fid, None)
+                else:
+                    features[seen.setdefault(fid, fid)] = Feature(
+                        seen.setdefault(fid, fid), shared_strings(feature.properties, seen),
+                        feature.wkb, feature.record_id)
+        end = reached
+    for name, features in by_fid.items():
+        collections[name] = list(features.values())
+    return end
+
+
+def _journal_feature(item: list) -> Feature:
+    """A feature of a journal line: [properties, hex WKB or null, record id]."""
+    properties, wkb, record_id = item
+    if not isinstance(properties, dict):
+        raise TypeError("the properties are no object")
+    return Feature("", properties, bytes.fromhex(wkb) if wkb is not None else None, record_id)
 
 
 def _plain(value: Any) -> Any:
@@ -141,9 +302,10 @@ def _collections(data: Dataset):
                                                  hex=True).tolist()))
 
 
-def head(path: Path) -> tuple[int, int, str | None] | None:
-    """Return (format, change id, ISO time of the change) of the state in `path` from its first
-    bytes (every format begins so), None when there is no such file or it is not a snapshot."""
+def head(path: Path, journal: bool = True) -> tuple[int, int, str | None] | None:
+    """Return (format, change id, ISO time of the change) of the state in `path` (with its
+    journal, unless `journal` is False) from the file's first bytes (every format begins so) and
+    the journal's, None when there is no such file or it is not a snapshot."""
     try:
         with gzip.open(path, "rb") as handle:
             start = handle.read(160)
@@ -152,7 +314,8 @@ def head(path: Path) -> tuple[int, int, str | None] | None:
     found = _HEAD.match(start)
     if found is None:
         return None
-    return int(found[1]), int(found[2]), None if found[3] == b"null" else found[3][1:-1].decode()
+    base = int(found[2]), None if found[3] == b"null" else found[3][1:-1].decode()
+    return int(found[1]), *(_ends(_journal(path, base), base) if journal else base)
 
 
 def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
@@ -163,19 +326,22 @@ def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
     body = json.loads(gzip.decompress(path.read_bytes()))
     if not isinstance(body, dict) or body.get("format") not in (1, FORMAT):
         raise ValueError(f"{path}: not a snapshot of this version")
-    when = datetime.fromisoformat(body["recorded_at"]) if body.get("recorded_at") else None
     seen: dict = {}  # one object per distinct string (geojson.shared_strings)
     try:
+        base = int(body["change_id"]), body.get("recorded_at")
         if body["format"] == 1:
-            return int(body["change_id"]), when, {
+            collections = {
                 name: [Feature(seen.setdefault(fid, fid), shared_strings(properties, seen),
                                base64.b64decode(wkb) if wkb is not None else None, record_id, digest)
                        for fid, properties, wkb, record_id, digest in features]
                 for name, features in body["collections"].items()}
-        return int(body["change_id"]), when, {
-            name: _features(part, seen) for name, part in body["collections"].items()}
+        else:
+            collections = {name: _features(part, seen) for name, part in body["collections"].items()}
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: not a snapshot of this version ({exc!r})") from None
+    del body
+    change_id, when = _replay(collections, _journal(path, base), seen, base)
+    return change_id, datetime.fromisoformat(when) if when else None, collections
 
 
 def _features(part: dict, seen: dict) -> list[Feature]:
@@ -203,26 +369,38 @@ class SnapshotKeeper:
     writes the newest state it was handed, once, unless another process holds the lock beside
     the file (it is writing) or the file already holds that state or a newer one of this store;
     after a write it pauses (PAUSE), so states kept meanwhile are written once, as the newest.
+    A state handed over with the changes that led to it from what the file holds is written as
+    journal lines (`appended`), any other one whole (`written`).
     """
 
     def __init__(self, path: Path | None = None):
         self.path = path
         self.written = 0  # files this keeper wrote
+        self.appended = 0  # journal appends this keeper made
         self._kept: int | None = None  # the last change settled (written, or found kept)
-        self._pending: tuple[int, datetime | None, Dataset] | None = None
+        # the newest state handed over, and the changes that led to it (None: written whole)
+        self._pending: tuple[int, datetime | None, Dataset, list | None] | None = None
         self._writer: threading.Thread | None = None
         self._mine = False  # the file was seen holding a state of this store (see _write)
         self._changed = threading.Condition()
 
-    def keep(self, change_id: int, when: datetime | None, data: Dataset) -> None:
+    def keep(self, change_id: int, when: datetime | None, data: Dataset, delta: Any = None) -> None:
         """Keep a valid state served as the present (`when`: the time of its change): written in
-        the background, so serving it does not wait for the disk."""
+        the background, so serving it does not wait for the disk. `delta`: the change that led
+        to it from the state kept before (storage/changed.py Delta), None: it was loaded whole."""
         if self.path is None:
             return
         with self._changed:
             if change_id == self._kept and self._pending is None:
                 return
-            self._pending = (change_id, when, data)  # a state not yet written is never written
+            steps = None  # the changes since the state the writer took last
+            if delta is not None:
+                before = [] if self._pending is None else self._pending[3]
+                if before is not None and len(before) < STEPS and \
+                        (not before or before[-1].change_id == delta.after):
+                    steps = [*before, delta]
+            # a state not yet written is never written
+            self._pending = (change_id, when, data, steps)
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(target=self._drain, name="geoservice-snapshot",
                                                 daemon=True)
@@ -244,23 +422,25 @@ class SnapshotKeeper:
                     self._writer = None
                     self._changed.notify_all()
                     return
-                change_id, when, data = self._pending
+                change_id, when, data, steps = self._pending
                 self._pending = None
             started, pause = time.monotonic(), 0.0
             try:
-                if self._write(change_id, when, data):
+                if self._write(change_id, when, data, steps):
                     pause = (time.monotonic() - started) * PAUSE
                 settled: int | None = change_id
             except Exception as exc:  # noqa: BLE001 - a full disk must not stop serving
                 settled = None  # the next state kept (or this one again) tries again
                 log.warning("could not write the snapshot %s: %s", self.path, exc)
-            del data  # not held through the pause: the state served by then may be a newer one
+            del data, steps  # not held through the pause: the state served by then is newer
             with self._changed:
                 self._kept = settled
 
-    def _write(self, change_id: int, when: datetime | None, data: Dataset) -> bool:
-        """Write one state unless another process is writing or the file needs it not; return
-        whether it was written."""
+    def _write(self, change_id: int, when: datetime | None, data: Dataset,
+               steps: list | None = None) -> bool:
+        """Write one state (as the journal lines of `steps` when the file holds what they follow
+        on from) unless another process is writing or the file needs it not; return whether it
+        was written."""
         assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_name(f"{self.path.name}.lock"), "ab") as lock:
@@ -269,21 +449,43 @@ class SnapshotKeeper:
             except BlockingIOError:  # another worker writes; it serves this state, too
                 log.debug("snapshot %s: another process is writing it", self.path)
                 return False
-            held = head(self.path)
-            if held is not None and held[0] != FORMAT:
+            held = kept(self.path)
+            if held is not None and held.format != FORMAT:
                 held = None  # the release before wrote it: replaced
+            end = held.end if held is not None else None
             # a newer state in the file is skipped only once the file was seen to hold this
             # store's: the same URL's database made anew starts its change ids again
-            if held == (FORMAT, change_id, _recorded(when)) or \
-                    (held and held[1] > change_id and self._mine):
+            if end == (change_id, _recorded(when)) or (end and end[0] > change_id and self._mine):
                 self._mine = True
                 return False
+            lines = self._follows(held, steps, change_id)
+            if held is not None and lines and len(held.journal) + sum(map(len, lines)) <= \
+                    max(JOURNAL_MIN, JOURNAL_SHARE * held.size):
+                append(self.path, held, lines)
+                self._mine = True
+                self.appended += 1
+                log.debug("kept change %s in the journal of %s", change_id, self.path)
+                return True
             write(self.path, change_id, when, data)
             heap.give_back()  # the file's columns and compressed bytes, freed by now
             self._mine = True
             self.written += 1
             log.info("kept change %s in the snapshot %s", change_id, self.path)
             return True
+
+    def _follows(self, held: Kept | None, steps: list | None, change_id: int) -> list[bytes]:
+        """The journal lines of the changes (`steps`, one after the other, ending at `change_id`)
+        that lead from the state the file holds on, [] when they do not: the file is then written
+        whole. The file's state must be this store's (seen so, or one of these changes')."""
+        if held is None or not steps or steps[-1].change_id != change_id:
+            return []
+        end = held.end[0]
+        if not steps[0].after <= end < change_id:
+            return []
+        if not self._mine and all((step.change_id, _recorded(step.recorded_at)) != held.end
+                                  for step in steps):
+            return []
+        return [_line(step) for step in steps if step.change_id > end]
 
     def load(self, this_year: int | None = None) -> Dataset:
         """Return the state kept in the file (OSError when there is none, ValueError: unreadable)."""
