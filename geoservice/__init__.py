@@ -15,7 +15,7 @@ from geoservice import cache, edge, http, i18n
 from geoservice.cache import ResponseCache
 from geoservice.config import ROOT, SettingsError, settings
 from geoservice.errors import unavailable
-from geoservice.storage import SchemaOutdated, open_store
+from geoservice.storage import SchemaOutdated, heap, open_store
 from geoservice.storage.holder import DataHolder, NoSnapshot
 
 __all__ = ["create_app"]
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then GEOSERVICE_* environment variables, then `config`."""
+    heap.limit_arenas()  # before the worker's threads allocate (storage/heap.py)
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),

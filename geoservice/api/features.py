@@ -3,7 +3,8 @@
 Each feature's GeoJSON bytes are built once per (collection, CRS, skipGeometry, properties)
 and kept in Dataset.memo; an items request only computes numpy masks / STRtree hits, slices
 positions and joins byte strings. Small collections are serialized completely on first use,
-large ones lazily, only for the rows actually returned. A change (domain/delta.py) shares the
+large ones lazily, only for the rows actually returned, and kept compressed (domain/packed.py:
+a zstd dictionary trained on a sample of the collection's features). A change (domain/delta.py) shares the
 bytes of the unchanged rows with the state before it and keeps the changed and new rows' apart
 (`FeatureCache.fresh`); once rows left, each row finds its bytes by its slot (an array of
 positions), so applying a change costs O(changed rows) plus, when rows left, one integer array.
@@ -12,6 +13,7 @@ positions), so applying a change costs O(changed rows) plus, when rows left, one
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,6 +28,7 @@ from geoservice.domain.areas import day_overlap
 from geoservice.domain.crs import transform_geoms
 from geoservice.domain.dataset import Dataset
 from geoservice.domain.order import sort_positions
+from geoservice.domain.packed import SAMPLES, Packer
 from geoservice.domain.per_row import per_row
 from geoservice.domain.rows import columns as _columns
 from geoservice.domain.rows import properties_of
@@ -114,6 +117,8 @@ class FeatureCache:
     fresh: dict[int, bytes | None] = field(default_factory=dict)
     slots: np.ndarray | None = None
     keep: bool = True  # False: serialize the rows asked for each time, keep nothing (feature_cache)
+    # the bytes in `cache` are packed with it (those in `fresh` are not); None: kept as they are
+    packer: Packer | None = None
 
     def __post_init__(self) -> None:
         self._is_fresh = None  # per row: in `fresh`
@@ -165,7 +170,7 @@ class FeatureCache:
         unread = 0 if slots is None else len(self.cache) - np.count_nonzero(slots >= 0)
         if len(fresh) <= FRESH_LIMIT and unread <= FRESH_LIMIT:
             carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry,
-                                   self.cache, self.memo_bytes, fresh, slots)
+                                   self.cache, self.memo_bytes, fresh, slots, packer=self.packer)
             if "_arrays" in self.__dict__:  # valid for every row not fresh, as `cache`
                 carried.__dict__["_arrays"] = self.__dict__["_arrays"]
             return carried
@@ -179,10 +184,13 @@ class FeatureCache:
         ok = slots >= 0
         cache = np.full(len(moved.new), None, dtype=object)
         cache[ok] = self.cache[slots[ok]]
-        if len(here):  # their bytes, as far as serialized
-            cache[here] = _objects([self.fresh[int(old)] for old in source[here]])
+        made = [(int(new), self.fresh[int(old)]) for new, old in zip(here, source[here], strict=True)
+                if self.fresh[int(old)] is not None]
+        if made:  # their bytes, as far as serialized
+            at, bodies = zip(*made, strict=True)
+            cache[list(at)] = _objects(self._packed(list(bodies)))
         carried = FeatureCache(moved.new, self.fields, self.crs_uri, self.skip_geometry, cache,
-                               self.memo_bytes)
+                               self.memo_bytes, packer=self.packer)
         arrays = self.__dict__.get("_arrays")
         if arrays is not None:  # the columns as arrays, too: only the changed rows taken anew
             stale = np.flatnonzero(~ok)
@@ -214,12 +222,31 @@ class FeatureCache:
             if len(over):
                 values[over] = self._fresh(positions[over].tolist())
         missing = np.equal(values, None)
+        packed = np.flatnonzero(~missing)
+        if self.packer is not None and self._is_fresh is not None:  # fresh rows are not packed
+            packed = packed[~self._is_fresh[positions[packed]]]
         if missing.any():
             todo = slots[missing]
-            made = _objects(self._serialize(todo))
-            self.cache[todo] = made
-            values[missing] = made
-        return values.tolist()
+            made = self._serialize(todo)
+            self.cache[todo] = _objects(self._packed(made))
+            values[missing] = _objects(made)
+        out = values.tolist()
+        if self.packer is not None and len(packed):
+            unpack = self.packer.unpacking()
+            for at in packed.tolist():
+                out[at] = unpack(out[at])
+        return out
+
+    def _packed(self, bodies: list[bytes]) -> list[bytes]:
+        """The bytes as `cache` keeps them (packed, if this variant packs)."""
+        if self.packer is None:
+            return bodies
+        return self.packer.pack(bodies, self._sample)
+
+    def _sample(self) -> list[bytes]:
+        """The bytes of up to SAMPLES rows spread over the collection (to train the packer on)."""
+        positions = np.unique(np.linspace(0, len(self.gdf) - 1, min(SAMPLES, len(self.gdf)), dtype=np.intp))
+        return serialize(self.gdf.iloc[positions], self.fields, self.crs_uri, self.skip_geometry)
 
     def _fresh(self, positions: list[int]) -> np.ndarray:
         """The bytes of rows changed in place or appended since `cache` was made (serialized
@@ -270,18 +297,26 @@ def feature_cache(data: Dataset, spec: CollectionSpec, crs_uri: str = crs.CRS84,
             # client's choice of `properties` counts against the memo's byte bound
             size = sum(map(len, serialized)) if fields != spec.fields else 0
             cache[:] = np.array(serialized + [b""], dtype=object)[:-1]
-        return FeatureCache(gdf, fields, crs_uri, skip_geometry, cache, size)
+            return FeatureCache(gdf, fields, crs_uri, skip_geometry, cache, size)
+        return FeatureCache(gdf, fields, crs_uri, skip_geometry, cache, size, packer=Packer())
 
     return data.memo(("features", spec.name, crs_uri, skip_geometry, fields), build)
 
 
 def warm(data: Dataset) -> None:
-    """Pre-serialize the features of every collection in every supported CRS (small ones fully)."""
+    """Pre-serialize the features of every collection in every supported CRS (small ones fully);
+    of a large one, make what its first page in CRS84 needs (its packer's dictionary, its
+    columns as arrays: ~80 ms at 100,000 features) in a background thread, so that the first
+    request does not wait for it (a worker's first write through an instance waited 220 ms for
+    it while reads filled both cores)."""
     from geoservice.domain.schema import COLLECTIONS
 
     for spec in COLLECTIONS.values():
         for uri in crs.SUPPORTED:
-            feature_cache(data, spec, uri)
+            cache = feature_cache(data, spec, uri)
+            if cache.packer is not None and uri == crs.CRS84 and len(cache.gdf):
+                threading.Thread(target=cache.take, args=([0],), name="geoservice-warm",
+                                 daemon=True).start()
 
 
 def bbox_hits(data: Dataset, spec: CollectionSpec, box: tuple[float, float, float, float]) -> np.ndarray:
