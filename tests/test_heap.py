@@ -46,3 +46,43 @@ def test_a_full_load_leaves_no_freed_memory_in_the_heap(backend, tmp_path):
     projects, left_mib = done.stdout.split()
     assert int(projects) >= 5000
     assert float(left_mib) < 1.0, f"{left_mib} MiB freed by the load were still held"
+
+
+ARENAS = """
+import ctypes, os, sys, threading
+from geoservice.storage import heap
+
+if sys.argv[1] == "limit":
+    heap.limit_arenas()
+start = threading.Barrier(16)
+
+def busy():
+    start.wait()
+    for _ in range(2000):
+        kept = [bytearray(4096) for _ in range(32)]
+        del kept
+
+threads = [threading.Thread(target=busy) for _ in range(16)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+ctypes.CDLL("libc.so.6").malloc_stats()  # one "Arena N:" block per arena, on stderr
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # no store here
+def test_the_threads_of_a_worker_share_two_malloc_arenas(backend):
+    """create_app caps glibc's arenas (storage/heap.py, before the worker's threads start):
+    16 threads allocating at once use at most 2, against one each without the cap (up to 8 per
+    core), unless MALLOC_ARENA_MAX says otherwise."""
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+
+    def arenas(mode: str, **extra) -> int:
+        done = subprocess.run([sys.executable, "-c", ARENAS, mode], cwd=ROOT, env={**env, **extra},
+                              capture_output=True, text=True, timeout=120, check=True)
+        return done.stderr.count("Arena ")
+
+    assert arenas("limit") <= 2
+    assert arenas("none") > 2
+    assert arenas("limit", MALLOC_ARENA_MAX="4") > 2  # the operator's setting wins
