@@ -12,7 +12,7 @@ of new and of retired features) on SQLite.
 On PostgreSQL the state a change was applied to is kept in the snapshot file from memory, without
 reading the database again (storage/snapshot.py), as lines of its journal: the file loads to
 what a full load builds; of two keepers of one file only one writes; a burst of changes is
-written once or twice, ending at the newest (tests/test_snapshot_journal.py: the journal).
+written once or twice, ending at the newest (storage/journal.py, tests/test_snapshot_journal.py).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from geopandas.testing import assert_geodataframe_equal
 from geoservice.api import features
 from geoservice.domain import ids, spatial
 from geoservice.domain.schema import COLLECTIONS, PROJECTS
-from geoservice.storage import snapshot
+from geoservice.storage import journal, snapshot
 from geoservice.storage.geojson import Feature
 from geoservice.storage.snapshot import SnapshotKeeper
 from geoservice.storage.writer import Author, Kind, Put, Retire
@@ -323,7 +323,7 @@ def _gate(monkeypatch) -> tuple[list[int], threading.Event, threading.Event]:
     """Make snapshot writes (whole, or journal appends) wait for `release` (after `entered`);
     return the change ids written (of an append: the change its last line leads to)."""
     written, entered, release = [], threading.Event(), threading.Event()
-    write, append = snapshot.write, snapshot.append
+    write, append = snapshot.write, journal.append
 
     def gate(change_id: int) -> None:
         written.append(change_id)
@@ -334,12 +334,12 @@ def _gate(monkeypatch) -> tuple[list[int], threading.Event, threading.Event]:
         gate(change_id)
         write(path, change_id, when, data)
 
-    def gated_append(path, held, lines) -> None:
+    def gated_append(path, base, following, lines) -> None:
         gate(json.loads(lines[-1].rpartition(b"\t")[0])["change_id"])
-        append(path, held, lines)
+        append(path, base, following, lines)
 
     monkeypatch.setattr(snapshot, "write", gated)
-    monkeypatch.setattr(snapshot, "append", gated_append)
+    monkeypatch.setattr(journal, "append", gated_append)
     return written, entered, release
 
 
@@ -462,7 +462,7 @@ def test_postgresql_keeps_applied_changes_from_memory_once_per_burst(make_app, m
     assert 1 <= len(ids) <= 2 and ids[-1] == written.change_id  # the first, then the newest
     appended += len(ids) - 1
     kept_equals_a_full_load(written)
-    lines = snapshot.journal_path(keeper.path).read_bytes().splitlines()
+    lines = journal.path_of(keeper.path).read_bytes().splitlines()
     assert len(lines) == 1 + 2 + 6  # the file's line, the two changes above, the burst's six
 
 

@@ -1,9 +1,9 @@
-"""The snapshot file's journal (storage/snapshot.py): a change applied to the kept state is
-appended as one line, not written as the whole state, and the file with its journal loads to
-the state served. A line cut short by a crash, a line damaged on disk, a journal made for
-another file and changes that do not follow on from what the file holds are each survived: the
-file then loads to a valid state of the store, and the next write repairs it. A journal that
-would outgrow its share of the file is folded into a new file.
+"""The snapshot file's journal (storage/journal.py, kept by storage/snapshot.py): a change
+applied to the kept state is appended as one line, not written as the whole state, and the
+file with its journal loads to the state served. A line cut short by a crash, a line damaged on
+disk, a journal made for another file and changes that do not follow on from what the file
+holds are each survived: the file then loads to a valid state of the store, and the next write
+repairs it. A journal that would outgrow its share of the file is folded into a new file.
 
 The changes are real ones: written to the store, applied by the worker, read as the delta it
 applied (storage/changed.py).
@@ -16,7 +16,7 @@ import json
 
 import pytest
 
-from geoservice.storage import snapshot
+from geoservice.storage import journal, snapshot
 from geoservice.storage.changed import changes_since
 from geoservice.storage.geojson import Feature
 from geoservice.storage.snapshot import SnapshotKeeper
@@ -68,7 +68,7 @@ def test_changes_are_appended_and_the_file_loads_to_the_served_state(setup):
         _change(holder, keeper, n)
     assert (keeper.written, keeper.appended) == (1, 6)
     assert keeper.path.stat().st_size == size  # the file itself was not written again
-    lines = snapshot.journal_path(keeper.path).read_bytes().splitlines()
+    lines = journal.path_of(keeper.path).read_bytes().splitlines()
     assert len(lines) == 7 and all(len(line) < 8192 for line in lines)  # a change's size
     _loads_to_the_served_state(holder, keeper)
     served = holder.dataset.projects.index
@@ -81,26 +81,26 @@ def test_changes_are_appended_and_the_file_loads_to_the_served_state(setup):
 
 def test_a_line_cut_short_or_damaged_is_not_applied_and_the_next_write_repairs(setup):
     holder, keeper = setup
-    journal = snapshot.journal_path(keeper.path)
+    changes = journal.path_of(keeper.path)
     for n in range(2):
         _change(holder, keeper, n)
-    with journal.open("ab") as out:  # a crash in the middle of an append
+    with changes.open("ab") as out:  # a crash in the middle of an append
         out.write(b'{"after":1,"change_id":')
     _loads_to_the_served_state(holder, keeper)
     _change(holder, keeper, 2)
-    assert keeper.appended == 3 and journal.read_bytes().count(b'"change_id":') == 3  # cut, then appended
+    assert keeper.appended == 3 and changes.read_bytes().count(b'"change_id":') == 3  # cut, then appended
     _loads_to_the_served_state(holder, keeper)
 
     # a line damaged on disk (one bit): the state of the line before it is loaded
     before = holder.dataset.change_id, _recorded(holder).isoformat()
     _change(holder, keeper, 3)
-    data = bytearray(journal.read_bytes())
+    data = bytearray(changes.read_bytes())
     data[data.rindex(b"Journal 3")] ^= 0x01  # "Journal" -> "Kournal"
-    journal.write_bytes(bytes(data))
+    changes.write_bytes(bytes(data))
     assert snapshot.head(keeper.path)[1:] == before
     assert SnapshotKeeper(keeper.path).load(this_year=holder.dataset.this_year).change_id == before[0]
     _change(holder, keeper, 4)  # does not follow on from what the file holds: written whole
-    assert (keeper.written, keeper.appended) == (2, 4) and not journal.exists()
+    assert (keeper.written, keeper.appended) == (2, 4) and not changes.exists()
     _loads_to_the_served_state(holder, keeper)
 
 
@@ -119,7 +119,7 @@ def test_a_journal_made_for_another_file_is_ignored(setup, tmp_path):
     assert snapshot.head(keeper.path)[1:] == (first[0].change_id, "2001-01-01T00:00:00+00:00")
     _change(holder, keeper, 1)  # does not follow on from the file: written whole
     assert (keeper.written, keeper.appended) == (2, 1)
-    assert not snapshot.journal_path(keeper.path).exists()
+    assert not journal.path_of(keeper.path).exists()
     _loads_to_the_served_state(holder, keeper)
 
 
@@ -129,7 +129,7 @@ def test_changes_that_do_not_follow_on_from_the_file_are_written_whole(setup):
     _change(holder, keeper, 1, hand_over=False)  # a change this keeper never saw
     _change(holder, keeper, 2)  # it follows the one not seen, not what the file holds
     assert (keeper.written, keeper.appended) == (2, 1)
-    assert not snapshot.journal_path(keeper.path).exists()
+    assert not journal.path_of(keeper.path).exists()
     _loads_to_the_served_state(holder, keeper)
     _change(holder, keeper, 3)  # and from there on appended again
     assert (keeper.written, keeper.appended) == (2, 2)
@@ -146,13 +146,13 @@ def test_changes_that_do_not_follow_on_from_the_file_are_written_whole(setup):
 
 def test_a_journal_past_its_share_of_the_file_is_folded_into_a_new_file(setup, monkeypatch):
     holder, keeper = setup
-    monkeypatch.setattr(snapshot, "JOURNAL_MIN", 0)
-    monkeypatch.setattr(snapshot, "JOURNAL_SHARE", 0.0)
+    monkeypatch.setattr(journal, "MIN", 0)
+    monkeypatch.setattr(journal, "SHARE", 0.0)
     _change(holder, keeper, 0)
     assert (keeper.written, keeper.appended) == (2, 0)
-    assert not snapshot.journal_path(keeper.path).exists()
+    assert not journal.path_of(keeper.path).exists()
     _loads_to_the_served_state(holder, keeper)
-    monkeypatch.setattr(snapshot, "JOURNAL_SHARE", 0.5)
+    monkeypatch.setattr(journal, "SHARE", 0.5)
     _change(holder, keeper, 1)
     assert (keeper.written, keeper.appended) == (2, 1)
     _loads_to_the_served_state(holder, keeper)

@@ -7,15 +7,11 @@ reader never sees half a file. A worker that starts while the database cannot be
 its Dataset from this file instead and serves it read-only until the database answers again.
 The file holds only what the public API serves anyway (no accounts, no history).
 
-Writing the whole state costs one pass over it (about a second of CPU at 100,000 features).
-A change applied to the state (the few features it changed) is therefore appended to a journal
-beside the file instead: one JSON line per change, naming the change it follows (`after`) and
-its features (retired: null), so a write costs the size of the change, not of the state. The
-file is the state after its head change with every journal line applied in order; a journal
-made for another file (its first line names the file's head) is ignored, and so is a line cut
-short by a crash. The whole state is written again (and the journal removed) when the journal
-would outgrow JOURNAL_SHARE of the file, or when the changes handed over do not follow on from
-what the file holds (a full load, a gap).
+Writing the whole state costs one pass over it (about a second of CPU at 100,000 features), so
+a change applied to the state is appended to the file's journal instead (storage/journal.py),
+and the whole state is written again only when the journal would outgrow its share of the file
+(journal.SHARE), or when the changes handed over do not follow on from what the file holds (a
+full load, a gap).
 
 This is done once per machine and once per burst (SnapshotKeeper): each process writes in one
 background thread, which after a write (and a pause, PAUSE) writes again only if a newer state
@@ -37,7 +33,6 @@ import re
 import tempfile
 import threading
 import time
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,8 +43,9 @@ import shapely
 
 from geoservice.domain.dataset import Dataset, stored_columns
 from geoservice.domain.schema import COLLECTIONS
-from geoservice.storage import heap
+from geoservice.storage import heap, journal
 from geoservice.storage.geojson import CONTEXT, FILES, FOCUS_AREAS, TIMELINE, Feature, shared_strings
+from geoservice.storage.journal import plain, recorded
 from geoservice.storage.states import build_state
 
 log = logging.getLogger(__name__)
@@ -63,13 +59,6 @@ CHUNK = 5000  # values encoded at a time: the writing thread holds the GIL for m
 PAUSE = 3.0
 # the start of every snapshot: format, change id and time are read without the features
 _HEAD = re.compile(rb'\{"format":(\d+),"change_id":(\d+),"recorded_at":(null|"[^"\\]*")')
-# the start of every journal line after the first: the change it follows, its id and time
-_LINE = re.compile(rb'\{"after":(\d+),"change_id":(\d+),"recorded_at":(null|"[^"\\]*")')
-# the journal is appended to until it would hold more than this share of the file's bytes (but
-# at least JOURNAL_MIN): then the whole state is written again (loading a journal costs about as
-# much per byte as the file, whose bytes are compressed)
-JOURNAL_SHARE = 0.5
-JOURNAL_MIN = 2**20
 STEPS = 1_000  # changes handed over and not yet written, beyond which the whole state is written
 
 
@@ -78,10 +67,6 @@ def default_path(instance_path: str, database_url: str) -> Path:
     worker never serves another database's state."""
     key = hashlib.sha256(database_url.encode()).hexdigest()[:16]
     return Path(instance_path) / "snapshots" / f"state-{key}.json.gz"
-
-
-def _recorded(when: datetime | None) -> str | None:
-    return when.isoformat() if when else None
 
 
 def write(path: Path, change_id: int, when: datetime | None, data: Dataset) -> None:
@@ -94,7 +79,7 @@ def write(path: Path, change_id: int, when: datetime | None, data: Dataset) -> N
             # level 1: a quarter less CPU than 3 for a tenth more bytes (a local, private file)
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as out:
                 out.write(json.dumps({"format": FORMAT, "change_id": change_id,
-                                      "recorded_at": _recorded(when)},
+                                      "recorded_at": recorded(when)},
                                      separators=(",", ":"))[:-1].encode() + b',"collections":{')
                 for n, (name, parts) in enumerate(_collections(data)):
                     out.write(b"," * (n > 0) + json.dumps(name).encode() + b":{")
@@ -114,16 +99,11 @@ def write(path: Path, change_id: int, when: datetime | None, data: Dataset) -> N
             os.fsync(raw.fileno())
         # the journal goes first: until the rename the older file is kept without its changes
         # (a valid older state), never the new file with changes made for the older one
-        journal_path(path).unlink(missing_ok=True)
+        journal.path_of(path).unlink(missing_ok=True)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def journal_path(path: Path) -> Path:
-    """The journal of the changes applied to the state in the snapshot file `path`."""
-    return path.with_name(f"{path.name}.journal")
 
 
 @dataclass(frozen=True)
@@ -137,141 +117,25 @@ class Kept:
     journal: bytes  # the journal's lines that follow on, the first line (the file's) included
 
 
-def _journal(path: Path, base: tuple[int, str | None]) -> bytes:
-    """The journal's first line and the lines after it that follow on from the file's head
-    `base`, each from the change the one before led to (b'': none, or made for another file)."""
-    try:
-        data = journal_path(path).read_bytes()
-    except OSError:
-        return b""
-    first = _start(base)
-    if not data.startswith(first):
-        return b""
-    current, end = base[0], len(first)
-    while (stop := data.find(b"\n", end)) >= 0:  # a line cut short by a crash has no newline
-        found = _LINE.match(data, end)
-        if found is None or int(found[1]) > current or int(found[2]) <= current or \
-                not _intact(memoryview(data)[end:stop]):
-            break
-        current, end = int(found[2]), stop + 1
-    return data[:end]
-
-
-def _intact(line: memoryview) -> bool:
-    """True when a journal line (without its newline) ends in the checksum of the rest."""
-    return len(line) > 9 and line[-9:-8] == b"\t" and bytes(line[-8:]) == b"%08x" % zlib.crc32(line[:-9])
-
-
-def _start(base: tuple[int, str | None]) -> bytes:
-    """The first line of a journal made for a file whose head is `base`."""
-    return json.dumps({"base": base[0], "recorded_at": base[1]}, separators=(",", ":")).encode() + b"\n"
-
-
-def _ends(journal: bytes, base: tuple[int, str | None]) -> tuple[int, str | None]:
-    """The change id and time of the state a journal (as `_journal` returns it) leads to."""
-    last = journal.rfind(b"\n", 0, len(journal) - 1) + 1
-    found = _LINE.match(journal, last) if journal else None
-    if found is None:
-        return base
-    return int(found[2]), None if found[3] == b"null" else found[3][1:-1].decode()
-
-
 def kept(path: Path) -> Kept | None:
     """Return what the snapshot file `path` holds (None: no such file, or not a snapshot)."""
-    found = head(path, journal=False)
+    found = head(path, changes=False)
     if found is None:
         return None
     base = found[1:]
-    journal = _journal(path, base)
+    following = journal.following(path, base)
     try:
         size = path.stat().st_size
     except OSError:
         return None
-    return Kept(found[0], base, _ends(journal, base), size, journal)
-
-
-def _line(step: Any) -> bytes:
-    """One journal line: a change applied to a state (storage/changed.py Delta) as JSON, a tab
-    and the CRC-32 of the JSON (JSON has no raw tab)."""
-    features = {name: {fid: None if f is None else
-                       [f.properties, bytes(f.wkb).hex() if f.wkb is not None else None, f.record_id]
-                       for fid, f in items.items()} for name, items in step.features.items()}
-    body = json.dumps({"after": step.after, "change_id": step.change_id,
-                       "recorded_at": _recorded(step.recorded_at), "whole": sorted(step.whole),
-                       "features": features}, separators=(",", ":"), default=_plain).encode()
-    return body + b"\t%08x\n" % zlib.crc32(body)  # a line damaged on disk is known as such
-
-
-def append(path: Path, held: Kept, lines: list[bytes]) -> None:
-    """Append journal lines to the journal of the file `path` (whose state `held` says): what
-    follows on is kept, anything after it (cut short, or made for another file) cut; fsynced."""
-    with open(journal_path(path), "ab") as out:
-        out.truncate(len(held.journal))
-        out.write((held.journal or _start(held.base))[len(held.journal):] + b"".join(lines))
-        out.flush()
-        os.fsync(out.fileno())
-
-
-def _replay(collections: dict[str, list[Feature]], journal: bytes, seen: dict,
-            base: tuple[int, str | None]) -> tuple[int, str | None]:
-    """Apply the lines of a journal after its first to the features read from its file (whose
-    head is `base`), as a change is applied to a served state (domain/delta.py): a changed
-    feature keeps its place, a new one is appended, a retired one leaves; a collection given
-    whole is replaced. Return the change id and time of the last line applied: the lines before
-    one that cannot be read (damaged on disk) are applied, it and those after it not."""
-    by_fid: dict[str, dict[str, Feature]] = {}
-    end = base
-    for line in journal.splitlines()[1:]:
-        try:
-            change = json.loads(line[:-9])
-            whole = set(change["whole"])
-            changes = {name: {fid: None if item is None else _journal_feature(item)
-                              for fid, item in items.items()}
-                       for name, items in change["features"].items()}
-            reached = int(change["change_id"]), change["recorded_at"]
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("snapshot journal: a line after change %s cannot be read (%r); "
-                        "serving the state of that change", end[0], exc)
-            break
-        for name, items in changes.items():
-            if name in whole:
-                by_fid[name] = {}
-            elif name not in by_fid:
-                by_fid[name] = {f.fid: f for f in collections.get(name, [])}
-            features = by_fid[name]
-            for fid, feature in items.items():
-                if feature is None:
-                    features.pop(fid, None)
-                else:
-                    features[seen.setdefault(fid, fid)] = Feature(
-                        seen.setdefault(fid, fid), shared_strings(feature.properties, seen),
-                        feature.wkb, feature.record_id)
-        end = reached
-    for name, features in by_fid.items():
-        collections[name] = list(features.values())
-    return end
-
-
-def _journal_feature(item: list) -> Feature:
-    """A feature of a journal line: [properties, hex WKB or null, record id]."""
-    properties, wkb, record_id = item
-    if not isinstance(properties, dict):
-        raise TypeError("the properties are no object")
-    return Feature("", properties, bytes.fromhex(wkb) if wkb is not None else None, record_id)
-
-
-def _plain(value: Any) -> Any:
-    """A value json cannot encode as it is: a NumPy scalar."""
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} cannot be kept in the snapshot")
+    return Kept(found[0], base, journal.ends(following, base), size, following)
 
 
 def _array(out: IO[bytes], values: list) -> None:
     """Write a JSON array CHUNK values at a time (NaN as NaN: Python's json reads it back)."""
     out.write(b"[")
     for start in range(0, len(values), CHUNK):
-        text = json.dumps(values[start:start + CHUNK], separators=(",", ":"), default=_plain)
+        text = json.dumps(values[start:start + CHUNK], separators=(",", ":"), default=plain)
         out.write(b"," * (start > 0) + text[1:-1].encode())
     out.write(b"]")
 
@@ -302,10 +166,10 @@ def _collections(data: Dataset):
                                                  hex=True).tolist()))
 
 
-def head(path: Path, journal: bool = True) -> tuple[int, int, str | None] | None:
-    """Return (format, change id, ISO time of the change) of the state in `path` (with its
-    journal, unless `journal` is False) from the file's first bytes (every format begins so) and
-    the journal's, None when there is no such file or it is not a snapshot."""
+def head(path: Path, changes: bool = True) -> tuple[int, int, str | None] | None:
+    """Return (format, change id, ISO time of the change) of the state in `path` (with the
+    changes of its journal, unless `changes` is False) from the file's first bytes (every format
+    begins so) and the journal's, None when there is no such file or it is not a snapshot."""
     try:
         with gzip.open(path, "rb") as handle:
             start = handle.read(160)
@@ -315,7 +179,7 @@ def head(path: Path, journal: bool = True) -> tuple[int, int, str | None] | None
     if found is None:
         return None
     base = int(found[2]), None if found[3] == b"null" else found[3][1:-1].decode()
-    return int(found[1]), *(_ends(_journal(path, base), base) if journal else base)
+    return int(found[1]), *(journal.ends(journal.following(path, base), base) if changes else base)
 
 
 def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
@@ -340,7 +204,7 @@ def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: not a snapshot of this version ({exc!r})") from None
     del body
-    change_id, when = _replay(collections, _journal(path, base), seen, base)
+    change_id, when = journal.replay(collections, journal.following(path, base), seen, base)
     return change_id, datetime.fromisoformat(when) if when else None, collections
 
 
@@ -455,13 +319,13 @@ class SnapshotKeeper:
             end = held.end if held is not None else None
             # a newer state in the file is skipped only once the file was seen to hold this
             # store's: the same URL's database made anew starts its change ids again
-            if end == (change_id, _recorded(when)) or (end and end[0] > change_id and self._mine):
+            if end == (change_id, recorded(when)) or (end and end[0] > change_id and self._mine):
                 self._mine = True
                 return False
             lines = self._follows(held, steps, change_id)
             if held is not None and lines and len(held.journal) + sum(map(len, lines)) <= \
-                    max(JOURNAL_MIN, JOURNAL_SHARE * held.size):
-                append(self.path, held, lines)
+                    max(journal.MIN, journal.SHARE * held.size):
+                journal.append(self.path, held.base, held.journal, lines)
                 self._mine = True
                 self.appended += 1
                 log.debug("kept change %s in the journal of %s", change_id, self.path)
@@ -482,10 +346,10 @@ class SnapshotKeeper:
         end = held.end[0]
         if not steps[0].after <= end < change_id:
             return []
-        if not self._mine and all((step.change_id, _recorded(step.recorded_at)) != held.end
+        if not self._mine and all((step.change_id, recorded(step.recorded_at)) != held.end
                                   for step in steps):
             return []
-        return [_line(step) for step in steps if step.change_id > end]
+        return [journal.line(step) for step in steps if step.change_id > end]
 
     def load(self, this_year: int | None = None) -> Dataset:
         """Return the state kept in the file (OSError when there is none, ValueError: unreadable)."""
