@@ -9,6 +9,8 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -193,6 +195,7 @@ BAD_AREAS = {
     "self-intersection": (_geometry(BOWTIE), "invalid geometry"),
     "lat/lon swapped": (_swap_axes, "outside Dresden"),
     "missing decision": (_edit("decision", None), "required field 'decision'"),
+    "blank decision": (_edit("decision", " \u3000\t"), "required field 'decision'"),
     "german date": (_edit("valid_from", "13.07.2000"), "ISO date"),
     "ends before start": (_edit("valid_to", "1999-01-01"), "is not before valid_to"),
     "overlapping versions": (_overlap, "overlaps"),
@@ -266,3 +269,15 @@ def test_conflicting_crs_is_rejected(cli, tmp_path):
 def test_unknown_crs_option_is_rejected(cli):
     result = cli("import", cli.data / AREAS, "--collection", "funding-areas", "--crs", "EPSG:0")
     assert result.exit_code != 0 and "EPSG:0" in result.output
+
+
+def test_the_blank_check_of_a_column_is_the_blank_check_of_each_value():
+    """domain/schema.py checks required fields column by column (_blank_mask): it must call
+    blank exactly what the one-value check does (strip() leaves nothing), Unicode spaces and
+    NUL characters included, without numpy's fixed-width copies."""
+    from geoservice.domain import schema
+
+    values = ["", " ", "\t\n", "\u3000", "\u00a0x", "\x00", "a\x00", " x ", "ä", None, float("nan"),
+              pd.NaT, 0, 0.0, 2020, [], ["a"], {}, np.str_(" "), np.str_("y"), "x" * 5000]
+    column = np.array(values + [None], dtype=object)[:-1]
+    assert schema._blank_mask(column).tolist() == [schema._is_blank(v) for v in values]

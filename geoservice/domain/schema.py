@@ -221,12 +221,12 @@ def _labels(gdf: gpd.GeoDataFrame):
 
 
 def _blank_mask(values: np.ndarray) -> np.ndarray:
-    """Vectorised _is_blank over an object array."""
-    out = pd.isna(pd.Series(values, dtype=object)).to_numpy().copy()
-    strings = np.array([isinstance(v, str) for v in values], dtype=bool)
-    if strings.any():
-        out[strings] = np.char.strip(values[strings].astype(str)) == ""
-    return out
+    """_is_blank over an object array: a string is blank when it is empty or all whitespace
+    (what strip() removes), without making the stripped copies (numpy's char.strip first made
+    a fixed-width array as wide as the longest text: 1 of a 100,000-project start's 4 seconds)."""
+    blank = np.fromiter((isinstance(v, str) and (not v or v.isspace()) for v in values),
+                        dtype=bool, count=len(values))
+    return blank | pd.isna(pd.Series(values, dtype=object)).to_numpy()
 
 
 def _check_geometry(gdf: gpd.GeoDataFrame, spec: CollectionSpec) -> Iterable[str]:
