@@ -24,7 +24,7 @@ import requests
 from geoservice import create_app
 from geoservice.storage.accounts import Accounts
 from geoservice.storage.sql import SqlStore
-from tests.conftest import GEODATA, ROOT, new_database
+from tests.conftest import GEODATA, ROOT, new_database, wait_for
 
 pytestmark = pytest.mark.slow  # starts servers or external programs (tests/conftest.py)
 
@@ -272,6 +272,9 @@ def test_sync_workers_behind_a_proxy_and_no_other_worker_class(tmp_path):
         assert answer.status_code == 200 and len(answer.json()["features"]) == 3
         victim = min(sync.workers())
         os.kill(victim, signal.SIGKILL)
+        # until the master reaps it, the killed worker is still its child: wait_ready alone saw
+        # two workers and the other one answering, and returned before the replacement came
+        assert wait_for(lambda: victim not in sync.workers(), 30)
         assert sync.wait_ready(30) and victim not in sync.workers()
     finally:
         sync.stop()
