@@ -4,10 +4,11 @@ Each feature's GeoJSON bytes are built once per (collection, CRS, skipGeometry, 
 and kept in Dataset.memo; an items request only computes numpy masks / STRtree hits, slices
 positions and joins byte strings. Small collections are serialized completely on first use,
 large ones lazily, only for the rows actually returned, and kept compressed (domain/packed.py:
-a zstd dictionary trained on a sample of the collection's features). A change (domain/delta.py) shares the
-bytes of the unchanged rows with the state before it and keeps the changed and new rows' apart
-(`FeatureCache.fresh`); once rows left, each row finds its bytes by its slot (an array of
-positions), so applying a change costs O(changed rows) plus, when rows left, one integer array.
+a zstd dictionary trained on a sample of the collection's features). A change
+(domain/delta.py) shares the bytes of the unchanged rows with the state before it and keeps the
+changed and new rows' apart (`FeatureCache.fresh`); once rows left, each row finds its bytes by
+its slot (an array of positions), so applying a change costs O(changed rows) plus, when rows
+left, one integer array.
 """
 
 from __future__ import annotations
@@ -245,7 +246,8 @@ class FeatureCache:
 
     def _sample(self) -> list[bytes]:
         """The bytes of up to SAMPLES rows spread over the collection (to train the packer on)."""
-        positions = np.unique(np.linspace(0, len(self.gdf) - 1, min(SAMPLES, len(self.gdf)), dtype=np.intp))
+        count = len(self.gdf)
+        positions = np.unique(np.linspace(0, count - 1, min(SAMPLES, count), dtype=np.intp))
         return serialize(self.gdf.iloc[positions], self.fields, self.crs_uri, self.skip_geometry)
 
     def _fresh(self, positions: list[int]) -> np.ndarray:

@@ -71,7 +71,8 @@ def following(snapshot: Path, base: Base) -> bytes:
 
 def _intact(line: memoryview) -> bool:
     """True when a journal line (without its newline) ends in the checksum of the rest."""
-    return len(line) > 9 and line[-9:-8] == b"\t" and bytes(line[-8:]) == b"%08x" % zlib.crc32(line[:-9])
+    return len(line) > 9 and line[-9:-8] == b"\t" and \
+        bytes(line[-8:]) == b"%08x" % zlib.crc32(line[:-9])
 
 
 def start(base: Base) -> bytes:
@@ -119,9 +120,9 @@ def replay(collections: dict[str, list[Feature]], journal: bytes, seen: dict, ba
     one that cannot be read (damaged on disk) are applied, it and those after it not."""
     by_fid: dict[str, dict[str, Feature]] = {}
     end = base
-    for line in journal.splitlines()[1:]:
+    for text in journal.splitlines()[1:]:
         try:
-            change = json.loads(line[:-9])
+            change = json.loads(text[:-9])  # without the tab and the checksum
             whole = set(change["whole"])
             changes = {name: {fid: None if item is None else _feature(item)
                               for fid, item in items.items()}
@@ -141,9 +142,9 @@ def replay(collections: dict[str, list[Feature]], journal: bytes, seen: dict, ba
                 if feature is None:
                     features.pop(fid, None)
                 else:
-                    features[seen.setdefault(fid, fid)] = Feature(
-                        seen.setdefault(fid, fid), shared_strings(feature.properties, seen),
-                        feature.wkb, feature.record_id)
+                    fid = seen.setdefault(fid, fid)  # one object per distinct string, as read()
+                    features[fid] = Feature(fid, shared_strings(feature.properties, seen),
+                                            feature.wkb, feature.record_id)
         end = reached
     for name, features in by_fid.items():
         collections[name] = list(features.values())
@@ -158,9 +159,9 @@ def _feature(item: list) -> Feature:
     return Feature("", properties, bytes.fromhex(wkb) if wkb is not None else None, record_id)
 
 
-
 def plain(value: Any) -> Any:
-    """A value json cannot encode as it is (the `default` of the file and the journal): a NumPy scalar."""
+    """A value json cannot encode as it is (the `default` of the file and the journal): a NumPy
+    scalar."""
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"{type(value).__name__} cannot be kept in the snapshot")

@@ -111,8 +111,8 @@ class Kept:
     """What a snapshot file holds: its head, and the state with its journal applied."""
 
     format: int
-    base: tuple[int, str | None]  # the file's own change id and time
-    end: tuple[int, str | None]  # the state's, with the journal's lines that follow on applied
+    base: journal.Base  # the file's own change id and time
+    end: journal.Base  # the state's, with the journal's lines that follow on applied
     size: int  # the file's bytes
     journal: bytes  # the journal's lines that follow on, the first line (the file's) included
 
