@@ -223,16 +223,18 @@ class FeatureCache:
             if len(over):
                 values[over] = self._fresh(positions[over].tolist())
         missing = np.equal(values, None)
-        packed = np.flatnonzero(~missing)
-        if self.packer is not None and self._is_fresh is not None:  # fresh rows are not packed
-            packed = packed[~self._is_fresh[positions[packed]]]
+        packed = None  # the rows whose bytes came packed from `cache` (not fresh, not just made)
+        if self.packer is not None:
+            packed = np.flatnonzero(~missing)
+            if self._is_fresh is not None:
+                packed = packed[~self._is_fresh[positions[packed]]]
         if missing.any():
             todo = slots[missing]
             made = self._serialize(todo)
             self.cache[todo] = _objects(self._packed(made))
             values[missing] = _objects(made)
         out = values.tolist()
-        if self.packer is not None and len(packed):
+        if packed is not None and len(packed):
             unpack = self.packer.unpacking()
             for at in packed.tolist():
                 out[at] = unpack(out[at])

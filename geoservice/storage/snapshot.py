@@ -179,7 +179,10 @@ def head(path: Path, changes: bool = True) -> tuple[int, int, str | None] | None
     if found is None:
         return None
     base = int(found[2]), None if found[3] == b"null" else found[3][1:-1].decode()
-    return int(found[1]), *(journal.ends(journal.following(path, base), base) if changes else base)
+    if not changes:
+        return int(found[1]), *base
+    held = kept(path)  # the journal's changes, as the keeper sees them
+    return None if held is None else (held.format, *held.end)
 
 
 def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
