@@ -216,18 +216,41 @@ def frame(features, spec_fields: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
     """Return stored features (storage.geojson.Feature) as a CRS84 GeoDataFrame.
 
     Columns are the properties in stored order (then any of `spec_fields` missing); values keep
-    their JSON types, exactly as the files hold them.
+    their JSON types, exactly as the files hold them. A load's features come column by column
+    (storage.geojson.FeatureColumns: `columns`, `wkb`), taken as they are; the same frame.
     """
-    rows = [f.properties for f in features]
-    columns = list(dict.fromkeys([*(k for r in rows for k in r), *spec_fields]))
-    table = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
-    geoms = shapely.from_wkb(np.array([f.wkb for f in features], dtype=object)) if features else []
+    by_column = getattr(features, "columns", None)
+    if by_column is not None and len(features):
+        missing = [float("nan")] * len(features)  # as from_records fills a key a row lacks
+        table = pd.DataFrame({**by_column, **{name: missing for name in spec_fields
+                                              if name not in by_column}})
+        wkb = features.wkb
+    else:
+        rows = [f.properties for f in features]
+        columns = list(dict.fromkeys([*(k for r in rows for k in r), *spec_fields]))
+        table = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+        wkb = [f.wkb for f in features]
+    geoms = shapely.from_wkb(np.array(wkb, dtype=object)) if len(features) else []
     return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs="OGC:CRS84").values,
                             crs="OGC:CRS84")
 
 
+def _fids(features) -> list:
+    """The ids of stored features (a list of Feature, or a load's FeatureColumns)."""
+    fids = getattr(features, "fids", None)
+    return fids if fids is not None else [f.fid for f in features]
+
+
+def _record_ids(features) -> dict:
+    """Feature id -> stored record id of stored features (see `_fids`)."""
+    record_ids = getattr(features, "record_ids", None)
+    if record_ids is not None:
+        return dict(zip(features.fids, record_ids, strict=True))
+    return {f.fid: f.record_id for f in features}
+
+
 def _indexed(gdf: gpd.GeoDataFrame, features) -> gpd.GeoDataFrame:
-    return gdf.set_index(pd.Index([f.fid for f in features], name="fid"), drop=False)
+    return gdf.set_index(pd.Index(_fids(features), name="fid"), drop=False)
 
 
 def build_dataset(collections: dict, version: str, last_modified: datetime, change_id: int = 0,
@@ -264,7 +287,7 @@ def build_dataset(collections: dict, version: str, last_modified: datetime, chan
     if bad:
         raise DataError(source("timeline"), bad)
     context = collections.get("context", [])
-    record_ids = {name: {f.fid: f.record_id for f in features} for name, features in collections.items()}
+    record_ids = {name: _record_ids(features) for name, features in collections.items()}
     return Dataset(
         collections=frames,
         focus_areas=_indexed(frame(focus), focus),

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from geoservice.domain import clock
 from geoservice.domain.dataset import Dataset, build_dataset
 from geoservice.errors import DataError, InvalidState
-from geoservice.storage.geojson import FILES, Feature, shared_strings
+from geoservice.storage.geojson import FILES, FeatureColumns
 from geoservice.storage.tables import ACCOUNT_KIND, changes, records
 
 
@@ -63,21 +63,21 @@ def data_head(conn: Connection) -> int:
                         .order_by(changes.c.id.desc()).limit(1)).scalar() or 0
 
 
-def read_state(conn: Connection, change_id: int | None) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
+def read_state(conn: Connection, change_id: int | None) -> tuple[int, datetime | None, dict[str, FeatureColumns]]:
     head = data_head(conn)
     if change_id is None or change_id > head:
         change_id = head
     when = conn.execute(sa.select(changes.c.recorded_at).where(changes.c.id == change_id)).scalar()
     query = (sa.select(records.c.collection, records.c.fid, records.c.properties, records.c.geom,
-                       records.c.id, records.c.digest)
+                       records.c.id)
              .where(as_of(change_id), records.c.retired.is_(False))
              .order_by(records.c.collection, records.c.position))
-    out: dict[str, list[Feature]] = {name: [] for name in FILES}
+    out: dict[str, FeatureColumns] = {name: FeatureColumns() for name in FILES}
     seen: dict = {}  # one object per distinct string of the state (geojson.shared_strings)
-    for collection, fid, properties, wkb, record_id, digest in conn.execute(query):
-        out.setdefault(collection, []).append(Feature(
-            seen.setdefault(fid, fid), shared_strings(json.loads(properties), seen), wkb, record_id,
-            digest))
+    for collection, fid, properties, wkb, record_id in conn.execute(query):
+        if collection not in out:
+            out[collection] = FeatureColumns()
+        out[collection].append(fid, json.loads(properties), wkb, record_id, seen)
     return change_id, when, out
 
 
