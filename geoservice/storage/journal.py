@@ -21,11 +21,12 @@ import logging
 import os
 import re
 import zlib
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from geoservice.storage.geojson import Feature, shared_strings
+from geoservice.storage.geojson import Feature, FeatureColumns
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +113,13 @@ def append(snapshot: Path, base: Base, journal: bytes, lines: list[bytes]) -> No
         os.fsync(out.fileno())
 
 
-def replay(collections: dict[str, list[Feature]], journal: bytes, seen: dict, base: Base) -> Base:
+def replay(collections: dict[str, Sequence[Feature]], journal: bytes, seen: dict, base: Base) -> Base:
     """Apply the lines of a journal after its first to the features read from its file (whose
     head is `base`), as a change is applied to a served state (domain/delta.py): a changed
     feature keeps its place, a new one is appended, a retired one leaves; a collection given
     whole is replaced. Return the change id and time of the last line applied: the lines before
     one that cannot be read (damaged on disk) are applied, it and those after it not."""
-    by_fid: dict[str, dict[str, Feature]] = {}
+    by_fid: dict[str, dict[str, Feature | int]] = {}  # an int: the feature's row as read
     end = base
     for text in journal.splitlines()[1:]:
         try:
@@ -136,18 +137,23 @@ def replay(collections: dict[str, list[Feature]], journal: bytes, seen: dict, ba
             if name in whole:
                 by_fid[name] = {}
             elif name not in by_fid:
-                by_fid[name] = {f.fid: f for f in collections.get(name, [])}
+                read = collections.get(name, [])
+                fids = read.fids if isinstance(read, FeatureColumns) else [f.fid for f in read]
+                by_fid[name] = {fid: row for row, fid in enumerate(fids)}
             features = by_fid[name]
             for fid, feature in items.items():
                 if feature is None:
                     features.pop(fid, None)
-                else:
-                    fid = seen.setdefault(fid, fid)  # one object per distinct string, as read()
-                    features[fid] = Feature(fid, shared_strings(feature.properties, seen),
-                                            feature.wkb, feature.record_id)
+                else:  # its strings shared with the others' when the columns are made
+                    features[fid] = Feature(fid, feature.properties, feature.wkb, feature.record_id)
         end = reached
     for name, features in by_fid.items():
-        collections[name] = list(features.values())
+        read, replayed = collections.get(name, []), FeatureColumns()
+        for feature in features.values():
+            if isinstance(feature, int):
+                feature = read[feature]
+            replayed.append(feature.fid, feature.properties, feature.wkb, feature.record_id, seen)
+        collections[name] = replayed
     return end
 
 

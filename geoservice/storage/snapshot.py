@@ -44,7 +44,15 @@ import shapely
 from geoservice.domain.dataset import Dataset, stored_columns
 from geoservice.domain.schema import COLLECTIONS
 from geoservice.storage import heap, journal
-from geoservice.storage.geojson import CONTEXT, FILES, FOCUS_AREAS, TIMELINE, Feature, shared_strings
+from geoservice.storage.geojson import (
+    CONTEXT,
+    FILES,
+    FOCUS_AREAS,
+    TIMELINE,
+    Feature,
+    FeatureColumns,
+    shared_strings,
+)
 from geoservice.storage.journal import plain, recorded
 from geoservice.storage.states import build_state
 
@@ -211,22 +219,24 @@ def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
     return change_id, datetime.fromisoformat(when) if when else None, collections
 
 
-def _features(part: dict, seen: dict) -> list[Feature]:
-    """The stored features of one collection of a snapshot (ValueError: parts of unequal length)."""
+def _features(part: dict, seen: dict) -> FeatureColumns:
+    """The stored features of one collection of a snapshot, column by column as a load reads
+    them from the database (ValueError: parts of unequal length)."""
     ids = part["ids"]
     if "entries" in part:
-        rows = part["entries"]
+        rows = iter(part["entries"])
     elif part["columns"]:
         names = list(part["columns"])
-        rows = [dict(zip(names, values, strict=True))
-                for values in zip(*part["columns"].values(), strict=True)]
+        rows = (dict(zip(names, values, strict=True))  # one at a time, none kept
+                for values in zip(*part["columns"].values(), strict=True))
     else:
-        rows = [{} for _ in ids]
+        rows = ({} for _ in ids)
     geometry = part.get("geometry") or [None] * len(ids)
-    return [Feature(seen.setdefault(fid, fid), shared_strings(properties, seen),
-                    bytes.fromhex(wkb) if wkb is not None else None, record_id)
-            for fid, properties, wkb, record_id
-            in zip(ids, rows, geometry, part["record_ids"], strict=True)]
+    features = FeatureColumns()
+    for fid, properties, wkb, record_id in zip(ids, rows, geometry, part["record_ids"], strict=True):
+        features.append(fid, properties, bytes.fromhex(wkb) if wkb is not None else None,
+                        record_id, seen)
+    return features
 
 
 class SnapshotKeeper:
