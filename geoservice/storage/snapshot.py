@@ -33,6 +33,7 @@ import re
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -193,7 +194,7 @@ def head(path: Path, changes: bool = True) -> tuple[int, int, str | None] | None
     return None if held is None else (held.format, *held.end)
 
 
-def read(path: Path) -> tuple[int, datetime | None, dict[str, list[Feature]]]:
+def read(path: Path) -> tuple[int, datetime | None, dict[str, Sequence[Feature]]]:
     """Return (change id, its time, features per collection) of the state kept in `path`.
 
     Raises OSError when there is none, ValueError when it is unreadable or of another format.
