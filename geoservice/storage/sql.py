@@ -35,6 +35,7 @@ from geoservice.domain.dataset import Dataset, build_dataset, frame, prepare
 from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
 from geoservice.storage import cql_sql, heap, outbox
+from geoservice.storage.checkpoint import Checkpoints
 from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.snapshot import SnapshotKeeper
 from geoservice.storage.states import (
@@ -110,8 +111,12 @@ class SqlStore:
                            connect_args={"connect_timeout": CONNECT_TIMEOUT})
         self.engine: Engine = sa.create_engine(engine_url(url), **options)
         self.dialect = self.engine.dialect.name
+        self.checkpoints: Checkpoints | None = None
         if self.dialect == "sqlite":
             _sqlite_pragmas(self.engine)
+            path = self.engine.url.database
+            if path and path != ":memory:":  # storage/checkpoint.py: not in a request's commit
+                self.checkpoints = Checkpoints(self.engine, path)
         self._lock = threading.Lock()
         self._outbox = False  # the webhook outbox exists (migration 0006); once seen, for good
         # where the last good state is kept for a start without the database (storage/snapshot.py)
