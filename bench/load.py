@@ -98,27 +98,41 @@ def cpu_snapshot(pids: list[int]) -> dict:
     with open("/proc/stat", encoding="ascii") as handle:
         values = [int(v) for v in handle.readline().split()[1:]]
     busy = sum(values) - values[3] - values[4]  # minus idle and iowait
-    server = 0
+    server: dict[int, float] = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-            server += int(fields[11]) + int(fields[12])  # utime + stime
+            server[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
         except (OSError, IndexError, ValueError):
             continue
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"at": time.monotonic(), "busy": busy / TICK, "server": server / TICK,
-            "children": children.ru_utime + children.ru_stime,
+    return {"at": time.monotonic(), "busy": busy / TICK, "server": sum(server.values()),
+            "pids": server, "children": children.ru_utime + children.ru_stime,
             "self": time.process_time()}
+
+
+def server_cpu(before: dict, after: dict) -> float:
+    """Return the CPU seconds the server's processes used between two snapshots, per process: a
+    worker started in between counts from 0. One that exited in between (a worker recycled after
+    gunicorn's max_requests) cannot be read any more: its part is missing (see `replaced`)."""
+    return sum(cpu - before["pids"].get(pid, 0.0) for pid, cpu in after["pids"].items())
+
+
+def replaced(before: dict, after: dict) -> int:
+    """Return how many of the server's processes exited between two snapshots."""
+    return len(set(before["pids"]) - set(after["pids"]))
 
 
 def other_cpu(before: dict, after: dict) -> float:
     """Return the cores used by processes other than the server, wrk and us during a run.
 
     The machine may be shared (tests, builds): this says how much a measurement was disturbed.
+    A server process that exited during the run makes it too high by what that process used
+    (before, a recycled worker's whole CPU was subtracted: "22.7 cores" on 2 cores).
     """
     elapsed = after["at"] - before["at"]
     if elapsed <= 0:
         return 0.0
-    ours = sum(after[k] - before[k] for k in ("server", "children", "self"))
+    ours = server_cpu(before, after) + sum(after[k] - before[k] for k in ("children", "self"))
     return max(0.0, (after["busy"] - before["busy"] - ours) / elapsed)

@@ -155,7 +155,12 @@ class Mix:
         before = load.cpu_snapshot(srv.pids())
         stats = load.wrk(srv.url + "/", self.args.duration, connections, self.args.threads,
                          paths=paths, headers=headers, blocks=True)
-        stats["other_cpu"] = load.other_cpu(before, load.cpu_snapshot(srv.pids()))
+        after = load.cpu_snapshot(srv.pids())
+        stats["other_cpu"] = load.other_cpu(before, after)
+        stats["replaced"] = load.replaced(before, after)
+        if stats["replaced"]:  # gunicorn's max_requests: a worker started during the run
+            self.note(f"{srv.label}: {stats['replaced']} worker(s) recycled during a run of "
+                      f"{paths.name}; its figures include a worker's start")
         return stats
 
     def run(self) -> int:

@@ -244,8 +244,8 @@ def measure(targets: dict[str, tuple[Server, Path]], args, url: str, database: s
                 seconds = after["at"] - before["at"]
                 stats.update(round=round_no + 1, target=app, loadavg_1m=loadavg,
                              other_cpu=load.other_cpu(before, after),
-                             target_cpu=(after["server"] - before["server"]) / seconds,
-                             db_cpu=(db_after["server"] - db_before["server"]) / seconds,
+                             target_cpu=load.server_cpu(before, after) / seconds,
+                             db_cpu=load.server_cpu(db_before, db_after) / seconds,
                              # how the load fell on the workers (an event loop may accept most
                              # connections in one worker)
                              worker_cpu=sorted(((a - b) / seconds for a, b in zip(each_after, each_before,
