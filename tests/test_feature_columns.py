@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geoservice.domain.dataset import frame
-from geoservice.storage.geojson import Feature, FeatureColumns, shared_strings
+from geoservice.storage.geojson import Feature, FeatureColumns
 from geoservice.storage.states import build_state
 
 KEYS = st.sampled_from(["title", "status", "start_year", "funding", "note", "tags", "open"])
@@ -23,8 +23,7 @@ ROWS = st.lists(st.dictionaries(KEYS, VALUES, max_size=7), max_size=12)
 
 
 def _features(rows: list[dict]) -> list[Feature]:
-    seen: dict = {}
-    return [Feature(f"p{i}", shared_strings(row, seen),
+    return [Feature(f"p{i}", row,
                     None if i % 5 == 4 else shapely.to_wkb(shapely.Point(13.7 + i / 100, 51.0)), i)
             for i, row in enumerate(rows)]
 

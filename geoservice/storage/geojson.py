@@ -100,8 +100,10 @@ class FeatureColumns(Sequence):
 
     def append(self, fid: str, properties: dict, wkb: bytes | None, record_id: int | None,
                seen: dict) -> None:
-        """Add a feature (its keys, strings and integers shared through `seen`, as
-        shared_strings does)."""
+        """Add a feature. Every key and every string or integer value is replaced by the equal
+        object in `seen` (added when new): json.loads makes new objects for each feature, and a
+        state of 100,000 projects would otherwise hold 100,000 copies of each status, category,
+        source, year and key. Pass one `seen` for all features of a state."""
         count = len(self.fids)
         columns = self.columns
         for key, value in properties.items():
@@ -137,15 +139,6 @@ class FeatureColumns(Sequence):
     def __iter__(self) -> Iterator[Feature]:
         for index in range(len(self)):
             yield self[index]
-
-
-def shared_strings(properties: dict, seen: dict) -> dict:
-    """The properties with every key and every string or integer value replaced by the equal
-    object in `seen` (added when new): json.loads makes new objects for each feature, and a state
-    of 100,000 projects would otherwise hold 100,000 copies of each status, category, source, year
-    and key. Pass one `seen` for all features of a state (it may hold their ids, too)."""
-    return {seen.setdefault(key, key): seen.setdefault(value, value) if type(value) in (str, int)
-            else value for key, value in properties.items()}
 
 
 def _rfc7946(geom):

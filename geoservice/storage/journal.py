@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import zlib
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -113,7 +112,7 @@ def append(snapshot: Path, base: Base, journal: bytes, lines: list[bytes]) -> No
         os.fsync(out.fileno())
 
 
-def replay(collections: dict[str, Sequence[Feature]], journal: bytes, seen: dict, base: Base) -> Base:
+def replay(collections: dict[str, FeatureColumns], journal: bytes, seen: dict, base: Base) -> Base:
     """Apply the lines of a journal after its first to the features read from its file (whose
     head is `base`), as a change is applied to a served state (domain/delta.py): a changed
     feature keeps its place, a new one is appended, a retired one leaves; a collection given
@@ -125,7 +124,7 @@ def replay(collections: dict[str, Sequence[Feature]], journal: bytes, seen: dict
         try:
             change = json.loads(text[:-9])  # without the tab and the checksum
             whole = set(change["whole"])
-            changes = {name: {fid: None if item is None else _feature(item)
+            changes = {name: {fid: None if item is None else _feature(fid, item)
                               for fid, item in items.items()}
                        for name, items in change["features"].items()}
             reached = int(change["change_id"]), change["recorded_at"]
@@ -137,18 +136,17 @@ def replay(collections: dict[str, Sequence[Feature]], journal: bytes, seen: dict
             if name in whole:
                 by_fid[name] = {}
             elif name not in by_fid:
-                read = collections.get(name, [])
-                fids = read.fids if isinstance(read, FeatureColumns) else [f.fid for f in read]
-                by_fid[name] = {fid: row for row, fid in enumerate(fids)}
+                read = collections.get(name) or FeatureColumns()
+                by_fid[name] = {fid: row for row, fid in enumerate(read.fids)}
             features = by_fid[name]
             for fid, feature in items.items():
                 if feature is None:
                     features.pop(fid, None)
                 else:  # its strings shared with the others' when the columns are made
-                    features[fid] = Feature(fid, feature.properties, feature.wkb, feature.record_id)
+                    features[fid] = feature
         end = reached
     for name, features in by_fid.items():
-        read, replayed = collections.get(name, []), FeatureColumns()
+        read, replayed = collections.get(name) or FeatureColumns(), FeatureColumns()
         for feature in features.values():
             if isinstance(feature, int):
                 feature = read[feature]
@@ -157,12 +155,12 @@ def replay(collections: dict[str, Sequence[Feature]], journal: bytes, seen: dict
     return end
 
 
-def _feature(item: list) -> Feature:
+def _feature(fid: str, item: list) -> Feature:
     """A feature of a journal line: [properties, hex WKB or null, record id]."""
     properties, wkb, record_id = item
     if not isinstance(properties, dict):
         raise TypeError("the properties are no object")
-    return Feature("", properties, bytes.fromhex(wkb) if wkb is not None else None, record_id)
+    return Feature(fid, properties, bytes.fromhex(wkb) if wkb is not None else None, record_id)
 
 
 def plain(value: Any) -> Any:

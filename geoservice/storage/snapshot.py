@@ -33,7 +33,6 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,9 +49,7 @@ from geoservice.storage.geojson import (
     FILES,
     FOCUS_AREAS,
     TIMELINE,
-    Feature,
     FeatureColumns,
-    shared_strings,
 )
 from geoservice.storage.journal import plain, recorded
 from geoservice.storage.states import build_state
@@ -194,7 +191,7 @@ def head(path: Path, changes: bool = True) -> tuple[int, int, str | None] | None
     return None if held is None else (held.format, *held.end)
 
 
-def read(path: Path) -> tuple[int, datetime | None, dict[str, Sequence[Feature]]]:
+def read(path: Path) -> tuple[int, datetime | None, dict[str, FeatureColumns]]:
     """Return (change id, its time, features per collection) of the state kept in `path`.
 
     Raises OSError when there is none, ValueError when it is unreadable or of another format.
@@ -202,15 +199,12 @@ def read(path: Path) -> tuple[int, datetime | None, dict[str, Sequence[Feature]]
     body = json.loads(gzip.decompress(path.read_bytes()))
     if not isinstance(body, dict) or body.get("format") not in (1, FORMAT):
         raise ValueError(f"{path}: not a snapshot of this version")
-    seen: dict = {}  # one object per distinct string (geojson.shared_strings)
+    seen: dict = {}  # one object per distinct string (FeatureColumns.append)
     try:
         base = int(body["change_id"]), body.get("recorded_at")
-        if body["format"] == 1:
-            collections = {
-                name: [Feature(seen.setdefault(fid, fid), shared_strings(properties, seen),
-                               base64.b64decode(wkb) if wkb is not None else None, record_id, digest)
-                       for fid, properties, wkb, record_id, digest in features]
-                for name, features in body["collections"].items()}
+        if body["format"] == 1:  # the release before's: a list of stored features per collection
+            collections = {name: _listed(features, seen)
+                           for name, features in body["collections"].items()}
         else:
             collections = {name: _features(part, seen) for name, part in body["collections"].items()}
     except (KeyError, TypeError, AttributeError) as exc:
@@ -218,6 +212,15 @@ def read(path: Path) -> tuple[int, datetime | None, dict[str, Sequence[Feature]]
     del body
     change_id, when = journal.replay(collections, journal.following(path, base), seen, base)
     return change_id, datetime.fromisoformat(when) if when else None, collections
+
+
+def _listed(features: list, seen: dict) -> FeatureColumns:
+    """The stored features of one collection of a format-1 snapshot."""
+    out = FeatureColumns()
+    for fid, properties, wkb, record_id, _digest in features:
+        out.append(fid, properties, base64.b64decode(wkb) if wkb is not None else None, record_id,
+                   seen)
+    return out
 
 
 def _features(part: dict, seen: dict) -> FeatureColumns:

@@ -34,8 +34,7 @@ from geoservice.domain import clock, cql
 from geoservice.domain.dataset import Dataset, build_dataset, frame, prepare
 from geoservice.domain.schema import COLLECTIONS
 from geoservice.errors import Conflict, DataError
-from geoservice.storage import cql_sql, heap, outbox
-from geoservice.storage.checkpoint import Checkpoints
+from geoservice.storage import cql_sql, heap, outbox, sqlite
 from geoservice.storage.geojson import FILES, Feature, read_collection
 from geoservice.storage.snapshot import SnapshotKeeper
 from geoservice.storage.states import (
@@ -111,12 +110,8 @@ class SqlStore:
                            connect_args={"connect_timeout": CONNECT_TIMEOUT})
         self.engine: Engine = sa.create_engine(engine_url(url), **options)
         self.dialect = self.engine.dialect.name
-        self.checkpoints: Checkpoints | None = None
-        if self.dialect == "sqlite":
-            _sqlite_pragmas(self.engine)
-            path = self.engine.url.database
-            if path and path != ":memory:":  # storage/checkpoint.py: not in a request's commit
-                self.checkpoints = Checkpoints(self.engine, path)
+        # SQLite: its connections' settings and WAL checkpoints (storage/sqlite.py)
+        self.checkpoints = sqlite.configure(self.engine) if self.dialect == "sqlite" else None
         self._lock = threading.Lock()
         self._outbox = False  # the webhook outbox exists (migration 0006); once seen, for good
         # where the last good state is kept for a start without the database (storage/snapshot.py)
@@ -393,18 +388,3 @@ class SqlStore:
         """Close every pooled connection."""
         self.engine.dispose()
 
-
-def _sqlite_pragmas(engine: Engine) -> None:
-    @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record) -> None:
-        # explicit transactions (BEGIN IMMEDIATE for writers); WAL lets readers go on during a write
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(conn) -> None:
-        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))

@@ -73,7 +73,7 @@ def read_state(conn: Connection, change_id: int | None) -> tuple[int, datetime |
              .where(as_of(change_id), records.c.retired.is_(False))
              .order_by(records.c.collection, records.c.position))
     out: dict[str, FeatureColumns] = {name: FeatureColumns() for name in FILES}
-    seen: dict = {}  # one object per distinct string of the state (geojson.shared_strings)
+    seen: dict = {}  # one object per distinct string of the state (FeatureColumns.append)
     for collection, fid, properties, wkb, record_id in conn.execute(query):
         if collection not in out:
             out[collection] = FeatureColumns()

@@ -1,5 +1,5 @@
 """SQLite's WAL checkpoints run in a thread of their own, not in a request's commit
-(storage/checkpoint.py): at 100,000 projects the commit that took the log past SQLite's 1,000
+(storage/sqlite.py): at 100,000 projects the commit that took the log past SQLite's 1,000
 pages took 93 ms against 1.5 ms for the others."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from geoservice.storage import checkpoint
+from geoservice.storage import sqlite
 from geoservice.storage.geojson import Feature
 from geoservice.storage.sql import Author, Put, SqlStore
 
@@ -53,9 +53,9 @@ def _frames_in_log(path: str) -> int:
 def test_no_commit_checkpoints_below_the_limit(store, monkeypatch):
     """With the thread held back, the log grows past SQLite's 1,000 pages and no commit copied
     it back (SQLite's default would have, inside the commit that passed 1,000)."""
-    monkeypatch.setattr(checkpoint, "EVERY", 10**9)
+    monkeypatch.setattr(sqlite, "EVERY", 10**9)
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == checkpoint.LIMIT
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == sqlite.LIMIT
     path = store.engine.url.database
     frames = 0
     for _ in range(40):
@@ -68,7 +68,7 @@ def test_no_commit_checkpoints_below_the_limit(store, monkeypatch):
 
 
 def test_the_thread_copies_the_log_and_writers_start_it_again(store, monkeypatch):
-    monkeypatch.setattr(checkpoint, "EVERY", 8)
+    monkeypatch.setattr(sqlite, "EVERY", 8)
     path = store.engine.url.database
     _writes(store, 60, pause=0.02)
     deadline = time.monotonic() + 10

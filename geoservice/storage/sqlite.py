@@ -1,15 +1,21 @@
-"""SQLite's WAL checkpoints in a thread of their own, never in a request's commit.
+"""How the store uses an SQLite file: its connections' settings, and its WAL checkpoints.
 
-SQLite copies the write-ahead log back into the database file (a checkpoint, with its fsyncs)
-inside the commit that takes the log past 1,000 pages: at 100,000 projects that commit took
-93 ms against 1.5 ms for the others (in process, one in ~100 PATCHes), and 270-290 ms while reads
-filled both cores (bench/README.md). Here every EVERY commits of a process a short-lived thread
-runs a PASSIVE checkpoint on a connection of its own (it copies what no reader still needs,
-waiting for no one; at most one such thread per store at a time); the next writer that finds the
-log copied starts it again from its beginning. A commit checkpoints itself only past LIMIT pages
-(`PRAGMA wal_autocheckpoint`): when writes follow each other so closely that each begins before
-the thread's checkpoint is done, the log is never found copied and would grow without that
-bound; such a commit has little left to copy.
+Every connection of the store's engine (`configure`): explicit transactions (`BEGIN`, and
+`BEGIN IMMEDIATE` for a writer that asks for it with the execution option `sqlite_begin`, so it
+takes the write lock up front), WAL (readers go on during a write), foreign keys, 30 s of
+patience with a busy file.
+
+Checkpoints run in a thread of their own, never in a request's commit. SQLite copies the
+write-ahead log back into the database file (a checkpoint, with its fsyncs) inside the commit
+that takes the log past 1,000 pages: at 100,000 projects that commit took 93 ms against 1.5 ms
+for the others (in process, one in ~100 PATCHes), and 270-290 ms while reads filled both cores
+(bench/README.md). Here every EVERY commits of a process a short-lived thread runs a PASSIVE
+checkpoint on a connection of its own (it copies what no reader still needs, waiting for no
+one; at most one such thread per store at a time); the next writer that finds the log copied
+starts it again from its beginning. A commit checkpoints itself only past LIMIT pages (`PRAGMA
+wal_autocheckpoint`): when writes follow each other so closely that each begins before the
+thread's checkpoint is done, the log is never found copied and would grow without that bound;
+such a commit has little left to copy.
 """
 
 from __future__ import annotations
@@ -71,3 +77,24 @@ class Checkpoints:
             log.warning("SQLite checkpoint of %s failed: %s", self.path, exc)
         finally:
             self._running.release()
+
+
+def configure(engine: Engine) -> Checkpoints | None:
+    """Set up the connections of an SQLite engine; return the checkpoints of its file (None for
+    a database in memory)."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # transactions begin as `_begin` says
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+    path = engine.url.database
+    return Checkpoints(engine, path) if path and path != ":memory:" else None
